@@ -1,0 +1,19 @@
+import { Command, CommanderError } from 'commander';
+import { registerServeCommand } from './serve-command.ts';
+
+/** Runs the `pressdrop` command line; resolves to the process exit code. */
+export async function main(argv: readonly string[]): Promise<number> {
+  const program = new Command('pressdrop')
+    .description('Deploy folders to Press Cloud, and run a local Press Cloud.')
+    .showHelpAfterError('(run with --help for usage)')
+    .exitOverride();
+  registerServeCommand(program);
+  try {
+    await program.parseAsync(argv);
+    return 0;
+  } catch (error) {
+    if (error instanceof CommanderError) return error.exitCode;
+    process.stderr.write(`pressdrop: ${error instanceof Error ? error.message : String(error)}\n`);
+    return 1;
+  }
+}

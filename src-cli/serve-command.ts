@@ -1,0 +1,89 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import envPaths from 'env-paths';
+import { join } from 'node:path';
+import type { Limits } from '../src-shared/api-types.ts';
+import { parseFaultSpec } from '../src-server/faults.ts';
+import { startServer, type ServerOptions } from '../src-server/server.ts';
+
+interface ServeFlags {
+  port: number;
+  data: string;
+  apiKey?: string;
+  sessionTtlMs?: number;
+  maxBlobBytes?: number;
+  maxSessionBytes?: number;
+  maxFiles?: number;
+  maxMissingPerCall?: number;
+  faults?: string;
+  faultsSeed?: number;
+  logRequests?: boolean;
+}
+
+const DEFAULT_PORT = 5480;
+
+/** `pressdrop serve`: a local Press Cloud on loopback, until SIGINT or SIGTERM. */
+export function registerServeCommand(program: Command): void {
+  program
+    .command('serve')
+    .description('Run a local Press Cloud server on 127.0.0.1')
+    .option('--port <n>', `port to listen on; 0 takes a free one (default ${DEFAULT_PORT})`, wholeNumber, DEFAULT_PORT)
+    .option('--data <dir>', 'folder for metadata and blobs', join(envPaths('pressdrop', { suffix: '' }).data, 'server'))
+    .option('--api-key <pcak_…>', 'accept this API key (default: generate one, print it once, keep it in the data folder)')
+    .option('--session-ttl-ms <n>', 'upload session lifetime', positiveNumber)
+    .option('--max-blob-bytes <n>', 'largest file', positiveNumber)
+    .option('--max-session-bytes <n>', 'largest session and version, in bytes', positiveNumber)
+    .option('--max-files <n>', 'most files per version', positiveNumber)
+    .option('--max-missing-per-call <n>', 'most files per missing-blobs call', positiveNumber)
+    .option('--faults <spec>', 'FOR TESTING CLIENTS: inject faults, e.g. 503=0.1,429=0.05,reset=0.05,drop=0.02,latency=5-50,expire=0.1')
+    .option('--faults-seed <n>', 'seed for --faults, so a run repeats', wholeNumber)
+    .option('--log-requests', 'log every request to stdout')
+    .action(async (flags: ServeFlags) => {
+      const limits: Partial<Limits> = {};
+      if (flags.sessionTtlMs !== undefined) limits.sessionTtlMs = flags.sessionTtlMs;
+      if (flags.maxBlobBytes !== undefined) limits.maxBlobBytes = flags.maxBlobBytes;
+      if (flags.maxSessionBytes !== undefined) limits.maxSessionBytes = flags.maxSessionBytes;
+      if (flags.maxFiles !== undefined) limits.maxFilesPerVersion = flags.maxFiles;
+      if (flags.maxMissingPerCall !== undefined) limits.maxMissingBlobsPerCall = flags.maxMissingPerCall;
+      const options: ServerOptions = { dataDir: flags.data, port: flags.port, limits, logRequests: flags.logRequests ?? false };
+      if (flags.apiKey !== undefined) options.apiKey = flags.apiKey;
+      if (flags.faults !== undefined) {
+        options.faults = parseFaultSpec(flags.faults);
+        options.faultsSeed = flags.faultsSeed ?? 1;
+      }
+
+      const server = await startServer(options);
+      const out = (line: string) => process.stdout.write(`${line}\n`);
+      if (server.generatedApiKey?.createdNow) {
+        out(`Created an API key for this server (shown once; also kept in ${join(flags.data, 'api-key')}):`);
+        out(`  ${server.generatedApiKey.key}`);
+      } else if (server.generatedApiKey) {
+        out(`API key: the one kept in ${join(flags.data, 'api-key')}`);
+      }
+      if (options.faults) out(`WARNING: fault injection is ON (${flags.faults}, seed ${options.faultsSeed}). Not for real use.`);
+      out(`Data: ${flags.data}`);
+      out(`Local Press Cloud listening on ${server.url}`);
+
+      await new Promise<void>((resolve) => {
+        const stop = (signal: NodeJS.Signals) => {
+          out(`${signal}: finishing requests in flight, then stopping…`);
+          process.once(signal, () => process.exit(130));
+          void server.close().then(resolve);
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      out('Stopped.');
+    });
+}
+
+function wholeNumber(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || !Number.isSafeInteger(n)) throw new InvalidArgumentError('expected a whole number.');
+  return n;
+}
+
+function positiveNumber(text: string): number {
+  const n = wholeNumber(text);
+  if (n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
+  return n;
+}

@@ -1,0 +1,51 @@
+import { DatabaseSync } from 'node:sqlite';
+import { migrations } from './migrations.ts';
+
+/**
+ * Opens (or creates) the metadata database: WAL so readers never wait for
+ * the writer, synchronous=FULL so a committed version survives power loss,
+ * foreign keys on, and every pending migration applied.
+ */
+export function openDatabase(file: string): DatabaseSync {
+  const db = new DatabaseSync(file, { enableForeignKeyConstraints: true, timeout: 5_000 });
+  try {
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec('PRAGMA synchronous = FULL');
+    applyMigrations(db);
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+  return db;
+}
+
+/** Runs `work` inside one write transaction (BEGIN IMMEDIATE): all of it lands, or none of it. */
+export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = work();
+    db.exec('COMMIT');
+    return result;
+  } catch (error) {
+    db.exec('ROLLBACK');
+    throw error;
+  }
+}
+
+function applyMigrations(db: DatabaseSync): void {
+  const current = Number((db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version);
+  const latest = migrations.at(-1)?.version ?? 0;
+  if (current > latest) {
+    throw new Error(
+      `The metadata database is at schema version ${current}, newer than this PressDrop knows (${latest}). ` +
+        'Upgrade PressDrop, or point --data at another folder.',
+    );
+  }
+  for (const migration of migrations) {
+    if (migration.version <= current) continue;
+    inTransaction(db, () => {
+      db.exec(migration.sql);
+      db.exec(`PRAGMA user_version = ${migration.version}`);
+    });
+  }
+}

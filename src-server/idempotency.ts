@@ -1,0 +1,131 @@
+import { createCipheriv, createDecipheriv, createHash, createHmac, randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from './api-error.ts';
+import { inTransaction } from './database.ts';
+import type { Metadata } from './metadata.ts';
+
+/** How long a key's result is replayed, from the contract. */
+export const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+
+/** A status and JSON body, as a create-type operation answers and a replay repeats. */
+export interface Outcome {
+  status: number;
+  body: unknown;
+}
+
+/** The caller's view of one idempotent request: who, which key, which request. */
+export interface IdempotentRequest {
+  apiKeyId: string;
+  apiKeySecret: string;
+  key: string | undefined;
+  fingerprint: string;
+}
+
+/**
+ * Idempotency-Key handling for create-type operations. A 2xx result is saved
+ * with the key and replayed for 24 h; the same key with another request is
+ * `409 idempotency_key_conflict`. Failures are not saved: they created
+ * nothing, so a retry runs again and sees the current state (a commit that
+ * failed with blobs_missing can be retried with its key once they are up).
+ *
+ * A saved body can hold a secret (the upload token), so it is stored
+ * encrypted with a key derived from the caller's API key, which the
+ * database never holds: the replay can decrypt it, a copy of the file cannot.
+ */
+export class Idempotency {
+  readonly #metadata: Metadata;
+  readonly #now: () => number;
+
+  constructor(metadata: Metadata, now: () => number) {
+    this.#metadata = metadata;
+    this.#now = now;
+  }
+
+  /**
+   * Answers a create-type request: the saved outcome when this is a replay;
+   * otherwise `prepare` validates (and may await, e.g. for disk checks) and
+   * returns the write, which runs synchronously in one transaction.
+   */
+  async answer(request: FastifyRequest, reply: FastifyReply, prepare: () => Promise<() => Outcome> | (() => Outcome)): Promise<FastifyReply> {
+    const idempotent: IdempotentRequest = {
+      apiKeyId: request.apiKeyId,
+      apiKeySecret: request.apiKeySecret,
+      key: idempotencyKeyOf(request),
+      fingerprint: requestFingerprint(request),
+    };
+    const outcome = this.replay(idempotent) ?? this.run(idempotent, await prepare());
+    return reply.code(outcome.status).send(outcome.body);
+  }
+
+  /** The saved outcome of this request, or null when the key is new (or absent). */
+  replay(request: IdempotentRequest): Outcome | null {
+    if (request.key === undefined) return null;
+    const saved = this.#metadata.idempotentResult(request.apiKeyId, request.key, this.#now() - IDEMPOTENCY_WINDOW_MS);
+    if (!saved) return null;
+    if (saved.fingerprint !== request.fingerprint) {
+      throw new ApiError('idempotency_key_conflict', `Idempotency-Key "${request.key}" was used within 24 h for a different request; use a new key for a new request.`);
+    }
+    return { status: saved.status, body: JSON.parse(decrypt(saved.body, sealingKey(request))) };
+  }
+
+  /**
+   * Runs `write` in one write transaction and saves its 2xx outcome under
+   * the key in that same transaction. Checks for a replay again inside it,
+   * since a twin request may have finished while this one was awaiting.
+   */
+  run(request: IdempotentRequest, write: () => Outcome): Outcome {
+    return inTransaction(this.#metadata.db, () => {
+      const replayed = this.replay(request);
+      if (replayed) return replayed;
+      const outcome = write();
+      if (request.key !== undefined && outcome.status >= 200 && outcome.status < 300) {
+        const now = this.#now();
+        this.#metadata.purgeIdempotentResults(now - IDEMPOTENCY_WINDOW_MS);
+        this.#metadata.saveIdempotentResult(request.apiKeyId, request.key, request.fingerprint, outcome.status, encrypt(JSON.stringify(outcome.body), sealingKey(request)), now);
+      }
+      return outcome;
+    });
+  }
+}
+
+/** The Idempotency-Key header, checked: 1-255 visible ASCII characters. */
+export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
+  const header = request.headers['idempotency-key'];
+  if (header === undefined) return undefined;
+  if (typeof header !== 'string' || !/^[\x21-\x7e]{1,255}$/.test(header)) {
+    throw new ApiError('invalid_request', 'Idempotency-Key: must be 1-255 visible ASCII characters, e.g. a UUID.');
+  }
+  return header;
+}
+
+/** What makes two requests "the same": method, path and the JSON body with its keys sorted. */
+export function requestFingerprint(request: FastifyRequest): string {
+  return createHash('sha256').update(`${request.method} ${request.url.split('?')[0]}\n${stableJson(request.body)}`).digest('hex');
+}
+
+function stableJson(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+function sealingKey(request: IdempotentRequest): Buffer {
+  return createHmac('sha256', request.apiKeySecret).update(`idempotency:${request.key}`).digest();
+}
+
+function encrypt(plaintext: string, key: Buffer): string {
+  const iv = randomBytes(12);
+  const cipher = createCipheriv('aes-256-gcm', key, iv);
+  const sealed = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
+  return Buffer.concat([iv, cipher.getAuthTag(), sealed]).toString('base64');
+}
+
+function decrypt(stored: string, key: Buffer): string {
+  const raw = Buffer.from(stored, 'base64');
+  const decipher = createDecipheriv('aes-256-gcm', key, raw.subarray(0, 12));
+  decipher.setAuthTag(raw.subarray(12, 28));
+  return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString('utf8');
+}

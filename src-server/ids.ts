@@ -1,0 +1,21 @@
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+
+/** The prefixes the contract gives each kind of identifier and secret. */
+export type IdPrefix = 'dpl' | 'dv' | 'us' | 'ustk' | 'pcak' | 'key';
+
+/** A new random identifier or secret with its prefix, e.g. `dpl_3fZ…`. Secrets get 192 bits, ids 120. */
+export function newId(prefix: IdPrefix): string {
+  const secret = prefix === 'ustk' || prefix === 'pcak';
+  return `${prefix}_${randomBytes(secret ? 24 : 15).toString('base64url')}`;
+}
+
+/** The SHA-256 of a secret: what the database keeps instead of the secret itself. */
+export function hashSecret(secret: string): Buffer {
+  return createHash('sha256').update(secret, 'utf8').digest();
+}
+
+/** Whether `secret` hashes to `storedHash`, compared in constant time. */
+export function secretMatches(secret: string, storedHash: Uint8Array): boolean {
+  const candidate = hashSecret(secret);
+  return candidate.length === storedHash.length && timingSafeEqual(candidate, storedHash);
+}

@@ -1,0 +1,94 @@
+/**
+ * The metadata schema, as numbered migrations applied in order at start.
+ * Never edit a migration that has shipped: add the next number instead.
+ * `PRAGMA user_version` records the last one applied.
+ */
+export const migrations: ReadonlyArray<{ version: number; name: string; sql: string }> = [
+  {
+    version: 1,
+    name: 'initial schema',
+    sql: `
+      CREATE TABLE api_keys (
+        id TEXT PRIMARY KEY,
+        key_hash BLOB NOT NULL UNIQUE,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+
+      -- seq gives a stable newest-first order for cursors.
+      CREATE TABLE deploys (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        slug TEXT NOT NULL UNIQUE,
+        name TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL,
+        version_count INTEGER NOT NULL DEFAULT 0
+      ) STRICT;
+
+      CREATE TABLE upload_sessions (
+        id TEXT PRIMARY KEY,
+        deploy_id TEXT NOT NULL REFERENCES deploys(id),
+        token_hash BLOB NOT NULL,
+        requested_file_count INTEGER NOT NULL,
+        requested_bytes INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        expires_at INTEGER NOT NULL,
+        deploy_version_id TEXT UNIQUE
+      ) STRICT;
+      CREATE INDEX upload_sessions_by_expiry ON upload_sessions(expires_at) WHERE deploy_version_id IS NULL;
+
+      CREATE TABLE session_files (
+        session_id TEXT NOT NULL REFERENCES upload_sessions(id) ON DELETE CASCADE,
+        path TEXT NOT NULL,
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mime TEXT NOT NULL,
+        PRIMARY KEY (session_id, path)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX session_files_by_sha256 ON session_files(session_id, sha256);
+
+      -- UNIQUE (deploy_id, version_no) is the last guard of gapless, unrepeated numbers.
+      CREATE TABLE deploy_versions (
+        id TEXT PRIMARY KEY,
+        deploy_id TEXT NOT NULL REFERENCES deploys(id),
+        version_no INTEGER NOT NULL,
+        upload_session_id TEXT NOT NULL UNIQUE REFERENCES upload_sessions(id),
+        route TEXT,
+        title TEXT,
+        render_json TEXT,
+        file_count INTEGER NOT NULL,
+        total_bytes INTEGER NOT NULL,
+        created_at INTEGER NOT NULL,
+        UNIQUE (deploy_id, version_no)
+      ) STRICT;
+
+      CREATE TABLE version_files (
+        version_id TEXT NOT NULL REFERENCES deploy_versions(id),
+        path TEXT NOT NULL,
+        blob_sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        mime TEXT NOT NULL,
+        PRIMARY KEY (version_id, path)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE aliases (
+        deploy_id TEXT NOT NULL REFERENCES deploys(id),
+        name TEXT NOT NULL,
+        deploy_version_id TEXT NOT NULL REFERENCES deploy_versions(id),
+        updated_at INTEGER NOT NULL,
+        PRIMARY KEY (deploy_id, name)
+      ) STRICT, WITHOUT ROWID;
+
+      CREATE TABLE idempotency_keys (
+        api_key_id TEXT NOT NULL REFERENCES api_keys(id),
+        idempotency_key TEXT NOT NULL,
+        fingerprint TEXT NOT NULL,
+        status INTEGER NOT NULL,
+        body TEXT NOT NULL,
+        created_at INTEGER NOT NULL,
+        PRIMARY KEY (api_key_id, idempotency_key)
+      ) STRICT, WITHOUT ROWID;
+      CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
+    `,
+  },
+];

@@ -1,0 +1,242 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import mime from 'mime';
+import type { VersionEntry } from '../../src-shared/api-types.ts';
+import { ApiError } from '../api-error.ts';
+import { BlobRefusedError } from '../blob-store.ts';
+import type { ServerContext } from '../context.ts';
+import { newId, hashSecret, secretMatches } from '../ids.ts';
+import { toDeployVersion, toUploadSession, type SessionRow } from '../metadata.ts';
+import { assertValidPaths, commitBody, createUploadSessionBody, missingBlobsBody, parseBody, sha256Param } from '../request-schemas.ts';
+import { createDeploy, findDeploy } from './deploys.ts';
+
+type SessionParams = { Params: { sessionId: string } };
+type BlobParams = { Params: { sessionId: string; sha256: string } };
+
+/** The four steps of the upload protocol, and `GET` of a session. */
+export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
+  const { metadata, limits } = ctx;
+
+  // Step 1: register the files, get a session and its upload token.
+  app.post('/v1/upload-sessions', (request, reply) =>
+    ctx.idempotency.answer(request, reply, () => {
+      const body = parseBody(createUploadSessionBody, request.body);
+      assertValidPaths(body.files.map((file) => file.path));
+      const sizeBySha = new Map<string, number>();
+      let requestedBytes = 0;
+      for (const file of body.files) {
+        if (file.size > limits.maxBlobBytes) {
+          throw new ApiError('upload_blob_too_large', `${file.path} is ${file.size} bytes; the limit per file is ${limits.maxBlobBytes}.`, { path: file.path });
+        }
+        const registered = sizeBySha.get(file.sha256);
+        if (registered !== undefined && registered !== file.size) {
+          throw new ApiError('invalid_request', `sha256 ${file.sha256} is given two sizes (${registered} and ${file.size}); one content has one size.`);
+        }
+        sizeBySha.set(file.sha256, file.size);
+        requestedBytes += file.size;
+      }
+      if (body.files.length > limits.maxFilesPerVersion) {
+        throw new ApiError('upload_session_too_large', `${body.files.length} files; a version may hold at most ${limits.maxFilesPerVersion}.`);
+      }
+      if (requestedBytes > limits.maxSessionBytes) {
+        throw new ApiError('upload_session_too_large', `${requestedBytes} bytes in all; one upload session may hold at most ${limits.maxSessionBytes}.`);
+      }
+      return () => {
+        const now = ctx.now();
+        const deploy = body.deployId !== undefined ? findDeploy(metadata, body.deployId) : createDeploy(metadata, body.createDeploy!.slug, body.createDeploy!.name, now);
+        const uploadToken = newId('ustk');
+        const session: SessionRow = {
+          id: newId('us'),
+          deploy_id: deploy.id,
+          token_hash: hashSecret(uploadToken),
+          requested_file_count: body.files.length,
+          requested_bytes: requestedBytes,
+          created_at: now,
+          expires_at: now + (ctx.faults?.expiresEarly() ? ctx.faults.spec.expireAfterMs : limits.sessionTtlMs),
+          deploy_version_id: null,
+        };
+        metadata.insertSession(session, body.files.map((file) => ({ ...file, mime: file.mime ?? mimeOf(file.path) })));
+        const { deployVersionId: _, ...uploadSession } = toUploadSession(session, now);
+        return { status: 201, body: { uploadSession, uploadToken } };
+      };
+    }),
+  );
+
+  // How a client that lost an answer (or resumes later) learns where its session stands.
+  app.get<SessionParams>('/v1/upload-sessions/:sessionId', async (request) => ({
+    uploadSession: toUploadSession(authorizedSession(ctx, request), ctx.now()),
+  }));
+
+  // Step 2: which of these blobs does the store not have yet?
+  app.post<SessionParams>('/v1/upload-sessions/:sessionId/missing-blobs', async (request) => {
+    const session = openSession(ctx, request);
+    const { files } = parseBody(missingBlobsBody, request.body);
+    if (files.length > limits.maxMissingBlobsPerCall) {
+      throw new ApiError('too_many_files', `${files.length} files in one call; ask about at most ${limits.maxMissingBlobsPerCall} at a time.`);
+    }
+    assertValidPaths(files.map((file) => file.path));
+    const unique = [...new Set(files.map((file) => file.sha256))];
+    const stored = await mapBounded(unique, (sha256) => ctx.blobs.has(sha256));
+    return { uploadSessionId: session.id, missingBlobs: unique.filter((_, i) => !stored[i]).map((sha256) => ({ sha256 })) };
+  });
+
+  // Step 3 lives in its own plugin: it reads the raw body as a stream, whatever its Content-Type.
+  app.register(async (blobScope) => {
+    blobScope.removeAllContentTypeParsers();
+    blobScope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+
+    blobScope.put<BlobParams>('/v1/upload-sessions/:sessionId/blobs/:sha256', async (request) => {
+      const session = openSession(ctx, request);
+      const sha256 = request.params.sha256;
+      if (!sha256Param.safeParse(sha256).success) {
+        throw new ApiError('invalid_request', 'The sha256 in the URL must be 64 lowercase hex characters.');
+      }
+      const registered = metadata.sessionBlob(session.id, sha256);
+      if (!registered) {
+        throw new ApiError('blob_not_in_session', `No file of session ${session.id} has sha256 ${sha256}; register it when creating the session.`);
+      }
+      const declaredLength = request.headers['content-length'] === undefined ? null : Number(request.headers['content-length']);
+      if (declaredLength !== null && declaredLength > limits.maxBlobBytes) {
+        throw new ApiError('upload_blob_too_large', `The body is ${declaredLength} bytes; the limit per blob is ${limits.maxBlobBytes}.`);
+      }
+      if (declaredLength !== null && declaredLength !== registered.size) {
+        throw new ApiError('blob_size_mismatch', `Content-Length is ${declaredLength}; the session registered ${registered.size} bytes for this blob.`);
+      }
+      const answer = (alreadyPresent: boolean) => ({
+        uploadSessionId: session.id,
+        alreadyPresent,
+        blob: { sha256, size: registered.size, mime: registered.mime, r2Key: `cas/${sha256}` },
+      });
+      // Stored already: answer at once and let Node discard the body, rather than store it twice.
+      if (await ctx.blobs.has(sha256)) return answer(true);
+
+      const fault = request.fault;
+      const cutAt = fault.kind === 'reset' ? Math.floor(registered.size * fault.afterFraction) : Infinity;
+      if (cutAt === 0) request.raw.socket.destroy();
+      try {
+        const { alreadyPresent } = await ctx.blobs.ingest(request.raw, { sha256, size: registered.size }, (received) => {
+          if (received >= cutAt) request.raw.socket.destroy();
+        });
+        return answer(alreadyPresent);
+      } catch (error) {
+        if (error instanceof BlobRefusedError) {
+          throw new ApiError(error.reason === 'hash_mismatch' ? 'blob_hash_mismatch' : 'blob_size_mismatch', error.message);
+        }
+        throw error;
+      }
+    });
+  });
+
+  // Step 4: turn the session into the deploy's next immutable version.
+  app.post<SessionParams>('/v1/upload-sessions/:sessionId/commit', (request, reply) => {
+    const session = authorizedSession(ctx, request);
+    return ctx.idempotency.answer(request, reply, async () => {
+      assertOpen(session, ctx.now());
+      const body = parseBody(commitBody, request.body);
+      assertValidPaths(body.entries.map((entry) => entry.path));
+      const entries: VersionEntry[] = body.entries.map((entry) => ({ ...entry, mime: entry.mime ?? mimeOf(entry.path) }));
+      const totalBytes = entries.reduce((sum, entry) => sum + entry.size, 0);
+      if (entries.length > limits.maxFilesPerVersion) {
+        throw new ApiError('deploy_commit_policy_limit_exceeded', `${entries.length} files; a version may hold at most ${limits.maxFilesPerVersion}.`);
+      }
+      if (totalBytes > limits.maxSessionBytes) {
+        throw new ApiError('deploy_commit_policy_limit_exceeded', `${totalBytes} bytes; a version may hold at most ${limits.maxSessionBytes}.`);
+      }
+      const route = renderRoute(body.render?.route, entries);
+      await assertBlobsStored(ctx, entries);
+      return () => {
+        // Checked again inside the write lock: a twin commit may have landed while we awaited the disk.
+        assertOpen(metadata.sessionById(session.id)!, ctx.now());
+        const version = metadata.insertVersion(
+          {
+            id: newId('dv'),
+            deploy_id: session.deploy_id,
+            upload_session_id: session.id,
+            route,
+            title: body.render?.title ?? null,
+            render_json: body.render ? JSON.stringify({ ...body.render, route }) : null,
+            file_count: entries.length,
+            total_bytes: totalBytes,
+            created_at: ctx.now(),
+          },
+          entries,
+        );
+        metadata.markSessionCommitted(session.id, version.id);
+        return { status: 201, body: { deployVersion: toDeployVersion(version) } };
+      };
+    });
+  });
+}
+
+/** The session named in the URL, if the request carries its upload token: else 404 or 401. */
+function authorizedSession(ctx: ServerContext, request: FastifyRequest<SessionParams>): SessionRow {
+  const session = ctx.metadata.sessionById(request.params.sessionId);
+  if (!session) throw new ApiError('upload_session_not_found', `No upload session has the id "${request.params.sessionId}".`);
+  const token = request.headers['x-upload-token'];
+  if (typeof token !== 'string' || !secretMatches(token, session.token_hash)) {
+    throw new ApiError('upload_token_invalid', `Send the uploadToken returned when session ${session.id} was created, as X-Upload-Token.`);
+  }
+  return session;
+}
+
+/** An authorized session that still takes uploads: else 409 committed or 410 expired. */
+function openSession(ctx: ServerContext, request: FastifyRequest<SessionParams>): SessionRow {
+  const session = authorizedSession(ctx, request);
+  assertOpen(session, ctx.now());
+  return session;
+}
+
+function assertOpen(session: SessionRow, now: number): void {
+  const { status } = toUploadSession(session, now);
+  if (status === 'committed') {
+    throw new ApiError('upload_session_committed', `Session ${session.id} is already committed as version ${session.deploy_version_id}; create a new session to deploy again.`);
+  }
+  if (status === 'expired') {
+    throw new ApiError('upload_session_expired', `Session ${session.id} expired at ${new Date(session.expires_at).toISOString()}; create a new session (blobs already uploaded are kept).`);
+  }
+}
+
+/** The version's render route: the one asked for (which must name an entry), else /index.html when there is one. */
+function renderRoute(requested: string | undefined, entries: readonly VersionEntry[]): string | null {
+  const paths = new Set(entries.map((entry) => entry.path));
+  if (requested === undefined) return paths.has('index.html') ? '/index.html' : null;
+  const route = requested.startsWith('/') ? requested : `/${requested}`;
+  if (!paths.has(route.slice(1))) {
+    throw new ApiError('render_route_not_found', `render.route ${JSON.stringify(requested)} names no file of this version.`);
+  }
+  return route;
+}
+
+/** `409 blobs_missing` with the list of what is not stored; `400 blob_size_mismatch` when an entry's size is not its blob's. */
+async function assertBlobsStored(ctx: ServerContext, entries: readonly VersionEntry[]): Promise<void> {
+  const hashes = [...new Set(entries.map((entry) => entry.blobHash))];
+  const sizes = await mapBounded(hashes, (sha256) => ctx.blobs.sizeOf(sha256));
+  const storedSize = new Map(hashes.map((sha256, i) => [sha256, sizes[i]]));
+  const missing = hashes.filter((sha256) => storedSize.get(sha256) === null);
+  if (missing.length > 0) {
+    throw new ApiError('blobs_missing', `${missing.length} blob(s) are not uploaded yet; upload them, then commit again.`, { missing });
+  }
+  for (const entry of entries) {
+    if (storedSize.get(entry.blobHash) !== entry.size) {
+      throw new ApiError('blob_size_mismatch', `${entry.path} says ${entry.size} bytes; blob ${entry.blobHash} is ${storedSize.get(entry.blobHash)}.`);
+    }
+  }
+}
+
+/** The MIME type of a path by its extension, for files registered without one. */
+function mimeOf(path: string): string {
+  return mime.getType(path) ?? 'application/octet-stream';
+}
+
+/** `Promise.all(items.map(work))` with at most 64 at a time, so 100k stat calls don't flood the thread pool. */
+async function mapBounded<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  const runners = Array.from({ length: Math.min(64, items.length) }, async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await work(items[i]!);
+    }
+  });
+  await Promise.all(runners);
+  return results;
+}
