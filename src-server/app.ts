@@ -26,7 +26,8 @@ export function buildApp(ctx: ServerContext, options: AppOptions): FastifyInstan
     // A session of maxFilesPerVersion descriptors must fit; each is well under 1.2 KiB.
     bodyLimit: 1024 * 1024 + ctx.limits.maxFilesPerVersion * 1200,
     forceCloseConnections: 'idle',
-    return503OnClosing: true,
+    // Answered below instead, in the contract's shape.
+    return503OnClosing: false,
     routerOptions: { maxParamLength: 2048 },
   });
 
@@ -34,7 +35,13 @@ export function buildApp(ctx: ServerContext, options: AppOptions): FastifyInstan
   app.decorateRequest('apiKeySecret', '');
   app.decorateRequest('fault', null as never);
 
+  let closing = false;
+  app.addHook('preClose', async () => {
+    closing = true;
+  });
+
   app.addHook('onRequest', async (request, reply) => {
+    if (closing) throw new ApiError('service_unavailable', 'The server is shutting down; retry in a moment.');
     if (!request.url.startsWith('/v1/')) {
       request.fault = { kind: 'none' };
       return;
@@ -114,9 +121,9 @@ function toApiError(error: FastifyError | ApiError): ApiError {
 
 function sendError(error: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply): void {
   const apiError = toApiError(error);
+  // A client that hung up mid-request is not a server fault; anything else unexpected is.
   if (apiError.code === 'internal_error' && !request.raw.destroyed) {
-    request.log.error({ err: error }, 'unexpected error');
-    if (!(request.server.log.level === 'info')) console.error(`internal error on ${request.method} ${request.url.split('?')[0]}:`, error);
+    process.stderr.write(`internal error on ${request.method} ${request.url.split('?')[0]}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   }
   if (request.raw.destroyed || reply.sent) return;
   // A body we did not read to its end is not worth draining: close the connection after answering.

@@ -33,8 +33,11 @@ export function registerPreviewRoutes(app: FastifyInstance, ctx: ServerContext):
     if (!version) return notFound(reply, `deploy "${slug}" has no version or alias "${ref}"`);
     const requested = request.params['*'];
     const path = requested === '' || requested.endsWith('/') ? `${requested}index.html` : requested;
-    const file = metadata.versionFile(version.id, path) ?? metadata.versionFile(version.id, `${path}/index.html`);
-    if (!file) return notFound(reply, `version ${version.version_no} of "${slug}" has no file "${path}"`);
+    const file = metadata.versionFile(version.id, path);
+    if (!file) {
+      if (metadata.versionFile(version.id, `${path}/index.html`)) return reply.redirect(`${request.url.split('?')[0]}/`, 301);
+      return notFound(reply, `version ${version.version_no} of "${slug}" has no file "${path}"`);
+    }
     return reply
       .header('content-type', file.mime)
       .header('content-length', file.size)
