@@ -5,7 +5,6 @@ import { registerServeCommand } from './serve-command.ts';
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('pressdrop')
     .description('Deploy folders to Press Cloud, and run a local Press Cloud.')
-    .showHelpAfterError('(run with --help for usage)')
     .exitOverride();
   registerServeCommand(program);
   try {

@@ -121,11 +121,12 @@ function toApiError(error: FastifyError | ApiError): ApiError {
 
 function sendError(error: FastifyError | ApiError, request: FastifyRequest, reply: FastifyReply): void {
   const apiError = toApiError(error);
-  // A client that hung up mid-request is not a server fault; anything else unexpected is.
-  if (apiError.code === 'internal_error' && !request.raw.destroyed) {
+  // IncomingMessage.destroyed is also true once a body was read to its end; only the socket says the client is gone.
+  const clientGone = request.raw.socket?.destroyed ?? true;
+  if (apiError.code === 'internal_error' && !clientGone) {
     process.stderr.write(`internal error on ${request.method} ${request.url.split('?')[0]}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   }
-  if (request.raw.destroyed || reply.sent) return;
+  if (clientGone || reply.sent) return;
   // A body we did not read to its end is not worth draining: close the connection after answering.
   if (!request.raw.complete) reply.header('connection', 'close');
   reply.code(apiErrors[apiError.code].status).send(apiError.toBody());

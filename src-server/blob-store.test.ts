@@ -85,6 +85,8 @@ test('a body cut off mid-stream leaves nothing, not even a temp file', () =>
   withStore(async (store, root) => {
     const bytes = randomBytes(200_000);
     const body = new PassThrough();
+    // Like an http.IncomingMessage, which emits 'error' only to listeners, so a late reset is never uncaught.
+    body.on('error', () => undefined);
     const ingesting = store.ingest(body, { sha256: sha256(bytes), size: bytes.length });
     body.write(bytes.subarray(0, 50_000));
     body.destroy(new Error('connection reset'));

@@ -1,9 +1,11 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, createWriteStream, type ReadStream } from 'node:fs';
+import { createReadStream, type ReadStream } from 'node:fs';
 import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { Transform, type Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import type { Readable } from 'node:stream';
+
+/** Bytes gathered before one write to the temp file. */
+const WRITE_BATCH_BYTES = 1024 * 1024;
 
 /** What an ingest expects the body to be: the session's registered sha256 and size. */
 export interface ExpectedBlob {
@@ -79,28 +81,41 @@ export class BlobStore {
    * Streams `body` into the store as blob `expected.sha256`, hashing as it
    * goes. Refuses (BlobRefusedError) as soon as the body runs past
    * `expected.size`, and at the end when the length or hash differs; a
-   * refused or broken body leaves nothing behind. `onProgress` sees the
-   * byte count after each chunk (the fault injector cuts connections with it).
-   * Resolves `alreadyPresent: true` when another upload stored it first.
+   * refused or broken body leaves nothing behind. The body is never
+   * destroyed here, so the caller can still answer on its connection.
+   * `onChunk` sees the byte count after each chunk and may throw to abort
+   * (the fault injector cuts connections with it). Resolves
+   * `alreadyPresent: true` when another upload stored it first.
    */
-  async ingest(body: Readable, expected: ExpectedBlob, onProgress?: (receivedBytes: number) => void): Promise<{ alreadyPresent: boolean }> {
+  async ingest(body: Readable, expected: ExpectedBlob, onChunk?: (receivedBytes: number) => void): Promise<{ alreadyPresent: boolean }> {
     const tempPath = join(this.#tmpDir, `${expected.sha256}.${randomUUID()}.part`);
+    const file = await open(tempPath, 'wx');
     const hash = createHash('sha256');
     let received = 0;
-    const meter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
+    // Chunks are gathered into ~1 MiB writes, one write in flight while the next batch arrives.
+    let batch: Buffer[] = [];
+    let batchBytes = 0;
+    let writing: Promise<unknown> = Promise.resolve();
+    const flush = async () => {
+      await writing;
+      writing = file.writev(batch);
+      batch = [];
+      batchBytes = 0;
+    };
+    try {
+      for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
         received += chunk.length;
         if (received > expected.size) {
-          done(new BlobRefusedError('size_mismatch', `The body is longer than the ${expected.size} bytes the session registered for this blob.`, received));
-          return;
+          throw new BlobRefusedError('size_mismatch', `The body is longer than the ${expected.size} bytes the session registered for this blob.`, received);
         }
         hash.update(chunk);
-        onProgress?.(received);
-        done(null, chunk);
-      },
-    });
-    try {
-      await pipeline(body, meter, createWriteStream(tempPath, { flags: 'wx', flush: true }));
+        onChunk?.(received);
+        batch.push(chunk);
+        batchBytes += chunk.length;
+        if (batchBytes >= WRITE_BATCH_BYTES) await flush();
+      }
+      if (batchBytes > 0) await flush();
+      await writing;
       if (received !== expected.size) {
         throw new BlobRefusedError('size_mismatch', `The body is ${received} bytes; the session registered ${expected.size} for this blob.`, received);
       }
@@ -108,8 +123,12 @@ export class BlobStore {
       if (actual !== expected.sha256) {
         throw new BlobRefusedError('hash_mismatch', `The body hashes to ${actual}, not to ${expected.sha256}.`, received);
       }
+      await file.sync();
+      await file.close();
       return { alreadyPresent: await this.#moveIntoPlace(tempPath, expected.sha256) };
     } finally {
+      await writing.catch(() => undefined);
+      await file.close().catch(() => undefined);
       await rm(tempPath, { force: true });
     }
   }

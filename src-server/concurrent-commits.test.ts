@@ -27,7 +27,9 @@ interface Answer {
   body: any;
 }
 
-/** One JSON request over node:http through `agent`: each agent is its own client with its own connections. */
+const ANSWER_TIMEOUT_MS = 5_000;
+
+/** One JSON request over node:http through `agent` (each agent is its own client); fails if no answer comes within 5 s. */
 function httpJson(agent: http.Agent, baseUrl: string, apiKey: string, method: string, path: string, json: unknown, headers: Record<string, string> = {}): Promise<Answer> {
   const payload = JSON.stringify(json);
   return new Promise((resolve, reject) => {
@@ -45,6 +47,7 @@ function httpJson(agent: http.Agent, baseUrl: string, apiKey: string, method: st
         res.on('error', reject);
       },
     );
+    req.setTimeout(ANSWER_TIMEOUT_MS, () => req.destroy(new Error(`${method} ${path}: no answer within ${ANSWER_TIMEOUT_MS} ms`)));
     req.on('error', reject);
     req.end(payload);
   });
@@ -166,39 +169,39 @@ test('50 commits from two concurrent clients against a separate `pressdrop serve
   await fiftyConcurrentCommits(proc.url, apiKey, 'fifty-proc');
 });
 
-test('each session committed twice at once lands once; a twin with the same Idempotency-Key gets the same answer', { timeout: 20_000 }, async (t) => {
+/** Commits each of `count` fresh sessions twice at once (`headersOf` gives both twins' extra headers); checks 1..count after. */
+async function twinCommits(t: { after(fn: () => unknown): void }, slug: string, headersOf: (sessionId: string) => Record<string, string>): Promise<Array<[Answer, Answer]>> {
   const server = await startTestServer();
   t.after(() => server.close());
-  const count = 20;
-  const { deployId, sessions } = await prepareSessions(server.url, server.apiKey, 'twins', count);
+  const count = 10;
+  const { deployId, sessions } = await prepareSessions(server.url, server.apiKey, slug, count);
   const client = new http.Agent({ keepAlive: true });
   t.after(() => client.destroy());
-  const commit = (session: ReadySession, headers: Record<string, string>) =>
-    httpJson(client, server.url, server.apiKey, 'POST', `/v1/upload-sessions/${session.id}/commit`, { entries: session.entries }, { 'x-upload-token': session.uploadToken, ...headers });
-  const pairs = await Promise.all(
-    sessions.map((session, i) => {
-      const headers: Record<string, string> = i % 2 === 0 ? {} : { 'idempotency-key': `twin-${session.id}` };
-      return Promise.all([commit(session, headers), commit(session, headers)]);
-    }),
-  );
+  const commit = (session: ReadySession) =>
+    httpJson(client, server.url, server.apiKey, 'POST', `/v1/upload-sessions/${session.id}/commit`, { entries: session.entries }, { 'x-upload-token': session.uploadToken, ...headersOf(session.id) });
+  const pairs = await Promise.all(sessions.map((session) => Promise.all([commit(session), commit(session)])));
 
-  const versionNos: number[] = [];
-  for (const [i, [a, b]] of pairs.entries()) {
-    const statuses = [a.status, b.status].sort();
-    if (i % 2 === 0) {
-      assert.deepEqual(statuses, [201, 409], `session ${i} without a key: ${JSON.stringify([a.body, b.body])}`);
-      const loser = a.status === 409 ? a : b;
-      assert.equal(loser.body.error, 'upload_session_committed');
-      versionNos.push((a.status === 201 ? a : b).body.deployVersion.versionNo);
-    } else {
-      assert.deepEqual(statuses, [201, 201], `session ${i} with one Idempotency-Key: ${JSON.stringify([a.body, b.body])}`);
-      assert.deepEqual(a.body, b.body, `session ${i}: the replay differs from the original answer`);
-      versionNos.push(a.body.deployVersion.versionNo);
-    }
-  }
-  assert.deepEqual(versionNos.sort((x, y) => x - y), oneTo(count), 'version numbers are not exactly 1..20');
   const listed = await listVersions(server.url, server.apiKey, deployId);
-  assert.deepEqual(listed.map((v) => v.versionNo), oneTo(count).reverse());
+  assert.deepEqual(listed.map((v) => v.versionNo), oneTo(count).reverse(), 'twin commits made other versions than 1..10');
   const deploy = await server.request('GET', `/v1/deploys/${deployId}`);
   assert.equal(deploy.body.deploy.versionCount, count);
+  const winners = pairs.map(([a, b]) => (a.status === 201 ? a : b).body?.deployVersion?.versionNo);
+  assert.deepEqual(winners.sort((x, y) => x - y), oneTo(count), 'answered version numbers are not exactly 1..10');
+  return pairs;
+}
+
+test('a session committed twice at once lands once: one 201, one 409 upload_session_committed', { timeout: 20_000 }, async (t) => {
+  const pairs = await twinCommits(t, 'twins', () => ({}));
+  for (const [i, [a, b]] of pairs.entries()) {
+    assert.deepEqual([a.status, b.status].sort(), [201, 409], `session ${i}: ${JSON.stringify([a.body, b.body])}`);
+    assert.equal((a.status === 409 ? a : b).body.error, 'upload_session_committed');
+  }
+});
+
+test('twin commits with one Idempotency-Key both get the original answer and make one version', { timeout: 20_000 }, async (t) => {
+  const pairs = await twinCommits(t, 'keyed-twins', (sessionId) => ({ 'idempotency-key': `twin-${sessionId}` }));
+  for (const [i, [a, b]] of pairs.entries()) {
+    assert.deepEqual([a.status, b.status], [201, 201], `session ${i}: ${JSON.stringify([a.body, b.body])}`);
+    assert.deepEqual(a.body, b.body, `session ${i}: the replay differs from the original answer`);
+  }
 });

@@ -27,12 +27,16 @@ export interface FaultSpec {
   expireAfterMs: number;
 }
 
-const rate = z.coerce.number().min(0).max(1);
-const wholeNumber = z.coerce.number().int().min(0);
+const rate = z
+  .string()
+  .regex(/^(\d+\.?\d*|\.\d+)$/, 'must be a probability from 0 to 1')
+  .transform(Number)
+  .pipe(z.number().max(1, 'must be a probability from 0 to 1'));
+const wholeNumber = z.string().regex(/^\d+$/, 'must be a whole number').transform(Number);
 const specSchema = z.strictObject({
   '503': rate.default(0),
   '429': rate.default(0),
-  'retry-after': wholeNumber.max(3600).default(1),
+  'retry-after': wholeNumber.pipe(z.number().max(3600, 'must be at most 3600 seconds')).default(1),
   reset: rate.default(0),
   drop: rate.default(0),
   latency: z

@@ -109,12 +109,17 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
       // Stored already: answer at once and let Node discard the body, rather than store it twice.
       if (await ctx.blobs.has(sha256)) return answer(true);
 
+      // Injected "reset" fault: cut the connection part-way, before the blob can be stored.
       const fault = request.fault;
       const cutAt = fault.kind === 'reset' ? Math.floor(registered.size * fault.afterFraction) : Infinity;
-      if (cutAt === 0) request.raw.socket.destroy();
+      const cut = () => {
+        request.raw.socket.destroy();
+        throw new Error('injected fault: connection reset mid-body');
+      };
       try {
+        if (cutAt === 0) cut();
         const { alreadyPresent } = await ctx.blobs.ingest(request.raw, { sha256, size: registered.size }, (received) => {
-          if (received >= cutAt) request.raw.socket.destroy();
+          if (received >= cutAt) cut();
         });
         return answer(alreadyPresent);
       } catch (error) {

@@ -1,0 +1,37 @@
+import { execFileSync } from 'node:child_process';
+import { tmpdir } from 'node:os';
+import { serverIngest } from './server-ingest.ts';
+
+/**
+ * `npm run bench`: every benchmark in turn, each printing a markdown report.
+ * Progress goes to stderr; stdout is the report, ready for BENCHMARKS.md.
+ */
+
+/** A command's output for the machine section, or a note that it is not available. */
+function probe(command: string, args: string[]): string {
+  try {
+    return execFileSync(command, args, { encoding: 'utf8' }).trimEnd();
+  } catch {
+    return `(${command} not available)`;
+  }
+}
+
+const benches: Array<{ name: string; run: (log: (line: string) => void) => Promise<string> }> = [{ name: 'server-ingest', run: serverIngest }];
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const out = (text: string) => process.stdout.write(`${text}\n`);
+
+out('## Machine');
+out('');
+out('```');
+out(`$ nproc\n${probe('nproc', [])}`);
+out(`$ free -h\n${probe('free', ['-h'])}`);
+out(`$ df -h ${tmpdir()}\n${probe('df', ['-h', tmpdir()])}`);
+out(`node ${process.version}`);
+out('```');
+for (const bench of benches) {
+  const started = Date.now();
+  out('');
+  out(await bench.run(log));
+  log(`${bench.name}: ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
