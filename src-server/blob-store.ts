@@ -6,6 +6,8 @@ import type { Readable } from 'node:stream';
 
 /** Bytes gathered before one write to the temp file. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
+/** Bytes written between background flushes, so the final fsync finds little left to write. */
+const EARLY_FLUSH_BYTES = 64 * 1024 * 1024;
 
 /** What an ingest expects the body to be: the session's registered sha256 and size. */
 export interface ExpectedBlob {
@@ -96,11 +98,20 @@ export class BlobStore {
     let batch: Buffer[] = [];
     let batchBytes = 0;
     let writing: Promise<unknown> = Promise.resolve();
+    // A datasync in the background every EARLY_FLUSH_BYTES overlaps the disk with the network.
+    let flushing: Promise<unknown> = Promise.resolve();
+    let unflushedBytes = 0;
     const flush = async () => {
       await writing;
       writing = file.writev(batch);
+      unflushedBytes += batchBytes;
       batch = [];
       batchBytes = 0;
+      if (unflushedBytes >= EARLY_FLUSH_BYTES) {
+        unflushedBytes = 0;
+        await flushing;
+        flushing = writing.then(() => file.datasync());
+      }
     };
     try {
       for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
@@ -116,6 +127,7 @@ export class BlobStore {
       }
       if (batchBytes > 0) await flush();
       await writing;
+      await flushing;
       if (received !== expected.size) {
         throw new BlobRefusedError('size_mismatch', `The body is ${received} bytes; the session registered ${expected.size} for this blob.`, received);
       }
@@ -128,6 +140,7 @@ export class BlobStore {
       return { alreadyPresent: await this.#moveIntoPlace(tempPath, expected.sha256) };
     } finally {
       await writing.catch(() => undefined);
+      await flushing.catch(() => undefined);
       await file.close().catch(() => undefined);
       await rm(tempPath, { force: true });
     }
