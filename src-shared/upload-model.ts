@@ -1,0 +1,66 @@
+/**
+ * The upload engine's model as its front ends see it: phases, per-file
+ * states, totals and events. The CLI prints them, the app's main process
+ * batches them to the renderer, and the renderer draws them; none of them
+ * needs anything else of the engine.
+ */
+import type { DeployVersion } from './api-types.ts';
+
+/** The phases of one deploy, in order. */
+export type DeployPhase = 'scan' | 'hash' | 'check' | 'upload' | 'commit';
+
+/**
+ * One file's state machine: queued → hashing → waiting (hashed, asking the
+ * server) → uploading ⇄ retrying → done; or → skipped (the server had the
+ * content, or another path of the same content carries it); or → failed.
+ */
+export type FileState = 'queued' | 'hashing' | 'waiting' | 'uploading' | 'retrying' | 'done' | 'skipped' | 'failed';
+
+/** A change of one file's state; `sentBytes` counts this attempt's bytes while uploading. */
+export interface FileUpdate {
+  path: string;
+  state: FileState;
+  size: number;
+  sentBytes?: number;
+  /** Why it failed, or why it is being retried, in words. */
+  message?: string;
+}
+
+/** The numbers a progress bar needs, as of `atMs`. */
+export interface DeployTotals {
+  atMs: number;
+  phase: DeployPhase;
+  fileCount: number;
+  totalBytes: number;
+  hashedBytes: number;
+  /** Bytes the deploy needs to send (missing on the server, each content once). */
+  uploadBytes: number;
+  sentBytes: number;
+  /** Bytes not sent because the server already had them or another path shares the content. */
+  skippedBytes: number;
+  /** Smoothed upload speed in bytes per second; null until there is enough to say. */
+  bytesPerSecond: number | null;
+  /** Remaining upload bytes ÷ smoothed speed, after a warm-up; null before. */
+  etaSeconds: number | null;
+  retries: number;
+}
+
+/** Why a deploy stopped short, with a stable code (the API's, or the engine's own). */
+export interface DeployFailure {
+  code: string;
+  message: string;
+  /** Files the refusal is about (scan problems, files over a limit…). */
+  paths?: string[];
+}
+
+/** Everything an engine run reports, in order. */
+export type DeployEvent =
+  | { type: 'job'; jobId: string; resumed: boolean }
+  | { type: 'phase'; phase: DeployPhase }
+  | { type: 'files'; updates: FileUpdate[] }
+  | { type: 'progress'; totals: DeployTotals }
+  | { type: 'retry'; request: string; attempt: number; delayMs: number; message: string }
+  | { type: 'committed'; deployVersion: DeployVersion; previewUrl: string | null; totals: DeployTotals }
+  | { type: 'failed'; failure: DeployFailure; resumable: boolean }
+  | { type: 'paused' }
+  | { type: 'resumed' };
