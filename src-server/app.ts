@@ -78,12 +78,13 @@ async function injectFaults(ctx: ServerContext, request: FastifyRequest, reply: 
   if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
   request.fault = ctx.faults.decide(request.method === 'PUT' && request.url.includes('/blobs/'));
   if (request.fault.kind === 'unavailable') {
-    reply.code(503).header('connection', 'close').send(new ApiError('service_unavailable', 'Injected fault: service unavailable.').toBody());
+    discardUnreadBody(request);
+    reply.code(503).send(new ApiError('service_unavailable', 'Injected fault: service unavailable.').toBody());
   } else if (request.fault.kind === 'rate_limited') {
+    discardUnreadBody(request);
     reply
       .code(429)
       .header('retry-after', String(request.fault.retryAfterSeconds))
-      .header('connection', 'close')
       .send(new ApiError('rate_limited', `Injected fault: rate limited; retry after ${request.fault.retryAfterSeconds} s.`).toBody());
   }
 }
@@ -107,7 +108,7 @@ function toApiError(error: FastifyError | ApiError): ApiError {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
       return new ApiError('invalid_request', `The request body is larger than this server accepts (${error.message.replace(/^.*?: /, '')}).`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError('invalid_request', 'Send JSON bodies with Content-Type: application/json.');
+      return new ApiError('invalid_request', 'Unsupported Content-Type: send application/json (blob uploads: application/octet-stream).');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new ApiError('invalid_request', 'The body is empty; send a JSON object.');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -127,7 +128,25 @@ function sendError(error: FastifyError | ApiError, request: FastifyRequest, repl
     process.stderr.write(`internal error on ${request.method} ${request.url.split('?')[0]}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   }
   if (clientGone || reply.sent) return;
-  // A body we did not read to its end is not worth draining: close the connection after answering.
-  if (!request.raw.complete) reply.header('connection', 'close');
+  discardUnreadBody(request);
   reply.code(apiErrors[apiError.code].status).send(apiError.toBody());
+}
+
+/** Past this much, a body we refused is not worth reading to its end: the connection is cut instead. */
+const MAX_DISCARDED_BYTES = 64 * 1024 * 1024;
+
+/**
+ * Reads and drops the rest of a body we answered before reading. Closing
+ * the connection over unread bytes would make the kernel reset it, and the
+ * client would see a broken pipe instead of our answer (RFC 9112 §9.6).
+ */
+function discardUnreadBody(request: FastifyRequest): void {
+  const body = request.raw;
+  if (body.complete || body.listenerCount('data') > 0) return;
+  let discarded = 0;
+  body.on('data', (chunk: Buffer) => {
+    discarded += chunk.length;
+    if (discarded > MAX_DISCARDED_BYTES) body.socket.destroy();
+  });
+  body.resume();
 }

@@ -110,3 +110,12 @@ test('opening the store sweeps temp files a killed process left behind, and keep
     rmSync(root, { recursive: true, force: true });
   }
 });
+
+test('a body for stored content is still checked: wrong bytes are refused, and the stored blob stays as it was', () =>
+  withStore(async (store) => {
+    const bytes = randomBytes(4096);
+    const expected = { sha256: sha256(bytes), size: bytes.length };
+    await store.ingest(chunked(bytes), expected);
+    await assert.rejects(store.ingest(chunked(randomBytes(4096)), expected), { reason: 'hash_mismatch' });
+    assert.deepEqual(readFileSync(store.pathOf(expected.sha256)), bytes);
+  }));

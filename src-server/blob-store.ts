@@ -87,11 +87,14 @@ export class BlobStore {
    * destroyed here, so the caller can still answer on its connection.
    * `onChunk` sees the byte count after each chunk and may throw to abort
    * (the fault injector cuts connections with it). Resolves
-   * `alreadyPresent: true` when another upload stored it first.
+   * `alreadyPresent: true` when the blob was stored already (checked, not
+   * written again) or another upload stored it first.
    */
   async ingest(body: Readable, expected: ExpectedBlob, onChunk?: (receivedBytes: number) => void): Promise<{ alreadyPresent: boolean }> {
+    // Stored already: the body is still read and checked (the contract refuses a wrong body), but not written.
+    const alreadyPresent = await this.has(expected.sha256);
     const tempPath = join(this.#tmpDir, `${expected.sha256}.${randomUUID()}.part`);
-    const file = await open(tempPath, 'wx');
+    const file = alreadyPresent ? null : await open(tempPath, 'wx');
     const hash = createHash('sha256');
     let received = 0;
     // Chunks are gathered into ~1 MiB writes, one write in flight while the next batch arrives.
@@ -102,6 +105,11 @@ export class BlobStore {
     let flushing: Promise<unknown> = Promise.resolve();
     let unflushedBytes = 0;
     const flush = async () => {
+      if (!file) {
+        batch = [];
+        batchBytes = 0;
+        return;
+      }
       await writing;
       writing = file.writev(batch);
       unflushedBytes += batchBytes;
@@ -135,14 +143,17 @@ export class BlobStore {
       if (actual !== expected.sha256) {
         throw new BlobRefusedError('hash_mismatch', `The body hashes to ${actual}, not to ${expected.sha256}.`, received);
       }
+      if (!file) return { alreadyPresent: true };
       await file.sync();
       await file.close();
       return { alreadyPresent: await this.#moveIntoPlace(tempPath, expected.sha256) };
     } finally {
       await writing.catch(() => undefined);
       await flushing.catch(() => undefined);
-      await file.close().catch(() => undefined);
-      await rm(tempPath, { force: true });
+      if (file) {
+        await file.close().catch(() => undefined);
+        await rm(tempPath, { force: true });
+      }
     }
   }
 

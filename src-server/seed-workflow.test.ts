@@ -42,7 +42,7 @@ async function getBytes(server: TestServer, path: string, withAuth: boolean): Pr
   return { status: response.status, contentType: response.headers.get('content-type') ?? '', bytes: Buffer.from(await response.arrayBuffer()) };
 }
 
-describe('seed 000: the four-step upload workflow, as the seed shows it', () => {
+describe('seed 000: the four-step upload workflow, as the seed shows it', { timeout: 60_000 }, () => {
   let server: TestServer;
   let sessionId = '';
   let uploadToken = '';
@@ -92,7 +92,7 @@ describe('seed 000: the four-step upload workflow, as the seed shows it', () => 
     for (const file of files) {
       const res = await server.request('PUT', `/v1/upload-sessions/${sessionId}/blobs/${file.sha256}`, {
         uploadToken,
-        headers: { 'Content-Type': 'application/octet-stream' },
+        headers: { 'content-type': 'application/octet-stream' },
         raw: bytesBySha.get(file.sha256)!,
       });
       assert.equal(res.status, 200, JSON.stringify(res.body));

@@ -106,9 +106,6 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
         alreadyPresent,
         blob: { sha256, size: registered.size, mime: registered.mime, r2Key: `cas/${sha256}` },
       });
-      // Stored already: answer at once and let Node discard the body, rather than store it twice.
-      if (await ctx.blobs.has(sha256)) return answer(true);
-
       // Injected "reset" fault: cut the connection part-way, before the blob can be stored.
       const fault = request.fault;
       const cutAt = fault.kind === 'reset' ? Math.floor(registered.size * fault.afterFraction) : Infinity;

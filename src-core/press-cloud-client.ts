@@ -1,0 +1,294 @@
+import type { Readable } from 'node:stream';
+import { Pool } from 'undici';
+import type {
+  CreateUploadSessionResponse,
+  Deploy,
+  DeployVersion,
+  DeployVersionDetail,
+  FileDescriptor,
+  Limits,
+  MissingBlobsResponse,
+  Page,
+  PutBlobResponse,
+  RenderConfig,
+  UploadSession,
+  VersionEntry,
+} from '../src-shared/api-types.ts';
+import { badResponseError, PressCloudError } from './press-cloud-error.ts';
+import { expectFields, field, seg, sendOnce, Slots, type Call, type Connection } from './press-cloud-transport.ts';
+import { withRetry, type RetryInfo, type RetryPolicy } from './retry.ts';
+
+export { PressCloudError } from './press-cloud-error.ts';
+export type { RetryInfo, RetryPolicy } from './retry.ts';
+
+/** Which Press Cloud to talk to, and as whom. */
+export interface PressCloudTarget {
+  /** e.g. `http://127.0.0.1:5480`; a path prefix is kept, `/v1` is added. */
+  apiUrl: string;
+  /** `pcak_…`; sent only in the Authorization header, never in a message. */
+  apiKey: string;
+}
+
+/** Tuning of a `PressCloudClient`; every field has a sensible default. */
+export interface PressCloudClientOptions {
+  /** Keep-alive connections to the server (default 8): the ceiling of parallel blob PUTs. */
+  connections?: number;
+  /** A request that moves no bytes, up or down, for this long is abandoned as `stalled` (default 30 000). */
+  stallTimeoutMs?: number;
+  retry?: Partial<RetryPolicy>;
+  /** Called before each backoff wait, e.g. to show "retrying". */
+  onRetry?: (info: RetryInfo) => void;
+}
+
+/** `POST /v1/upload-sessions` body: an existing deploy or one to create, and the files. */
+export type CreateUploadSessionBody = ({ deployId: string } | { createDeploy: { slug: string; name: string } }) & { files: FileDescriptor[] };
+
+/** `POST /v1/upload-sessions/{id}/commit` body. */
+export interface CommitBody {
+  entries: VersionEntry[];
+  render?: RenderConfig;
+}
+
+/** Options of one blob upload. */
+export interface PutBlobOptions {
+  signal?: AbortSignal;
+  /**
+   * Bytes handed to the connection since the last call. A failed attempt
+   * reports minus what it had sent before the retry starts over, so the
+   * running sum is always the bytes of the attempt in flight, and exactly
+   * `size` once the PUT succeeded (also when the server had the blob and
+   * answered before reading it all).
+   */
+  onBytesSent?: (delta: number) => void;
+}
+
+const DEFAULT_CONNECTIONS = 8;
+const DEFAULT_STALL_TIMEOUT_MS = 30_000;
+const FIND_PAGE_SIZE = 200;
+
+/**
+ * The Press Cloud v1 protocol client (docs/press-cloud-api.md): one undici
+ * keep-alive pool, retries with full-jitter backoff, a stall timeout instead
+ * of a total timeout, and commits that survive a lost answer.
+ */
+export class PressCloudClient {
+  readonly #connection: Connection;
+  readonly #slots: Slots;
+  readonly #retry: Partial<RetryPolicy>;
+  readonly #onRetry: ((info: RetryInfo) => void) | undefined;
+  // Aborted by close(): ends backoff waits and requests in flight.
+  readonly #closing = new AbortController();
+  #closed: Promise<void> | undefined;
+
+  constructor(target: PressCloudTarget, options: PressCloudClientOptions = {}) {
+    const url = new URL(target.apiUrl);
+    this.#retry = options.retry ?? {};
+    this.#onRetry = options.onRetry;
+    const connections = options.connections ?? DEFAULT_CONNECTIONS;
+    this.#slots = new Slots(connections);
+    const pool = new Pool(url.origin, {
+      connections,
+      // undici's own timers would cut a multi-gigabyte upload or a slow commit;
+      // sendOnce's stall watch ends only requests on which nothing moves.
+      headersTimeout: 0,
+      bodyTimeout: 0,
+    });
+    this.#connection = { pool, basePath: url.pathname.replace(/\/+$/, ''), apiKey: target.apiKey, stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS };
+  }
+
+  /** `GET /v1/limits`: read before uploading, to fail early with a clear message. */
+  async limits(): Promise<Limits> {
+    const body = await this.#call({ method: 'GET', path: '/v1/limits', request: 'GET limits' });
+    return expectFields<Limits>(body, ['maxBlobBytes', 'maxSessionBytes', 'maxFilesPerVersion', 'maxMissingBlobsPerCall', 'sessionTtlMs'], 'GET limits');
+  }
+
+  /** One page of deploys, newest first. */
+  async listDeploys(cursor?: string): Promise<Page<Deploy>> {
+    return this.#page<Deploy>('/v1/deploys', 'GET deploys', cursor);
+  }
+
+  /** One deploy by id; `deploy_not_found` when unknown. */
+  async getDeploy(deployId: string): Promise<Deploy> {
+    const request = `GET deploy ${deployId}`;
+    return field<Deploy>(await this.#call({ method: 'GET', path: `/v1/deploys/${seg(deployId)}`, request }), 'deploy', request);
+  }
+
+  /** A deploy by id (`dpl_…`) or by slug, or null when there is none. */
+  async findDeploy(idOrSlug: string): Promise<Deploy | null> {
+    if (idOrSlug.startsWith('dpl_')) {
+      try {
+        return await this.getDeploy(idOrSlug);
+      } catch (error) {
+        if (error instanceof PressCloudError && error.code === 'deploy_not_found') return null;
+        throw error;
+      }
+    }
+    // The contract has no lookup by slug: walk the pages (200 a time, the most the server gives).
+    let cursor: string | undefined;
+    do {
+      const page = await this.#page<Deploy>('/v1/deploys', 'GET deploys', cursor, FIND_PAGE_SIZE);
+      const found = page.items.find((deploy) => deploy.slug === idOrSlug);
+      if (found) return found;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return null;
+  }
+
+  /** `POST /v1/deploys`; a retry with the same key gets the first answer back. */
+  async createDeploy(slug: string, name: string, idempotencyKey: string): Promise<Deploy> {
+    const request = `POST deploy "${slug}"`;
+    const body = await this.#call({ method: 'POST', path: '/v1/deploys', request, json: { slug, name }, idempotencyKey });
+    return field<Deploy>(body, 'deploy', request);
+  }
+
+  /** Step 1: register the files; the answer holds the session's upload token (a secret). */
+  async createUploadSession(body: CreateUploadSessionBody, idempotencyKey: string): Promise<CreateUploadSessionResponse> {
+    const request = 'POST upload session';
+    const answer = await this.#call({ method: 'POST', path: '/v1/upload-sessions', request, json: body, idempotencyKey });
+    field(answer, 'uploadSession', request);
+    return expectFields<CreateUploadSessionResponse>(answer, ['uploadToken'], request);
+  }
+
+  /** Where a session stands (`open`, `committed` with its version id, or `expired`). */
+  async getUploadSession(sessionId: string, uploadToken: string): Promise<UploadSession> {
+    const call = this.#getSessionCall(sessionId, uploadToken);
+    return field<UploadSession>(await this.#call(call), 'uploadSession', call.request);
+  }
+
+  /** Step 2: the sha256s of `files` not yet stored (at most `maxMissingBlobsPerCall` files per call). */
+  async missingBlobs(sessionId: string, uploadToken: string, files: FileDescriptor[]): Promise<string[]> {
+    const request = `POST missing-blobs of session ${sessionId}`;
+    const body = await this.#call({ method: 'POST', path: `/v1/upload-sessions/${seg(sessionId)}/missing-blobs`, request, json: { files }, uploadToken });
+    const { missingBlobs } = expectFields<MissingBlobsResponse>(body, ['missingBlobs'], request);
+    if (!Array.isArray(missingBlobs)) throw badResponseError(request, 200, '"missingBlobs" is not a list');
+    return missingBlobs.map((blob) => blob.sha256);
+  }
+
+  /**
+   * Step 3: streams one blob. `openBody` is called for every attempt, so a
+   * retry reads the file again from its start; nothing is held in memory.
+   */
+  async putBlob(
+    sessionId: string,
+    uploadToken: string,
+    blob: { sha256: string; size: number },
+    openBody: () => Readable,
+    options: PutBlobOptions = {},
+  ): Promise<PutBlobResponse> {
+    const request = `PUT blob ${blob.sha256.slice(0, 12)}…`;
+    if (!Number.isSafeInteger(blob.size) || blob.size < 0) throw new RangeError(`${request}: size must be a whole number of bytes, not ${blob.size}.`);
+    const body = await this.#call({
+      method: 'PUT',
+      path: `/v1/upload-sessions/${seg(sessionId)}/blobs/${seg(blob.sha256)}`,
+      request,
+      upload: { size: blob.size, open: openBody, onBytesSent: options.onBytesSent },
+      uploadToken,
+      signal: options.signal,
+    });
+    field(body, 'blob', request);
+    return expectFields<PutBlobResponse>(body, ['alreadyPresent'], request);
+  }
+
+  /**
+   * Step 4: the deploy's next version. If an answer is lost (the connection
+   * fails after the commit was sent), each retry first asks the session: a
+   * committed session yields its version instead of a second commit; so
+   * does a `409 upload_session_committed` to a retry.
+   */
+  async commit(sessionId: string, uploadToken: string, body: CommitBody, idempotencyKey: string): Promise<DeployVersion> {
+    const request = `POST commit of session ${sessionId}`;
+    const call: Call = { method: 'POST', path: `/v1/upload-sessions/${seg(sessionId)}/commit`, request, json: body, uploadToken, idempotencyKey };
+    return withRetry(async (attempt) => {
+      // Only a retry can follow a commit that landed: the first attempt has nothing to recover.
+      const recovered = attempt > 1 ? await this.#committedVersion(sessionId, uploadToken) : null;
+      if (recovered) return recovered;
+      try {
+        return field<DeployVersion>(await this.#send(call), 'deployVersion', request);
+      } catch (error) {
+        if (attempt > 1 && error instanceof PressCloudError && error.code === 'upload_session_committed') {
+          const committed = await this.#committedVersion(sessionId, uploadToken);
+          if (committed) return committed;
+        }
+        throw error;
+      }
+    }, this.#retryOptions(request));
+  }
+
+  /** One page of a deploy's versions, newest first. */
+  async listVersions(deployId: string, cursor?: string): Promise<Page<DeployVersion>> {
+    return this.#page<DeployVersion>(`/v1/deploys/${seg(deployId)}/versions`, `GET versions of ${deployId}`, cursor);
+  }
+
+  /** One version with its totals, render config and aliases. */
+  async getVersion(versionId: string): Promise<DeployVersionDetail> {
+    return field<DeployVersionDetail>(await this.#call(this.#getVersionCall(versionId)), 'deployVersion', `GET version ${versionId}`);
+  }
+
+  /** One page of a version's files, sorted by path. */
+  async listVersionFiles(versionId: string, cursor?: string): Promise<Page<VersionEntry>> {
+    return this.#page<VersionEntry>(`/v1/deploy-versions/${seg(versionId)}/files`, `GET files of ${versionId}`, cursor);
+  }
+
+  /** Closes the connections; requests still in flight or waiting to retry end with `aborted`. Safe to call twice. */
+  async close(): Promise<void> {
+    this.#closing.abort();
+    this.#closed ??= this.#connection.pool.close();
+    await this.#closed;
+  }
+
+  /** The version a session was committed as, or null while it is not committed. One attempt each: the caller retries. */
+  async #committedVersion(sessionId: string, uploadToken: string): Promise<DeployVersion | null> {
+    const session = field<UploadSession>(await this.#send(this.#getSessionCall(sessionId, uploadToken)), 'uploadSession', `GET upload session ${sessionId}`);
+    if (session.status !== 'committed' || session.deployVersionId === null) return null;
+    const { id, displayId, deployId, versionNo, route, title, status, createdAt } = field<DeployVersionDetail>(
+      await this.#send(this.#getVersionCall(session.deployVersionId)),
+      'deployVersion',
+      `GET version ${session.deployVersionId}`,
+    );
+    return { id, displayId, deployId, versionNo, route, title, status, createdAt };
+  }
+
+  #getSessionCall(sessionId: string, uploadToken: string): Call {
+    return { method: 'GET', path: `/v1/upload-sessions/${seg(sessionId)}`, request: `GET upload session ${sessionId}`, uploadToken };
+  }
+
+  #getVersionCall(versionId: string): Call {
+    return { method: 'GET', path: `/v1/deploy-versions/${seg(versionId)}`, request: `GET version ${versionId}` };
+  }
+
+  async #page<T>(path: string, request: string, cursor?: string, limit?: number): Promise<Page<T>> {
+    const query = new URLSearchParams();
+    if (cursor !== undefined) query.set('cursor', cursor);
+    if (limit !== undefined) query.set('limit', String(limit));
+    const body = await this.#call({ method: 'GET', path: query.size > 0 ? `${path}?${query.toString()}` : path, request });
+    const page = expectFields<Page<T>>(body, ['items', 'nextCursor'], request);
+    if (!Array.isArray(page.items) || (page.nextCursor !== null && typeof page.nextCursor !== 'string')) {
+      throw badResponseError(request, 200, 'not a page of {"items": [...], "nextCursor"}');
+    }
+    return page;
+  }
+
+  #retryOptions(request: string, signal?: AbortSignal) {
+    return { request, policy: this.#retry, signal: this.#signal(signal), onRetry: this.#onRetry };
+  }
+
+  #signal(signal: AbortSignal | undefined): AbortSignal {
+    return signal ? AbortSignal.any([signal, this.#closing.signal]) : this.#closing.signal;
+  }
+
+  /** One attempt, once a connection is free; ended early by the caller's signal or by close(). */
+  async #send(call: Call): Promise<unknown> {
+    const signal = this.#signal(call.signal);
+    const release = await this.#slots.acquire(signal, call.request);
+    try {
+      return await sendOnce(this.#connection, call, signal);
+    } finally {
+      release();
+    }
+  }
+
+  /** Sends `call` with retries. */
+  async #call(call: Call): Promise<unknown> {
+    return withRetry(() => this.#send(call), this.#retryOptions(call.request, call.signal));
+  }
+}

@@ -1,0 +1,205 @@
+import { Transform, type Readable } from 'node:stream';
+import type { Pool } from 'undici';
+import { abortedError, badResponseError, httpError, networkError, PressCloudError, stalledError } from './press-cloud-error.ts';
+import { parseRetryAfter } from './retry.ts';
+
+/** One request as the client sends it; `request` names it in messages and in `onRetry`. */
+export interface Call {
+  method: 'GET' | 'POST' | 'PUT';
+  path: string;
+  request: string;
+  json?: unknown;
+  upload?: { size: number; open: () => Readable; onBytesSent?: ((delta: number) => void) | undefined };
+  uploadToken?: string;
+  idempotencyKey?: string;
+  signal?: AbortSignal | undefined;
+}
+
+/** Where and how `sendOnce` talks: the pool, the path prefix, the key, the stall limit. */
+export interface Connection {
+  pool: Pool;
+  basePath: string;
+  apiKey: string;
+  stallTimeoutMs: number;
+}
+
+/**
+ * One attempt: sends `call`, watches for stalls, reads and parses the
+ * answer. Resolves with the JSON object of a 2xx answer; rejects with a
+ * `PressCloudError`, or with the body stream's own error (a file that
+ * cannot be read is not the network's fault, and is not retried).
+ */
+export async function sendOnce(connection: Connection, call: Call, signal: AbortSignal): Promise<unknown> {
+  if (signal.aborted) throw abortedError(call.request);
+  const controller = new AbortController();
+  let stalled = false;
+  // A stall timer, not a total timeout: every byte that moves, up or down, restarts it.
+  const timer = setTimeout(() => {
+    stalled = true;
+    controller.abort();
+  }, connection.stallTimeoutMs);
+  const touch = () => timer.refresh();
+  const onAbort = () => controller.abort();
+  signal.addEventListener('abort', onAbort, { once: true });
+
+  const headers: Record<string, string> = { authorization: `Bearer ${connection.apiKey}`, accept: 'application/json' };
+  if (call.uploadToken !== undefined) headers['x-upload-token'] = call.uploadToken;
+  if (call.idempotencyKey !== undefined) headers['idempotency-key'] = call.idempotencyKey;
+  let body: string | Readable | undefined;
+  if (call.json !== undefined) {
+    headers['content-type'] = 'application/json';
+    body = JSON.stringify(call.json);
+  }
+  let source: Readable | undefined;
+  let counter: Transform | undefined;
+  let sent = 0;
+  let settled = false;
+  let bodyError: Error | undefined;
+  if (call.upload) {
+    const { size, onBytesSent } = call.upload;
+    headers['content-type'] = 'application/octet-stream';
+    headers['content-length'] = String(size);
+    source = call.upload.open();
+    // Counts what undici pulls; undici pulls only as the socket drains, so the count follows the wire.
+    counter = new Transform({
+      transform(chunk: Buffer, _encoding, done) {
+        // After the answer (e.g. an early "alreadyPresent"), bytes still piped in are not sent: don't count them.
+        if (settled) return done();
+        sent += chunk.length;
+        if (sent > size) {
+          bodyError = new Error(`${call.request}: the file grew while it was uploaded (more than the ${size} bytes it was hashed at); scan it again.`);
+          return done(bodyError);
+        }
+        touch();
+        onBytesSent?.(chunk.length);
+        done(null, chunk);
+      },
+      flush(done) {
+        if (sent < size) bodyError = new Error(`${call.request}: the file shrank while it was uploaded (${sent} of ${size} bytes); scan it again.`);
+        done(bodyError);
+      },
+    });
+    const destination = counter;
+    source.once('error', (error) => {
+      bodyError ??= error;
+      destination.destroy(error);
+    });
+    body = source.pipe(counter);
+  }
+
+  try {
+    const response = await connection.pool.request({ method: call.method, path: connection.basePath + call.path, headers, body, signal: controller.signal });
+    touch();
+    const chunks: Buffer[] = [];
+    for await (const chunk of response.body) {
+      chunks.push(chunk as Buffer);
+      touch();
+    }
+    const parsed = parseAnswer(connection, call, response.statusCode, response.headers, Buffer.concat(chunks).toString('utf8'));
+    settled = true;
+    // A server that has the blob may answer before reading it all: the rest counts as done, so the sum is the size.
+    if (call.upload && sent < call.upload.size) call.upload.onBytesSent?.(call.upload.size - sent);
+    return parsed;
+  } catch (error) {
+    settled = true;
+    // What failed first decides what the caller is told; undici's own error then only says "aborted".
+    const failure = stalled
+      ? stalledError(call.request, connection.stallTimeoutMs)
+      : signal.aborted
+        ? abortedError(call.request)
+        : bodyError !== undefined
+          ? bodyError
+          : error instanceof PressCloudError
+            ? error
+            : networkError(call.request, error);
+    if (sent > 0) call.upload?.onBytesSent?.(-sent);
+    throw failure;
+  } finally {
+    clearTimeout(timer);
+    signal.removeEventListener('abort', onAbort);
+    source?.destroy();
+    counter?.destroy();
+  }
+}
+
+function parseAnswer(connection: Connection, call: Call, status: number, headers: Record<string, string | string[] | undefined>, text: string): unknown {
+  const type = String(headers['content-type'] ?? '');
+  let parsed: unknown = text;
+  if (type.includes('application/json') && text !== '') {
+    try {
+      parsed = JSON.parse(text);
+    } catch {
+      if (status < 300) throw badResponseError(call.request, status, 'the body is not valid JSON');
+    }
+  }
+  if (status >= 200 && status < 300) {
+    if (parsed === null || typeof parsed !== 'object') throw badResponseError(call.request, status, 'expected a JSON object');
+    return parsed;
+  }
+  const retryAfter = headers['retry-after'];
+  const secrets = [connection.apiKey, call.uploadToken].filter((secret): secret is string => !!secret);
+  const redact = (message: string) => secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), message);
+  throw httpError(call.request, status, parsed, parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter), redact);
+}
+
+/** A path segment, escaped. */
+export function seg(value: string): string {
+  return encodeURIComponent(value);
+}
+
+/** `body[name]`, which the contract says is an object. */
+export function field<T>(body: unknown, name: string, request: string): T {
+  const value = (body as Record<string, unknown>)[name];
+  if (value === null || typeof value !== 'object') throw badResponseError(request, 200, `"${name}" is missing`);
+  return value as T;
+}
+
+/** `body` as `T`, once it is checked to have the named fields. */
+export function expectFields<T>(body: unknown, names: string[], request: string): T {
+  const missing = names.filter((name) => !Object.hasOwn(body as object, name));
+  if (missing.length > 0) throw badResponseError(request, 200, `${missing.map((name) => `"${name}"`).join(', ')} missing`);
+  return body as T;
+}
+
+/**
+ * At most `size` requests in flight. The stall timer must not run while a
+ * request merely waits its turn in undici's queue, so the client waits
+ * here, for a free connection, before `sendOnce` starts the timer.
+ */
+export class Slots {
+  #free: number;
+  readonly #waiting: (() => void)[] = [];
+
+  constructor(size: number) {
+    this.#free = size;
+  }
+
+  /** Resolves with a release function once a slot is free; rejects with `aborted` if `signal` aborts first. */
+  acquire(signal: AbortSignal, request: string): Promise<() => void> {
+    if (signal.aborted) return Promise.reject(abortedError(request));
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      const next = this.#waiting.shift();
+      if (next) next();
+      else this.#free++;
+    };
+    if (this.#free > 0) {
+      this.#free--;
+      return Promise.resolve(release);
+    }
+    return new Promise((resolve, reject) => {
+      const grant = () => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(release);
+      };
+      const onAbort = () => {
+        this.#waiting.splice(this.#waiting.indexOf(grant), 1);
+        reject(abortedError(request));
+      };
+      this.#waiting.push(grant);
+      signal.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}

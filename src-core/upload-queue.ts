@@ -1,0 +1,107 @@
+/** Why a running item was stopped: paused items go back to the queue; cancelled ones do not. */
+type StopReason = 'paused' | 'cancelled';
+
+/**
+ * Runs uploads with two bounds: at most `concurrency` at once (so at most
+ * that many open files, whatever the folder holds) and at most
+ * `maxBytesInFlight` bytes of blobs in flight, except that one blob larger
+ * than the budget may run alone rather than never. Pause aborts what runs
+ * and puts it back at the front; cancel aborts everything. A worker that
+ * throws (other than by being stopped) stops the queue: `drained()` rejects
+ * with its error and the rest is left for the caller to re-plan.
+ */
+export class UploadQueue<T extends { size: number }> {
+  readonly #concurrency: number;
+  readonly #maxBytesInFlight: number;
+  readonly #work: (item: T, signal: AbortSignal) => Promise<void>;
+  readonly #waiting: T[] = [];
+  readonly #running = new Map<T, AbortController>();
+  #bytesInFlight = 0;
+  #paused = false;
+  #failure: Error | null = null;
+  #settle: { resolve: () => void; reject: (error: Error) => void } | null = null;
+
+  constructor(options: { concurrency: number; maxBytesInFlight: number }, work: (item: T, signal: AbortSignal) => Promise<void>) {
+    this.#concurrency = Math.max(1, options.concurrency);
+    this.#maxBytesInFlight = Math.max(1, options.maxBytesInFlight);
+    this.#work = work;
+  }
+
+  /** Items not finished: waiting plus running. */
+  get pending(): number {
+    return this.#waiting.length + this.#running.size;
+  }
+
+  add(items: Iterable<T>): void {
+    if (this.#failure) return;
+    this.#waiting.push(...items);
+    this.#pump();
+  }
+
+  /** Resolves once every added item is done (add more before it resolves and they are waited for too). */
+  drained(): Promise<void> {
+    if (this.#failure) return Promise.reject(this.#failure);
+    if (this.pending === 0) return Promise.resolve();
+    return new Promise((resolve, reject) => (this.#settle = { resolve, reject }));
+  }
+
+  pause(): void {
+    this.#paused = true;
+    for (const controller of this.#running.values()) controller.abort('paused' satisfies StopReason);
+  }
+
+  resume(): void {
+    this.#paused = false;
+    this.#pump();
+  }
+
+  /** Stops everything; `drained()` rejects with `error`. */
+  cancel(error: unknown): void {
+    this.#fail(error);
+  }
+
+  #pump(): void {
+    while (!this.#paused && !this.#failure && this.#running.size < this.#concurrency && this.#waiting.length > 0) {
+      const next = this.#waiting[0]!;
+      const fits = this.#bytesInFlight + next.size <= this.#maxBytesInFlight || this.#running.size === 0;
+      if (!fits) break;
+      this.#waiting.shift();
+      this.#start(next);
+    }
+    if (this.pending === 0 && !this.#failure) {
+      this.#settle?.resolve();
+      this.#settle = null;
+    }
+  }
+
+  #start(item: T): void {
+    const controller = new AbortController();
+    this.#running.set(item, controller);
+    this.#bytesInFlight += item.size;
+    this.#work(item, controller.signal).then(
+      () => this.#finish(item),
+      (error: unknown) => {
+        const stopped = controller.signal.aborted ? (controller.signal.reason as StopReason) : null;
+        this.#finish(item);
+        if (stopped === 'paused') this.#waiting.unshift(item);
+        else if (stopped !== 'cancelled') this.#fail(error);
+        this.#pump();
+      },
+    );
+  }
+
+  #finish(item: T): void {
+    if (!this.#running.delete(item)) return;
+    this.#bytesInFlight -= item.size;
+    this.#pump();
+  }
+
+  #fail(error: unknown): void {
+    if (this.#failure) return;
+    this.#failure = error instanceof Error ? error : new Error(String(error));
+    this.#waiting.length = 0;
+    for (const controller of this.#running.values()) controller.abort('cancelled' satisfies StopReason);
+    this.#settle?.reject(this.#failure);
+    this.#settle = null;
+  }
+}
