@@ -1,9 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import { hashing } from './hashing.ts';
 import { serverIngest } from './server-ingest.ts';
 
 /**
- * `npm run bench`: every benchmark in turn, each printing a markdown report.
+ * `npm run bench`: every benchmark in turn (or those named as arguments), each printing a markdown report.
  * Progress goes to stderr; stdout is the report, ready for BENCHMARKS.md.
  */
 
@@ -16,7 +17,10 @@ function probe(command: string, args: string[]): string {
   }
 }
 
-const benches: Array<{ name: string; run: (log: (line: string) => void) => Promise<string> }> = [{ name: 'server-ingest', run: serverIngest }];
+const benches: Array<{ name: string; run: (log: (line: string) => void) => Promise<string> }> = [
+  { name: 'server-ingest', run: serverIngest },
+  { name: 'hashing', run: hashing },
+];
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const out = (text: string) => process.stdout.write(`${text}\n`);
@@ -29,7 +33,9 @@ out(`$ free -h\n${probe('free', ['-h'])}`);
 out(`$ df -h ${tmpdir()}\n${probe('df', ['-h', tmpdir()])}`);
 out(`node ${process.version}`);
 out('```');
-for (const bench of benches) {
+// `node bench/run.ts hashing` runs only the benches named.
+const only = process.argv.slice(2);
+for (const bench of benches.filter((b) => only.length === 0 || only.includes(b.name))) {
   const started = Date.now();
   out('');
   out(await bench.run(log));

@@ -1,4 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import { registerDeployCommands } from './deploy-command.ts';
+import { registerListCommands } from './list-commands.ts';
 import { registerServeCommand } from './serve-command.ts';
 
 /** Runs the `pressdrop` command line; resolves to the process exit code. */
@@ -6,6 +8,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('pressdrop')
     .description('Deploy folders to Press Cloud, and run a local Press Cloud.')
     .exitOverride();
+  registerDeployCommands(program);
+  registerListCommands(program);
   registerServeCommand(program);
   try {
     await program.parseAsync(argv);

@@ -1,9 +1,9 @@
 import { InvalidArgumentError, type Command } from 'commander';
-import envPaths from 'env-paths';
 import { join } from 'node:path';
 import type { Limits } from '../src-shared/api-types.ts';
 import { parseFaultSpec } from '../src-server/faults.ts';
 import { startServer, type ServerOptions } from '../src-server/server.ts';
+import { DEFAULT_SERVER_DATA_DIR, DEFAULT_SERVER_PORT } from './cli-defaults.ts';
 
 interface ServeFlags {
   port: number;
@@ -19,15 +19,15 @@ interface ServeFlags {
   logRequests?: boolean;
 }
 
-const DEFAULT_PORT = 5480;
+
 
 /** `pressdrop serve`: a local Press Cloud on loopback, until SIGINT or SIGTERM. */
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('Run a local Press Cloud server on 127.0.0.1')
-    .option('--port <n>', `port to listen on; 0 takes a free one (default ${DEFAULT_PORT})`, wholeNumber, DEFAULT_PORT)
-    .option('--data <dir>', 'folder for metadata and blobs', join(envPaths('pressdrop', { suffix: '' }).data, 'server'))
+    .option('--port <n>', `port to listen on; 0 takes a free one (default ${DEFAULT_SERVER_PORT})`, wholeNumber, DEFAULT_SERVER_PORT)
+    .option('--data <dir>', 'folder for metadata and blobs', DEFAULT_SERVER_DATA_DIR)
     .option('--api-key <pcak_…>', 'accept this API key (default: generate one, print it once, keep it in the data folder)')
     .option('--session-ttl-ms <n>', 'upload session lifetime', positiveNumber)
     .option('--max-blob-bytes <n>', 'largest file', positiveNumber)

@@ -1,0 +1,155 @@
+import { InvalidArgumentError, type Command } from 'commander';
+import type { DeployRef } from '../src-core/deploy-journal.ts';
+import type { DeployOptions } from '../src-core/deploy-engine.ts';
+import { DeployError, type DeployRun } from '../src-core/deploy-run.ts';
+import { PressCloudClient } from '../src-core/press-cloud-client.ts';
+import { DEPLOY_SLUG_PATTERN } from '../src-shared/deploy-names.ts';
+import { openEngine, resolveTarget, UsageError, type TargetFlags } from './cli-context.ts';
+import { statusLine, summaryLines } from './progress-display.ts';
+
+interface DeployFlags extends TargetFlags {
+  deploy?: string;
+  create?: string;
+  name?: string;
+  concurrency?: number;
+  json?: boolean;
+}
+
+interface ResumeFlags extends TargetFlags {
+  json?: boolean;
+  concurrency?: number;
+}
+
+/** `pressdrop deploy` and `pressdrop resume`. */
+export function registerDeployCommands(program: Command): void {
+  const withTarget = (command: Command) =>
+    command
+      .option('--api <url>', 'Press Cloud API URL (default: $PRESS_CLOUD_API, else the local server)')
+      .option('--api-key <pcak_…>', 'API key (default: $PRESS_CLOUD_TOKEN, else the local server\'s)')
+      .option('--state-dir <dir>', 'where the resume journal and hash cache live (default: the app-data folder)')
+      .option('--concurrency <n>', 'blob uploads at once (default 6)', positiveNumber)
+      .option('--json', 'one JSON event per line on stdout, for CI');
+
+  withTarget(
+    program
+      .command('deploy')
+      .description('Deploy a folder as a new version (resumes its interrupted deploy, if any)')
+      .argument('<dir>', 'the folder to deploy')
+      .option('--deploy <id|slug>', 'an existing deploy')
+      .option('--create <slug>', 'create a new deploy with this slug')
+      .option('--name <name>', 'its name, with --create (default: the slug)'),
+  ).action(async (dir: string, flags: DeployFlags) => {
+    const target = resolveTarget(flags);
+    const deploy = await deployRef(flags, target);
+    await runToEnd(flags, (engine) => engine.deploy({ ...tuning(flags), folder: dir, target, deploy }));
+  });
+
+  withTarget(
+    program
+      .command('resume')
+      .description('Continue an interrupted deploy (the newest, or the one given)')
+      .argument('[job]', 'a job id, as `pressdrop resume --list` shows')
+      .option('--list', 'list interrupted deploys and stop'),
+  ).action(async (jobId: string | undefined, flags: ResumeFlags & { list?: boolean }) => {
+    if (flags.list) return listResumable(flags);
+    await runToEnd(flags, (engine) => {
+      const job = jobId ?? engine.resumableJobs()[0]?.job.id;
+      if (!job) throw new UsageError('Nothing to resume: every deploy finished.');
+      const { apiKey } = resolveTarget({ ...flags, api: flags.api ?? engine.resumableJobs().find((j) => j.job.id === job)?.job.apiUrl });
+      return engine.resume(job, apiKey, tuning(flags));
+    });
+  });
+}
+
+function tuning(flags: { concurrency?: number }): Pick<DeployOptions, 'concurrency'> {
+  return flags.concurrency === undefined ? {} : { concurrency: flags.concurrency };
+}
+
+/** `--deploy` by id or slug (a slug is looked up), or `--create`. */
+async function deployRef(flags: DeployFlags, target: { apiUrl: string; apiKey: string }): Promise<DeployRef> {
+  if ((flags.deploy === undefined) === (flags.create === undefined)) {
+    throw new UsageError('Say where to deploy: --deploy <id|slug> for an existing deploy, or --create <slug> for a new one.');
+  }
+  if (flags.create !== undefined) {
+    if (!DEPLOY_SLUG_PATTERN.test(flags.create)) {
+      throw new UsageError(`--create "${flags.create}": a slug is 1-63 characters of a-z, 0-9 and -, starting with a letter or digit.`);
+    }
+    return { createDeploy: { slug: flags.create, name: flags.name ?? flags.create } };
+  }
+  const client = new PressCloudClient(target);
+  try {
+    const found = await client.findDeploy(flags.deploy!);
+    if (!found) throw new UsageError(`No deploy "${flags.deploy}" on ${target.apiUrl}; see \`pressdrop deploys\`, or create one with --create.`);
+    return { deployId: found.id };
+  } finally {
+    await client.close();
+  }
+}
+
+/** Runs a deploy to its end with a live display (or JSON lines), Ctrl-C leaving it resumable. */
+async function runToEnd(flags: { json?: boolean; stateDir?: string }, start: (engine: ReturnType<typeof openEngine>) => DeployRun): Promise<void> {
+  const engine = openEngine(flags);
+  const started = performance.now();
+  const live = !flags.json && process.stderr.isTTY;
+  let run: DeployRun | undefined;
+  let paused = false;
+  let timer: NodeJS.Timeout | undefined;
+  const onSigint = () => {
+    process.once('SIGINT', () => process.exit(130));
+    run?.cancel();
+  };
+  process.once('SIGINT', onSigint);
+  try {
+    run = start(engine);
+    const current = run;
+    current.on((event) => {
+      if (flags.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+      else if (event.type === 'job' && event.resumed) process.stderr.write(`Resuming the interrupted deploy of this folder (${event.jobId}).\n`);
+      if (event.type === 'paused' || event.type === 'resumed') paused = event.type === 'paused';
+    });
+    if (live) timer = setInterval(() => process.stderr.write(`\r\x1b[2K${statusLine(current.totals(), paused)}`), 100);
+    const result = await current.result;
+    if (live) process.stderr.write('\r\x1b[2K');
+    if (!flags.json) for (const line of summaryLines(result, (performance.now() - started) / 1000)) process.stdout.write(`${line}\n`);
+  } catch (error) {
+    if (live) process.stderr.write('\r\x1b[2K');
+    if (error instanceof DeployError && error.failure.code === 'cancelled') {
+      process.stderr.write('Interrupted. Run the same command again, or `pressdrop resume`, to continue where it stopped.\n');
+      process.exitCode = 130;
+      return;
+    }
+    if (error instanceof DeployError) {
+      const hint = error.resumable ? ' (`pressdrop resume` continues it)' : '';
+      throw new UsageError(`${error.message}${hint}`);
+    }
+    throw error;
+  } finally {
+    clearInterval(timer);
+    process.removeListener('SIGINT', onSigint);
+    await engine.close();
+  }
+}
+
+function listResumable(flags: ResumeFlags): void {
+  const engine = openEngine(flags);
+  try {
+    const jobs = engine.resumableJobs();
+    if (flags.json) {
+      for (const { job, progress } of jobs) process.stdout.write(`${JSON.stringify({ jobId: job.id, folder: job.folder, apiUrl: job.apiUrl, status: job.status, progress, error: job.error })}\n`);
+      return;
+    }
+    if (jobs.length === 0) return void process.stdout.write('No interrupted deploys.\n');
+    for (const { job, progress } of jobs) {
+      const done = progress.bytes > 0 ? Math.floor((progress.storedBytes / progress.bytes) * 100) : 0;
+      process.stdout.write(`${job.id}  ${job.status.padEnd(11)} ${done}% stored  ${job.folder} → ${job.apiUrl}${job.error ? `\n    ${job.error}` : ''}\n`);
+    }
+  } finally {
+    void engine.close();
+  }
+}
+
+function positiveNumber(text: string): number {
+  const n = Number(text);
+  if (!/^\d+$/.test(text) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
+  return n;
+}

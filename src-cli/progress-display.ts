@@ -1,0 +1,44 @@
+import { formatBytes } from '../src-core/deploy-plan.ts';
+import type { DeployResult } from '../src-core/deploy-run.ts';
+import type { DeployTotals } from '../src-shared/upload-model.ts';
+
+const PHASE_WORDS = { scan: 'Scanning', hash: 'Hashing', check: 'Checking', upload: 'Uploading', commit: 'Committing' } as const;
+const BAR_WIDTH = 24;
+
+/** One status line for a terminal: phase, a bar, bytes, speed, ETA, skipped bytes and retries. */
+export function statusLine(totals: DeployTotals, paused: boolean): string {
+  const words = paused ? 'Paused' : PHASE_WORDS[totals.phase];
+  if (totals.phase === 'scan') return `${words}…`;
+  const [done, all] = totals.phase === 'hash' ? [totals.hashedBytes, totals.totalBytes] : [totals.sentBytes, totals.uploadBytes];
+  const ratio = all > 0 ? Math.min(1, done / all) : 1;
+  const filled = Math.round(ratio * BAR_WIDTH);
+  const parts = [`${words.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(ratio * 100)).padStart(3)}%`, `${formatBytes(done)} / ${formatBytes(all)}`];
+  if (totals.phase === 'upload' || totals.phase === 'commit') {
+    if (totals.bytesPerSecond !== null) parts.push(`${formatBytes(totals.bytesPerSecond)}/s`);
+    if (totals.etaSeconds !== null) parts.push(`ETA ${formatDuration(totals.etaSeconds)}`);
+    if (totals.skippedBytes > 0) parts.push(`${formatBytes(totals.skippedBytes)} already there`);
+  }
+  if (totals.retries > 0) parts.push(`${totals.retries} retr${totals.retries === 1 ? 'y' : 'ies'}`);
+  return parts.join('  ');
+}
+
+/** The summary printed after a commit. */
+export function summaryLines(result: DeployResult, seconds: number): string[] {
+  const { totals, deployVersion } = result;
+  const lines = [
+    `Deployed version ${deployVersion.displayId} (${deployVersion.id}) in ${formatDuration(seconds)}.`,
+    `  ${totals.fileCount} files, ${formatBytes(totals.totalBytes)}: uploaded ${formatBytes(totals.uploadBytes)}, ${formatBytes(totals.skippedBytes)} already on the server.`,
+  ];
+  if (totals.retries > 0) lines.push(`  ${totals.retries} request(s) were retried.`);
+  if (result.previewUrl) lines.push(`  Preview: ${result.previewUrl}`);
+  return lines;
+}
+
+/** 75 → "1m 15s", 4.2 → "4.2s". */
+export function formatDuration(seconds: number): string {
+  if (seconds < 10) return `${seconds.toFixed(1)}s`;
+  const whole = Math.round(seconds);
+  if (whole < 60) return `${whole}s`;
+  const minutes = Math.floor(whole / 60);
+  return minutes < 60 ? `${minutes}m ${whole % 60}s` : `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
+}

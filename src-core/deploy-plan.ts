@@ -1,0 +1,95 @@
+import { createHash } from 'node:crypto';
+import mime from 'mime';
+import type { FileDescriptor, Limits, VersionEntry } from '../src-shared/api-types.ts';
+import type { DeployFailure } from '../src-shared/upload-model.ts';
+import type { ScannedFile } from './scan-folder.ts';
+
+/** One file of the folder, hashed: what the version will hold at `path`. */
+export interface PlannedFile {
+  path: string;
+  absolutePath: string;
+  sha256: string;
+  size: number;
+  mime: string;
+}
+
+/** One content to upload, with every path that holds it (uploaded once, from the first). */
+export interface PlannedBlob {
+  sha256: string;
+  size: number;
+  source: PlannedFile;
+  paths: string[];
+}
+
+/** The folder as a version: its files, its distinct contents, and a digest that names this exact manifest. */
+export interface DeployPlan {
+  files: PlannedFile[];
+  blobs: PlannedBlob[];
+  totalBytes: number;
+  manifestDigest: string;
+}
+
+/** Builds the plan from hashed files (sorted by path, as the scan gives them). */
+export function buildPlan(hashed: ReadonlyArray<{ file: ScannedFile; sha256: string }>): DeployPlan {
+  const files = hashed
+    .map(({ file, sha256 }) => ({ path: file.path, absolutePath: file.absolutePath, sha256, size: file.size, mime: mime.getType(file.path) ?? 'application/octet-stream' }))
+    .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
+  const blobs = new Map<string, PlannedBlob>();
+  const digest = createHash('sha256');
+  let totalBytes = 0;
+  for (const file of files) {
+    totalBytes += file.size;
+    digest.update(`${file.path}\0${file.sha256}\0${file.size}\n`);
+    const blob = blobs.get(file.sha256);
+    if (blob) blob.paths.push(file.path);
+    else blobs.set(file.sha256, { sha256: file.sha256, size: file.size, source: file, paths: [file.path] });
+  }
+  return { files, blobs: [...blobs.values()], totalBytes, manifestDigest: digest.digest('hex') };
+}
+
+/** The refusal the server would give for this plan, given early and in words; null when it fits. */
+export function limitProblem(plan: DeployPlan, limits: Limits): DeployFailure | null {
+  if (plan.files.length > limits.maxFilesPerVersion) {
+    return {
+      code: 'too_many_files',
+      message: `The folder has ${plan.files.length} files; this server takes at most ${limits.maxFilesPerVersion} per version. List what need not be deployed in a .pressignore file.`,
+    };
+  }
+  const tooBig = plan.files.filter((file) => file.size > limits.maxBlobBytes);
+  if (tooBig.length > 0) {
+    return {
+      code: 'upload_blob_too_large',
+      message: `${tooBig.length} file(s) are over this server's ${formatBytes(limits.maxBlobBytes)} per-file limit, e.g. ${tooBig[0]!.path} (${formatBytes(tooBig[0]!.size)}). Leave them out with .pressignore.`,
+      paths: tooBig.map((file) => file.path),
+    };
+  }
+  if (plan.totalBytes > limits.maxSessionBytes) {
+    return {
+      code: 'upload_session_too_large',
+      message: `The folder holds ${formatBytes(plan.totalBytes)}; this server takes at most ${formatBytes(limits.maxSessionBytes)} per version. Leave large files out with .pressignore.`,
+    };
+  }
+  return null;
+}
+
+/** The files as the session registers them. */
+export function toDescriptors(files: readonly PlannedFile[]): FileDescriptor[] {
+  return files.map((file) => ({ path: file.path, sha256: file.sha256, size: file.size, mime: file.mime }));
+}
+
+/** The files as the commit maps them. */
+export function toEntries(files: readonly PlannedFile[]): VersionEntry[] {
+  return files.map((file) => ({ path: file.path, blobHash: file.sha256, size: file.size, mime: file.mime }));
+}
+
+/** Bytes in the units people read: 1.5 MiB, 812 KiB, 37 B. */
+export function formatBytes(bytes: number): string {
+  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
+    unit++;
+  }
+  return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}

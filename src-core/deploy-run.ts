@@ -1,0 +1,405 @@
+import type { DeployVersion, Limits } from '../src-shared/api-types.ts';
+import type { DeployEvent, DeployFailure, DeployPhase, DeployTotals, FileState, FileUpdate } from '../src-shared/upload-model.ts';
+import type { DeployJournal, JobRecord, JournalBlobState } from './deploy-journal.ts';
+import type { DeployOptions } from './deploy-engine.ts';
+import { buildPlan, limitProblem, toDescriptors, toEntries, type DeployPlan, type PlannedBlob } from './deploy-plan.ts';
+import type { HashCache } from './hash-cache.ts';
+import { hashFolder, type HashPool } from './hash-pool.ts';
+import type { SecretStore } from './ports.ts';
+import { PressCloudClient, PressCloudError, type RetryInfo } from './press-cloud-client.ts';
+import { scanFolder, ScanError } from './scan-folder.ts';
+import { TransferMeter } from './transfer-meter.ts';
+import { UploadQueue } from './upload-queue.ts';
+import { FileChangedError, openVerifiedFileBody } from './verified-file-body.ts';
+
+/** A committed deploy, as a run ends when it succeeds. */
+export interface DeployResult {
+  jobId: string;
+  deployVersion: DeployVersion;
+  previewUrl: string | null;
+  totals: DeployTotals;
+}
+
+/** Why a run ended without a version; `resumable` says whether `pressdrop resume` can pick it up. */
+export class DeployError extends Error {
+  readonly failure: DeployFailure;
+  readonly resumable: boolean;
+  constructor(failure: DeployFailure, resumable: boolean) {
+    super(failure.message);
+    this.failure = failure;
+    this.resumable = resumable;
+  }
+}
+
+/** What a run shares with the other runs of its engine. */
+export interface RunResources {
+  journal: DeployJournal;
+  cache: HashCache;
+  pool: HashPool;
+  secrets: SecretStore;
+}
+
+interface OpenSession {
+  id: string;
+  token: string;
+}
+
+/** Times a run re-plans (new scan, new session) after a file changed or a session expired, before it gives up. */
+const MAX_PLANS = 4;
+/** A resumed session with less time left than this is replaced rather than raced against its expiry. */
+const SESSION_MARGIN_MS = 60_000;
+/** How often batched file updates, journal marks and totals go out. */
+const FLUSH_INTERVAL_MS = 100;
+/** Missing-blobs calls in flight at once; uploads start on the first answer. */
+const CHECKS_IN_FLIGHT = 2;
+
+/**
+ * One deploy of a folder: scan → hash → session → missing blobs (in
+ * batches, uploads starting on the first answer) → upload → commit, with
+ * the journal kept as it goes. Listen with `on`, steer with pause, resume
+ * and cancel, and await `result`.
+ */
+export class DeployRun {
+  /** The committed version, or a DeployError. */
+  readonly result: Promise<DeployResult>;
+  readonly #options: DeployOptions;
+  readonly #resources: RunResources;
+  readonly #listeners = new Set<(event: DeployEvent) => void>();
+  readonly #cancel = new AbortController();
+  readonly #meter = new TransferMeter();
+  readonly #pendingUpdates = new Map<string, FileUpdate>();
+  readonly #pendingMarks = new Map<string, JournalBlobState>();
+  readonly #blobByRequest = new Map<string, PlannedBlob>();
+  #totals: DeployTotals;
+  #confirmedBytes = 0;
+  #inFlightBytes = 0;
+  #queue: UploadQueue<PlannedBlob> | null = null;
+  #client: PressCloudClient | null = null;
+  #job: JobRecord | null = null;
+  #paused = false;
+  /** Set by the last event (committed or failed): nothing is emitted after it. */
+  #ended = false;
+  /** The folder as given, then its real path once scanned (the journal matches jobs on it). */
+  #folder: string;
+
+  constructor(options: DeployOptions, resources: RunResources) {
+    this.#options = options;
+    this.#folder = options.folder;
+    this.#resources = resources;
+    this.#totals = { atMs: Date.now(), phase: 'scan', fileCount: 0, totalBytes: 0, hashedBytes: 0, uploadBytes: 0, sentBytes: 0, skippedBytes: 0, bytesPerSecond: null, etaSeconds: null, retries: 0 };
+    // Started on the next tick, so listeners added right after construction see every event.
+    this.result = Promise.resolve().then(() => this.#run());
+    this.result.catch(() => undefined);
+  }
+
+  /** Subscribes to the run's events; returns the unsubscribe function. */
+  on(listener: (event: DeployEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /** The numbers as of now (speed and ETA computed on the spot). */
+  totals(): DeployTotals {
+    const remaining = this.#totals.uploadBytes - this.#totals.sentBytes;
+    return { ...this.#totals, atMs: Date.now(), bytesPerSecond: this.#meter.bytesPerSecond(), etaSeconds: this.#totals.phase === 'upload' ? this.#meter.etaSeconds(remaining) : null };
+  }
+
+  /** Stops the network now (uploads in flight are aborted and will start over); local work goes on. */
+  pause(): void {
+    if (this.#paused) return;
+    this.#paused = true;
+    this.#queue?.pause();
+    this.#emit({ type: 'paused' });
+  }
+
+  resume(): void {
+    if (!this.#paused) return;
+    this.#paused = false;
+    this.#meter.restart();
+    this.#queue?.resume();
+    this.#emit({ type: 'resumed' });
+  }
+
+  /** Stops everything; the job stays in the journal as interrupted, to be resumed later. */
+  cancel(): void {
+    this.#cancel.abort();
+    this.#queue?.cancel(new DeployError({ code: 'cancelled', message: 'The deploy was cancelled.' }, true));
+    void this.#client?.close();
+  }
+
+  async #run(): Promise<DeployResult> {
+    const options = this.#options;
+    const concurrency = options.concurrency ?? 6;
+    const client = new PressCloudClient(options.target, {
+      connections: concurrency + CHECKS_IN_FLIGHT,
+      ...(options.stallTimeoutMs !== undefined && { stallTimeoutMs: options.stallTimeoutMs }),
+      ...(options.retry && { retry: options.retry }),
+      onRetry: (info) => this.#onRetry(info),
+    });
+    this.#client = client;
+    const flusher = setInterval(() => this.#flush(), FLUSH_INTERVAL_MS);
+    try {
+      const limits = await client.limits();
+      for (let plans = 1; ; plans++) {
+        this.#throwIfCancelled();
+        const plan = await this.#scanAndHash();
+        const problem = limitProblem(plan, limits);
+        if (problem) throw new DeployError(problem, false);
+        const job = this.#openJob(plan);
+        try {
+          return await this.#deploy(job, plan, client, limits);
+        } catch (error) {
+          if (plans < MAX_PLANS && needsNewPlan(error) && !this.#cancel.signal.aborted) continue;
+          throw error;
+        }
+      }
+    } catch (error) {
+      const failure = this.#cancel.signal.aborted ? new DeployError({ code: 'cancelled', message: 'The deploy was cancelled; run it again (or `pressdrop resume`) to continue.' }, true) : toDeployError(error);
+      if (this.#job) this.#resources.journal.setStatus(this.#job.id, failure.resumable ? 'interrupted' : 'failed', failure.message);
+      this.#flush();
+      this.#emit({ type: 'failed', failure: failure.failure, resumable: failure.resumable && this.#job !== null });
+      throw failure;
+    } finally {
+      clearInterval(flusher);
+      this.#flush();
+      await client.close();
+    }
+  }
+
+  async #scanAndHash(): Promise<DeployPlan> {
+    this.#phase('scan');
+    const scan = await scanFolder(this.#folder, { signal: this.#cancel.signal, pool: this.#resources.pool });
+    if (scan.problems.length > 0) {
+      const shown = scan.problems.slice(0, 5).map((problem) => problem.message);
+      const more = scan.problems.length > 5 ? ` …and ${scan.problems.length - 5} more.` : '';
+      throw new DeployError({ code: 'scan_problems', message: `Nothing was uploaded: ${shown.join(' ')}${more}`, paths: scan.problems.map((p) => p.path) }, false);
+    }
+    if (scan.files.length === 0) {
+      const ignored = scan.ignoredCount > 0 ? ` (${scan.ignoredCount} entries are ignored by .pressignore or by default)` : '';
+      throw new DeployError({ code: 'empty_folder', message: `${scan.root} has no files to deploy${ignored}.` }, false);
+    }
+    this.#totals = { ...this.#totals, fileCount: scan.files.length, totalBytes: scan.totalBytes, hashedBytes: 0, uploadBytes: 0, sentBytes: 0, skippedBytes: 0 };
+    this.#confirmedBytes = 0;
+    this.#folder = scan.root;
+    for (const file of scan.files) this.#update({ path: file.path, state: 'hashing', size: file.size });
+
+    this.#phase('hash');
+    const hashed = await hashFolder(scan, this.#resources.cache, this.#resources.pool, {
+      signal: this.#cancel.signal,
+      onHashed: (file) => this.#update({ path: file.path, state: 'waiting', size: file.size }),
+      onBytes: (bytes) => (this.#totals.hashedBytes += bytes),
+    });
+    const unreadable = hashed.problems.filter((problem) => problem.error.code === 'unreadable');
+    if (unreadable.length > 0) {
+      throw new DeployError({ code: 'unreadable_files', message: `Nothing was uploaded: ${unreadable.map((p) => p.error.message).slice(0, 5).join(' ')}`, paths: unreadable.map((p) => p.file.path) }, false);
+    }
+    if (hashed.problems.length > 0) {
+      const first = hashed.problems[0]!;
+      throw new FileChangedError(first.file.path, first.error.message);
+    }
+    return buildPlan(hashed.files);
+  }
+
+  /** The folder's interrupted job for this server and deploy, or a new one. */
+  #openJob(plan: DeployPlan): JobRecord {
+    const { journal } = this.#resources;
+    const { target, deploy } = this.#options;
+    const folder = this.#folder;
+    if (!this.#job) {
+      const existing = journal.findResumable(folder, target.apiUrl, deploy);
+      this.#job = existing ?? journal.createJob(folder, target.apiUrl, deploy);
+      journal.setStatus(this.#job.id, 'active');
+      this.#emit({ type: 'job', jobId: this.#job.id, resumed: existing !== undefined });
+    }
+    if (journal.job(this.#job.id)!.manifestDigest !== plan.manifestDigest) {
+      journal.recordPlan(this.#job.id, { manifestDigest: plan.manifestDigest, fileCount: plan.files.length, totalBytes: plan.totalBytes, blobs: plan.blobs });
+    }
+    return (this.#job = journal.job(this.#job.id)!);
+  }
+
+  async #deploy(job: JobRecord, plan: DeployPlan, client: PressCloudClient, limits: Limits): Promise<DeployResult> {
+    const session = await this.#openSession(job, plan, client);
+    if ('deployVersion' in session) return this.#finish(session.deployVersion, client);
+
+    this.#phase('check');
+    const queue = new UploadQueue<PlannedBlob>({ concurrency: this.#options.concurrency ?? 6, maxBytesInFlight: this.#options.maxBytesInFlight ?? 256 * 1024 * 1024 }, (blob, signal) =>
+      this.#upload(blob, session, client, signal),
+    );
+    this.#queue = queue;
+    if (this.#paused) queue.pause();
+    const batches: PlannedBlob[][] = [];
+    for (let i = 0; i < plan.blobs.length; i += limits.maxMissingBlobsPerCall) batches.push(plan.blobs.slice(i, i + limits.maxMissingBlobsPerCall));
+    let next = 0;
+    const checker = async () => {
+      while (next < batches.length) {
+        const batch = batches[next++]!;
+        const missing = new Set(await client.missingBlobs(session.id, session.token, toDescriptors(batch.map((blob) => blob.source))));
+        this.#throwIfCancelled();
+        const toUpload = batch.filter((blob) => missing.has(blob.sha256));
+        for (const blob of batch) {
+          if (missing.has(blob.sha256)) continue;
+          this.#pendingMarks.set(blob.sha256, 'present');
+          this.#totals.skippedBytes += blob.size * blob.paths.length;
+          for (const path of blob.paths) this.#update({ path, state: 'skipped', size: blob.size, message: 'already on the server' });
+        }
+        if (toUpload.length > 0) {
+          this.#totals.uploadBytes += toUpload.reduce((sum, blob) => sum + blob.size, 0);
+          if (this.#totals.phase === 'check') this.#phase('upload');
+          queue.add(toUpload);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: CHECKS_IN_FLIGHT }, checker));
+    await queue.drained();
+    this.#queue = null;
+
+    this.#phase('commit');
+    this.#flush();
+    const deployVersion = await client.commit(session.id, session.token, { entries: toEntries(plan.files), ...(this.#options.render && { render: this.#options.render }) }, job.commitKey);
+    return this.#finish(deployVersion, client);
+  }
+
+  /** The job's session if it is still open and its manifest unchanged; else a new one. A session found committed ends the run. */
+  async #openSession(job: JobRecord, plan: DeployPlan, client: PressCloudClient): Promise<OpenSession | { deployVersion: DeployVersion }> {
+    const { journal, secrets } = this.#resources;
+    const tokenName = uploadTokenName(job.id);
+    if (job.sessionId && job.manifestDigest === plan.manifestDigest) {
+      const token = await secrets.get(tokenName);
+      const session = token ? await client.getUploadSession(job.sessionId, token).catch(ignoreGone) : null;
+      if (session?.status === 'committed' && session.deployVersionId) return { deployVersion: await client.getVersion(session.deployVersionId) };
+      if (token && session?.status === 'open' && session.expiresAt - Date.now() > SESSION_MARGIN_MS) return { id: session.id, token };
+      // Expired, unknown, or too close to its end: a new session, with fresh idempotency keys.
+      journal.recordPlan(job.id, { manifestDigest: plan.manifestDigest, fileCount: plan.files.length, totalBytes: plan.totalBytes, blobs: plan.blobs });
+      job = journal.job(job.id)!;
+    }
+    const deployTarget = job.deployId ? { deployId: job.deployId } : job.deploy;
+    const created = await client.createUploadSession({ ...deployTarget, files: toDescriptors(plan.files) }, job.createKey);
+    await secrets.set(tokenName, created.uploadToken);
+    journal.recordSession(job.id, created.uploadSession.id, created.uploadSession.expiresAt);
+    if (!job.deployId && 'createDeploy' in job.deploy) {
+      const deploy = await client.findDeploy(job.deploy.createDeploy.slug);
+      if (deploy) journal.setDeployId(job.id, deploy.id);
+    }
+    this.#job = journal.job(job.id)!;
+    return { id: created.uploadSession.id, token: created.uploadToken };
+  }
+
+  async #upload(blob: PlannedBlob, session: OpenSession, client: PressCloudClient, signal: AbortSignal): Promise<void> {
+    const request = `PUT blob ${blob.sha256.slice(0, 12)}…`;
+    this.#blobByRequest.set(request, blob);
+    let sent = 0;
+    this.#setBlobFiles(blob, 'uploading', 0);
+    try {
+      await client.putBlob(session.id, session.token, blob, () => openVerifiedFileBody(blob.source), {
+        signal,
+        onBytesSent: (delta) => {
+          sent += delta;
+          this.#inFlightBytes += delta;
+          if (delta > 0) this.#meter.add(delta);
+          this.#setBlobFiles(blob, 'uploading', sent);
+        },
+      });
+      this.#confirmedBytes += blob.size;
+      this.#pendingMarks.set(blob.sha256, 'uploaded');
+      this.#setBlobFiles(blob, 'done', blob.size);
+    } catch (error) {
+      this.#setBlobFiles(blob, signal.aborted ? 'waiting' : 'failed', 0, signal.aborted ? undefined : errorMessage(error));
+      throw error;
+    } finally {
+      this.#inFlightBytes -= sent;
+      this.#blobByRequest.delete(request);
+      this.#totals.sentBytes = this.#confirmedBytes + this.#inFlightBytes;
+    }
+  }
+
+  async #finish(deployVersion: DeployVersion, client: PressCloudClient): Promise<DeployResult> {
+    const job = this.#job!;
+    this.#resources.journal.markCommitted(job.id, deployVersion);
+    await this.#resources.secrets.delete(uploadTokenName(job.id));
+    const slug = 'createDeploy' in job.deploy ? job.deploy.createDeploy.slug : (await client.getDeploy(deployVersion.deployId).catch(() => null))?.slug;
+    const previewUrl = slug ? `${this.#options.target.apiUrl.replace(/\/+$/, '')}/preview/${encodeURIComponent(slug)}/${deployVersion.versionNo}/` : null;
+    this.#flush();
+    const totals = this.totals();
+    this.#emit({ type: 'committed', deployVersion, previewUrl, totals });
+    return { jobId: job.id, deployVersion, previewUrl, totals };
+  }
+
+  #onRetry(info: RetryInfo): void {
+    this.#totals.retries++;
+    const message = `${errorMessage(info.error)} Retrying in ${(info.delayMs / 1000).toFixed(1)} s (attempt ${info.attempt + 1}).`;
+    const blob = this.#blobByRequest.get(info.request);
+    if (blob) this.#setBlobFiles(blob, 'retrying', 0, message);
+    this.#emit({ type: 'retry', request: info.request, attempt: info.attempt, delayMs: info.delayMs, message });
+  }
+
+  #setBlobFiles(blob: PlannedBlob, state: FileState, sentBytes: number, message?: string): void {
+    for (const path of blob.paths) this.#update({ path, state, size: blob.size, sentBytes, ...(message !== undefined && { message }) });
+  }
+
+  #update(update: FileUpdate): void {
+    this.#pendingUpdates.set(update.path, update);
+  }
+
+  #phase(phase: DeployPhase): void {
+    this.#flush();
+    this.#totals.phase = phase;
+    this.#emit({ type: 'phase', phase });
+  }
+
+  /** Sends batched file updates and totals, and writes batched blob states to the journal. */
+  #flush(): void {
+    if (this.#job && this.#pendingMarks.size > 0) {
+      this.#resources.journal.setBlobStates(this.#job.id, [...this.#pendingMarks].map(([sha256, state]) => ({ sha256, state })));
+    }
+    this.#pendingMarks.clear();
+    if (this.#pendingUpdates.size > 0) {
+      const updates = [...this.#pendingUpdates.values()];
+      this.#pendingUpdates.clear();
+      this.#emit({ type: 'files', updates });
+    }
+    this.#totals.sentBytes = this.#confirmedBytes + this.#inFlightBytes;
+    this.#emit({ type: 'progress', totals: this.totals() });
+  }
+
+  #emit(event: DeployEvent): void {
+    if (this.#ended) return;
+    if (event.type === 'committed' || event.type === 'failed') this.#ended = true;
+    for (const listener of this.#listeners) listener(event);
+  }
+
+  #throwIfCancelled(): void {
+    if (this.#cancel.signal.aborted) throw new DeployError({ code: 'cancelled', message: 'The deploy was cancelled.' }, true);
+  }
+}
+
+/** The SecretStore name of a job's upload token. */
+export function uploadTokenName(jobId: string): string {
+  return `upload-token:${jobId}`;
+}
+
+/** Errors a new scan and a new session can cure: a file changed under us, or the session ran out. */
+function needsNewPlan(error: unknown): boolean {
+  if (error instanceof FileChangedError) return true;
+  return error instanceof PressCloudError && ['upload_session_expired', 'blob_hash_mismatch', 'blob_size_mismatch', 'blobs_missing'].includes(error.code);
+}
+
+/** A session the server no longer knows, or no longer lets us use, is simply replaced. */
+function ignoreGone(error: unknown): null {
+  if (error instanceof PressCloudError && (error.status === 401 || error.status === 404 || error.status === 410)) return null;
+  throw error;
+}
+
+function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Any failure as a DeployError: the server's code where there is one; resumable unless retrying cannot help. */
+function toDeployError(error: unknown): DeployError {
+  if (error instanceof DeployError) return error;
+  if (error instanceof PressCloudError) return new DeployError({ code: error.code, message: error.message }, error.retryable || error.code === 'aborted');
+  if (error instanceof ScanError) return new DeployError({ code: error.code, message: error.message }, false);
+  if (error instanceof FileChangedError) {
+    return new DeployError({ code: 'file_changed', message: `${error.message} It kept changing; deploy again once it is written.`, paths: [error.path] }, true);
+  }
+  return new DeployError({ code: 'internal_error', message: errorMessage(error) }, true);
+}

@@ -1,0 +1,121 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, renameSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { HashCache, RACY_WINDOW_MS } from './hash-cache.ts';
+import { scanFolder } from './scan-folder.ts';
+import type { ScannedFile } from './scan-folder.ts';
+
+const HOUR_AGO_S = Date.now() / 1000 - 3600;
+const FAKE_SHA = (n: number) => n.toString(16).padStart(64, '0');
+
+async function withFolder(run: (dir: string, cacheFile: string) => Promise<void>): Promise<void> {
+  const base = mkdtempSync(join(tmpdir(), 'pressdrop-cache-'));
+  try {
+    mkdirSync(join(base, 'site'));
+    await run(join(base, 'site'), join(base, 'state', 'hash-cache.sqlite'));
+  } finally {
+    rmSync(base, { recursive: true, force: true });
+  }
+}
+
+/** Writes files with an mtime an hour ago (old enough for the racy-git rule) and scans the folder. */
+async function writeOld(dir: string, files: Record<string, string>): Promise<ScannedFile[]> {
+  for (const [name, content] of Object.entries(files)) {
+    writeFileSync(join(dir, name), content);
+    utimesSync(join(dir, name), HOUR_AGO_S, HOUR_AGO_S);
+  }
+  return (await scanFolder(dir)).files;
+}
+
+async function rescan(dir: string, path: string): Promise<ScannedFile> {
+  return (await scanFolder(dir)).files.find((f) => f.path === path)!;
+}
+
+test('a stored hash is found again after a re-scan, and after reopening the file', () =>
+  withFolder(async (dir, cacheFile) => {
+    const [a, b] = await writeOld(dir, { 'a.txt': 'alpha', 'b.txt': 'beta' });
+    let cache = HashCache.open(cacheFile);
+    assert.equal(cache.lookup(a!), null);
+    cache.store([{ file: a!, sha256: FAKE_SHA(1) }, { file: b!, sha256: FAKE_SHA(2) }], Date.now());
+    assert.equal(cache.lookup(await rescan(dir, 'a.txt')), FAKE_SHA(1));
+    cache.close();
+    cache = HashCache.open(cacheFile);
+    assert.equal(cache.lookup(await rescan(dir, 'b.txt')), FAKE_SHA(2));
+    cache.close();
+  }));
+
+test('a touch, a rewrite, a same-size rewrite with a new mtime, or a replacement (new inode) is a miss', () =>
+  withFolder(async (dir, cacheFile) => {
+    const files = await writeOld(dir, { 'touched.txt': 'same', 'longer.txt': 'short', 'samesize.txt': 'abcd', 'replaced.txt': 'old!' });
+    const cache = HashCache.open(cacheFile);
+    cache.store(
+      files.map((file, i) => ({ file, sha256: FAKE_SHA(i) })),
+      Date.now(),
+    );
+    const later = HOUR_AGO_S + 60;
+    utimesSync(join(dir, 'touched.txt'), later, later);
+    writeFileSync(join(dir, 'longer.txt'), 'much longer');
+    utimesSync(join(dir, 'longer.txt'), HOUR_AGO_S, HOUR_AGO_S); // even with the old mtime back: the size differs
+    writeFileSync(join(dir, 'samesize.txt'), 'wxyz');
+    utimesSync(join(dir, 'samesize.txt'), later, later);
+    writeFileSync(join(dir, 'replacement.tmp'), 'new!');
+    utimesSync(join(dir, 'replacement.tmp'), HOUR_AGO_S, HOUR_AGO_S); // same size and mtime, another inode
+    renameSync(join(dir, 'replacement.tmp'), join(dir, 'replaced.txt'));
+    for (const name of ['touched.txt', 'longer.txt', 'samesize.txt', 'replaced.txt']) {
+      assert.equal(cache.lookup(await rescan(dir, name)), null, name);
+    }
+    cache.close();
+  }));
+
+test('racy entries (mtime less than 2 s before the hash started) are not trusted', () =>
+  withFolder(async (dir, cacheFile) => {
+    writeFileSync(join(dir, 'fresh.txt'), 'just written');
+    const [file] = (await scanFolder(dir)).files;
+    const mtimeMs = Number(file!.mtimeNs / 1_000_000n);
+    const cache = HashCache.open(cacheFile);
+    cache.store([{ file: file!, sha256: FAKE_SHA(7) }], mtimeMs + 10); // hashed in the same tick as the write
+    assert.equal(cache.lookup(file!), null);
+    cache.store([{ file: file!, sha256: FAKE_SHA(7) }], mtimeMs + RACY_WINDOW_MS - 1);
+    assert.equal(cache.lookup(file!), null);
+    cache.store([{ file: file!, sha256: FAKE_SHA(7) }], mtimeMs + RACY_WINDOW_MS + 1); // hashed well after the last write
+    assert.equal(cache.lookup(file!), FAKE_SHA(7));
+    cache.close();
+  }));
+
+test('lookupMany answers as lookup does, for many files at once', () =>
+  withFolder(async (dir, cacheFile) => {
+    const files = await writeOld(dir, Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`f${i}.txt`, `${i}`])));
+    const cache = HashCache.open(cacheFile);
+    cache.store(
+      files.filter((_, i) => i % 3 !== 0).map((file, i) => ({ file, sha256: FAKE_SHA(i) })),
+      Date.now(),
+    );
+    const many = cache.lookupMany(files);
+    assert.deepEqual(many, files.map((file) => cache.lookup(file)));
+    assert.equal(many.filter((sha) => sha !== null).length, 100);
+    cache.close();
+  }));
+
+test('inode and device numbers over 2^63 round-trip', () =>
+  withFolder(async (dir, cacheFile) => {
+    const cache = HashCache.open(cacheFile);
+    const file: ScannedFile = { path: 'x', absolutePath: join(dir, 'x'), size: 1, mtimeNs: 1_000_000_000n, ino: 2n ** 64n - 5n, dev: 2n ** 63n + 1n };
+    cache.store([{ file, sha256: FAKE_SHA(9) }], Date.now());
+    assert.equal(cache.lookup(file), FAKE_SHA(9));
+    assert.equal(cache.lookup({ ...file, ino: 2n ** 64n - 4n }), null);
+    cache.close();
+  }));
+
+test('the schema is versioned with user_version; a newer file is refused in words', () =>
+  withFolder(async (_dir, cacheFile) => {
+    HashCache.open(cacheFile).close();
+    const db = new DatabaseSync(cacheFile);
+    assert.deepEqual({ ...db.prepare('PRAGMA user_version').get() }, { user_version: 1 });
+    assert.deepEqual({ ...db.prepare('PRAGMA journal_mode').get() }, { journal_mode: 'wal' });
+    db.exec('PRAGMA user_version = 99');
+    db.close();
+    assert.throws(() => HashCache.open(cacheFile), /written by a newer PressDrop \(schema 99/);
+  }));

@@ -1,0 +1,185 @@
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import type { StatementSync } from 'node:sqlite';
+import type { ScannedFile } from './scan-folder.ts';
+
+/**
+ * Schema migrations, applied in order; `PRAGMA user_version` says how many
+ * ran. Append, never edit: a cache file written by an older build upgrades.
+ * Inode and device numbers are stored as signed 64-bit (SQLite's INTEGER) by
+ * BigInt.asIntN, so a number over 2^63 round-trips.
+ */
+const MIGRATIONS: readonly string[] = [
+  `CREATE TABLE file_hashes (
+     path TEXT PRIMARY KEY,
+     size INTEGER NOT NULL,
+     mtime_ns INTEGER NOT NULL,
+     ino INTEGER NOT NULL,
+     dev INTEGER NOT NULL,
+     sha256 TEXT NOT NULL,
+     hashed_at_ms INTEGER NOT NULL
+   ) WITHOUT ROWID`,
+];
+
+/**
+ * The racy-git rule. Filesystem timestamps are coarse (2 s on FAT, 1 s on
+ * some network filesystems and HFS+, a kernel tick elsewhere), so a file
+ * written again within the same tick as the hash keeps the very same mtime
+ * (and size, if the rewrite is the same length): the cache would then hand
+ * back the hash of the old bytes. An entry is trusted only if the file's
+ * mtime is at least this long before the hash started; otherwise it is
+ * hashed again next time, when the rule is met. 2 s also absorbs the lag of
+ * the kernel's coarse clock behind Date.now().
+ */
+export const RACY_WINDOW_MS = 2000;
+
+// The racy-git rule is applied in SQL: an untrusted row is never read.
+const ROW_COLUMNS = 'size, mtime_ns, ino, dev, sha256';
+const TRUSTED = `mtime_ns <= (hashed_at_ms - ${RACY_WINDOW_MS}) * 1000000`;
+/** Below this many files, one indexed lookup each beats loading a folder's rows. */
+const BULK_LOOKUP_MIN = 64;
+/** How many rows (of deleted files) the ordered walk of lookupMany skips before it calls a file out of order. */
+const MAX_SKIP = 64;
+
+type Row = [size: bigint, mtimeNs: bigint, ino: bigint, dev: bigint, sha256: string];
+type PathRow = [path: string, ...Row];
+
+/** Remembers file hashes across scans, keyed by absolute path and trusted only while size, mtime, inode and device are unchanged. */
+export class HashCache {
+  readonly #db: DatabaseSync;
+  readonly #get: StatementSync;
+  readonly #range: StatementSync;
+  readonly #put: StatementSync;
+
+  private constructor(db: DatabaseSync) {
+    this.#db = db;
+    this.#get = db.prepare(`SELECT ${ROW_COLUMNS} FROM file_hashes WHERE path = ? AND ${TRUSTED}`);
+    this.#range = db.prepare(`SELECT path, ${ROW_COLUMNS} FROM file_hashes WHERE path >= ? AND path < ? AND ${TRUSTED}`);
+    for (const statement of [this.#get, this.#range]) {
+      statement.setReadBigInts(true);
+      statement.setReturnArrays(true); // arrays read faster than objects: a re-scan looks up every file
+    }
+    this.#put = db.prepare(
+      `INSERT INTO file_hashes (path, size, mtime_ns, ino, dev, sha256, hashed_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, ino = excluded.ino,
+         dev = excluded.dev, sha256 = excluded.sha256, hashed_at_ms = excluded.hashed_at_ms`,
+    );
+  }
+
+  /** Opens (creating it and its folder if needed) the cache file, in WAL mode, migrated to the current schema. */
+  static open(file: string): HashCache {
+    mkdirSync(dirname(file), { recursive: true });
+    const db = new DatabaseSync(file);
+    try {
+      // WAL: a reader (a second window, the CLI) never waits for a writer; NORMAL sync is durable enough for a cache.
+      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
+      migrate(db, file);
+      return new HashCache(db);
+    } catch (error) {
+      db.close();
+      throw error;
+    }
+  }
+
+  /** The cached sha256 of a scanned file, or null when unknown, stale or too racy to trust. */
+  lookup(file: ScannedFile): string | null {
+    const row = this.#get.get(file.absolutePath) as unknown as Row | undefined;
+    return row && same(row, 0, file) ? row[4] : null;
+  }
+
+  /**
+   * lookup() for many files at once (same order): one range read of the rows
+   * under the files' common folder instead of one query per file, which
+   * makes a 20,000-file re-scan's lookups ~5× cheaper.
+   */
+  lookupMany(files: readonly ScannedFile[]): Array<string | null> {
+    if (files.length < BULK_LOOKUP_MIN) return files.map((file) => this.lookup(file));
+    const folder = commonFolder(files);
+    // Every path under `folder` sorts between "folder/" and "folder0" ('0' follows '/'), in
+    // code-point order, as a scan's files mostly are (not: symlink targets, NFD names). So
+    // walk both lists together, and look up only the files that walk does not meet in a Map.
+    const rows = this.#range.all(folder, `${folder.slice(0, -1)}0`) as unknown as PathRow[];
+    const found = new Array<string | null>(files.length).fill(null);
+    const astray: number[] = [];
+    let j = 0;
+    files.forEach((file, i) => {
+      const path = file.absolutePath;
+      let k = j;
+      while (k < rows.length && k - j < MAX_SKIP && rows[k]![0] < path) k++;
+      const row = rows[k];
+      if (row?.[0] !== path) return void astray.push(i);
+      j = k + 1;
+      if (same(row, 1, file)) found[i] = row[5];
+    });
+    if (astray.length > 0) {
+      const byPath = new Map(rows.map((row) => [row[0], row]));
+      for (const i of astray) {
+        const row = byPath.get(files[i]!.absolutePath);
+        if (row && same(row, 1, files[i]!)) found[i] = row[5];
+      }
+    }
+    return found;
+  }
+
+  /** Records hashes, in one transaction. `hashedAtMs` is when hashing STARTED (Date.now() before the first read), for the racy-git rule. */
+  store(entries: ReadonlyArray<{ file: ScannedFile; sha256: string }>, hashedAtMs: number): void {
+    if (entries.length === 0) return;
+    const at = BigInt(Math.floor(hashedAtMs));
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      for (const { file, sha256 } of entries) {
+        this.#put.run(file.absolutePath, file.size, file.mtimeNs, BigInt.asIntN(64, file.ino), BigInt.asIntN(64, file.dev), sha256, at);
+      }
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** Closes the database file. */
+  close(): void {
+    this.#db.close();
+  }
+}
+
+/** Whether the row (its metadata from column `at` on) describes this very file. Written to allocate nothing in the common case (numbers under 2^63). */
+function same(row: Row | PathRow, at: number, file: ScannedFile): boolean {
+  const ino = row[at + 2] as bigint;
+  const dev = row[at + 3] as bigint;
+  return (
+    Number(row[at]) === file.size &&
+    row[at + 1] === file.mtimeNs &&
+    (ino === file.ino || BigInt.asUintN(64, ino) === file.ino) &&
+    (dev === file.dev || BigInt.asUintN(64, dev) === file.dev)
+  );
+}
+
+/** The deepest folder ("/a/b/", with the slash) holding every file. */
+function commonFolder(files: readonly ScannedFile[]): string {
+  const first = files[0]!.absolutePath;
+  let folder = first.slice(0, first.lastIndexOf('/') + 1);
+  for (const { absolutePath } of files) {
+    while (!absolutePath.startsWith(folder)) folder = folder.slice(0, folder.lastIndexOf('/', folder.length - 2) + 1);
+  }
+  return folder || '/';
+}
+
+function migrate(db: DatabaseSync, file: string): void {
+  const { user_version: version } = db.prepare('PRAGMA user_version').get() as { user_version: number };
+  if (version > MIGRATIONS.length) {
+    throw new Error(`The hash cache ${file} was written by a newer PressDrop (schema ${version}, this one knows ${MIGRATIONS.length}); update PressDrop or delete the file.`);
+  }
+  for (let next = version; next < MIGRATIONS.length; next++) {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      db.exec(MIGRATIONS[next]!);
+      db.exec(`PRAGMA user_version = ${next + 1}`);
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+}

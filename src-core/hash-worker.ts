@@ -1,0 +1,150 @@
+import { hash, createHash } from 'node:crypto';
+import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
+import type { BigIntStats } from 'node:fs';
+
+/**
+ * The hash pool's worker (piscina task functions, run in worker threads):
+ * hashes a batch of files and says, for each, its sha256 or why not; and
+ * lstats a batch of paths for the scan. It works synchronously: the thread
+ * has nothing else to do, and a sync call skips libuv's 4-thread pool and
+ * its cross-thread wake-ups, which cost more than the syscall itself.
+ */
+
+/** One file to hash, with what the scan saw (a difference means the file changed since). */
+export interface HashTaskFile {
+  absolutePath: string;
+  size: number;
+  mtimeNs: bigint;
+  ino: bigint;
+}
+
+/** One piscina task: a batch of small files, or one large file. */
+export interface HashTask {
+  files: HashTaskFile[];
+  /** A BigInt64Array's buffer: bytes read so far are added to element 0, for live progress without messages. */
+  progress: SharedArrayBuffer;
+}
+
+/** Why a file was not hashed; the pool turns it into a sentence. */
+export type HashTaskFailure =
+  | { code: 'vanished' }
+  | { code: 'unreadable'; cause: string }
+  | { code: 'changed'; now: 'size'; size: number }
+  | { code: 'changed'; now: 'modified' | 'replaced' | 'not_a_file' };
+
+/** For each file of the task, in order: its hex sha256, or the failure. */
+export type HashTaskResult = Array<string | HashTaskFailure>;
+
+/** Slots per path in a packed lstat batch: kind, size, mtimeNs, ino, dev (for `error`, size holds the errno). */
+export const LSTAT_SLOTS = 5;
+
+/** What a path is, as lstat saw it, in a packed batch. */
+export const LstatKind = { missing: 0n, file: 1n, directory: 2n, symlink: 3n, other: 4n, error: 5n } as const;
+
+// One buffer per worker thread, reused for every read: memory stays at
+// CHUNK_BYTES per thread whatever the file sizes. Allocated on first use, as
+// the main thread imports this module for the lstat helpers.
+const CHUNK_BYTES = 1024 * 1024;
+let chunk: Buffer | null = null;
+
+/** Piscina entry point: hashes a batch of files. */
+export function hashTask(task: HashTask): HashTaskResult {
+  const progress = new BigInt64Array(task.progress);
+  chunk ??= Buffer.allocUnsafeSlow(CHUNK_BYTES);
+  return task.files.map((file) => hashOne(file, chunk!, progress));
+}
+
+/** Piscina entry point: lstats a batch of NUL-separated paths for the scan, packed LSTAT_SLOTS bigints per path (no object per entry to clone back). */
+export function lstatTask(joinedPaths: string): BigInt64Array {
+  const paths = joinedPaths.split('\0');
+  const out = new BigInt64Array(paths.length * LSTAT_SLOTS);
+  for (let i = 0; i < paths.length; i++) lstatInto(out, i, paths[i]!);
+  return out;
+}
+
+/** lstats one path into slot `i` of a packed batch. */
+export function lstatInto(out: BigInt64Array, i: number, path: string): void {
+  let stats: BigIntStats | undefined;
+  try {
+    stats = lstatSync(path, { bigint: true, throwIfNoEntry: false });
+  } catch (error) {
+    const { code, errno } = error as NodeJS.ErrnoException;
+    if (code === 'ENOTDIR') return packLstat(out, i, undefined); // a parent became a file: gone, as ENOENT
+    out[i * LSTAT_SLOTS] = LstatKind.error;
+    out[i * LSTAT_SLOTS + 1] = BigInt(errno ?? -1);
+    return;
+  }
+  packLstat(out, i, stats);
+}
+
+/** Writes lstat's answer (undefined: no such entry) into slot `i` of a packed batch. */
+export function packLstat(out: BigInt64Array, i: number, stats: BigIntStats | undefined): void {
+  const at = i * LSTAT_SLOTS;
+  if (!stats) {
+    out[at] = LstatKind.missing;
+    return;
+  }
+  out[at] = stats.isFile() ? LstatKind.file : stats.isDirectory() ? LstatKind.directory : stats.isSymbolicLink() ? LstatKind.symlink : LstatKind.other;
+  out[at + 1] = stats.size;
+  out[at + 2] = stats.mtimeNs;
+  out[at + 3] = stats.ino;
+  out[at + 4] = stats.dev;
+}
+
+function hashOne(file: HashTaskFile, buffer: Buffer, progress: BigInt64Array): string | HashTaskFailure {
+  let fd: number;
+  try {
+    // O_NONBLOCK: should the file have become a FIFO since the scan, open must not wait for a writer.
+    fd = openSync(file.absolutePath, constants.O_RDONLY | constants.O_NONBLOCK);
+  } catch (error) {
+    return failureOf(error);
+  }
+  try {
+    const before = fstatSync(fd, { bigint: true });
+    const changed = differs(before, file);
+    if (changed) return changed;
+    // Each read asks for a whole chunk: a file that grew shows as more bytes than its size, and a
+    // file read whole in one call needs no extra read to see EOF.
+    let total = 0;
+    let chunks = 0;
+    let digest: ReturnType<typeof createHash> | null = null;
+    for (;;) {
+      const n = readSync(fd, buffer, 0, CHUNK_BYTES, null);
+      if (n === 0) break;
+      total += n;
+      Atomics.add(progress, 0, BigInt(n));
+      if (total > file.size) return { code: 'changed', now: 'size', size: Number(fstatSync(fd).size) };
+      if (chunks++ === 0 && total === file.size) {
+        // The whole file in one read (most files): one-shot hash, no Hash object.
+        return check(fd, file, chunks, hash('sha256', buffer.subarray(0, n), 'hex'));
+      }
+      (digest ??= createHash('sha256')).update(buffer.subarray(0, n));
+    }
+    if (total !== file.size) return { code: 'changed', now: 'size', size: total };
+    return check(fd, file, chunks, (digest ?? createHash('sha256')).digest('hex'));
+  } catch (error) {
+    return failureOf(error);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** A multi-read file is stat'ed again: a same-size rewrite while we read would leave mixed bytes with a plausible size. */
+function check(fd: number, file: HashTaskFile, chunks: number, sha256: string): string | HashTaskFailure {
+  if (chunks <= 1) return sha256;
+  return differs(fstatSync(fd, { bigint: true }), file) ?? sha256;
+}
+
+function differs(stats: BigIntStats, file: HashTaskFile): HashTaskFailure | null {
+  if (!stats.isFile()) return { code: 'changed', now: 'not_a_file' };
+  if (stats.ino !== file.ino) return { code: 'changed', now: 'replaced' };
+  if (stats.size !== BigInt(file.size)) return { code: 'changed', now: 'size', size: Number(stats.size) };
+  if (stats.mtimeNs !== file.mtimeNs) return { code: 'changed', now: 'modified' };
+  return null;
+}
+
+function failureOf(error: unknown): HashTaskFailure {
+  const code = (error as NodeJS.ErrnoException | null)?.code;
+  if (code === 'ENOENT' || code === 'ENOTDIR') return { code: 'vanished' };
+  return { code: 'unreadable', cause: code ?? String(error) };
+}

@@ -1,0 +1,43 @@
+import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { Transform, type Readable } from 'node:stream';
+
+/** The file's bytes are no longer the ones that were hashed: re-scan and re-plan, never commit a wrong hash. */
+export class FileChangedError extends Error {
+  readonly path: string;
+  constructor(path: string, detail: string) {
+    super(`${path} changed while it was uploaded (${detail}).`);
+    this.path = path;
+  }
+}
+
+/**
+ * A file's bytes for an upload, re-hashed as they stream: if the file grew,
+ * shrank or changed since it was hashed, the stream fails with
+ * FileChangedError before its last byte is sent, so the server never gets a
+ * complete body with the wrong content.
+ */
+export function openVerifiedFileBody(file: { path: string; absolutePath: string; sha256: string; size: number }): Readable {
+  const hash = createHash('sha256');
+  let seen = 0;
+  let held: Buffer | null = null;
+  const verify = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      seen += chunk.length;
+      if (seen > file.size) return done(new FileChangedError(file.path, `it is now larger than the ${file.size} bytes hashed`));
+      hash.update(chunk);
+      // Hold each chunk back by one, so the last one goes out only once the hash is known to match.
+      const previous = held;
+      held = chunk;
+      done(null, previous ?? undefined);
+    },
+    flush(done) {
+      if (seen < file.size) return done(new FileChangedError(file.path, `it is now ${seen} bytes, not the ${file.size} hashed`));
+      if (hash.digest('hex') !== file.sha256) return done(new FileChangedError(file.path, 'its content differs from what was hashed'));
+      done(null, held ?? undefined);
+    },
+  });
+  const source = createReadStream(file.absolutePath, { highWaterMark: 256 * 1024 });
+  source.on('error', (error) => verify.destroy(error));
+  return source.pipe(verify);
+}
