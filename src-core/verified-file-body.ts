@@ -38,6 +38,9 @@ export function openVerifiedFileBody(file: { path: string; absolutePath: string;
     },
   });
   const source = createReadStream(file.absolutePath, { highWaterMark: 256 * 1024 });
-  source.on('error', (error) => verify.destroy(error));
+  source.on('error', (error: NodeJS.ErrnoException) => {
+    // Gone since it was hashed: a change like any other, so the run re-plans with the folder as it is now.
+    verify.destroy(error.code === 'ENOENT' ? new FileChangedError(file.path, 'it was deleted') : error);
+  });
   return source.pipe(verify);
 }

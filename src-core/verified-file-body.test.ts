@@ -1,0 +1,51 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { FileChangedError, openVerifiedFileBody } from './verified-file-body.ts';
+
+async function collect(body: NodeJS.ReadableStream): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of body) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks);
+}
+
+function fixture(t: { after: (fn: () => void) => void }, bytes: Buffer) {
+  const dir = mkdtempSync(join(tmpdir(), 'pressdrop-body-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  const absolutePath = join(dir, 'f.bin');
+  writeFileSync(absolutePath, bytes);
+  return { path: 'f.bin', absolutePath, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+}
+
+test('an unchanged file streams whole', async (t) => {
+  const bytes = Buffer.alloc(1_000_000, 7);
+  assert.deepEqual(await collect(openVerifiedFileBody(fixture(t, bytes))), bytes);
+});
+
+test('a file rewritten with other bytes of the same size fails before its last chunk is sent', async (t) => {
+  const file = fixture(t, Buffer.alloc(1_000_000, 7));
+  writeFileSync(file.absolutePath, Buffer.alloc(1_000_000, 8));
+  const sent: Buffer[] = [];
+  await assert.rejects(async () => {
+    for await (const chunk of openVerifiedFileBody(file)) sent.push(chunk as Buffer);
+  }, (error: unknown) => error instanceof FileChangedError && error.path === 'f.bin' && /content differs/.test(error.message));
+  assert.ok(Buffer.concat(sent).length < 1_000_000, 'the whole body went out');
+});
+
+test('a file that grew or shrank fails and says which', async (t) => {
+  const grown = fixture(t, Buffer.alloc(1000, 1));
+  appendFileSync(grown.absolutePath, 'more');
+  await assert.rejects(collect(openVerifiedFileBody(grown)), /larger than the 1000 bytes/);
+  const shrunk = fixture(t, Buffer.alloc(1000, 1));
+  writeFileSync(shrunk.absolutePath, 'less');
+  await assert.rejects(collect(openVerifiedFileBody(shrunk)), /now 4 bytes/);
+});
+
+test('a deleted file is a change too, so the run re-plans without it', async (t) => {
+  const file = fixture(t, Buffer.from('x'));
+  rmSync(file.absolutePath);
+  await assert.rejects(collect(openVerifiedFileBody(file)), (error: unknown) => error instanceof FileChangedError && /deleted/.test(error.message));
+});
