@@ -4,18 +4,8 @@ import { spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { CLI_ENTRY, makeApiKey, makeDataDir, request, spawnServerProcess, type ServerProcess } from '../src-server/testing/test-server.ts';
+import { CLI_ENTRY, makeApiKey, makeDataDir, request, spawnServerProcess, type ServerProcess, within } from '../src-server/testing/test-server.ts';
 
-/** Resolves with `promise`, or fails with `what` after `timeoutMs`. */
-async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms: ${what}`)), timeoutMs)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** `pressdrop serve --port 0 --data <fresh dir> ...args`, stopped (SIGTERM, then SIGKILL) and its data removed after the test. */
 async function serve(t: TestContext, args: string[]): Promise<ServerProcess & { dataDir: string }> {

@@ -4,22 +4,13 @@ import { once } from 'node:events';
 import { createServer as createHttpServer, type RequestListener } from 'node:http';
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
-import { PressCloudClient, PressCloudError, type RetryInfo } from './press-cloud-client.ts';
+import { PressCloudClient, type RetryInfo } from './press-cloud-client.ts';
+import { failure } from './testing/expect-failure.ts';
 
 // The client against peers that misbehave on purpose (no server, a hang, a cut answer, HTML):
 // the failures the real Press Cloud cannot be made to show on demand.
 const FAST_RETRY = { baseMs: 1, capMs: 10 };
 
-/** Runs `fn` and returns the PressCloudError it must throw. */
-async function failure(fn: () => Promise<unknown>): Promise<PressCloudError> {
-  try {
-    await fn();
-  } catch (error) {
-    assert.ok(error instanceof PressCloudError, `expected a PressCloudError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
-}
 
 /** `size` zero bytes, made lazily: the stall test must not hold 64 MB in memory. */
 function zeros(size: number): Readable {

@@ -10,7 +10,8 @@ import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import type { FileDescriptor, VersionEntry } from '../src-shared/api-types.ts';
-import { PressCloudClient, PressCloudError, type PressCloudClientOptions, type RetryInfo } from './press-cloud-client.ts';
+import { PressCloudClient, type PressCloudClientOptions, type RetryInfo } from './press-cloud-client.ts';
+import { failure } from './testing/expect-failure.ts';
 
 // The real local Press Cloud, as `pressdrop serve` runs it: its own process, real HTTP, a real SQLite file.
 // (Spawned rather than imported from src-server/testing: src-core's tsconfig and lint rule forbid that import.)
@@ -174,16 +175,6 @@ test('lists page with cursors, and findDeploy walks every page for a slug', asyn
   assert.equal(oldest?.slug, 'walk-000');
 });
 
-/** Runs `fn` and returns the PressCloudError it must throw. */
-async function failure(fn: () => Promise<unknown>): Promise<PressCloudError> {
-  try {
-    await fn();
-  } catch (error) {
-    assert.ok(error instanceof PressCloudError, `expected a PressCloudError, got ${String(error)}`);
-    return error;
-  }
-  assert.fail('expected the call to fail');
-}
 
 test('4xx answers map to their contract code and status, are not retryable and are sent once; no secret is in a message', async (t) => {
   const retries: RetryInfo[] = [];

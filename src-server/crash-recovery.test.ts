@@ -5,30 +5,12 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { CLI_ENTRY, makeApiKey, makeDataDir, request, spawnServerProcess, type ServerProcess } from './testing/test-server.ts';
+import { CLI_ENTRY, makeApiKey, makeDataDir, request, spawnServerProcess, type ServerProcess, waitFor, within } from './testing/test-server.ts';
 
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 const MiB = 1024 * 1024;
 
-/** Polls `check` every 20 ms until it is true; fails with `what` after `timeoutMs`. */
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
-/** Resolves with `promise`, or fails with `what` after `timeoutMs`. */
-async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms: ${what}`)), timeoutMs)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** A data dir, removed after the test, and `serve` processes started on it, killed after the test if still running. */
 function harness(t: TestContext) {

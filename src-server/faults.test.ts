@@ -6,7 +6,7 @@ import http from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FaultInjector, parseFaultSpec, type FaultDecision } from './faults.ts';
-import { makeApiKey, makeDataDir, startTestServer, type TestServer } from './testing/test-server.ts';
+import { makeApiKey, makeDataDir, startTestServer, type TestServer, waitFor, within } from './testing/test-server.ts';
 
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 
@@ -110,25 +110,7 @@ test('FaultInjector: rate 0 never fires, rate 1 always does', () => {
 
 // ---- over HTTP ----
 
-/** Polls `check` every 20 ms until true; fails with `what` after `timeoutMs`. */
-async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!check()) {
-    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
 
-/** Resolves with `promise`, or fails with `what` after `timeoutMs`. */
-async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms: ${what}`)), timeoutMs)));
-  try {
-    return await Promise.race([promise, timeout]);
-  } finally {
-    clearTimeout(timer);
-  }
-}
 
 /** One data dir and key shared by servers started one after another (with or without faults) in a test. */
 function servers(t: TestContext) {

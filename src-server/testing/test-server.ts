@@ -1,3 +1,4 @@
+import assert from 'node:assert/strict';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -111,4 +112,24 @@ export function spawnServerProcess(dataDir: string, extraArgs: string[] = []): P
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     void exited.then((code) => reject(new Error(`pressdrop serve exited (${code}) before listening.\nstdout: ${stdout}\nstderr: ${stderr}`)));
   });
+}
+
+/** Polls `check` every 20 ms until it is true; fails with `what` after `timeoutMs`. */
+export async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!check()) {
+    if (Date.now() > deadline) assert.fail(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+/** Resolves with `promise`, or fails with `what` after `timeoutMs`. */
+export async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms: ${what}`)), timeoutMs)));
+  try {
+    return await Promise.race([promise, timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
 }
