@@ -40,6 +40,8 @@ export interface HashFilesOptions {
 export const BATCH_MAX_FILES = 256;
 /** …and this many bytes; a file this big or bigger is a task of its own. */
 export const BATCH_MAX_BYTES = 8 * 1024 * 1024;
+/** How often hashFolder writes new hashes to the cache while it works. */
+const CACHE_FLUSH_MS = 500;
 const PROGRESS_EVERY_MS = 100;
 
 /** Hashes files (sha256) on worker threads: big files first, small ones in batches, streamed through one buffer per thread. */
@@ -201,17 +203,27 @@ export async function hashFolder(scan: ScanResult, cache: HashCache, pool: HashP
   // Taken before the first read, as the racy-git rule needs (see HashCache).
   const hashedAtMs = Date.now();
   const fresh: Array<{ file: ScannedFile; sha256: string }> = [];
+  // Stored as they arrive (at most every CACHE_FLUSH_MS), so a kill mid-hash keeps what was done.
+  let unsaved: Array<{ file: ScannedFile; sha256: string }> = [];
+  let savedAt = Date.now();
+  const save = () => {
+    cache.store(unsaved, hashedAtMs);
+    unsaved = [];
+    savedAt = Date.now();
+  };
   let outcomes: HashOutcome[];
   try {
     outcomes = await pool.hashFiles(misses, {
       ...options,
       onHashed: (file, sha256) => {
         fresh.push({ file, sha256 });
+        unsaved.push({ file, sha256 });
+        if (Date.now() - savedAt >= CACHE_FLUSH_MS) save();
         options.onHashed?.(file, sha256);
       },
     });
   } finally {
-    cache.store(fresh, hashedAtMs);
+    save();
   }
   const freshByFile = new Map(fresh.map((entry) => [entry.file, entry.sha256]));
   const files: HashFolderResult['files'] = [];
