@@ -1,9 +1,11 @@
 /**
  * The renderer-facing API of the desktop app, typed once. Main registers a
  * handler per request name, the preload builds `window.pressdrop` from the
- * channel map, and the renderer calls it; all three read this file, and
+ * channel maps, and the renderer calls it; all three read this file, and
  * nothing here imports either side.
  */
+import type { Deploy, DeployVersion, DeployVersionDetail, Page, VersionEntry } from './api-types.ts';
+import type { DeployEvent, DeployTotals, FileUpdate } from './upload-model.ts';
 
 /** What the window shows about the running app and its embedded server. */
 export interface AppInfo {
@@ -14,15 +16,103 @@ export interface AppInfo {
   localDataDir: string;
 }
 
+/** A Press Cloud the app deploys to. The key stays in main; the renderer only learns whether there is one. */
+export interface Target {
+  id: string;
+  name: string;
+  apiUrl: string;
+  kind: 'local' | 'remote';
+}
+
+/** How the OS keeps secrets: `basic_text` means no real keychain, and the user must agree before a key is stored. */
+export type KeyStorage = 'keychain' | 'basic_text' | 'unavailable';
+
+/** Where a deploy goes: an existing deploy, or a new one created with its first version. */
+export type DeployChoice = { deployId: string } | { createDeploy: { slug: string; name: string } };
+
+/** An interrupted deploy offered for resume, with how far it got. */
+export interface ResumableDeploy {
+  jobId: string;
+  folder: string;
+  targetId: string | null;
+  apiUrl: string;
+  deployLabel: string;
+  status: 'active' | 'interrupted' | 'failed';
+  error: string | null;
+  storedBytes: number;
+  totalBytes: number;
+  updatedAt: number;
+}
+
+/** One deploy in progress, as the session view starts drawing it. */
+export interface RunStarted {
+  runId: string;
+  folder: string;
+  targetId: string;
+}
+
+/** The events of runs, batched by main (10–20 a second), never one message per chunk. */
+export interface RunEvents {
+  runId: string;
+  events: DeployEvent[];
+}
+
 /** Request name → its payload and its result. */
 export interface IpcRequests {
   'app.info': { payload: null; result: AppInfo };
+  'targets.list': { payload: null; result: { targets: Target[]; selectedId: string; keyStorage: KeyStorage } };
+  'targets.add': { payload: { name: string; apiUrl: string; apiKey: string; allowBasicText: boolean }; result: Target };
+  'targets.remove': { payload: { targetId: string }; result: null };
+  'targets.select': { payload: { targetId: string }; result: null };
+  'deploys.list': { payload: { targetId: string; cursor: string | null }; result: Page<Deploy> };
+  'versions.list': { payload: { targetId: string; deployId: string; cursor: string | null }; result: Page<DeployVersion> };
+  'versions.get': { payload: { targetId: string; versionId: string }; result: DeployVersionDetail };
+  'versions.files': { payload: { targetId: string; versionId: string; cursor: string | null }; result: Page<VersionEntry> };
+  'versions.openPreview': { payload: { targetId: string; deploySlug: string; versionNo: number }; result: null };
+  'folder.choose': { payload: null; result: string | null };
+  'folder.check': { payload: { path: string }; result: { ok: true; path: string } | { ok: false; message: string } };
+  'deploy.start': { payload: { targetId: string; folder: string; deploy: DeployChoice }; result: RunStarted };
+  'deploy.pause': { payload: { runId: string }; result: null };
+  'deploy.resume': { payload: { runId: string }; result: null };
+  'deploy.cancel': { payload: { runId: string }; result: null };
+  'jobs.resumable': { payload: null; result: ResumableDeploy[] };
+  'jobs.resume': { payload: { jobId: string }; result: RunStarted };
+  'jobs.abandon': { payload: { jobId: string }; result: null };
+  'settings.lastDeploy': { payload: null; result: { targetId: string; deployId: string } | null };
 }
 
 /** Every request name and the IPC channel it travels on; `satisfies` makes a missing one a type error. */
 export const ipcChannels = {
   'app.info': 'pressdrop:app.info',
+  'targets.list': 'pressdrop:targets.list',
+  'targets.add': 'pressdrop:targets.add',
+  'targets.remove': 'pressdrop:targets.remove',
+  'targets.select': 'pressdrop:targets.select',
+  'deploys.list': 'pressdrop:deploys.list',
+  'versions.list': 'pressdrop:versions.list',
+  'versions.get': 'pressdrop:versions.get',
+  'versions.files': 'pressdrop:versions.files',
+  'versions.openPreview': 'pressdrop:versions.openPreview',
+  'folder.choose': 'pressdrop:folder.choose',
+  'folder.check': 'pressdrop:folder.check',
+  'deploy.start': 'pressdrop:deploy.start',
+  'deploy.pause': 'pressdrop:deploy.pause',
+  'deploy.resume': 'pressdrop:deploy.resume',
+  'deploy.cancel': 'pressdrop:deploy.cancel',
+  'jobs.resumable': 'pressdrop:jobs.resumable',
+  'jobs.resume': 'pressdrop:jobs.resume',
+  'jobs.abandon': 'pressdrop:jobs.abandon',
+  'settings.lastDeploy': 'pressdrop:settings.lastDeploy',
 } as const satisfies Record<keyof IpcRequests, string>;
+
+/** Events main pushes to the renderer, and their channels. */
+export interface IpcEvents {
+  'run.events': RunEvents;
+}
+
+export const ipcEventChannels = {
+  'run.events': 'pressdrop:run.events',
+} as const satisfies Record<keyof IpcEvents, string>;
 
 /** An error as it crosses IPC: a stable code and a sentence for people. */
 export interface IpcError {
@@ -33,7 +123,14 @@ export interface IpcError {
 /** What every handler answers: main never throws across IPC, so the code survives the trip. */
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError };
 
-/** `window.pressdrop`: one method per request. */
+/** `window.pressdrop`: one method per request, one subscription per event, and the dropped-file path helper. */
 export type PressdropApi = {
   [Name in keyof IpcRequests]: (payload: IpcRequests[Name]['payload']) => Promise<IpcResult<IpcRequests[Name]['result']>>;
+} & {
+  on<Name extends keyof IpcEvents>(name: Name, listener: (payload: IpcEvents[Name]) => void): () => void;
+  /** The path of a dropped File (Electron's webUtils.getPathForFile); '' when it has none. */
+  pathForFile(file: unknown): string;
 };
+
+/** Re-exported for renderer code that draws runs. */
+export type { DeployEvent, DeployTotals, FileUpdate };

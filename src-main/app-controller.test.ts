@@ -1,0 +1,115 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeployEngine } from '../src-core/deploy-engine.ts';
+import { FileSecretStore } from '../src-core/file-secret-store.ts';
+import type { IpcEvents, KeyStorage } from '../src-shared/ipc-contract.ts';
+import type { DeployEvent } from '../src-shared/upload-model.ts';
+import { startTestServer, waitFor } from '../src-server/testing/test-server.ts';
+import { AppController, type KeyVault } from './app-controller.ts';
+
+/** The controller with plain ports: a Map for settings, a Map for keys, a list for what it opened and sent. */
+async function harness(t: { after: (fn: () => Promise<void>) => void }, keyStorage: KeyStorage = 'keychain') {
+  const scratch = mkdtempSync(join(tmpdir(), 'pressdrop-app-'));
+  const server = await startTestServer();
+  const engine = new DeployEngine({ stateDir: join(scratch, 'state'), secrets: new FileSecretStore(join(scratch, 'state', 'secrets.json')) });
+  const settings = new Map<string, unknown>();
+  const keys = new Map<string, string>();
+  const vault: KeyVault = { storage: () => keyStorage, get: async (id) => keys.get(id) ?? null, set: async (id, key) => void keys.set(id, key), delete: async (id) => void keys.delete(id) };
+  const opened: string[] = [];
+  const batches: Array<IpcEvents['run.events']> = [];
+  const controller = new AppController({
+    appVersion: '0.0.0-test',
+    engine,
+    localServer: { url: server.url, apiKey: server.apiKey, dataDir: server.dataDir },
+    settings: { get: (key) => settings.get(key), set: (key, value) => void settings.set(key, value) },
+    keys: vault,
+    openExternal: async (url) => void opened.push(url),
+    chooseFolder: async () => null,
+    emit: (_name, payload) => void batches.push(payload),
+  });
+  t.after(async () => {
+    await controller.close();
+    await engine.close();
+    await server.close();
+    rmSync(scratch, { recursive: true, force: true });
+  });
+  return { controller, server, scratch, keys, opened, batches, events: (runId: string): DeployEvent[] => batches.filter((b) => b.runId === runId).flatMap((b) => b.events) };
+}
+
+function site(scratch: string, files: number): string {
+  const folder = join(scratch, 'site');
+  mkdirSync(join(folder, 'assets'), { recursive: true });
+  writeFileSync(join(folder, 'index.html'), '<h1>Hello</h1>');
+  for (let i = 0; i < files; i++) writeFileSync(join(folder, 'assets', `f${i}.txt`), `file ${i}`);
+  return folder;
+}
+
+test('a deploy through the handlers commits, and its events arrive batched with every file done', async (t) => {
+  const { controller, scratch, events, batches } = await harness(t);
+  const folder = site(scratch, 300);
+  const started = await controller.handlers['deploy.start']({ targetId: 'local', folder, deploy: { createDeploy: { slug: 'app-site', name: 'App site' } } });
+  await waitFor(() => events(started.runId).some((e) => e.type === 'committed'), 30_000, 'the committed event');
+  const all = events(started.runId);
+  const last = new Map<string, string>();
+  for (const event of all) if (event.type === 'files') for (const update of event.updates) last.set(update.path, update.state);
+  assert.equal(last.size, 301);
+  assert.ok([...last.values()].every((state) => state === 'done'), 'every file reached done');
+  assert.equal(all.at(-1)!.type, 'committed');
+  assert.ok(batches.length < 40, `${batches.length} batches for 301 files: batched, not one message per change`);
+
+  const deploys = await controller.handlers['deploys.list']({ targetId: 'local', cursor: null });
+  assert.deepEqual(deploys.items.map((d) => d.slug), ['app-site']);
+  const versions = await controller.handlers['versions.list']({ targetId: 'local', deployId: deploys.items[0]!.id, cursor: null });
+  assert.equal(versions.items[0]!.versionNo, 1);
+  assert.deepEqual(await controller.handlers['settings.lastDeploy'](null), { targetId: 'local', deployId: deploys.items[0]!.id });
+});
+
+test('a second deploy of the same folder skips every file', async (t) => {
+  const { controller, scratch, events } = await harness(t);
+  const folder = site(scratch, 20);
+  const first = await controller.handlers['deploy.start']({ targetId: 'local', folder, deploy: { createDeploy: { slug: 'again', name: 'Again' } } });
+  await waitFor(() => events(first.runId).some((e) => e.type === 'committed'), 30_000, 'the first commit');
+  const deployId = (await controller.handlers['deploys.list']({ targetId: 'local', cursor: null })).items[0]!.id;
+  const second = await controller.handlers['deploy.start']({ targetId: 'local', folder, deploy: { deployId } });
+  await waitFor(() => events(second.runId).some((e) => e.type === 'committed'), 30_000, 'the second commit');
+  const states = events(second.runId).flatMap((e) => (e.type === 'files' ? e.updates.map((u) => u.state) : []));
+  assert.ok(states.includes('skipped') && !states.includes('uploading'), 'nothing was uploaded the second time');
+});
+
+test('a dropped file, a missing path and an empty path are refused in words', async (t) => {
+  const { controller, scratch } = await harness(t);
+  writeFileSync(join(scratch, 'notes.txt'), 'x');
+  assert.match((await controller.handlers['folder.check']({ path: join(scratch, 'notes.txt') }) as { message: string }).message, /is a file/);
+  assert.match((await controller.handlers['folder.check']({ path: join(scratch, 'nope') }) as { message: string }).message, /cannot be opened/);
+  assert.match((await controller.handlers['folder.check']({ path: '' }) as { message: string }).message, /no place on disk/);
+  await assert.rejects(controller.handlers['deploy.start']({ targetId: 'local', folder: join(scratch, 'notes.txt'), deploy: { deployId: 'dpl_x' } }), { code: 'invalid_folder' });
+});
+
+test('a remote target keeps its key in the vault, never in settings; a wrong key is refused before it is kept', async (t) => {
+  const { controller, server, keys } = await harness(t);
+  await assert.rejects(controller.handlers['targets.add']({ name: 'Bad', apiUrl: server.url, apiKey: 'pcak_wrongwrongwrongwrong', allowBasicText: false }), { code: 'unauthorized' });
+  const target = await controller.handlers['targets.add']({ name: 'Staging', apiUrl: `${server.url}/`, apiKey: server.apiKey, allowBasicText: false });
+  const listed = await controller.handlers['targets.list'](null);
+  assert.deepEqual(listed.targets.map((t) => t.kind), ['local', 'remote']);
+  assert.equal(listed.targets[1]!.apiUrl, server.url, 'trailing slash trimmed');
+  assert.ok(!JSON.stringify(listed).includes(server.apiKey), 'the key never reaches the renderer');
+  assert.equal(keys.get(target.id), server.apiKey);
+  await controller.handlers['targets.remove']({ targetId: target.id });
+  assert.equal(keys.has(target.id), false);
+});
+
+test('with only basic_text key storage, adding a target needs the user\'s consent', async (t) => {
+  const { controller, server } = await harness(t, 'basic_text');
+  await assert.rejects(controller.handlers['targets.add']({ name: 'S', apiUrl: server.url, apiKey: server.apiKey, allowBasicText: false }), { code: 'key_storage_insecure' });
+  const target = await controller.handlers['targets.add']({ name: 'S', apiUrl: server.url, apiKey: server.apiKey, allowBasicText: true });
+  assert.equal(target.kind, 'remote');
+});
+
+test('open preview hands the browser the version\'s preview URL', async (t) => {
+  const { controller, server, opened } = await harness(t);
+  await controller.handlers['versions.openPreview']({ targetId: 'local', deploySlug: 'my site', versionNo: 3 });
+  assert.deepEqual(opened, [`${server.url}/preview/my%20site/3/`]);
+});

@@ -1,0 +1,275 @@
+import { randomUUID } from 'node:crypto';
+import { stat } from 'node:fs/promises';
+import { basename } from 'node:path';
+import type { DeployEngine } from '../src-core/deploy-engine.ts';
+import type { DeployRun } from '../src-core/deploy-run.ts';
+import { PressCloudClient, PressCloudError } from '../src-core/press-cloud-client.ts';
+import type { IpcEvents, IpcRequests, KeyStorage, ResumableDeploy, RunStarted, Target } from '../src-shared/ipc-contract.ts';
+import { RunEventBatcher } from './run-event-batcher.ts';
+
+/** Non-secret settings (electron-store in the app, a Map in tests). */
+export interface SettingsStore {
+  get(key: string): unknown;
+  set(key: string, value: unknown): void;
+}
+
+/** API keys of remote targets, kept encrypted by the OS (safeStorage in the app). */
+export interface KeyVault {
+  storage(): KeyStorage;
+  get(targetId: string): Promise<string | null>;
+  set(targetId: string, apiKey: string): Promise<void>;
+  delete(targetId: string): Promise<void>;
+}
+
+/** What the controller needs from its host; everything Electron-specific comes in here. */
+export interface AppPorts {
+  appVersion: string;
+  engine: DeployEngine;
+  localServer: { url: string; apiKey: string; dataDir: string };
+  settings: SettingsStore;
+  keys: KeyVault;
+  openExternal(url: string): Promise<void>;
+  chooseFolder(): Promise<string | null>;
+  emit<Name extends keyof IpcEvents>(name: Name, payload: IpcEvents[Name]): void;
+  /** A deploy started, ended or changed pace: the host shows taskbar progress, notifications, keeps the system awake. */
+  onRunActivity?(activity: { active: number; fraction: number | null; ended?: { ok: boolean; message: string } }): void;
+}
+
+/** A failure the renderer shows in words; the code says which words. */
+export class AppError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+type Handlers = { [Name in keyof IpcRequests]: (payload: IpcRequests[Name]['payload']) => Promise<IpcRequests[Name]['result']> };
+
+const LOCAL_TARGET_ID = 'local';
+
+/**
+ * Everything the window can ask of main, with no Electron in sight: the app
+ * registers these as IPC handlers, and the e2e harness calls the very same
+ * functions through Playwright bindings.
+ */
+export class AppController {
+  readonly handlers: Handlers;
+  readonly #ports: AppPorts;
+  readonly #runs = new Map<string, { run: DeployRun; batcher: RunEventBatcher }>();
+  readonly #clients = new Map<string, PressCloudClient>();
+
+  constructor(ports: AppPorts) {
+    this.#ports = ports;
+    this.handlers = {
+      'app.info': async () => ({ appVersion: ports.appVersion, localServerUrl: ports.localServer.url, localDataDir: ports.localServer.dataDir }),
+      'targets.list': async () => ({ targets: this.#targets(), selectedId: this.#selectedTargetId(), keyStorage: ports.keys.storage() }),
+      'targets.add': (payload) => this.#addTarget(payload),
+      'targets.remove': async ({ targetId }) => {
+        if (targetId === LOCAL_TARGET_ID) throw new AppError('invalid_request', 'The local Press Cloud is built in and cannot be removed.');
+        ports.settings.set('targets', this.#remoteTargets().filter((target) => target.id !== targetId));
+        await ports.keys.delete(targetId);
+        await this.#dropClient(targetId);
+        if (this.#selectedTargetId() === targetId) ports.settings.set('selectedTargetId', LOCAL_TARGET_ID);
+        return null;
+      },
+      'targets.select': async ({ targetId }) => {
+        this.#target(targetId);
+        ports.settings.set('selectedTargetId', targetId);
+        return null;
+      },
+      'deploys.list': async ({ targetId, cursor }) => (await this.#client(targetId)).listDeploys(cursor ?? undefined),
+      'versions.list': async ({ targetId, deployId, cursor }) => {
+        ports.settings.set('lastDeploy', { targetId, deployId });
+        return (await this.#client(targetId)).listVersions(deployId, cursor ?? undefined);
+      },
+      'versions.get': async ({ targetId, versionId }) => (await this.#client(targetId)).getVersion(versionId),
+      'versions.files': async ({ targetId, versionId, cursor }) => (await this.#client(targetId)).listVersionFiles(versionId, cursor ?? undefined),
+      'versions.openPreview': async ({ targetId, deploySlug, versionNo }) => {
+        const target = this.#target(targetId);
+        await ports.openExternal(`${target.apiUrl}/preview/${encodeURIComponent(deploySlug)}/${versionNo}/`);
+        return null;
+      },
+      'folder.choose': () => ports.chooseFolder(),
+      'folder.check': ({ path }) => checkFolder(path),
+      'deploy.start': (payload) => this.#startDeploy(payload),
+      'deploy.pause': async ({ runId }) => (this.#run(runId).pause(), null),
+      'deploy.resume': async ({ runId }) => (this.#run(runId).resume(), null),
+      'deploy.cancel': async ({ runId }) => (this.#run(runId).cancel(), null),
+      'jobs.resumable': async () => this.#resumable(),
+      'jobs.resume': (payload) => this.#resumeJob(payload.jobId),
+      'jobs.abandon': async ({ jobId }) => (ports.engine.abandon(jobId), null),
+      'settings.lastDeploy': async () => (ports.settings.get('lastDeploy') as { targetId: string; deployId: string } | undefined) ?? null,
+    };
+  }
+
+  /** Pauses every run (the system is going to sleep, or went offline). */
+  pauseAll(): void {
+    for (const { run } of this.#runs.values()) run.pause();
+  }
+
+  resumeAll(): void {
+    for (const { run } of this.#runs.values()) run.resume();
+  }
+
+  /** Cancels every run (each stays resumable) and closes the clients. */
+  async close(): Promise<void> {
+    const running = [...this.#runs.values()];
+    for (const { run } of running) run.cancel();
+    await Promise.allSettled(running.map(({ run }) => run.result));
+    await Promise.all([...this.#clients.keys()].map((id) => this.#dropClient(id)));
+  }
+
+  #remoteTargets(): Target[] {
+    return ((this.#ports.settings.get('targets') as Target[] | undefined) ?? []).map((target) => ({ ...target, kind: 'remote' as const }));
+  }
+
+  #targets(): Target[] {
+    return [{ id: LOCAL_TARGET_ID, name: 'This computer (local Press Cloud)', apiUrl: this.#ports.localServer.url, kind: 'local' }, ...this.#remoteTargets()];
+  }
+
+  #target(targetId: string): Target {
+    const target = this.#targets().find((candidate) => candidate.id === targetId);
+    if (!target) throw new AppError('target_not_found', 'That Press Cloud is no longer in your list of targets.');
+    return target;
+  }
+
+  #selectedTargetId(): string {
+    const selected = this.#ports.settings.get('selectedTargetId') as string | undefined;
+    return selected && this.#targets().some((target) => target.id === selected) ? selected : LOCAL_TARGET_ID;
+  }
+
+  async #apiKey(targetId: string): Promise<string> {
+    if (targetId === LOCAL_TARGET_ID) return this.#ports.localServer.apiKey;
+    const key = await this.#ports.keys.get(targetId);
+    if (!key) throw new AppError('missing_api_key', 'The API key of this Press Cloud could not be read from the system keychain; remove the target and add it again.');
+    return key;
+  }
+
+  async #client(targetId: string): Promise<PressCloudClient> {
+    let client = this.#clients.get(targetId);
+    if (!client) {
+      client = new PressCloudClient({ apiUrl: this.#target(targetId).apiUrl, apiKey: await this.#apiKey(targetId) });
+      this.#clients.set(targetId, client);
+    }
+    return client;
+  }
+
+  async #dropClient(targetId: string): Promise<void> {
+    const client = this.#clients.get(targetId);
+    this.#clients.delete(targetId);
+    await client?.close();
+  }
+
+  async #addTarget(payload: IpcRequests['targets.add']['payload']): Promise<Target> {
+    const storage = this.#ports.keys.storage();
+    if (storage === 'unavailable') throw new AppError('key_storage_unavailable', 'This system offers no way to store the API key encrypted, so PressDrop will not keep it.');
+    if (storage === 'basic_text' && !payload.allowBasicText) {
+      throw new AppError('key_storage_insecure', 'This system has no keychain PressDrop can use: the key would be stored obfuscated, not encrypted. Confirm to store it anyway.');
+    }
+    const apiUrl = payload.apiUrl.replace(/\/+$/, '');
+    // Ask the server before keeping anything: a wrong URL or key is refused now, not at the first deploy.
+    const probe = new PressCloudClient({ apiUrl, apiKey: payload.apiKey }, { retry: { maxAttempts: 2 } });
+    try {
+      await probe.limits();
+    } catch (error) {
+      throw error instanceof PressCloudError && error.code === 'unauthorized'
+        ? new AppError('unauthorized', 'That Press Cloud refused the API key: check it and try again.')
+        : error;
+    } finally {
+      await probe.close();
+    }
+    const target: Target = { id: `target-${randomUUID()}`, name: payload.name.trim() || new URL(apiUrl).host, apiUrl, kind: 'remote' };
+    await this.#ports.keys.set(target.id, payload.apiKey);
+    this.#ports.settings.set('targets', [...this.#remoteTargets(), target]);
+    return target;
+  }
+
+  async #startDeploy(payload: IpcRequests['deploy.start']['payload']): Promise<RunStarted> {
+    const checked = await checkFolder(payload.folder);
+    if (!checked.ok) throw new AppError('invalid_folder', checked.message);
+    const target = this.#target(payload.targetId);
+    const run = this.#ports.engine.deploy({ folder: checked.path, target: { apiUrl: target.apiUrl, apiKey: await this.#apiKey(target.id) }, deploy: payload.deploy });
+    return this.#track(run, checked.path, target.id);
+  }
+
+  async #resumeJob(jobId: string): Promise<RunStarted> {
+    const found = this.#ports.engine.resumableJobs().find(({ job }) => job.id === jobId);
+    if (!found) throw new AppError('job_not_found', 'That deploy is no longer waiting to be resumed.');
+    const target = this.#targets().find((candidate) => candidate.apiUrl === found.job.apiUrl);
+    if (!target) throw new AppError('target_not_found', `That deploy went to ${found.job.apiUrl}, which is no longer in your targets; add it again to resume.`);
+    const run = this.#ports.engine.resume(jobId, await this.#apiKey(target.id));
+    return this.#track(run, found.job.folder, target.id);
+  }
+
+  #track(run: DeployRun, folder: string, targetId: string): RunStarted {
+    const runId = `run-${randomUUID()}`;
+    const batcher = new RunEventBatcher((events) => this.#ports.emit('run.events', { runId, events }));
+    run.on((event) => {
+      batcher.push(event);
+      if (event.type === 'job') this.#ports.settings.set('lastFolder', folder);
+      if (event.type === 'progress') this.#reportActivity();
+    });
+    this.#runs.set(runId, { run, batcher });
+    this.#reportActivity();
+    void run.result.then(
+      (result) => {
+        this.#ports.settings.set('lastDeploy', { targetId, deployId: result.deployVersion.deployId });
+        this.#finish(runId, { ok: true, message: `${basename(folder)} is live as version ${result.deployVersion.displayId}.` });
+      },
+      (error: unknown) => this.#finish(runId, { ok: false, message: error instanceof Error ? error.message : String(error) }),
+    );
+    return { runId, folder, targetId };
+  }
+
+  #finish(runId: string, ended: { ok: boolean; message: string }): void {
+    const entry = this.#runs.get(runId);
+    entry?.batcher.close();
+    this.#runs.delete(runId);
+    this.#reportActivity(ended);
+  }
+
+  #reportActivity(ended?: { ok: boolean; message: string }): void {
+    let sent = 0;
+    let total = 0;
+    for (const { run } of this.#runs.values()) {
+      const totals = run.totals();
+      sent += totals.sentBytes;
+      total += totals.uploadBytes;
+    }
+    this.#ports.onRunActivity?.({ active: this.#runs.size, fraction: total > 0 ? sent / total : null, ...(ended && { ended }) });
+  }
+
+  #run(runId: string): DeployRun {
+    const entry = this.#runs.get(runId);
+    if (!entry) throw new AppError('run_not_found', 'That deploy has already ended.');
+    return entry.run;
+  }
+
+  #resumable(): ResumableDeploy[] {
+    return this.#ports.engine.resumableJobs().map(({ job, progress }) => ({
+      jobId: job.id,
+      folder: job.folder,
+      targetId: this.#targets().find((target) => target.apiUrl === job.apiUrl)?.id ?? null,
+      apiUrl: job.apiUrl,
+      deployLabel: 'createDeploy' in job.deploy ? job.deploy.createDeploy.slug : (job.deployId ?? job.deploy.deployId),
+      status: job.status === 'active' ? 'interrupted' : job.status === 'failed' ? 'failed' : 'interrupted',
+      error: job.error,
+      storedBytes: progress.storedBytes,
+      totalBytes: progress.bytes,
+      updatedAt: job.updatedAt,
+    }));
+  }
+}
+
+/** Whether `path` is a folder PressDrop can deploy, in words when it is not. */
+export async function checkFolder(path: string): Promise<{ ok: true; path: string } | { ok: false; message: string }> {
+  if (!path) return { ok: false, message: 'That item has no place on disk; drop a folder from your file manager.' };
+  try {
+    const info = await stat(path);
+    if (!info.isDirectory()) return { ok: false, message: `${basename(path)} is a file. Drop the folder that holds your site instead.` };
+    return { ok: true, path };
+  } catch {
+    return { ok: false, message: `${path} cannot be opened; check that it still exists and that you may read it.` };
+  }
+}
