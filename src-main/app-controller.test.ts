@@ -28,7 +28,9 @@ async function harness(t: { after: (fn: () => Promise<void>) => void }, keyStora
     keys: vault,
     openExternal: async (url) => void opened.push(url),
     chooseFolder: async () => null,
-    emit: (_name, payload) => void batches.push(payload),
+    emit: (name, payload) => {
+      if (name === 'run.events') batches.push(payload as IpcEvents['run.events']);
+    },
   });
   t.after(async () => {
     await controller.close();

@@ -1,10 +1,18 @@
-import { app, BrowserWindow } from 'electron';
+import { app, BrowserWindow, dialog, net, Notification, powerMonitor, powerSaveBlocker, shell } from 'electron';
+import Store from 'electron-store';
 import { join } from 'node:path';
-import { z } from 'zod';
+import { pathToFileURL } from 'node:url';
+import hashWorkerPath from '../src-core/hash-worker.ts?modulePath';
+import { DeployEngine } from '../src-core/deploy-engine.ts';
 import { startServer, type RunningServer } from '../src-server/server.ts';
-import { handleRequest } from './ipc-handlers.ts';
+import { ipcEventChannels } from '../src-shared/ipc-contract.ts';
+import { AppController } from './app-controller.ts';
+import { installAppMenu } from './app-menu.ts';
+import { keyStorageKind, MemorySecrets, SafeStorageSecrets } from './electron-ports.ts';
+import { registerIpcHandlers } from './ipc-handlers.ts';
 import { registerRendererScheme, serveRenderer } from './renderer-protocol.ts';
-import { APP_ORIGIN, applySecurityPolicy, devRendererUrl } from './security.ts';
+import { APP_ORIGIN, applySecurityPolicy, devRendererUrl, isSafeExternalUrl } from './security.ts';
+import { rememberBounds, savedBounds } from './window-state.ts';
 
 // One PressDrop at a time: a second launch focuses the first window instead.
 if (!app.requestSingleInstanceLock()) app.quit();
@@ -13,11 +21,12 @@ registerRendererScheme();
 
 let mainWindow: BrowserWindow | null = null;
 let localServer: RunningServer | null = null;
+let controller: AppController | null = null;
+let engine: DeployEngine | null = null;
 
-function createMainWindow(): BrowserWindow {
+function createMainWindow(settings: Store<Record<string, unknown>>): BrowserWindow {
   const window = new BrowserWindow({
-    width: 1100,
-    height: 760,
+    ...savedBounds(settings),
     minWidth: 640,
     minHeight: 480,
     title: 'PressDrop',
@@ -38,9 +47,24 @@ function createMainWindow(): BrowserWindow {
       preload: join(import.meta.dirname, '../preload/index.cjs'),
     },
   });
+  rememberBounds(window, settings);
   window.once('ready-to-show', () => window.show());
   void window.loadURL(devRendererUrl() ?? `${APP_ORIGIN}/index.html`);
   return window;
+}
+
+/** Taskbar/dock progress, a notification when a deploy ends, and the system kept awake while one runs. */
+function reflectRunActivity(): (activity: { active: number; fraction: number | null; ended?: { ok: boolean; message: string } }) => void {
+  let blocker: number | null = null;
+  return ({ active, fraction, ended }) => {
+    if (active > 0 && blocker === null) blocker = powerSaveBlocker.start('prevent-app-suspension');
+    if (active === 0 && blocker !== null) {
+      powerSaveBlocker.stop(blocker);
+      blocker = null;
+    }
+    mainWindow?.setProgressBar(active === 0 ? -1 : (fraction ?? 2), { mode: fraction === null ? 'indeterminate' : 'normal' });
+    if (ended && Notification.isSupported()) new Notification({ title: ended.ok ? 'Deployed' : 'Deploy stopped', body: ended.message }).show();
+  };
 }
 
 app.on('second-instance', () => {
@@ -55,24 +79,66 @@ app.on('window-all-closed', () => {
 
 app.on('will-quit', (event) => {
   if (!localServer) return;
-  // Let the embedded server finish what is in flight and close its database first.
+  // Leave deploys resumable and let the embedded server close its database before exiting.
   event.preventDefault();
   const server = localServer;
   localServer = null;
-  void server.close().finally(() => app.quit());
+  void (async () => {
+    await controller?.close();
+    await engine?.close();
+    await server.close();
+  })().finally(() => app.quit());
 });
 
 void app.whenReady().then(async () => {
   applySecurityPolicy();
   serveRenderer(join(import.meta.dirname, '../renderer'));
-  const localDataDir = join(app.getPath('userData'), 'local-press-cloud');
+  const userData = app.getPath('userData');
+  const settings = new Store<Record<string, unknown>>({ name: 'settings' });
+  const keyStorage = await keyStorageKind();
+  const secrets = keyStorage === 'unavailable' ? new MemorySecrets() : new SafeStorageSecrets(new Store<Record<string, string>>({ name: 'secrets' }));
+
+  const localDataDir = join(userData, 'local-press-cloud');
   localServer = await startServer({ dataDir: localDataDir, port: 0 });
-  const serverUrl = localServer.url;
+  engine = new DeployEngine({ stateDir: join(userData, 'engine'), secrets, hashWorkerUrl: pathToFileURL(hashWorkerPath) });
+  const chooseFolder = async () => {
+    const choice = mainWindow ? await dialog.showOpenDialog(mainWindow, { properties: ['openDirectory'], title: 'Deploy a folder' }) : null;
+    return choice && !choice.canceled ? (choice.filePaths[0] ?? null) : null;
+  };
+  controller = new AppController({
+    appVersion: app.getVersion(),
+    engine,
+    localServer: { url: localServer.url, apiKey: localServer.generatedApiKey!.key, dataDir: localDataDir },
+    settings,
+    keys: {
+      storage: () => keyStorage,
+      get: (targetId) => secrets.get(`api-key:${targetId}`),
+      set: (targetId, apiKey) => secrets.set(`api-key:${targetId}`, apiKey),
+      delete: (targetId) => secrets.delete(`api-key:${targetId}`),
+    },
+    openExternal: async (url) => {
+      if (isSafeExternalUrl(url)) await shell.openExternal(url);
+    },
+    chooseFolder,
+    emit: (name, payload) => mainWindow?.webContents.send(ipcEventChannels[name], payload),
+    onRunActivity: reflectRunActivity(),
+  });
+  registerIpcHandlers(controller.handlers);
+  installAppMenu({ chooseFolder: () => mainWindow?.webContents.send(ipcEventChannels['menu.command'], { command: 'chooseFolder' }) });
 
-  handleRequest('app.info', z.null(), async () => ({ appVersion: app.getVersion(), localServerUrl: serverUrl, localDataDir }));
+  // Uploads pause while the machine sleeps or is offline, and continue when it is back.
+  powerMonitor.on('suspend', () => controller?.pauseAll());
+  powerMonitor.on('resume', () => controller?.resumeAll());
+  let online = net.isOnline();
+  setInterval(() => {
+    if (net.isOnline() === online) return;
+    online = !online;
+    if (online) controller?.resumeAll();
+    else controller?.pauseAll();
+  }, 2_000).unref();
 
-  mainWindow = createMainWindow();
+  mainWindow = createMainWindow(settings);
   app.on('activate', () => {
-    if (BrowserWindow.getAllWindows().length === 0) mainWindow = createMainWindow();
+    if (BrowserWindow.getAllWindows().length === 0) mainWindow = createMainWindow(settings);
   });
 });

@@ -108,10 +108,13 @@ export const ipcChannels = {
 /** Events main pushes to the renderer, and their channels. */
 export interface IpcEvents {
   'run.events': RunEvents;
+  /** A menu item the renderer carries out (File › Deploy a Folder… opens its folder picker). */
+  'menu.command': { command: 'chooseFolder' };
 }
 
 export const ipcEventChannels = {
   'run.events': 'pressdrop:run.events',
+  'menu.command': 'pressdrop:menu.command',
 } as const satisfies Record<keyof IpcEvents, string>;
 
 /** An error as it crosses IPC: a stable code and a sentence for people. */

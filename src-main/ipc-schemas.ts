@@ -1,0 +1,44 @@
+import { z } from 'zod';
+import { DEPLOY_SLUG_PATTERN } from '../src-shared/deploy-names.ts';
+import type { IpcRequests } from '../src-shared/ipc-contract.ts';
+
+const id = z.string().min(1).max(200);
+const cursor = z.string().max(2000).nullable();
+const none = z.null();
+
+/**
+ * The payload schema of every request: main validates what the renderer
+ * sends before anything acts on it. The mapped type makes a missing or
+ * mistyped schema a compile error.
+ */
+export const ipcPayloadSchemas: { [Name in keyof IpcRequests]: z.ZodType<IpcRequests[Name]['payload']> } = {
+  'app.info': none,
+  'targets.list': none,
+  'targets.add': z.object({
+    name: z.string().max(100),
+    apiUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(500),
+    apiKey: z.string().regex(/^pcak_[A-Za-z0-9_-]{8,200}$/, 'must look like pcak_…'),
+    allowBasicText: z.boolean(),
+  }),
+  'targets.remove': z.object({ targetId: id }),
+  'targets.select': z.object({ targetId: id }),
+  'deploys.list': z.object({ targetId: id, cursor }),
+  'versions.list': z.object({ targetId: id, deployId: id, cursor }),
+  'versions.get': z.object({ targetId: id, versionId: id }),
+  'versions.files': z.object({ targetId: id, versionId: id, cursor }),
+  'versions.openPreview': z.object({ targetId: id, deploySlug: z.string().regex(DEPLOY_SLUG_PATTERN), versionNo: z.number().int().positive() }),
+  'folder.choose': none,
+  'folder.check': z.object({ path: z.string().max(4096) }),
+  'deploy.start': z.object({
+    targetId: id,
+    folder: z.string().min(1).max(4096),
+    deploy: z.union([z.object({ deployId: id }), z.object({ createDeploy: z.object({ slug: z.string().regex(DEPLOY_SLUG_PATTERN), name: z.string().trim().min(1).max(200) }) })]),
+  }),
+  'deploy.pause': z.object({ runId: id }),
+  'deploy.resume': z.object({ runId: id }),
+  'deploy.cancel': z.object({ runId: id }),
+  'jobs.resumable': none,
+  'jobs.resume': z.object({ jobId: id }),
+  'jobs.abandon': z.object({ jobId: id }),
+  'settings.lastDeploy': none,
+};
