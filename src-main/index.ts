@@ -14,6 +14,9 @@ import { registerRendererScheme, serveRenderer } from './renderer-protocol.ts';
 import { APP_ORIGIN, applySecurityPolicy, devRendererUrl, isSafeExternalUrl } from './security.ts';
 import { rememberBounds, savedBounds } from './window-state.ts';
 
+// Tests and portable setups may keep the profile elsewhere; set before anything reads it.
+if (process.env.PRESSDROP_USER_DATA) app.setPath('userData', process.env.PRESSDROP_USER_DATA);
+
 // One PressDrop at a time: a second launch focuses the first window instead.
 if (!app.requestSingleInstanceLock()) app.quit();
 

@@ -1,7 +1,8 @@
 import { net, protocol } from 'electron';
 import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { APP_ORIGIN, CONTENT_SECURITY_POLICY } from './security.ts';
+import { CONTENT_SECURITY_POLICY } from './content-security-policy.ts';
+import { APP_ORIGIN } from './security.ts';
 
 /** Must run before `app` is ready: `app:` is a standard, secure scheme, so the page gets a real origin. */
 export function registerRendererScheme(): void {

@@ -1,0 +1,123 @@
+import { createReadStream, existsSync, mkdtempSync, rmSync, statSync } from 'node:fs';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { extname, join, normalize, sep } from 'node:path';
+import type { Browser, Page } from '@playwright/test';
+import { DeployEngine } from '../../src-core/deploy-engine.ts';
+import { FileSecretStore } from '../../src-core/file-secret-store.ts';
+import { AppController } from '../../src-main/app-controller.ts';
+import { CONTENT_SECURITY_POLICY } from '../../src-main/content-security-policy.ts';
+import { dispatchRequest } from '../../src-main/ipc-dispatch.ts';
+import { startTestServer, type TestServer } from '../../src-server/testing/test-server.ts';
+import { ipcChannels, ipcEventChannels, type IpcRequests } from '../../src-shared/ipc-contract.ts';
+import type { ServerOptions } from '../../src-server/server.ts';
+
+/** Where the global setup puts the built renderer and the bundled harness preload. */
+export const RENDERER_DIR = join(import.meta.dirname, '../../out/renderer');
+export const HARNESS_PRELOAD = join(import.meta.dirname, '../../node_modules/.cache/pressdrop-e2e/harness-preload.js');
+
+/** The app as a test drives it: the renderer in Chromium, the real main-side handlers, a real local Press Cloud. */
+export interface AppHarness {
+  page: Page;
+  server: TestServer;
+  controller: AppController;
+  /** A scratch folder for the test's sites; removed at close. */
+  scratch: string;
+  /** Requests the renderer made, by name, in order. */
+  requests: string[];
+  /** Stops the engine (as a crash would: runs are left as they are) and closes the page, keeping the data. */
+  crash(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** What a relaunch keeps: the server's data and key, and the engine's state. */
+export interface AppState {
+  serverDataDir: string;
+  apiKey: string;
+  stateDir: string;
+}
+
+const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
+
+/** Serves the built renderer with the app's CSP, as the app:// protocol does in Electron. */
+async function serveRenderer(): Promise<{ server: Server; url: string }> {
+  const root = normalize(RENDERER_DIR + sep);
+  const server = createServer((request, response) => {
+    const path = decodeURIComponent(new URL(request.url ?? '/', 'http://x').pathname);
+    const file = normalize(join(root, path === '/' ? 'index.html' : path));
+    if (!file.startsWith(root) || !existsSync(file) || !statSync(file).isFile()) {
+      response.writeHead(404).end();
+      return;
+    }
+    response.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'content-security-policy': CONTENT_SECURITY_POLICY });
+    createReadStream(file).pipe(response);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/index.html` };
+}
+
+/**
+ * Opens the app: a real local Press Cloud (fresh, or the one of `state`),
+ * the real engine and AppController with plain ports (a Map for settings
+ * and keys), and the renderer in a new Chromium page whose window.pressdrop
+ * is built by the preload's own createPressdropApi over Playwright bindings.
+ */
+export async function openApp(browser: Browser, options: { state?: AppState; server?: Partial<ServerOptions>; colorScheme?: 'light' | 'dark' } = {}): Promise<AppHarness & { state: AppState }> {
+  const scratch = mkdtempSync(join(tmpdir(), 'pressdrop-e2e-'));
+  const state: AppState = options.state ?? { serverDataDir: join(scratch, 'server'), apiKey: '', stateDir: join(scratch, 'engine') };
+  const server = await startTestServer({ ...options.server, dataDir: state.serverDataDir, ...(state.apiKey && { apiKey: state.apiKey }) });
+  state.apiKey = server.apiKey;
+  const engine = new DeployEngine({ stateDir: state.stateDir, secrets: new FileSecretStore(join(state.stateDir, 'secrets.json')) });
+  const renderer = await serveRenderer();
+  const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, colorScheme: options.colorScheme ?? 'light' });
+  const page = await context.newPage();
+  const settings = new Map<string, unknown>();
+  const keys = new Map<string, string>();
+  const requests: string[] = [];
+  const controller = new AppController({
+    appVersion: '0.1.0',
+    engine,
+    localServer: { url: server.url, apiKey: server.apiKey, dataDir: state.serverDataDir },
+    settings: { get: (key) => settings.get(key), set: (key, value) => void settings.set(key, value) },
+    keys: { storage: () => 'keychain', get: async (id) => keys.get(id) ?? null, set: async (id, key) => void keys.set(id, key), delete: async (id) => void keys.delete(id) },
+    openExternal: async () => undefined,
+    chooseFolder: async () => null,
+    emit: (name, payload) => {
+      void page.evaluate(([channel, body]) => (window as unknown as { __pressdropEmit?: (c: string, p: unknown) => void }).__pressdropEmit?.(channel, body), [ipcEventChannels[name], payload] as const).catch(() => undefined);
+    },
+  });
+  const names = new Map<string, keyof IpcRequests>(Object.entries(ipcChannels).map(([name, channel]) => [channel, name as keyof IpcRequests]));
+  await page.exposeBinding('__pressdropInvoke', async (_source, channel: string, payload: unknown) => {
+    const name = names.get(channel);
+    if (!name) return { ok: false, error: { code: 'unknown_channel', message: channel } };
+    requests.push(name);
+    return dispatchRequest(controller.handlers, name, payload);
+  });
+  await page.addInitScript({ path: HARNESS_PRELOAD });
+  await page.goto(renderer.url);
+
+  let closed = false;
+  const shutDown = async (graceful: boolean) => {
+    if (closed) return;
+    closed = true;
+    await context.close();
+    if (graceful) await controller.close();
+    await engine.close().catch(() => undefined);
+    await server.close({ keepData: true });
+    await new Promise((resolve) => renderer.server.close(resolve));
+  };
+  return {
+    page,
+    server,
+    controller,
+    scratch,
+    requests,
+    state,
+    crash: () => shutDown(false),
+    close: async () => {
+      await shutDown(true);
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  };
+}

@@ -1,0 +1,35 @@
+import type { z } from 'zod';
+import type { IpcRequests, IpcResult } from '../src-shared/ipc-contract.ts';
+import { ipcPayloadSchemas } from './ipc-schemas.ts';
+
+/** Every request's handler, as AppController provides them. */
+export type IpcHandlers = { [Name in keyof IpcRequests]: (payload: IpcRequests[Name]['payload']) => Promise<IpcRequests[Name]['result']> };
+
+/**
+ * Answers one request: validates the payload with its schema, runs the
+ * handler, and turns any failure into `{ok: false, error}` so the error's
+ * code survives the trip. No Electron here: the app calls it from ipcMain,
+ * the e2e harness from a Playwright binding.
+ */
+export async function dispatchRequest(handlers: IpcHandlers, name: keyof IpcRequests, rawPayload: unknown): Promise<IpcResult<unknown>> {
+  const parsed = (ipcPayloadSchemas[name] as z.ZodType<unknown>).safeParse(rawPayload);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    return { ok: false, error: { code: 'invalid_payload', message: `${name}: ${issue ? `${issue.path.join('.') || 'payload'} ${issue.message}` : 'invalid payload'}` } };
+  }
+  try {
+    return { ok: true, value: await (handlers[name] as (payload: unknown) => Promise<unknown>)(parsed.data) };
+  } catch (error) {
+    return { ok: false, error: toIpcError(error) };
+  }
+}
+
+/** Any failure as `{code, message}`: the code of an AppError, PressCloudError or DeployError, else internal_error. */
+export function toIpcError(error: unknown): { code: string; message: string } {
+  if (error instanceof Error) {
+    const coded = error as Error & { code?: unknown; failure?: { code: string } };
+    const code = coded.failure?.code ?? (typeof coded.code === 'string' ? coded.code : 'internal_error');
+    return { code, message: error.message };
+  }
+  return { code: 'internal_error', message: String(error) };
+}
