@@ -27,7 +27,7 @@ export function registerDeployCommands(program: Command): void {
       .option('--api <url>', 'Press Cloud API URL (default: $PRESS_CLOUD_API, else the local server)')
       .option('--api-key <pcak_…>', 'API key (default: $PRESS_CLOUD_TOKEN, else the local server\'s)')
       .option('--state-dir <dir>', 'where the resume journal and hash cache live (default: the app-data folder)')
-      .option('--concurrency <n>', 'blob uploads at once (default 6)', positiveNumber)
+      .option('--concurrency <n>', 'blob uploads at once (default 16)', positiveNumber)
       .option('--json', 'one JSON event per line on stdout, for CI');
 
   withTarget(
@@ -114,12 +114,14 @@ async function runToEnd(flags: { json?: boolean; stateDir?: string }, start: (en
   } catch (error) {
     if (live) process.stderr.write('\r\x1b[2K');
     if (error instanceof DeployError && error.failure.code === 'cancelled') {
-      process.stderr.write('Interrupted. Run the same command again, or `pressdrop resume`, to continue where it stopped.\n');
+      const how = error.resumable ? 'Run the same command again, or `pressdrop resume`, to continue where it stopped.' : 'Nothing was uploaded yet: run the same command again to deploy.';
+      process.stderr.write(`Interrupted. ${how}\n`);
       process.exitCode = 130;
       return;
     }
     if (error instanceof DeployError) {
-      const hint = error.resumable ? ' (`pressdrop resume` continues it)' : '';
+      const slug = error.failure.code === 'deploy_slug_conflict' ? ' To add a version to that deploy, use --deploy <slug> instead of --create.' : '';
+      const hint = error.resumable ? ' (`pressdrop resume` continues it)' : slug;
       throw new UsageError(`${error.message}${hint}`);
     }
     throw error;

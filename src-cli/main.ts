@@ -13,7 +13,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerServeCommand(program);
   try {
     await program.parseAsync(argv);
-    return 0;
+    // A command that ends without an error may still have set its code (Ctrl-C: 130); bin.ts assigns ours over it.
+    return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;
     process.stderr.write(`pressdrop: ${error instanceof Error ? error.message : String(error)}\n`);

@@ -13,7 +13,7 @@ export interface DeployOptions {
   target: PressCloudTarget;
   deploy: DeployRef;
   render?: RenderConfig;
-  /** Blob uploads at once (default 6). */
+  /** Blob uploads at once (default 16). */
   concurrency?: number;
   /** Blob bytes in flight at once (default 256 MiB; one larger blob may run alone). */
   maxBytesInFlight?: number;

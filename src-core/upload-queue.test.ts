@@ -90,3 +90,27 @@ test('a worker that throws stops the queue and drained() rejects with its error'
   await assert.rejects(queue.drained(), /session expired/);
   assert.equal(queue.pending, 0);
 });
+
+test('the last item failing rejects drained(): it never resolves as if all were uploaded', async () => {
+  const queue = new UploadQueue({ concurrency: 2, maxBytesInFlight: 1e9 }, async (item: { size: number; name: string }) => {
+    if (item.name === 'f1') throw new Error('file vanished');
+  });
+  queue.add(items(1, 1));
+  await assert.rejects(queue.drained(), /file vanished/);
+});
+
+test('pausing while the last item runs puts it back: drained() waits for it', async () => {
+  const worker = controllableWorker();
+  const queue = new UploadQueue({ concurrency: 1, maxBytesInFlight: 1e9 }, worker.work);
+  queue.add(items(1));
+  let drained = false;
+  void queue.drained().then(() => (drained = true));
+  queue.pause();
+  await tick();
+  assert.equal(drained, false, 'drained() resolved while the only item was paused, not done');
+  assert.equal(queue.pending, 1);
+  queue.resume();
+  worker.finish('f0');
+  await queue.drained();
+  assert.deepEqual(worker.started, ['f0', 'f0']);
+});

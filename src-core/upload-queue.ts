@@ -82,10 +82,11 @@ export class UploadQueue<T extends { size: number }> {
       () => this.#finish(item),
       (error: unknown) => {
         const stopped = controller.signal.aborted ? (controller.signal.reason as StopReason) : null;
-        this.#finish(item);
+        // Requeue or fail BEFORE #finish pumps: a pump that finds nothing pending
+        // resolves drained(), as if the last item (failed or paused) had succeeded.
         if (stopped === 'paused') this.#waiting.unshift(item);
         else if (stopped !== 'cancelled') this.#fail(error);
-        this.#pump();
+        this.#finish(item);
       },
     );
   }

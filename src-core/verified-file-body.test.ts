@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileChangedError, openVerifiedFileBody } from './verified-file-body.ts';
@@ -48,4 +48,19 @@ test('a deleted file is a change too, so the run re-plans without it', async (t)
   const file = fixture(t, Buffer.from('x'));
   rmSync(file.absolutePath);
   await assert.rejects(collect(openVerifiedFileBody(file)), (error: unknown) => error instanceof FileChangedError && /deleted/.test(error.message));
+});
+
+test('a file replaced by a rename while it streams fails, though the bytes read match their hash', async (t) => {
+  const file = fixture(t, Buffer.alloc(1_000_000, 7));
+  let replaced = false;
+  await assert.rejects(async () => {
+    for await (const _chunk of openVerifiedFileBody(file)) {
+      if (replaced) continue;
+      // As an editor saves: a new file renamed over the path, the one being read left intact.
+      writeFileSync(`${file.absolutePath}.new`, 'new content');
+      renameSync(`${file.absolutePath}.new`, file.absolutePath);
+      replaced = true;
+    }
+  }, (error: unknown) => error instanceof FileChangedError && /replaced by another file/.test(error.message));
+  assert.ok(replaced, 'the body should have streamed a chunk before the end');
 });

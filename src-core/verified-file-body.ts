@@ -1,26 +1,28 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, fstatSync, statSync } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 
 /** The file's bytes are no longer the ones that were hashed: re-scan and re-plan, never commit a wrong hash. */
 export class FileChangedError extends Error {
   readonly path: string;
-  constructor(path: string, detail: string) {
-    super(`${path} changed while it was uploaded (${detail}).`);
+  /** `detail` says what changed during the upload; a change seen elsewhere (while hashing) brings its whole `message`. */
+  constructor(path: string, detail: string, message = `${path} changed while it was uploaded (${detail}).`) {
+    super(message);
     this.path = path;
   }
 }
 
 /**
  * A file's bytes for an upload, re-hashed as they stream: if the file grew,
- * shrank or changed since it was hashed, the stream fails with
- * FileChangedError before its last byte is sent, so the server never gets a
- * complete body with the wrong content.
+ * shrank, changed, was deleted or was replaced since it was hashed, the
+ * stream fails with FileChangedError before its last byte is sent, so the
+ * server never gets a complete body with the wrong content.
  */
 export function openVerifiedFileBody(file: { path: string; absolutePath: string; sha256: string; size: number }): Readable {
   const hash = createHash('sha256');
   let seen = 0;
   let held: Buffer | null = null;
+  let opened: { ino: bigint; dev: bigint } | null = null;
   const verify = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       seen += chunk.length;
@@ -34,10 +36,19 @@ export function openVerifiedFileBody(file: { path: string; absolutePath: string;
     flush(done) {
       if (seen < file.size) return done(new FileChangedError(file.path, `it is now ${seen} bytes, not the ${file.size} hashed`));
       if (hash.digest('hex') !== file.sha256) return done(new FileChangedError(file.path, 'its content differs from what was hashed'));
+      // A save by rename (most editors do) leaves the file we read intact and puts other bytes at
+      // its path: the hash matches, yet the folder no longer holds what we sent.
+      const now = statSync(file.absolutePath, { bigint: true, throwIfNoEntry: false });
+      if (!now) return done(new FileChangedError(file.path, 'it was deleted'));
+      if (opened && (now.ino !== opened.ino || now.dev !== opened.dev)) return done(new FileChangedError(file.path, 'it was replaced by another file'));
       done(null, held ?? undefined);
     },
   });
   const source = createReadStream(file.absolutePath, { highWaterMark: 256 * 1024 });
+  source.once('open', (fd: number) => {
+    const { ino, dev } = fstatSync(fd, { bigint: true });
+    opened = { ino, dev };
+  });
   source.on('error', (error: NodeJS.ErrnoException) => {
     // Gone since it was hashed: a change like any other, so the run re-plans with the folder as it is now.
     verify.destroy(error.code === 'ENOENT' ? new FileChangedError(file.path, 'it was deleted') : error);
