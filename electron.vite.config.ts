@@ -24,7 +24,11 @@ export default defineConfig({
   renderer: {
     root: resolve(here, 'src-renderer'),
     base: './',
-    plugins: [react()],
+    plugins: [
+      react(),
+      // The dev server's React refresh needs an inline script; the built app keeps the strict CSP meta.
+      { name: 'pressdrop-dev-csp', apply: 'serve', transformIndexHtml: (html: string) => html.replace(/\s*<meta http-equiv="Content-Security-Policy"[^>]*>/, '') },
+    ],
     build: {
       outDir: resolve(here, 'out/renderer'),
       rollupOptions: { input: { index: resolve(here, 'src-renderer/index.html') } },
