@@ -1,8 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { join } from 'node:path';
 import type { Limits } from '../src-shared/api-types.ts';
-import { parseFaultSpec } from '../src-server/faults.ts';
-import { startServer, type ServerOptions } from '../src-server/server.ts';
+import type { ServerOptions } from '../src-server/server.ts';
 import { DEFAULT_SERVER_DATA_DIR, DEFAULT_SERVER_PORT } from './cli-defaults.ts';
 
 interface ServeFlags {
@@ -38,6 +37,8 @@ export function registerServeCommand(program: Command): void {
     .option('--faults-seed <n>', 'seed for --faults, so a run repeats', wholeNumber)
     .option('--log-requests', 'log every request to stdout')
     .action(async (flags: ServeFlags) => {
+      // The server (Fastify, its SQLite) loads only to serve: `pressdrop deploy` keeps its memory for uploading.
+      const [{ parseFaultSpec }, { startServer }] = await Promise.all([import('../src-server/faults.ts'), import('../src-server/server.ts')]);
       const limits: Partial<Limits> = {};
       if (flags.sessionTtlMs !== undefined) limits.sessionTtlMs = flags.sessionTtlMs;
       if (flags.maxBlobBytes !== undefined) limits.maxBlobBytes = flags.maxBlobBytes;

@@ -44,7 +44,8 @@ export function openVerifiedFileBody(file: { path: string; absolutePath: string;
       done(null, held ?? undefined);
     },
   });
-  const source = createReadStream(file.absolutePath, { highWaterMark: 256 * 1024 });
+  // Reads sized to the file (most are small), and one byte past its hashed end, so a file that grew is seen.
+  const source = createReadStream(file.absolutePath, { highWaterMark: Math.min(256 * 1024, file.size + 1), start: 0, end: file.size });
   source.once('open', (fd: number) => {
     const { ino, dev } = fstatSync(fd, { bigint: true });
     opened = { ino, dev };
