@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import { deploy } from './deploy.ts';
 import { hashing } from './hashing.ts';
 import { serverIngest } from './server-ingest.ts';
 
@@ -20,6 +21,7 @@ function probe(command: string, args: string[]): string {
 const benches: Array<{ name: string; run: (log: (line: string) => void) => Promise<string> }> = [
   { name: 'server-ingest', run: serverIngest },
   { name: 'hashing', run: hashing },
+  { name: 'deploy', run: deploy },
 ];
 
 const log = (line: string) => process.stderr.write(`${line}\n`);

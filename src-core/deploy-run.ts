@@ -57,7 +57,7 @@ const FLUSH_INTERVAL_MS = 100;
 const CHECKS_IN_FLIGHT = 2;
 /**
  * Blob uploads at once when the caller does not say. 16, not 6: on loopback, 5,000 files of 0–16 KiB
- * took ~15% less upload time and ~30% less CLI CPU (fewer event-loop turns per PUT) than at 6, and
+ * took ~25% less upload time and ~30% less CLI CPU (fewer event-loop turns per PUT) than at 6, and
  * 32 MiB blobs were no slower (bench/deploy.ts; BENCHMARKS.md, "deploy").
  */
 const DEFAULT_CONCURRENCY = 16;
