@@ -26,7 +26,12 @@ export interface AppHarness {
   scratch: string;
   /** Requests the renderer made, by name, in order. */
   requests: string[];
-  /** Stops the engine (as a crash would: runs are left as they are) and closes the page, keeping the data. */
+  /**
+   * Stops the app as a crash would, keeping the data: the page goes, runs stop mid-flight and stay
+   * resumable. An engine in this process cannot be killed like a process, so its runs are cancelled
+   * first: left running, they would write to the closed journal (an uncaught error) or, retrying,
+   * reach the relaunched server and commit behind the test's back.
+   */
   crash(): Promise<void>;
   close(): Promise<void>;
 }
@@ -98,11 +103,11 @@ export async function openApp(browser: Browser, options: { state?: AppState; ser
   await page.goto(renderer.url);
 
   let closed = false;
-  const shutDown = async (graceful: boolean) => {
+  const shutDown = async () => {
     if (closed) return;
     closed = true;
     await context.close();
-    if (graceful) await controller.close();
+    await controller.close();
     await engine.close().catch(() => undefined);
     await server.close({ keepData: true });
     await new Promise((resolve) => renderer.server.close(resolve));
@@ -114,9 +119,9 @@ export async function openApp(browser: Browser, options: { state?: AppState; ser
     scratch,
     requests,
     state,
-    crash: () => shutDown(false),
+    crash: () => shutDown(),
     close: async () => {
-      await shutDown(true);
+      await shutDown();
       rmSync(scratch, { recursive: true, force: true });
     },
   };

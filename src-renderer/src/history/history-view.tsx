@@ -1,0 +1,48 @@
+import { openHistory, selectedTarget, useAppStore, type DeployRef, type HistoryPlace } from '../store/app-store.ts';
+import { DeployHistoryList } from './deploy-history-list.tsx';
+import { VersionDetail } from './version-detail.tsx';
+import { VersionList } from './version-list.tsx';
+
+/** History: all deploys → one deploy's versions → one version, with a breadcrumb back up. */
+export function HistoryView() {
+  const place = useAppStore((state) => state.history);
+  const target = useAppStore(selectedTarget);
+  if (!target) return null;
+  return (
+    <section className="history" aria-labelledby="history-title">
+      {/* At the top level the heading says where you are; the trail appears once there is a way back. */}
+      {place.deploy && <Breadcrumb deploy={place.deploy} place={place} />}
+      {!place.deploy && <DeployHistoryList target={target} />}
+      {place.deploy && !place.versionId && <VersionList target={target} deploy={place.deploy} />}
+      {place.deploy && place.versionId && <VersionDetail key={place.versionId} target={target} deploy={place.deploy} versionId={place.versionId} />}
+    </section>
+  );
+}
+
+function Breadcrumb({ deploy, place }: { deploy: DeployRef; place: HistoryPlace }) {
+  return (
+    <nav className="breadcrumb" aria-label="Where you are in History">
+      <ol>
+        <li>
+          <button type="button" className="link" onClick={() => openHistory({ deploy: null, versionId: null })}>
+            All deploys
+          </button>
+        </li>
+        <li>
+          {place.versionId ? (
+            <button type="button" className="link" onClick={() => openHistory({ deploy, versionId: null })}>
+              {deploy.name}
+            </button>
+          ) : (
+            <span aria-current="page">{deploy.name}</span>
+          )}
+        </li>
+        {place.versionId && (
+          <li>
+            <span aria-current="page">{place.versionNo ? `Version #${place.versionNo}` : 'Version'}</span>
+          </li>
+        )}
+      </ol>
+    </nav>
+  );
+}

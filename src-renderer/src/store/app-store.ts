@@ -1,0 +1,171 @@
+import { create } from 'zustand';
+import type { AppInfo, IpcError, IpcRequests, KeyStorage, ResumableDeploy, Target } from '../../../src-shared/ipc-contract.ts';
+import { pressdrop } from '../ipc/pressdrop.ts';
+import { dismissRun, useRunStore } from './run-store.ts';
+
+/** The window's two places. */
+export type View = 'deploy' | 'history';
+
+/** A deploy as the history view names it. */
+export interface DeployRef {
+  id: string;
+  name: string;
+  slug: string | null;
+}
+
+/** Where the history view is: all deploys, one deploy's versions, or one version. */
+export interface HistoryPlace {
+  deploy: DeployRef | null;
+  versionId: string | null;
+  /** For the breadcrumb, when known. */
+  versionNo?: number;
+}
+
+/** Everything the window shows besides the run: targets, the chosen folder, resumable deploys, where the user is. */
+export interface AppState {
+  info: AppInfo | null;
+  loadError: IpcError | null;
+  targets: Target[];
+  selectedTargetId: string;
+  keyStorage: KeyStorage;
+  view: View;
+  /** The folder about to be deployed (checked by main). */
+  folder: string | null;
+  /** Why the last drop or pick gave no folder. */
+  folderError: IpcError | null;
+  resumables: ResumableDeploy[];
+  history: HistoryPlace;
+}
+
+/** The app's state outside the run. */
+export const useAppStore = create<AppState>()(() => ({
+  info: null,
+  loadError: null,
+  targets: [],
+  selectedTargetId: 'local',
+  keyStorage: 'keychain',
+  view: 'deploy',
+  folder: null,
+  folderError: null,
+  resumables: [],
+  history: { deploy: null, versionId: null },
+}));
+
+/** Loads what the first screen needs, all at once. */
+export async function loadApp(): Promise<void> {
+  const [info, targets, resumables] = await Promise.all([pressdrop['app.info'](null), pressdrop['targets.list'](null), pressdrop['jobs.resumable'](null)]);
+  if (!info.ok || !targets.ok) {
+    useAppStore.setState({ loadError: !info.ok ? info.error : !targets.ok ? targets.error : null });
+    return;
+  }
+  useAppStore.setState({
+    info: info.value,
+    loadError: null,
+    targets: targets.value.targets,
+    selectedTargetId: targets.value.selectedId,
+    keyStorage: targets.value.keyStorage,
+    resumables: resumables.ok ? resumables.value : [],
+  });
+}
+
+/** The selected target, or null before the first load. */
+export function selectedTarget(state: AppState): Target | null {
+  return state.targets.find((target) => target.id === state.selectedTargetId) ?? null;
+}
+
+async function reloadTargets(): Promise<void> {
+  const answer = await pressdrop['targets.list'](null);
+  if (answer.ok) useAppStore.setState({ targets: answer.value.targets, selectedTargetId: answer.value.selectedId, keyStorage: answer.value.keyStorage });
+}
+
+/** Deploys and history now go to another Press Cloud. */
+export async function selectTarget(targetId: string): Promise<IpcError | null> {
+  const answer = await pressdrop['targets.select']({ targetId });
+  if (!answer.ok) return answer.error;
+  useAppStore.setState({ selectedTargetId: targetId, history: { deploy: null, versionId: null } });
+  return null;
+}
+
+/** Adds a remote Press Cloud (main checks URL and key first) and selects it. */
+export async function addTarget(payload: IpcRequests['targets.add']['payload']): Promise<IpcError | null> {
+  const answer = await pressdrop['targets.add'](payload);
+  if (!answer.ok) return answer.error;
+  await reloadTargets();
+  return selectTarget(answer.value.id);
+}
+
+/** Forgets a remote Press Cloud and its key. */
+export async function removeTarget(targetId: string): Promise<IpcError | null> {
+  const answer = await pressdrop['targets.remove']({ targetId });
+  if (!answer.ok) return answer.error;
+  await reloadTargets();
+  useAppStore.setState({ history: { deploy: null, versionId: null } });
+  return null;
+}
+
+/** Switches between Deploy and History. */
+export function showView(view: View): void {
+  useAppStore.setState({ view });
+}
+
+/** Opens History at a deploy, or a version of it. */
+export function openHistory(history: HistoryPlace): void {
+  useAppStore.setState({ view: 'history', history });
+}
+
+/** True while a run owns the Deploy view (another folder would have to wait). */
+function runIsActive(): boolean {
+  const { status, action } = useRunStore.getState();
+  return status === 'running' || status === 'paused' || action === 'starting';
+}
+
+async function adoptFolder(path: string): Promise<void> {
+  const checked = await pressdrop['folder.check']({ path });
+  if (!checked.ok) return void useAppStore.setState({ folderError: checked.error });
+  if (!checked.value.ok) return void useAppStore.setState({ folderError: { code: 'invalid_folder', message: checked.value.message } });
+  if (useRunStore.getState().status !== 'idle') await dismissRun();
+  useAppStore.setState({ folder: checked.value.path, folderError: null, view: 'deploy' });
+}
+
+/** The OS folder picker (the button, and File › Deploy a Folder…). */
+export async function chooseFolder(): Promise<void> {
+  useAppStore.setState({ view: 'deploy' });
+  if (runIsActive()) return;
+  const answer = await pressdrop['folder.choose'](null);
+  if (!answer.ok) return void useAppStore.setState({ folderError: answer.error });
+  if (answer.value) await adoptFolder(answer.value);
+}
+
+/** What was dropped on the window: exactly one folder is accepted, anything else answered in words. */
+export async function dropItems(files: readonly File[]): Promise<void> {
+  if (runIsActive()) return;
+  if (files.length === 0) return void useAppStore.setState({ folderError: { code: 'drop_nothing', message: '' } });
+  if (files.length > 1) return void useAppStore.setState({ folderError: { code: 'drop_several', message: `You dropped ${files.length} items.` } });
+  const path = pressdrop.pathForFile(files[0]);
+  if (!path) return void useAppStore.setState({ folderError: { code: 'drop_nothing', message: '' } });
+  await adoptFolder(path);
+}
+
+/** Back to the drop zone. */
+export function clearFolder(): void {
+  useAppStore.setState({ folder: null, folderError: null });
+}
+
+/** Asks main again which deploys wait for resume (after a run ends or is left). */
+export async function refreshResumables(): Promise<void> {
+  const answer = await pressdrop['jobs.resumable'](null);
+  if (answer.ok) useAppStore.setState({ resumables: answer.value });
+}
+
+/** Gives up an interrupted deploy: it is no longer offered. */
+export async function discardJob(jobId: string): Promise<IpcError | null> {
+  const answer = await pressdrop['jobs.abandon']({ jobId });
+  if (!answer.ok) return answer.error;
+  useAppStore.setState((state) => ({ resumables: state.resumables.filter((job) => job.jobId !== jobId) }));
+  return null;
+}
+
+/** Stops offering a job (it is being resumed now). */
+export function forgetResumable(jobId: string): void {
+  useAppStore.setState((state) => ({ resumables: state.resumables.filter((job) => job.jobId !== jobId) }));
+}

@@ -1,0 +1,226 @@
+import { create } from 'zustand';
+import type { DeployVersion } from '../../../src-shared/api-types.ts';
+import type { IpcError, IpcRequests, ResumableDeploy, RunEvents } from '../../../src-shared/ipc-contract.ts';
+import type { DeployEvent, DeployFailure, DeployPhase, DeployTotals } from '../../../src-shared/upload-model.ts';
+import { pressdrop } from '../ipc/pressdrop.ts';
+import { RunRows } from './run-rows.ts';
+
+/** The one state machine of the session view. */
+export type RunStatus = 'idle' | 'running' | 'paused' | 'committed' | 'failed';
+
+/** Where a run goes, as the session view names it. */
+export interface RunDeployLabel {
+  name: string;
+  /** Known when the run was started here or created its deploy; else read from the preview URL once committed. */
+  slug: string | null;
+  deployId: string | null;
+}
+
+/** How a run can be started again: the same `deploy.start` (the engine finds its journaled job), or the same job. */
+export type RunOrigin = { kind: 'start'; payload: IpcRequests['deploy.start']['payload'] } | { kind: 'job'; jobId: string };
+
+/** A control request waiting for main's answer; its button waits with it. */
+export type RunAction = 'starting' | 'pausing' | 'resuming' | 'cancelling';
+
+/** What the session view draws. */
+export interface RunState {
+  status: RunStatus;
+  runId: string | null;
+  folder: string | null;
+  targetId: string | null;
+  deploy: RunDeployLabel | null;
+  origin: RunOrigin | null;
+  jobId: string | null;
+  /** True when this run continues a journaled job (nothing stored is sent again). */
+  resumed: boolean;
+  phase: DeployPhase | null;
+  totals: DeployTotals | null;
+  /** Mutated in place; `rowsVersion` says when. */
+  rows: RunRows;
+  rowsVersion: number;
+  /** The latest retry, in words ("… Retrying in 1.2 s (attempt 2)."). */
+  lastRetry: string | null;
+  failure: { failure: DeployFailure; resumable: boolean } | null;
+  committed: { deployVersion: DeployVersion; previewUrl: string | null } | null;
+  action: RunAction | null;
+  /** A control request main refused (the run ended meanwhile, …). */
+  actionError: IpcError | null;
+}
+
+const initial = (): Omit<RunState, 'rows'> => ({
+  status: 'idle',
+  runId: null,
+  folder: null,
+  targetId: null,
+  deploy: null,
+  origin: null,
+  jobId: null,
+  resumed: false,
+  phase: null,
+  totals: null,
+  rowsVersion: 0,
+  lastRetry: null,
+  failure: null,
+  committed: null,
+  action: null,
+  actionError: null,
+});
+
+/** The running (or last) deploy: status, phase, totals and per-file rows, fed by `run.events`. */
+export const useRunStore = create<RunState>()(() => ({ ...initial(), rows: new RunRows() }));
+
+/** Events that arrived before `deploy.start` answered with their run's id. */
+const early = new Map<string, DeployEvent[]>();
+
+/** Applies one batch from main; called by the single `run.events` subscription. */
+export function applyRunEvents(batch: RunEvents): void {
+  const state = useRunStore.getState();
+  if (batch.runId !== state.runId) {
+    // Main may send the first batch before the start request's answer arrives; keep it for a moment.
+    if (state.action === 'starting') early.set(batch.runId, [...(early.get(batch.runId) ?? []), ...batch.events]);
+    return;
+  }
+  useRunStore.setState(reduce(state, batch.events));
+}
+
+/** The state after a batch; rows change in place, everything else is a new object. */
+function reduce(state: RunState, events: readonly DeployEvent[]): Partial<RunState> {
+  const next: Partial<RunState> = {};
+  let rowsChanged = false;
+  // A second scan (a file changed, a session expired) lists the folder afresh. Main's batcher puts a batch's
+  // file updates before its other events, so the rows are cleared before the batch, not at its phase event.
+  if (state.phase !== null && events.some((event) => event.type === 'phase' && event.phase === 'scan')) {
+    state.rows.clear();
+    rowsChanged = true;
+  }
+  for (const event of events) {
+    switch (event.type) {
+      case 'job':
+        next.jobId = event.jobId;
+        next.resumed = event.resumed;
+        break;
+      case 'phase':
+        next.phase = event.phase;
+        break;
+      case 'files':
+        state.rows.apply(event.updates);
+        rowsChanged = true;
+        break;
+      case 'progress':
+        next.totals = event.totals;
+        break;
+      case 'retry':
+        next.lastRetry = event.message;
+        break;
+      case 'paused':
+        next.status = 'paused';
+        break;
+      case 'resumed':
+        next.status = 'running';
+        break;
+      case 'committed': {
+        next.status = 'committed';
+        next.totals = event.totals;
+        next.committed = { deployVersion: event.deployVersion, previewUrl: event.previewUrl };
+        const slug = state.deploy?.slug ?? slugFromPreviewUrl(event.previewUrl);
+        next.deploy = { name: state.deploy?.name ?? slug ?? event.deployVersion.deployId, slug, deployId: event.deployVersion.deployId };
+        break;
+      }
+      case 'failed':
+        next.status = 'failed';
+        next.failure = { failure: event.failure, resumable: event.resumable };
+        break;
+    }
+  }
+  if (rowsChanged) next.rowsVersion = state.rowsVersion + 1;
+  return next;
+}
+
+/** `…/preview/my-site/3/` → `my-site`. */
+function slugFromPreviewUrl(previewUrl: string | null): string | null {
+  const match = previewUrl ? /\/preview\/([^/]+)\/[^/]+\/?$/.exec(previewUrl) : null;
+  return match ? decodeURIComponent(match[1]!) : null;
+}
+
+/** Starts a run and makes it the session view's; resolves with main's refusal, or null once it runs. */
+async function begin(request: () => ReturnType<PressdropApiStart>, meta: { folder: string; deploy: RunDeployLabel; origin: RunOrigin }): Promise<IpcError | null> {
+  const state = useRunStore.getState();
+  if (state.action === 'starting' || state.status === 'running' || state.status === 'paused') return null;
+  early.clear();
+  useRunStore.setState({ action: 'starting', actionError: null });
+  const answer = await request();
+  if (!answer.ok) {
+    early.clear();
+    useRunStore.setState({ action: null });
+    return answer.error;
+  }
+  const rows = useRunStore.getState().rows;
+  rows.clear();
+  const started: RunState = {
+    ...initial(),
+    rows,
+    status: 'running',
+    runId: answer.value.runId,
+    folder: answer.value.folder,
+    targetId: answer.value.targetId,
+    deploy: meta.deploy,
+    origin: meta.origin,
+    rowsVersion: useRunStore.getState().rowsVersion + 1,
+  };
+  const buffered = early.get(answer.value.runId) ?? [];
+  early.clear();
+  useRunStore.setState({ ...started, ...reduce(started, buffered) });
+  return null;
+}
+
+type PressdropApiStart = (typeof pressdrop)['deploy.start'];
+
+/** Deploys a folder to an existing or new deploy. */
+export function startDeploy(payload: IpcRequests['deploy.start']['payload'], deploy: RunDeployLabel): Promise<IpcError | null> {
+  return begin(() => pressdrop['deploy.start'](payload), { folder: payload.folder, deploy, origin: { kind: 'start', payload } });
+}
+
+/** Continues an interrupted deploy from the journal. */
+export function resumeJob(job: ResumableDeploy): Promise<IpcError | null> {
+  const isSlug = !job.deployLabel.startsWith('dpl_');
+  return begin(() => pressdrop['jobs.resume']({ jobId: job.jobId }), {
+    folder: job.folder,
+    deploy: { name: job.deployLabel, slug: isSlug ? job.deployLabel : null, deployId: isSlug ? null : job.deployLabel },
+    origin: { kind: 'job', jobId: job.jobId },
+  });
+}
+
+async function control(action: RunAction, call: (runId: string) => Promise<{ ok: true } | { ok: false; error: IpcError }>): Promise<void> {
+  const { runId } = useRunStore.getState();
+  if (!runId) return;
+  useRunStore.setState({ action, actionError: null });
+  const answer = await call(runId);
+  // The status itself changes with the run's own events (paused, resumed, failed), not here.
+  useRunStore.setState({ action: null, actionError: answer.ok ? null : answer.error });
+}
+
+/** Stops the network for now; hashing goes on. */
+export const pauseRun = () => control('pausing', (runId) => pressdrop['deploy.pause']({ runId }));
+/** Starts sending again. */
+export const resumeRun = () => control('resuming', (runId) => pressdrop['deploy.resume']({ runId }));
+/** Stops the run; it stays resumable. */
+export const cancelRun = () => control('cancelling', (runId) => pressdrop['deploy.cancel']({ runId }));
+
+/** Runs the failed deploy again: files already stored are skipped, failed ones go up again. */
+export async function retryRun(): Promise<IpcError | null> {
+  const { origin, folder, deploy } = useRunStore.getState();
+  if (!origin || !folder || !deploy) return null;
+  // A run started here is found again by deploy.start (same folder, server and deploy); a resumed one by its job id.
+  if (origin.kind === 'job') return begin(() => pressdrop['jobs.resume']({ jobId: origin.jobId }), { folder, deploy, origin });
+  return begin(() => pressdrop['deploy.start'](origin.payload), { folder, deploy, origin });
+}
+
+/** Leaves the finished run's view. A failure that retrying cannot cure is not offered for resume again. */
+export async function dismissRun(): Promise<void> {
+  const { status, failure, jobId } = useRunStore.getState();
+  if (status === 'running' || status === 'paused') return;
+  if (status === 'failed' && failure && !failure.resumable && jobId) await pressdrop['jobs.abandon']({ jobId });
+  const rows = useRunStore.getState().rows;
+  rows.clear();
+  useRunStore.setState({ ...initial(), rows, rowsVersion: useRunStore.getState().rowsVersion + 1 });
+}
