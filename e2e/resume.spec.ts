@@ -27,7 +27,7 @@ test('kill the engine mid-upload, relaunch, resume: the version commits and noth
 
     // A crash: the engine stops where it is, the data stays. The relaunch finds the same server (same port).
     await first.crash();
-    second = await openApp(browser, { state: first.state, server: { port: Number(new URL(first.server.url).port) } });
+    second = await openApp(browser, { state: first.state });
     const { page } = second;
     const banner = page.getByRole('region', { name: 'A deploy was interrupted' });
     await expect(banner).toBeVisible();

@@ -73,6 +73,22 @@ function reflectRunActivity(): (activity: { active: number; fraction: number | n
   };
 }
 
+/**
+ * The embedded Press Cloud, on the port it had last time when that is free:
+ * interrupted deploys are journaled by server URL, so a stable address is
+ * what lets them resume after a relaunch. A taken port falls back to a free one.
+ */
+async function startLocalServer(dataDir: string, preferredPort: unknown): Promise<RunningServer> {
+  if (typeof preferredPort === 'number' && preferredPort > 0) {
+    try {
+      return await startServer({ dataDir, port: preferredPort });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
+    }
+  }
+  return startServer({ dataDir, port: 0 });
+}
+
 app.on('second-instance', () => {
   if (!mainWindow) return;
   if (mainWindow.isMinimized()) mainWindow.restore();
@@ -105,7 +121,8 @@ void app.whenReady().then(async () => {
   const secrets = keyStorage === 'unavailable' ? new MemorySecrets() : new SafeStorageSecrets(new Store<Record<string, string>>({ name: 'secrets' }));
 
   const localDataDir = join(userData, 'local-press-cloud');
-  localServer = await startServer({ dataDir: localDataDir, port: 0 });
+  localServer = await startLocalServer(localDataDir, settings.get('localServerPort'));
+  settings.set('localServerPort', localServer.port);
   engine = new DeployEngine({ stateDir: join(userData, 'engine'), secrets, hashWorkerUrl: pathToFileURL(hashWorkerPath) });
   const chooseFolder = async () => {
     const choice = mainWindow ? await dialog.showOpenDialog(mainWindow, { properties: ['openDirectory'], title: 'Deploy a folder' }) : null;

@@ -36,11 +36,12 @@ export interface AppHarness {
   close(): Promise<void>;
 }
 
-/** What a relaunch keeps: the server's data and key, and the engine's state. */
+/** What a relaunch keeps: the server's data and key, the engine's state, and main's settings (electron-store in the app). */
 export interface AppState {
   serverDataDir: string;
   apiKey: string;
   stateDir: string;
+  settings: Map<string, unknown>;
 }
 
 const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
@@ -70,14 +71,17 @@ async function serveRenderer(): Promise<{ server: Server; url: string }> {
  */
 export async function openApp(browser: Browser, options: { state?: AppState; server?: Partial<ServerOptions>; colorScheme?: 'light' | 'dark' } = {}): Promise<AppHarness & { state: AppState }> {
   const scratch = mkdtempSync(join(tmpdir(), 'pressdrop-e2e-'));
-  const state: AppState = options.state ?? { serverDataDir: join(scratch, 'server'), apiKey: '', stateDir: join(scratch, 'engine') };
-  const server = await startTestServer({ ...options.server, dataDir: state.serverDataDir, ...(state.apiKey && { apiKey: state.apiKey }) });
+  const state: AppState = options.state ?? { serverDataDir: join(scratch, 'server'), apiKey: '', stateDir: join(scratch, 'engine'), settings: new Map() };
+  // As src-main does: the embedded server keeps its port across launches, so journaled jobs find it again.
+  const port = typeof state.settings.get('localServerPort') === 'number' ? (state.settings.get('localServerPort') as number) : 0;
+  const server = await startTestServer({ port, ...options.server, dataDir: state.serverDataDir, ...(state.apiKey && { apiKey: state.apiKey }) });
+  state.settings.set('localServerPort', server.server.port);
   state.apiKey = server.apiKey;
   const engine = new DeployEngine({ stateDir: state.stateDir, secrets: new FileSecretStore(join(state.stateDir, 'secrets.json')) });
   const renderer = await serveRenderer();
   const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, colorScheme: options.colorScheme ?? 'light' });
   const page = await context.newPage();
-  const settings = new Map<string, unknown>();
+  const { settings } = state;
   const keys = new Map<string, string>();
   const requests: string[] = [];
   const controller = new AppController({

@@ -16,7 +16,8 @@ type Mode = 'existing' | 'new';
 /**
  * A folder is chosen: deploy it as a new version of an existing deploy, or
  * as the first version of a new one. A deploy whose slug matches the
- * folder's name is picked for you; otherwise a new deploy is suggested.
+ * folder's name is picked for you, else the deploy used last; otherwise a
+ * new deploy is suggested.
  */
 export function DeployChooser({ folder, target }: { folder: string; target: Target }) {
   const starting = useRunStore((state) => state.action === 'starting');
@@ -35,10 +36,13 @@ export function DeployChooser({ folder, target }: { folder: string; target: Targ
   // Decide once the first page is in, unless the user already has.
   useEffect(() => {
     if (mode !== null || deploys.status !== 'ready') return;
-    const match = deploys.items.find((deploy) => deploy.slug === suggestSlug(name));
+    const last = useAppStore.getState().lastDeploy;
+    const match =
+      deploys.items.find((deploy) => deploy.slug === suggestSlug(name)) ??
+      (last?.targetId === target.id ? deploys.items.find((deploy) => deploy.id === last.deployId) : undefined);
     setSelected(match ?? null);
     setMode(match ? 'existing' : 'new');
-  }, [mode, deploys.status, deploys.items, name]);
+  }, [mode, deploys.status, deploys.items, name, target.id]);
 
   const shownMode: Mode = mode ?? 'new';
   const problems = newDeployProblems(slug, title, deploys.items);

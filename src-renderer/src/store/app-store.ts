@@ -35,6 +35,8 @@ export interface AppState {
   folderError: IpcError | null;
   resumables: ResumableDeploy[];
   history: HistoryPlace;
+  /** The deploy used last (on its target), which the window opens on. */
+  lastDeploy: { targetId: string; deployId: string } | null;
 }
 
 /** The app's state outside the run. */
@@ -49,11 +51,17 @@ export const useAppStore = create<AppState>()(() => ({
   folderError: null,
   resumables: [],
   history: { deploy: null, versionId: null },
+  lastDeploy: null,
 }));
 
 /** Loads what the first screen needs, all at once. */
 export async function loadApp(): Promise<void> {
-  const [info, targets, resumables] = await Promise.all([pressdrop['app.info'](null), pressdrop['targets.list'](null), pressdrop['jobs.resumable'](null)]);
+  const [info, targets, resumables, lastDeploy] = await Promise.all([
+    pressdrop['app.info'](null),
+    pressdrop['targets.list'](null),
+    pressdrop['jobs.resumable'](null),
+    pressdrop['settings.lastDeploy'](null),
+  ]);
   if (!info.ok || !targets.ok) {
     useAppStore.setState({ loadError: !info.ok ? info.error : !targets.ok ? targets.error : null });
     return;
@@ -65,6 +73,7 @@ export async function loadApp(): Promise<void> {
     selectedTargetId: targets.value.selectedId,
     keyStorage: targets.value.keyStorage,
     resumables: resumables.ok ? resumables.value : [],
+    lastDeploy: lastDeploy.ok ? lastDeploy.value : null,
   });
 }
 
@@ -169,3 +178,9 @@ export async function discardJob(jobId: string): Promise<IpcError | null> {
 export function forgetResumable(jobId: string): void {
   useAppStore.setState((state) => ({ resumables: state.resumables.filter((job) => job.jobId !== jobId) }));
 }
+
+// A committed run's deploy becomes the one the window opens on next, as main also remembers it.
+useRunStore.subscribe((run, previous) => {
+  if (run.status !== 'committed' || previous.status === 'committed' || !run.targetId || !run.deploy?.deployId) return;
+  useAppStore.setState({ lastDeploy: { targetId: run.targetId, deployId: run.deploy.deployId } });
+});
