@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import type { DeployEngine } from '../src-core/deploy-engine.ts';
 import type { DeployRun } from '../src-core/deploy-run.ts';
+import type { SecretStore } from '../src-core/ports.ts';
 import { PressCloudClient, PressCloudError } from '../src-core/press-cloud-client.ts';
 import type { IpcEvents, IpcRequests, KeyStorage, ResumableDeploy, RunStarted, Target } from '../src-shared/ipc-contract.ts';
 import { RunEventBatcher } from './run-event-batcher.ts';
@@ -13,12 +14,10 @@ export interface SettingsStore {
   set(key: string, value: unknown): void;
 }
 
-/** API keys of remote targets, kept encrypted by the OS (safeStorage in the app). */
-export interface KeyVault {
+/** API keys of remote targets, named by target id, kept encrypted by the OS (safeStorage in the app). */
+export interface KeyVault extends SecretStore {
+  /** How well this system can keep them. */
   storage(): KeyStorage;
-  get(targetId: string): Promise<string | null>;
-  set(targetId: string, apiKey: string): Promise<void>;
-  delete(targetId: string): Promise<void>;
 }
 
 /** What the controller needs from its host; everything Electron-specific comes in here. */
