@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { stat } from 'node:fs/promises';
 import mime from 'mime';
 import type { FileDescriptor, Limits, VersionEntry } from '../src-shared/api-types.ts';
 import type { DeployFailure } from '../src-shared/upload-model.ts';
@@ -11,6 +12,9 @@ export interface PlannedFile {
   sha256: string;
   size: number;
   mime: string;
+  /** As the scan saw it: what a last look before the commit compares with. */
+  mtimeNs: bigint;
+  ino: bigint;
 }
 
 /** One content to upload, with every path that holds it (uploaded once, from the first). */
@@ -32,7 +36,7 @@ export interface DeployPlan {
 /** Builds the plan from hashed files (sorted by path, as the scan gives them). */
 export function buildPlan(hashed: ReadonlyArray<{ file: ScannedFile; sha256: string }>): DeployPlan {
   const files = hashed
-    .map(({ file, sha256 }) => ({ path: file.path, absolutePath: file.absolutePath, sha256, size: file.size, mime: mime.getType(file.path) ?? 'application/octet-stream' }))
+    .map(({ file, sha256 }) => ({ path: file.path, absolutePath: file.absolutePath, sha256, size: file.size, mime: mime.getType(file.path) ?? 'application/octet-stream', mtimeNs: file.mtimeNs, ino: file.ino }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const blobs = new Map<string, PlannedBlob>();
   const digest = createHash('sha256');
@@ -92,4 +96,24 @@ export function formatBytes(bytes: number): string {
     unit++;
   }
   return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/**
+ * The first file whose size, mtime or inode is no longer what the scan saw
+ * (or that is gone), or null. A last look before the commit: a file changed
+ * after its upload would otherwise be committed as it was uploaded.
+ */
+export async function firstChangedFile(files: readonly PlannedFile[]): Promise<PlannedFile | null> {
+  let next = 0;
+  let changed: PlannedFile | null = null;
+  const look = async () => {
+    while (next < files.length && !changed) {
+      const file = files[next++]!;
+      // stat, not lstat: a followed symlink's scan record is its target's.
+      const now = await stat(file.absolutePath, { bigint: true }).catch(() => null);
+      if (!now || now.size !== BigInt(file.size) || now.mtimeNs !== file.mtimeNs || now.ino !== file.ino) changed ??= file;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(64, files.length) }, look));
+  return changed;
 }

@@ -3,7 +3,7 @@ import type { DeployVersion, Limits } from '../src-shared/api-types.ts';
 import type { DeployEvent, DeployFailure, DeployPhase, DeployTotals, FileState, FileUpdate } from '../src-shared/upload-model.ts';
 import type { DeployJournal, JobRecord, JournalBlobState } from './deploy-journal.ts';
 import type { DeployOptions } from './deploy-engine.ts';
-import { buildPlan, limitProblem, toDescriptors, toEntries, type DeployPlan, type PlannedBlob } from './deploy-plan.ts';
+import { buildPlan, firstChangedFile, limitProblem, toDescriptors, toEntries, type DeployPlan, type PlannedBlob } from './deploy-plan.ts';
 import type { HashCache } from './hash-cache.ts';
 import { hashFolder, type HashPool } from './hash-pool.ts';
 import type { SecretStore } from './ports.ts';
@@ -280,6 +280,8 @@ export class DeployRun {
 
     this.#phase('commit');
     this.#flush();
+    const changed = await firstChangedFile(plan.files);
+    if (changed) throw new FileChangedError(changed.path, 'changed', `${changed.path} changed after it was uploaded; deploying the folder as it is now.`);
     const deployVersion = await client.commit(session.id, session.token, { entries: toEntries(plan.files), ...(this.#options.render && { render: this.#options.render }) }, job.commitKey);
     return this.#finish(deployVersion, client);
   }

@@ -1,0 +1,55 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeployEngine } from './deploy-engine.ts';
+import { buildPlan, firstChangedFile } from './deploy-plan.ts';
+import { FileSecretStore } from './file-secret-store.ts';
+import { scanFolder } from './scan-folder.ts';
+import { FAST_RETRY, startCloud } from './testing/local-cloud.ts';
+
+const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
+
+function scratch(t: { after: (fn: () => void) => void }): string {
+  const dir = mkdtempSync(join(tmpdir(), 'pressdrop-run-'));
+  t.after(() => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+test('the last look before a commit sees a file touched, rewritten or deleted since the scan, and not a followed symlink', async (t) => {
+  const site = join(scratch(t), 'site');
+  mkdirSync(site);
+  for (const name of ['a.txt', 'b.txt', 'c.txt']) writeFileSync(join(site, name), name);
+  symlinkSync('a.txt', join(site, 'link.txt'));
+  const plan = buildPlan((await scanFolder(site)).files.map((file) => ({ file, sha256: 'x' })));
+  assert.equal(await firstChangedFile(plan.files), null, 'nothing changed, the symlink included');
+  utimesSync(join(site, 'b.txt'), new Date(), new Date(Date.now() + 5_000));
+  assert.equal((await firstChangedFile(plan.files))?.path, 'b.txt');
+  rmSync(join(site, 'b.txt'));
+  assert.equal((await firstChangedFile(plan.files))?.path, 'b.txt', 'a deleted file counts as changed');
+});
+
+test('a file rewritten after its upload, just before the commit, is deployed as it is now', async (t) => {
+  const dir = scratch(t);
+  const cloud = await startCloud(t);
+  const site = join(dir, 'site');
+  mkdirSync(site);
+  writeFileSync(join(site, 'index.html'), '<h1>hi</h1>');
+  writeFileSync(join(site, 'notes.txt'), 'first draft');
+  const engine = new DeployEngine({ stateDir: join(dir, 'state'), secrets: new FileSecretStore(join(dir, 'state', 'secrets.json')) });
+  t.after(() => engine.close());
+  const run = engine.deploy({ folder: site, target: { apiUrl: cloud.url, apiKey: cloud.apiKey }, deploy: { createDeploy: { slug: 'late-edit', name: 'Late edit' } }, retry: FAST_RETRY });
+  let rewrites = 0;
+  run.on((event) => {
+    // Phase events are emitted synchronously, right before the last look: the write lands exactly in that gap.
+    if (event.type === 'phase' && event.phase === 'commit' && rewrites++ === 0) writeFileSync(join(site, 'notes.txt'), 'final text, longer');
+  });
+  const { deployVersion } = await run.result;
+  assert.equal(rewrites, 2, 'the first commit attempt was abandoned for a new plan');
+  const files = await cloud.client().listVersionFiles(deployVersion.id);
+  const notes = files.items.find((file) => file.path === 'notes.txt')!;
+  assert.equal(notes.blobHash, sha256('final text, longer'));
+  assert.deepEqual(await cloud.blob(notes.blobHash), Buffer.from('final text, longer'));
+});
