@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises';
 import mime from 'mime';
 import type { FileDescriptor, Limits, VersionEntry } from '../src-shared/api-types.ts';
 import type { DeployFailure } from '../src-shared/upload-model.ts';
+import { mapBounded } from '../src-shared/map-bounded.ts';
 import type { ScannedFile } from './scan-folder.ts';
 
 /** One file of the folder, hashed: what the version will hold at `path`. */
@@ -104,16 +105,10 @@ export function formatBytes(bytes: number): string {
  * after its upload would otherwise be committed as it was uploaded.
  */
 export async function firstChangedFile(files: readonly PlannedFile[]): Promise<PlannedFile | null> {
-  let next = 0;
-  let changed: PlannedFile | null = null;
-  const look = async () => {
-    while (next < files.length && !changed) {
-      const file = files[next++]!;
-      // stat, not lstat: a followed symlink's scan record is its target's.
-      const now = await stat(file.absolutePath, { bigint: true }).catch(() => null);
-      if (!now || now.size !== BigInt(file.size) || now.mtimeNs !== file.mtimeNs || now.ino !== file.ino) changed ??= file;
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(64, files.length) }, look));
-  return changed;
+  const changed = await mapBounded(files, 64, async (file) => {
+    // stat, not lstat: a followed symlink's scan record is its target's.
+    const now = await stat(file.absolutePath, { bigint: true }).catch(() => null);
+    return !now || now.size !== BigInt(file.size) || now.mtimeNs !== file.mtimeNs || now.ino !== file.ino;
+  });
+  return files[changed.indexOf(true)] ?? null;
 }

@@ -1,5 +1,6 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DeployVersion, Limits } from '../src-shared/api-types.ts';
+import { mapBounded } from '../src-shared/map-bounded.ts';
 import type { DeployEvent, DeployFailure, DeployPhase, DeployTotals, FileState, FileUpdate } from '../src-shared/upload-model.ts';
 import type { DeployJournal, JobRecord, JournalBlobState } from './deploy-journal.ts';
 import type { DeployOptions } from './deploy-engine.ts';
@@ -254,27 +255,23 @@ export class DeployRun {
     if (this.#paused) queue.pause();
     const batches: PlannedBlob[][] = [];
     for (let i = 0; i < plan.blobs.length; i += limits.maxMissingBlobsPerCall) batches.push(plan.blobs.slice(i, i + limits.maxMissingBlobsPerCall));
-    let next = 0;
-    const checker = async () => {
-      while (next < batches.length) {
-        const batch = batches[next++]!;
-        const missing = new Set(await client.missingBlobs(session.id, session.token, toDescriptors(batch.map((blob) => blob.source))));
-        this.#throwIfCancelled();
-        const toUpload = batch.filter((blob) => missing.has(blob.sha256));
-        for (const blob of batch) {
-          if (missing.has(blob.sha256)) continue;
-          this.#pendingMarks.set(blob.sha256, 'present');
-          this.#totals.skippedBytes += blob.size * blob.paths.length;
-          for (const path of blob.paths) this.#update({ path, state: 'skipped', size: blob.size, message: 'already on the server' });
-        }
-        if (toUpload.length > 0) {
-          this.#totals.uploadBytes += toUpload.reduce((sum, blob) => sum + blob.size, 0);
-          if (this.#totals.phase === 'check') this.#phase('upload');
-          queue.add(toUpload);
-        }
+    // A few calls in flight; each answer feeds the queue at once, so uploads start on the first.
+    await mapBounded(batches, CHECKS_IN_FLIGHT, async (batch) => {
+      const missing = new Set(await client.missingBlobs(session.id, session.token, toDescriptors(batch.map((blob) => blob.source))));
+      this.#throwIfCancelled();
+      const toUpload = batch.filter((blob) => missing.has(blob.sha256));
+      for (const blob of batch) {
+        if (missing.has(blob.sha256)) continue;
+        this.#pendingMarks.set(blob.sha256, 'present');
+        this.#totals.skippedBytes += blob.size * blob.paths.length;
+        for (const path of blob.paths) this.#update({ path, state: 'skipped', size: blob.size, message: 'already on the server' });
       }
-    };
-    await Promise.all(Array.from({ length: CHECKS_IN_FLIGHT }, checker));
+      if (toUpload.length > 0) {
+        this.#totals.uploadBytes += toUpload.reduce((sum, blob) => sum + blob.size, 0);
+        if (this.#totals.phase === 'check') this.#phase('upload');
+        queue.add(toUpload);
+      }
+    });
     await queue.drained();
     this.#queue = null;
 

@@ -1,6 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import mime from 'mime';
 import type { VersionEntry } from '../../src-shared/api-types.ts';
+import { mapBounded } from '../../src-shared/map-bounded.ts';
 import { ApiError } from '../api-error.ts';
 import { BlobRefusedError } from '../blob-store.ts';
 import type { ServerContext } from '../context.ts';
@@ -8,6 +9,9 @@ import { newId, hashSecret, secretMatches } from '../ids.ts';
 import { toDeployVersion, toUploadSession, type SessionRow } from '../metadata.ts';
 import { assertValidPaths, commitBody, createUploadSessionBody, missingBlobsBody, parseBody, sha256Param } from '../request-schemas.ts';
 import { createDeploy, findDeploy } from './deploys.ts';
+
+/** Blob-store stats in flight at once: 100k at a time would flood the thread pool. */
+const STAT_CONCURRENCY = 64;
 
 type SessionParams = { Params: { sessionId: string } };
 type BlobParams = { Params: { sessionId: string; sha256: string } };
@@ -75,7 +79,7 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
     }
     assertValidPaths(files.map((file) => file.path));
     const unique = [...new Set(files.map((file) => file.sha256))];
-    const stored = await mapBounded(unique, (sha256) => ctx.blobs.has(sha256));
+    const stored = await mapBounded(unique, STAT_CONCURRENCY, (sha256) => ctx.blobs.has(sha256));
     return { uploadSessionId: session.id, missingBlobs: unique.filter((_, i) => !stored[i]).map((sha256) => ({ sha256 })) };
   });
 
@@ -211,7 +215,7 @@ function renderRoute(requested: string | undefined, entries: readonly VersionEnt
 /** `409 blobs_missing` with the list of what is not stored; `400 blob_size_mismatch` when an entry's size is not its blob's. */
 async function assertBlobsStored(ctx: ServerContext, entries: readonly VersionEntry[]): Promise<void> {
   const hashes = [...new Set(entries.map((entry) => entry.blobHash))];
-  const sizes = await mapBounded(hashes, (sha256) => ctx.blobs.sizeOf(sha256));
+  const sizes = await mapBounded(hashes, STAT_CONCURRENCY, (sha256) => ctx.blobs.sizeOf(sha256));
   const storedSize = new Map(hashes.map((sha256, i) => [sha256, sizes[i]]));
   const missing = hashes.filter((sha256) => storedSize.get(sha256) === null);
   if (missing.length > 0) {
@@ -227,18 +231,4 @@ async function assertBlobsStored(ctx: ServerContext, entries: readonly VersionEn
 /** The MIME type of a path by its extension, for files registered without one. */
 function mimeOf(path: string): string {
   return mime.getType(path) ?? 'application/octet-stream';
-}
-
-/** `Promise.all(items.map(work))` with at most 64 at a time, so 100k stat calls don't flood the thread pool. */
-async function mapBounded<T, R>(items: readonly T[], work: (item: T) => Promise<R>): Promise<R[]> {
-  const results = new Array<R>(items.length);
-  let next = 0;
-  const runners = Array.from({ length: Math.min(64, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      results[i] = await work(items[i]!);
-    }
-  });
-  await Promise.all(runners);
-  return results;
 }
