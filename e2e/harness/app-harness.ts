@@ -10,7 +10,7 @@ import { AppController } from '../../src-main/app-controller.ts';
 import { CONTENT_SECURITY_POLICY } from '../../src-main/content-security-policy.ts';
 import { dispatchRequest } from '../../src-main/ipc-dispatch.ts';
 import { startTestServer, type TestServer } from '../../src-server/testing/test-server.ts';
-import { ipcChannels, ipcEventChannels, type IpcRequests } from '../../src-shared/ipc-contract.ts';
+import { ipcChannels, ipcEventChannels, type IpcRequests, type KeyStorage } from '../../src-shared/ipc-contract.ts';
 import type { ServerOptions } from '../../src-server/server.ts';
 
 /** Where the global setup puts the built renderer and the bundled harness preload. */
@@ -63,13 +63,22 @@ async function serveRenderer(): Promise<{ server: Server; url: string }> {
   return { server, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/index.html` };
 }
 
+/** How the app is opened: whose data, which server options, which look, and how well the system keeps secrets. */
+export interface OpenAppOptions {
+  state?: AppState;
+  server?: Partial<ServerOptions>;
+  colorScheme?: 'light' | 'dark';
+  /** What the KeyVault reports, as safeStorage would on this system ('keychain' unless told). */
+  keyStorage?: KeyStorage;
+}
+
 /**
  * Opens the app: a real local Press Cloud (fresh, or the one of `state`),
  * the real engine and AppController with plain ports (a Map for settings
  * and keys), and the renderer in a new Chromium page whose window.pressdrop
  * is built by the preload's own createPressdropApi over Playwright bindings.
  */
-export async function openApp(browser: Browser, options: { state?: AppState; server?: Partial<ServerOptions>; colorScheme?: 'light' | 'dark' } = {}): Promise<AppHarness & { state: AppState }> {
+export async function openApp(browser: Browser, options: OpenAppOptions = {}): Promise<AppHarness & { state: AppState }> {
   const scratch = mkdtempSync(join(tmpdir(), 'pressdrop-e2e-'));
   const state: AppState = options.state ?? { serverDataDir: join(scratch, 'server'), apiKey: '', stateDir: join(scratch, 'engine'), settings: new Map() };
   // As src-main does: the embedded server keeps its port across launches, so journaled jobs find it again.
@@ -83,13 +92,14 @@ export async function openApp(browser: Browser, options: { state?: AppState; ser
   const page = await context.newPage();
   const { settings } = state;
   const keys = new Map<string, string>();
+  const keyStorage = options.keyStorage ?? 'keychain';
   const requests: string[] = [];
   const controller = new AppController({
     appVersion: '0.1.0',
     engine,
     localServer: { url: server.url, apiKey: server.apiKey, dataDir: state.serverDataDir },
     settings: { get: (key) => settings.get(key), set: (key, value) => void settings.set(key, value) },
-    keys: { storage: () => 'keychain', get: async (id) => keys.get(id) ?? null, set: async (id, key) => void keys.set(id, key), delete: async (id) => void keys.delete(id) },
+    keys: { storage: () => keyStorage, get: async (id) => keys.get(id) ?? null, set: async (id, key) => void keys.set(id, key), delete: async (id) => void keys.delete(id) },
     openExternal: async () => undefined,
     chooseFolder: async () => null,
     emit: (name, payload) => {
