@@ -82,7 +82,7 @@ export const errorWords: Record<ErrorCode, string> = {
   run_not_found: 'That deploy has already ended.',
   job_not_found: 'That deploy is no longer waiting to be resumed. Start it again by choosing its folder.',
   key_storage_unavailable: 'This system offers no safe place for the API key, so PressDrop cannot keep it. Only the local Press Cloud is available.',
-  key_storage_insecure: 'This system has no keychain PressDrop can use. Tick the box to store the key obfuscated, or cancel.',
+  key_storage_insecure: 'This system has no keychain PressDrop can use, so the key would be stored obfuscated, not encrypted. Choose “Store it anyway” to accept that, or Cancel.',
   invalid_payload: 'PressDrop sent a request its own main process refused. Restart PressDrop; report this if it keeps happening.',
   unknown_channel: 'PressDrop sent a request its own main process does not know. Restart PressDrop.',
   forbidden_sender: 'The request came from a page PressDrop does not trust, so it was refused.',
