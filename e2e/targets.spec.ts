@@ -1,7 +1,7 @@
 import { expect, test } from '@playwright/test';
 import { startTestServer } from '../src-server/testing/test-server.ts';
 import { openApp } from './harness/app-harness.ts';
-import { snap } from './harness/ui-steps.ts';
+import { commitViaApi, snap } from './harness/ui-steps.ts';
 
 test('add a remote Press Cloud: a wrong key is refused in words and never shown again; the right one selects it', async ({ browser }) => {
   const app = await openApp(browser);
@@ -44,5 +44,87 @@ test('add a remote Press Cloud: a wrong key is refused in words and never shown 
   } finally {
     await app.close();
     await remote.close();
+  }
+});
+
+test('no keychain (basic_text): the dialog warns before a key is typed, and adds only after “Store it anyway”', async ({ browser }) => {
+  const app = await openApp(browser, { keyStorage: 'basic_text' });
+  const remote = await startTestServer();
+  try {
+    const { page } = app;
+    const handbook = (await remote.request('POST', '/v1/deploys', { json: { slug: 'handbook', name: 'Team Handbook' } })).body.deploy;
+    await commitViaApi(remote, handbook.id, 'Handbook');
+
+    await page.getByRole('button', { name: 'Add Press Cloud…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a Press Cloud' });
+    // Said before anything is typed, and the key field does not promise a keychain.
+    await expect(dialog).toContainText('This system has no keychain PressDrop can use.');
+    await expect(dialog).toContainText('The API key would be stored obfuscated, not encrypted');
+    await expect(dialog.getByText('Stored obfuscated on this computer, not encrypted; PressDrop never shows it again.')).toBeVisible();
+    await expect(dialog.getByText(/Kept in your system keychain/)).toHaveCount(0);
+    await expect(dialog.getByLabel('Name')).toBeFocused();
+
+    await dialog.getByLabel('Name').fill('Team Cloud');
+    await dialog.getByLabel('URL').fill(remote.url);
+    await dialog.getByLabel('API key').fill(remote.apiKey);
+    // Enter, as a keyboard user submits, asks; it does not add.
+    await dialog.getByLabel('API key').press('Enter');
+    const question = dialog.getByRole('group', { name: 'Store this API key obfuscated, not encrypted?' });
+    await expect(question).toBeVisible();
+    await expect(question.getByRole('button', { name: 'Back' })).toBeFocused();
+    await expect(dialog.getByRole('button', { name: 'Add' })).toHaveCount(0);
+    await snap(page, 'add-target-no-keychain');
+    // A second Enter answers the focused, safe button: still nothing added.
+    await page.keyboard.press('Enter');
+    await expect(question).toBeHidden();
+    await expect(dialog.getByRole('button', { name: 'Add' })).toBeFocused();
+    await expect(dialog.getByLabel('API key')).toHaveValue(remote.apiKey);
+    expect(app.requests).not.toContain('targets.add');
+    await expect(page.getByRole('option', { name: 'Team Cloud' })).toHaveCount(0);
+
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    await question.getByRole('button', { name: 'Store it anyway' }).click();
+    await expect(dialog).toBeHidden();
+    expect(app.requests.filter((name) => name === 'targets.add')).toHaveLength(1);
+    await expect(page.getByLabel('Deploy to')).toHaveValue(/^target-/);
+    await expect(page.getByRole('option', { name: 'Team Cloud' })).toBeAttached();
+    await expect(page.getByRole('region', { name: 'Drop a folder here to deploy it' })).toContainText('Team Cloud');
+
+    // The stored key works: the remote's deploys are listed with it.
+    await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'History' }).click();
+    await expect(page.getByRole('heading', { name: 'Deploys on Team Cloud' })).toBeVisible();
+    await expect(page.getByRole('button', { name: /Team Handbook/ })).toBeVisible();
+
+    // Nowhere in the page: not in its text, its markup, nor a field's value.
+    const everything = await page.evaluate(() => [document.documentElement.outerHTML, document.body.innerText, ...Array.from(document.querySelectorAll('input, textarea'), (field) => (field as HTMLInputElement).value)].join('\n'));
+    expect(everything).not.toContain(remote.apiKey);
+  } finally {
+    await app.close();
+    await remote.close();
+  }
+});
+
+test('no safe place for keys (unavailable): the dialog says so before anything is typed, and nothing is added', async ({ browser }) => {
+  const app = await openApp(browser, { keyStorage: 'unavailable' });
+  try {
+    const { page } = app;
+    await page.getByRole('button', { name: 'Add Press Cloud…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a Press Cloud' });
+    await expect(dialog).toContainText('PressDrop cannot add a remote Press Cloud on this system.');
+    await expect(dialog).toContainText('It offers no safe place to keep an API key');
+    await expect(dialog).toContainText('Deploys to this computer’s Press Cloud keep working.');
+    // No form to fill in for nothing.
+    await expect(dialog.getByLabel('API key')).toHaveCount(0);
+    await expect(dialog.getByRole('button', { name: 'Add' })).toHaveCount(0);
+    await expect(dialog.getByRole('button', { name: 'Close' })).toBeFocused();
+    await snap(page, 'add-target-no-key-storage');
+
+    await dialog.getByRole('button', { name: 'Close' }).click();
+    await expect(dialog).toBeHidden();
+    expect(app.requests).not.toContain('targets.add');
+    await expect(page.getByLabel('Deploy to').getByRole('option')).toHaveCount(1);
+    await expect(page.getByLabel('Deploy to')).toHaveValue('local');
+  } finally {
+    await app.close();
   }
 });
