@@ -53,3 +53,35 @@ test('a file rewritten after its upload, just before the commit, is deployed as 
   assert.equal(notes.blobHash, sha256('final text, longer'));
   assert.deepEqual(await cloud.blob(notes.blobHash), Buffer.from('final text, longer'));
 });
+
+test('a held run hashes but sends nothing; the system lifts only its own hold, and the run goes on when the user resumes', async (t) => {
+  const dir = scratch(t);
+  const cloud = await startCloud(t);
+  const site = join(dir, 'site');
+  mkdirSync(site);
+  for (let i = 0; i < 5; i++) writeFileSync(join(site, `page-${i}.html`), `<p>${i}</p>`);
+  const engine = new DeployEngine({ stateDir: join(dir, 'state'), secrets: new FileSecretStore(join(dir, 'state', 'secrets.json')) });
+  t.after(() => engine.close());
+  const run = engine.deploy({ folder: site, target: { apiUrl: cloud.url, apiKey: cloud.apiKey }, deploy: { createDeploy: { slug: 'held', name: 'Held' } }, retry: FAST_RETRY });
+  const seen: string[] = [];
+  let released = false;
+  run.on((event) => {
+    if (event.type === 'paused') seen.push(`paused:${event.reasons.join('+')}`);
+    if (event.type === 'resumed') seen.push('resumed');
+    if (event.type === 'phase') seen.push(event.phase);
+    if (event.type === 'progress' && !released && event.totals.fileCount === 5 && event.totals.hashedBytes === event.totals.totalBytes) {
+      // Everything is hashed, and the run waits. The network comes back: the user's hold stays.
+      released = true;
+      run.resume('offline');
+      run.resume('sleep');
+      seen.push('network back');
+      setImmediate(() => run.resume('user'));
+    }
+  });
+  run.pause('offline');
+  run.pause('user');
+  run.pause('user');
+  const { deployVersion } = await run.result;
+  assert.deepEqual(seen, ['paused:offline', 'paused:offline+user', 'scan', 'hash', 'paused:user', 'network back', 'resumed', 'check', 'upload', 'commit']);
+  assert.equal((await cloud.client().listVersionFiles(deployVersion.id)).items.length, 5);
+});

@@ -1,7 +1,7 @@
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DeployVersion, Limits } from '../src-shared/api-types.ts';
 import { mapBounded } from '../src-shared/map-bounded.ts';
-import type { DeployEvent, DeployFailure, DeployPhase, DeployTotals, FileState, FileUpdate } from '../src-shared/upload-model.ts';
+import type { DeployEvent, DeployFailure, DeployPhase, DeployTotals, FileState, FileUpdate, PauseReason } from '../src-shared/upload-model.ts';
 import type { DeployJournal, JobRecord, JournalBlobState } from './deploy-journal.ts';
 import type { DeployOptions } from './deploy-engine.ts';
 import { buildPlan, firstChangedFile, limitProblem, toDescriptors, toEntries, type DeployPlan, type PlannedBlob } from './deploy-plan.ts';
@@ -90,7 +90,10 @@ export class DeployRun {
   #queue: UploadQueue<PlannedBlob> | null = null;
   #client: PressCloudClient | null = null;
   #job: JobRecord | null = null;
-  #paused = false;
+  /** Why uploads are held; empty while they run. */
+  readonly #pauseReasons = new Set<PauseReason>();
+  /** Steps waiting for the last hold to be lifted (see #untilReleased). */
+  readonly #releaseWaiters = new Set<() => void>();
   /** Set by the last event (committed or failed): nothing is emitted after it. */
   #ended = false;
   /** The folder as given, then its real path once scanned (the journal matches jobs on it). */
@@ -118,19 +121,28 @@ export class DeployRun {
     return { ...this.#totals, atMs: Date.now(), bytesPerSecond: this.#meter.bytesPerSecond(), etaSeconds: this.#totals.phase === 'upload' ? this.#meter.etaSeconds(remaining) : null };
   }
 
-  /** Stops the network now (uploads in flight are aborted and will start over); local work goes on. */
-  pause(): void {
-    if (this.#paused) return;
-    this.#paused = true;
-    this.#queue?.pause();
-    this.#emit({ type: 'paused' });
+  /**
+   * Holds the network for `reason` (uploads in flight are aborted and will start over); local work goes on.
+   * A run held for several reasons runs again when the last one is lifted.
+   */
+  pause(reason: PauseReason = 'user'): void {
+    if (this.#pauseReasons.has(reason)) return;
+    this.#pauseReasons.add(reason);
+    if (this.#pauseReasons.size === 1) this.#queue?.pause();
+    this.#emit({ type: 'paused', reasons: [...this.#pauseReasons] });
   }
 
-  resume(): void {
-    if (!this.#paused) return;
-    this.#paused = false;
+  /** Lifts `reason`; the user's resume lifts every reason (they may know the network is back before the OS does). */
+  resume(reason: PauseReason = 'user'): void {
+    const held = this.#pauseReasons.size;
+    if (reason === 'user') this.#pauseReasons.clear();
+    else this.#pauseReasons.delete(reason);
+    if (this.#pauseReasons.size === held) return;
+    if (this.#pauseReasons.size > 0) return void this.#emit({ type: 'paused', reasons: [...this.#pauseReasons] });
     this.#meter.restart();
     this.#queue?.resume();
+    for (const release of this.#releaseWaiters) release();
+    this.#releaseWaiters.clear();
     this.#emit({ type: 'resumed' });
   }
 
@@ -153,7 +165,8 @@ export class DeployRun {
     this.#client = client;
     const flusher = setInterval(() => this.#flush(), FLUSH_INTERVAL_MS);
     try {
-      const limits = await client.limits();
+      // Asked first, so a wrong URL or key fails before a long hash; a run held from its start asks once released.
+      let limits = this.#pauseReasons.size === 0 ? await client.limits() : null;
       // Plans that end without a blob confirmed count toward the limit; an expiry after progress does not.
       for (let fruitlessPlans = 0; ; ) {
         this.#throwIfCancelled();
@@ -161,6 +174,9 @@ export class DeployRun {
         try {
           // Hashing is inside the try: a file seen changing while it is hashed is re-planned like one seen while uploaded.
           const plan = await this.#scanAndHash();
+          // Local work is done; the network waits while the run is held.
+          await this.#untilReleased();
+          limits ??= await client.limits();
           const problem = limitProblem(plan, limits);
           if (problem) throw new DeployError(problem, false);
           return await this.#deploy(this.#openJob(plan), plan, client, limits);
@@ -252,11 +268,12 @@ export class DeployRun {
       this.#upload(blob, session, client, signal),
     );
     this.#queue = queue;
-    if (this.#paused) queue.pause();
+    if (this.#pauseReasons.size > 0) queue.pause();
     const batches: PlannedBlob[][] = [];
     for (let i = 0; i < plan.blobs.length; i += limits.maxMissingBlobsPerCall) batches.push(plan.blobs.slice(i, i + limits.maxMissingBlobsPerCall));
     // A few calls in flight; each answer feeds the queue at once, so uploads start on the first.
     await mapBounded(batches, CHECKS_IN_FLIGHT, async (batch) => {
+      await this.#untilReleased();
       const missing = new Set(await client.missingBlobs(session.id, session.token, toDescriptors(batch.map((blob) => blob.source))));
       this.#throwIfCancelled();
       const toUpload = batch.filter((blob) => missing.has(blob.sha256));
@@ -279,6 +296,7 @@ export class DeployRun {
     this.#flush();
     const changed = await firstChangedFile(plan.files);
     if (changed) throw new FileChangedError(changed.path, 'changed', `${changed.path} changed after it was uploaded; deploying the folder as it is now.`);
+    await this.#untilReleased();
     const deployVersion = await client.commit(session.id, session.token, { entries: toEntries(plan.files), ...(this.#options.render && { render: this.#options.render }) }, job.commitKey);
     return this.#finish(deployVersion, client);
   }
@@ -399,6 +417,17 @@ export class DeployRun {
     if (this.#ended) return;
     if (event.type === 'committed' || event.type === 'failed') this.#ended = true;
     for (const listener of this.#listeners) listener(event);
+  }
+
+  /** Resolves at once while nothing holds the run; else when the last hold is lifted. Throws if cancelled meanwhile. */
+  async #untilReleased(): Promise<void> {
+    while (this.#pauseReasons.size > 0 && !this.#cancel.signal.aborted) {
+      await new Promise<void>((resolve) => {
+        this.#releaseWaiters.add(resolve);
+        this.#cancel.signal.addEventListener('abort', () => resolve(), { once: true });
+      });
+    }
+    this.#throwIfCancelled();
   }
 
   #throwIfCancelled(): void {

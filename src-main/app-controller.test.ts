@@ -115,3 +115,26 @@ test('open preview hands the browser the version\'s preview URL', async (t) => {
   await controller.handlers['versions.openPreview']({ targetId: 'local', deploySlug: 'my site', versionNo: 3 });
   assert.deepEqual(opened, [`${server.url}/preview/my%20site/3/`]);
 });
+
+test('offline holds deploys to a remote Press Cloud and not to this computer\'s; the network coming back does not lift the user\'s pause', async (t) => {
+  const { controller, server, scratch, events } = await harness(t);
+  const folder = site(scratch, 10);
+  const remote = await controller.handlers['targets.add']({ name: 'Remote', apiUrl: server.url, apiKey: server.apiKey, allowBasicText: false });
+  controller.holdAll('offline');
+
+  const local = await controller.handlers['deploy.start']({ targetId: 'local', folder, deploy: { createDeploy: { slug: 'here', name: 'Here' } } });
+  await waitFor(() => events(local.runId).some((e) => e.type === 'committed'), 30_000, 'the local deploy, which needs no network');
+  assert.ok(!events(local.runId).some((e) => e.type === 'paused'));
+
+  const away = await controller.handlers['deploy.start']({ targetId: remote.id, folder, deploy: { createDeploy: { slug: 'there', name: 'There' } } });
+  const pauses = () => events(away.runId).flatMap((e) => (e.type === 'paused' ? [e.reasons.join('+')] : e.type === 'resumed' ? ['resumed'] : []));
+  await waitFor(() => pauses().length === 1, 10_000, 'the offline hold on the new run');
+  await controller.handlers['deploy.pause']({ runId: away.runId });
+  controller.releaseAll('offline');
+  await waitFor(() => pauses().length === 3, 10_000, 'the pause events');
+  assert.deepEqual(pauses(), ['offline', 'offline+user', 'user']);
+
+  await controller.handlers['deploy.resume']({ runId: away.runId });
+  await waitFor(() => events(away.runId).some((e) => e.type === 'committed'), 30_000, 'the remote deploy after the user resumed');
+  assert.deepEqual(pauses(), ['offline', 'offline+user', 'user', 'resumed']);
+});

@@ -6,6 +6,7 @@ import type { DeployRun } from '../src-core/deploy-run.ts';
 import type { SecretStore } from '../src-core/ports.ts';
 import { PressCloudClient, PressCloudError } from '../src-core/press-cloud-client.ts';
 import type { IpcEvents, IpcRequests, KeyStorage, ResumableDeploy, RunStarted, Target } from '../src-shared/ipc-contract.ts';
+import type { PauseReason } from '../src-shared/upload-model.ts';
 import { RunEventBatcher } from './run-event-batcher.ts';
 
 /** Non-secret settings (electron-store in the app, a Map in tests). */
@@ -47,6 +48,14 @@ type Handlers = { [Name in keyof IpcRequests]: (payload: IpcRequests[Name]['payl
 
 const LOCAL_TARGET_ID = 'local';
 
+/** The holds the host puts on uploads; 'user' is the renderer's Pause button. */
+export type SystemPauseReason = Exclude<PauseReason, 'user'>;
+
+/** Sleep holds every run; going offline does not stop a deploy to the embedded server, which is on this machine. */
+function holds(reason: SystemPauseReason, targetId: string): boolean {
+  return reason === 'sleep' || targetId !== LOCAL_TARGET_ID;
+}
+
 /**
  * Everything the window can ask of main, with no Electron in sight: the app
  * registers these as IPC handlers, and the e2e harness calls the very same
@@ -55,8 +64,10 @@ const LOCAL_TARGET_ID = 'local';
 export class AppController {
   readonly handlers: Handlers;
   readonly #ports: AppPorts;
-  readonly #runs = new Map<string, { run: DeployRun; batcher: RunEventBatcher }>();
+  readonly #runs = new Map<string, { run: DeployRun; batcher: RunEventBatcher; targetId: string }>();
   readonly #clients = new Map<string, PressCloudClient>();
+  /** What the system holds runs for now (asleep, offline); a new run starts held too. */
+  readonly #systemHolds = new Set<SystemPauseReason>();
 
   constructor(ports: AppPorts) {
     this.#ports = ports;
@@ -103,13 +114,16 @@ export class AppController {
     };
   }
 
-  /** Pauses every run (the system is going to sleep, or went offline). */
-  pauseAll(): void {
-    for (const { run } of this.#runs.values()) run.pause();
+  /** Holds every run, and each run started while the hold lasts: the system is going to sleep, or went offline. */
+  holdAll(reason: SystemPauseReason): void {
+    this.#systemHolds.add(reason);
+    for (const { run, targetId } of this.#runs.values()) if (holds(reason, targetId)) run.pause(reason);
   }
 
-  resumeAll(): void {
-    for (const { run } of this.#runs.values()) run.resume();
+  /** Lifts the system's hold; a run the user paused stays paused. */
+  releaseAll(reason: SystemPauseReason): void {
+    this.#systemHolds.delete(reason);
+    for (const { run } of this.#runs.values()) run.resume(reason);
   }
 
   /** Cancels every run (each stays resumable) and closes the clients. */
@@ -210,7 +224,8 @@ export class AppController {
       if (event.type === 'job') this.#ports.settings.set('lastFolder', folder);
       if (event.type === 'progress') this.#reportActivity();
     });
-    this.#runs.set(runId, { run, batcher });
+    this.#runs.set(runId, { run, batcher, targetId });
+    for (const reason of this.#systemHolds) if (holds(reason, targetId)) run.pause(reason);
     this.#reportActivity();
     void run.result.then(
       (result) => {

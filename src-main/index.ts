@@ -150,14 +150,16 @@ void app.whenReady().then(async () => {
   installAppMenu({ chooseFolder: () => mainWindow?.webContents.send(ipcEventChannels['menu.command'], { command: 'chooseFolder' }) });
 
   // Uploads pause while the machine sleeps or is offline, and continue when it is back.
-  powerMonitor.on('suspend', () => controller?.pauseAll());
-  powerMonitor.on('resume', () => controller?.resumeAll());
+  // A run the user paused stays paused: the system lifts only its own hold.
+  powerMonitor.on('suspend', () => controller?.holdAll('sleep'));
+  powerMonitor.on('resume', () => controller?.releaseAll('sleep'));
   let online = net.isOnline();
+  if (!online) controller.holdAll('offline');
   setInterval(() => {
     if (net.isOnline() === online) return;
     online = !online;
-    if (online) controller?.resumeAll();
-    else controller?.pauseAll();
+    if (online) controller?.releaseAll('offline');
+    else controller?.holdAll('offline');
   }, 2_000).unref();
 
   mainWindow = createMainWindow(settings);

@@ -53,6 +53,13 @@ export interface DeployFailure {
   paths?: string[];
 }
 
+/**
+ * Why uploads are held: the user asked, the system is going to sleep, or
+ * the network is gone. A run stays paused while any reason holds; the
+ * system lifts only its own reasons, the user's Resume lifts them all.
+ */
+export type PauseReason = 'user' | 'sleep' | 'offline';
+
 /** Everything an engine run reports, in order. */
 export type DeployEvent =
   | { type: 'job'; jobId: string; resumed: boolean }
@@ -62,5 +69,6 @@ export type DeployEvent =
   | { type: 'retry'; request: string; attempt: number; delayMs: number; message: string }
   | { type: 'committed'; deployVersion: DeployVersion; previewUrl: string | null; totals: DeployTotals }
   | { type: 'failed'; failure: DeployFailure; resumable: boolean }
-  | { type: 'paused' }
+  /** Uploads are held; `reasons` are all that hold them now (sent again when they change). */
+  | { type: 'paused'; reasons: PauseReason[] }
   | { type: 'resumed' };

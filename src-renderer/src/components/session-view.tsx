@@ -2,6 +2,7 @@ import { useRef, useState } from 'react';
 import type { IpcError } from '../../../src-shared/ipc-contract.ts';
 import { folderName, formatBytes, plural } from '../format.ts';
 import { useFocusOnMount } from '../hooks/use-focus-on-mount.ts';
+import { pauseSentence } from '../pause-words.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
 import { openHistory, refreshResumables, useAppStore } from '../store/app-store.ts';
 import { cancelRun, dismissRun, pauseRun, resumeRun, retryRun, useRunStore } from '../store/run-store.ts';
@@ -73,7 +74,11 @@ export function SessionView() {
       <PhaseSteps phase={phase} status={run.status} />
       <ProgressPanel status={run.status} phase={phase} totals={run.totals} />
 
-      {run.status === 'paused' && <p className="notice notice-info">Paused: nothing is being sent. Resume continues where it stopped.</p>}
+      {run.status === 'paused' && (
+        <p className="notice notice-info" role="status" data-testid="pause-reason">
+          {pauseSentence(run.pauseReasons)}
+        </p>
+      )}
       {run.status === 'running' && run.lastRetry && run.totals && run.totals.retries > 0 && (
         <p className="notice notice-info" title={run.lastRetry}>
           The server or the network stumbled; PressDrop is retrying by itself ({plural(run.totals.retries, 'retry', 'retries')} so far).

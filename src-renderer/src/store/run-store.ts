@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { DeployVersion } from '../../../src-shared/api-types.ts';
 import type { IpcError, IpcRequests, ResumableDeploy, RunEvents } from '../../../src-shared/ipc-contract.ts';
-import type { DeployEvent, DeployFailure, DeployPhase, DeployTotals } from '../../../src-shared/upload-model.ts';
+import type { DeployEvent, DeployFailure, DeployPhase, DeployTotals, PauseReason } from '../../../src-shared/upload-model.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
 import { RunRows } from './run-rows.ts';
 
@@ -34,6 +34,8 @@ export interface RunState {
   /** True when this run continues a journaled job (nothing stored is sent again). */
   resumed: boolean;
   phase: DeployPhase | null;
+  /** Why the run is paused (by the user, or held while the computer sleeps or is offline); empty while it runs. */
+  pauseReasons: PauseReason[];
   totals: DeployTotals | null;
   /** Mutated in place; `rowsVersion` says when. */
   rows: RunRows;
@@ -57,6 +59,7 @@ const initial = (): Omit<RunState, 'rows'> => ({
   jobId: null,
   resumed: false,
   phase: null,
+  pauseReasons: [],
   totals: null,
   rowsVersion: 0,
   lastRetry: null,
@@ -114,9 +117,11 @@ function reduce(state: RunState, events: readonly DeployEvent[]): Partial<RunSta
         break;
       case 'paused':
         next.status = 'paused';
+        next.pauseReasons = event.reasons;
         break;
       case 'resumed':
         next.status = 'running';
+        next.pauseReasons = [];
         break;
       case 'committed': {
         next.status = 'committed';
@@ -199,9 +204,9 @@ async function control(action: RunAction, call: (runId: string) => Promise<{ ok:
   useRunStore.setState({ action: null, actionError: answer.ok ? null : answer.error });
 }
 
-/** Stops the network for now; hashing goes on. */
+/** Holds the network for now; hashing goes on. */
 export const pauseRun = () => control('pausing', (runId) => pressdrop['deploy.pause']({ runId }));
-/** Starts sending again. */
+/** Starts sending again, whatever held the run (the user may know the network is back before the OS does). */
 export const resumeRun = () => control('resuming', (runId) => pressdrop['deploy.resume']({ runId }));
 /** Stops the run; it stays resumable. */
 export const cancelRun = () => control('cancelling', (runId) => pressdrop['deploy.cancel']({ runId }));
