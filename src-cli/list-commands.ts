@@ -1,5 +1,5 @@
 import type { Command } from 'commander';
-import { formatBytes } from '../src-core/deploy-plan.ts';
+import { formatBytes } from '../src-shared/units.ts';
 import { PressCloudClient } from '../src-core/press-cloud-client.ts';
 import { resolveTarget, UsageError, type TargetFlags } from './cli-context.ts';
 

@@ -1,5 +1,5 @@
-import { formatBytes } from '../src-core/deploy-plan.ts';
 import type { DeployResult } from '../src-core/deploy-run.ts';
+import { formatBytes, formatDuration, formatSpeed } from '../src-shared/units.ts';
 import type { DeployTotals } from '../src-shared/upload-model.ts';
 
 const PHASE_WORDS = { scan: 'Scanning', hash: 'Hashing', check: 'Checking', upload: 'Uploading', commit: 'Committing' } as const;
@@ -14,7 +14,7 @@ export function statusLine(totals: DeployTotals, paused: boolean): string {
   const filled = Math.round(ratio * BAR_WIDTH);
   const parts = [`${words.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(ratio * 100)).padStart(3)}%`, `${formatBytes(done)} / ${formatBytes(all)}`];
   if (totals.phase === 'upload' || totals.phase === 'commit') {
-    if (totals.bytesPerSecond !== null) parts.push(`${formatBytes(totals.bytesPerSecond)}/s`);
+    if (totals.bytesPerSecond !== null) parts.push(formatSpeed(totals.bytesPerSecond));
     if (totals.etaSeconds !== null) parts.push(`ETA ${formatDuration(totals.etaSeconds)}`);
     if (totals.skippedBytes > 0) parts.push(`${formatBytes(totals.skippedBytes)} already there`);
   }
@@ -32,13 +32,4 @@ export function summaryLines(result: DeployResult, seconds: number): string[] {
   if (totals.retries > 0) lines.push(`  ${totals.retries} request(s) were retried.`);
   if (result.previewUrl) lines.push(`  Preview: ${result.previewUrl}`);
   return lines;
-}
-
-/** 75 → "1m 15s", 4.2 → "4.2s". */
-export function formatDuration(seconds: number): string {
-  if (seconds < 10) return `${seconds.toFixed(1)}s`;
-  const whole = Math.round(seconds);
-  if (whole < 60) return `${whole}s`;
-  const minutes = Math.floor(whole / 60);
-  return minutes < 60 ? `${minutes}m ${whole % 60}s` : `${Math.floor(minutes / 60)}h ${minutes % 60}m`;
 }

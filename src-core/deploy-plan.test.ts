@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Limits } from '../src-shared/api-types.ts';
-import { buildPlan, formatBytes, limitProblem } from './deploy-plan.ts';
+import { buildPlan, limitProblem } from './deploy-plan.ts';
 import type { ScannedFile } from './scan-folder.ts';
 
 const file = (path: string, size: number): ScannedFile => ({ path, absolutePath: `/site/${path}`, size, mtimeNs: 1n, ino: 1n, dev: 1n });
@@ -37,10 +37,4 @@ test('each limit is refused before any upload, in words that say what to do', ()
   assert.deepEqual(big.paths, ['big.bin']);
   const total = limitProblem(buildPlan([{ file: file('a', 100), sha256: 'x' }, { file: file('b', 100), sha256: 'y' }]), limits)!;
   assert.equal(total.code, 'upload_session_too_large');
-});
-
-test('byte counts read as people write them', () => {
-  assert.equal(formatBytes(37), '37 B');
-  assert.equal(formatBytes(1536), '1.5 KiB');
-  assert.equal(formatBytes(200 * 1024 * 1024), '200 MiB');
 });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import mime from 'mime';
 import type { FileDescriptor, Limits, VersionEntry } from '../src-shared/api-types.ts';
+import { formatBytes } from '../src-shared/units.ts';
 import type { DeployFailure } from '../src-shared/upload-model.ts';
 import { mapBounded } from '../src-shared/map-bounded.ts';
 import type { ScannedFile } from './scan-folder.ts';
@@ -85,18 +86,6 @@ export function toDescriptors(files: readonly PlannedFile[]): FileDescriptor[] {
 /** The files as the commit maps them. */
 export function toEntries(files: readonly PlannedFile[]): VersionEntry[] {
   return files.map((file) => ({ path: file.path, blobHash: file.sha256, size: file.size, mime: file.mime }));
-}
-
-/** Bytes in the units people read: 1.5 MiB, 812 KiB, 37 B. */
-export function formatBytes(bytes: number): string {
-  const units = ['B', 'KiB', 'MiB', 'GiB', 'TiB'];
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024;
-    unit++;
-  }
-  return `${unit === 0 ? value : value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
 }
 
 /**

@@ -1,38 +1,10 @@
 /**
- * Numbers as people read them: bytes in KB/MB/GB (decimal, as file managers
- * on macOS and GNOME show them), speeds, durations and times.
+ * Numbers as people read them: times, counts, folder names and slugs. Sizes,
+ * speeds and durations are the CLI's too (src-shared/units.ts: binary units,
+ * KiB/MiB/GiB), re-exported here so components import every format from one place.
  */
 
-const UNITS = ['B', 'KB', 'MB', 'GB', 'TB'] as const;
-
-/** `1234567` → `1.2 MB`. */
-export function formatBytes(bytes: number): string {
-  if (!Number.isFinite(bytes) || bytes < 0) return '—';
-  let value = bytes;
-  let unit = 0;
-  while (value >= 1000 && unit < UNITS.length - 1) {
-    value /= 1000;
-    unit++;
-  }
-  // Whole bytes need no decimals; 1.2 MB reads better than 1.23456 MB, and 123 MB better than 123.4 MB.
-  const digits = unit === 0 || value >= 100 ? 0 : 1;
-  return `${value.toFixed(digits)} ${UNITS[unit]}`;
-}
-
-/** Bytes per second as `12.3 MB/s`. */
-export function formatSpeed(bytesPerSecond: number): string {
-  return `${formatBytes(bytesPerSecond)}/s`;
-}
-
-/** Seconds as `about 2 min left`-sized words: `45 s`, `3 min`, `1 h 5 min`. */
-export function formatDuration(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s} s`;
-  const minutes = Math.round(s / 60);
-  if (minutes < 60) return `${minutes} min`;
-  const hours = Math.floor(minutes / 60);
-  return `${hours} h ${minutes % 60} min`;
-}
+export { formatBytes, formatDuration, formatSpeed } from '../../src-shared/units.ts';
 
 const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
