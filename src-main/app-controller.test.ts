@@ -38,7 +38,7 @@ async function harness(t: { after: (fn: () => Promise<void>) => void }, keyStora
     await server.close();
     rmSync(scratch, { recursive: true, force: true });
   });
-  return { controller, server, scratch, keys, opened, batches, events: (runId: string): DeployEvent[] => batches.filter((b) => b.runId === runId).flatMap((b) => b.events) };
+  return { controller, engine, server, scratch, keys, opened, batches, events: (runId: string): DeployEvent[] => batches.filter((b) => b.runId === runId).flatMap((b) => b.events) };
 }
 
 function site(scratch: string, files: number): string {
@@ -137,4 +137,26 @@ test('offline holds deploys to a remote Press Cloud and not to this computer\'s;
   await controller.handlers['deploy.resume']({ runId: away.runId });
   await waitFor(() => events(away.runId).some((e) => e.type === 'committed'), 30_000, 'the remote deploy after the user resumed');
   assert.deepEqual(pauses(), ['offline', 'offline+user', 'user', 'resumed']);
+});
+
+test('an interrupted deploy is offered for resume under its deploy\'s name, and resuming it commits', async (t) => {
+  const { controller, engine, server, scratch, events } = await harness(t);
+  const folder = site(scratch, 3);
+  const first = await controller.handlers['deploy.start']({ targetId: 'local', folder, deploy: { createDeploy: { slug: 'team-docs', name: 'Team docs' } } });
+  await waitFor(() => events(first.runId).some((e) => e.type === 'committed'), 30_000, 'the first commit');
+  const deploy = (await controller.handlers['deploys.list']({ targetId: 'local', cursor: null })).items[0]!;
+
+  // A second version, stopped the moment its uploads are queued: journaled, interrupted, nothing committed.
+  writeFileSync(join(folder, 'index.html'), '<h1>Changed</h1>');
+  const run = engine.deploy({ folder, target: { apiUrl: server.url, apiKey: server.apiKey }, deploy: { deployId: deploy.id } });
+  run.on((event) => {
+    if (event.type === 'phase' && event.phase === 'upload') run.cancel();
+  });
+  await assert.rejects(run.result, (error: { failure?: { code: string } }) => error.failure?.code === 'cancelled');
+
+  const [offered] = await controller.handlers['jobs.resumable'](null);
+  assert.deepEqual({ ...offered!.deploy, status: offered!.status, targetId: offered!.targetId }, { id: deploy.id, slug: 'team-docs', name: 'Team docs', status: 'interrupted', targetId: 'local' });
+  const resumed = await controller.handlers['jobs.resume']({ jobId: offered!.jobId });
+  await waitFor(() => events(resumed.runId).some((e) => e.type === 'committed'), 30_000, 'the resumed commit');
+  assert.deepEqual(await controller.handlers['jobs.resumable'](null), []);
 });

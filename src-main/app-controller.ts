@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import type { DeployEngine } from '../src-core/deploy-engine.ts';
 import type { DeployRun } from '../src-core/deploy-run.ts';
 import type { SecretStore } from '../src-core/ports.ts';
@@ -47,6 +48,9 @@ export class AppError extends Error {
 type Handlers = { [Name in keyof IpcRequests]: (payload: IpcRequests[Name]['payload']) => Promise<IpcRequests[Name]['result']> };
 
 const LOCAL_TARGET_ID = 'local';
+
+/** How long the resume offer waits for a deploy's name before showing its id: it must not hold up the window. */
+const DEPLOY_NAME_WAIT_MS = 1_500;
 
 /** The holds the host puts on uploads; 'user' is the renderer's Pause button. */
 export type SystemPauseReason = Exclude<PauseReason, 'user'>;
@@ -107,7 +111,7 @@ export class AppController {
       'deploy.pause': async ({ runId }) => (this.#run(runId).pause(), null),
       'deploy.resume': async ({ runId }) => (this.#run(runId).resume(), null),
       'deploy.cancel': async ({ runId }) => (this.#run(runId).cancel(), null),
-      'jobs.resumable': async () => this.#resumable(),
+      'jobs.resumable': () => this.#resumable(),
       'jobs.resume': (payload) => this.#resumeJob(payload.jobId),
       'jobs.abandon': async ({ jobId }) => (ports.engine.abandon(jobId), null),
       'settings.lastDeploy': async () => (ports.settings.get('lastDeploy') as { targetId: string; deployId: string } | undefined) ?? null,
@@ -261,19 +265,34 @@ export class AppController {
     return entry.run;
   }
 
-  #resumable(): ResumableDeploy[] {
-    return this.#ports.engine.resumableJobs().map(({ job, progress }) => ({
-      jobId: job.id,
-      folder: job.folder,
-      targetId: this.#targets().find((target) => target.apiUrl === job.apiUrl)?.id ?? null,
-      apiUrl: job.apiUrl,
-      deployLabel: 'createDeploy' in job.deploy ? job.deploy.createDeploy.slug : (job.deployId ?? job.deploy.deployId),
-      status: job.status === 'active' ? 'interrupted' : job.status === 'failed' ? 'failed' : 'interrupted',
-      error: job.error,
-      storedBytes: progress.storedBytes,
-      totalBytes: progress.bytes,
-      updatedAt: job.updatedAt,
-    }));
+  async #resumable(): Promise<ResumableDeploy[]> {
+    return Promise.all(
+      this.#ports.engine.resumableJobs().map(async ({ job, progress }) => {
+        const targetId = this.#targets().find((target) => target.apiUrl === job.apiUrl)?.id ?? null;
+        return {
+          jobId: job.id,
+          folder: job.folder,
+          targetId,
+          apiUrl: job.apiUrl,
+          deploy: 'createDeploy' in job.deploy ? { id: job.deployId, ...job.deploy.createDeploy } : await this.#deployNamed(targetId, job.deploy.deployId),
+          status: job.status === 'failed' ? 'failed' : 'interrupted',
+          error: job.error,
+          storedBytes: progress.storedBytes,
+          totalBytes: progress.bytes,
+          updatedAt: job.updatedAt,
+        };
+      }),
+    );
+  }
+
+  /** An existing deploy's slug and name as its server tells them; its id alone when the server is away or slow. */
+  async #deployNamed(targetId: string | null, deployId: string): Promise<ResumableDeploy['deploy']> {
+    const unnamed = { id: deployId, slug: null, name: deployId };
+    if (!targetId) return unnamed;
+    const asked = this.#client(targetId).then((client) => client.getDeploy(deployId));
+    asked.catch(() => undefined);
+    const deploy = await Promise.race([asked, delay(DEPLOY_NAME_WAIT_MS).then(() => null)]).catch(() => null);
+    return deploy ? { id: deploy.id, slug: deploy.slug, name: deploy.name } : unnamed;
   }
 }
 

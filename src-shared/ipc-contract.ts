@@ -36,8 +36,9 @@ export interface ResumableDeploy {
   folder: string;
   targetId: string | null;
   apiUrl: string;
-  deployLabel: string;
-  status: 'active' | 'interrupted' | 'failed';
+  /** Where it goes: a deploy it creates has no id until its first session; a name the server could not tell is its id. */
+  deploy: { id: string | null; slug: string | null; name: string };
+  status: 'interrupted' | 'failed';
   error: string | null;
   storedBytes: number;
   totalBytes: number;

@@ -43,7 +43,7 @@ function ResumableItem({ job, onError }: { job: ResumableDeploy; onError: (error
     <li className="resume-item" data-testid="resumable">
       <div className="resume-text">
         <p className="resume-name">
-          <strong>{folderName(job.folder)}</strong> → {job.deployLabel}
+          <strong>{folderName(job.folder)}</strong> → {job.deploy.name}
           <span className="muted"> · {target ? (target.kind === 'local' ? 'this computer' : target.name) : job.apiUrl}</span>
         </p>
         <p className="path" title={job.folder}>

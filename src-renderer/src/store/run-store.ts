@@ -187,10 +187,9 @@ export function startDeploy(payload: IpcRequests['deploy.start']['payload'], dep
 
 /** Continues an interrupted deploy from the journal. */
 export function resumeJob(job: ResumableDeploy): Promise<IpcError | null> {
-  const isSlug = !job.deployLabel.startsWith('dpl_');
   return begin(() => pressdrop['jobs.resume']({ jobId: job.jobId }), {
     folder: job.folder,
-    deploy: { name: job.deployLabel, slug: isSlug ? job.deployLabel : null, deployId: isSlug ? null : job.deployLabel },
+    deploy: { name: job.deploy.name, slug: job.deploy.slug, deployId: job.deploy.id },
     origin: { kind: 'job', jobId: job.jobId },
   });
 }
