@@ -6,8 +6,8 @@ const BATCH_INTERVAL_MS = 66;
 /**
  * Collects a run's events and hands them on in batches: file updates merged
  * by path (the latest state of each file wins), progress reduced to the
- * newest totals, everything else in order. The final event (committed or
- * failed) goes out at once.
+ * newest totals, everything else in order. A new scan starts a new batch;
+ * the final event (committed or failed) goes out at once.
  */
 export class RunEventBatcher {
   readonly #send: (events: DeployEvent[]) => void;
@@ -21,6 +21,8 @@ export class RunEventBatcher {
   }
 
   push(event: DeployEvent): void {
+    // A new scan starts the file list over: the old plan's updates go out first, never merged with the new one's.
+    if (event.type === 'phase' && event.phase === 'scan') this.flush();
     if (event.type === 'files') for (const update of event.updates) this.#files.set(update.path, update);
     else if (event.type === 'progress') this.#progress = event;
     else this.#others.push(event);

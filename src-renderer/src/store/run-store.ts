@@ -3,6 +3,7 @@ import type { DeployVersion } from '../../../src-shared/api-types.ts';
 import type { IpcError, IpcRequests, ResumableDeploy, RunEvents } from '../../../src-shared/ipc-contract.ts';
 import type { DeployEvent, DeployFailure, DeployPhase, DeployTotals, PauseReason } from '../../../src-shared/upload-model.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
+import { idleRun, reduceRunEvents } from './run-events.ts';
 import { RunRows } from './run-rows.ts';
 
 /** The one state machine of the session view. */
@@ -49,28 +50,9 @@ export interface RunState {
   actionError: IpcError | null;
 }
 
-const initial = (): Omit<RunState, 'rows'> => ({
-  status: 'idle',
-  runId: null,
-  folder: null,
-  targetId: null,
-  deploy: null,
-  origin: null,
-  jobId: null,
-  resumed: false,
-  phase: null,
-  pauseReasons: [],
-  totals: null,
-  rowsVersion: 0,
-  lastRetry: null,
-  failure: null,
-  committed: null,
-  action: null,
-  actionError: null,
-});
 
 /** The running (or last) deploy: status, phase, totals and per-file rows, fed by `run.events`. */
-export const useRunStore = create<RunState>()(() => ({ ...initial(), rows: new RunRows() }));
+export const useRunStore = create<RunState>()(() => ({ ...idleRun(), rows: new RunRows() }));
 
 /** Events that arrived before `deploy.start` answered with their run's id. */
 const early = new Map<string, DeployEvent[]>();
@@ -83,68 +65,7 @@ export function applyRunEvents(batch: RunEvents): void {
     if (state.action === 'starting') early.set(batch.runId, [...(early.get(batch.runId) ?? []), ...batch.events]);
     return;
   }
-  useRunStore.setState(reduce(state, batch.events));
-}
-
-/** The state after a batch; rows change in place, everything else is a new object. */
-function reduce(state: RunState, events: readonly DeployEvent[]): Partial<RunState> {
-  const next: Partial<RunState> = {};
-  let rowsChanged = false;
-  // A second scan (a file changed, a session expired) lists the folder afresh. Main's batcher puts a batch's
-  // file updates before its other events, so the rows are cleared before the batch, not at its phase event.
-  if (state.phase !== null && events.some((event) => event.type === 'phase' && event.phase === 'scan')) {
-    state.rows.clear();
-    rowsChanged = true;
-  }
-  for (const event of events) {
-    switch (event.type) {
-      case 'job':
-        next.jobId = event.jobId;
-        next.resumed = event.resumed;
-        break;
-      case 'phase':
-        next.phase = event.phase;
-        break;
-      case 'files':
-        state.rows.apply(event.updates);
-        rowsChanged = true;
-        break;
-      case 'progress':
-        next.totals = event.totals;
-        break;
-      case 'retry':
-        next.lastRetry = event.message;
-        break;
-      case 'paused':
-        next.status = 'paused';
-        next.pauseReasons = event.reasons;
-        break;
-      case 'resumed':
-        next.status = 'running';
-        next.pauseReasons = [];
-        break;
-      case 'committed': {
-        next.status = 'committed';
-        next.totals = event.totals;
-        next.committed = { deployVersion: event.deployVersion, previewUrl: event.previewUrl };
-        const slug = state.deploy?.slug ?? slugFromPreviewUrl(event.previewUrl);
-        next.deploy = { name: state.deploy?.name ?? slug ?? event.deployVersion.deployId, slug, deployId: event.deployVersion.deployId };
-        break;
-      }
-      case 'failed':
-        next.status = 'failed';
-        next.failure = { failure: event.failure, resumable: event.resumable };
-        break;
-    }
-  }
-  if (rowsChanged) next.rowsVersion = state.rowsVersion + 1;
-  return next;
-}
-
-/** `…/preview/my-site/3/` → `my-site`. */
-function slugFromPreviewUrl(previewUrl: string | null): string | null {
-  const match = previewUrl ? /\/preview\/([^/]+)\/[^/]+\/?$/.exec(previewUrl) : null;
-  return match ? decodeURIComponent(match[1]!) : null;
+  useRunStore.setState(reduceRunEvents(state, batch.events));
 }
 
 /** Starts a run and makes it the session view's; resolves with main's refusal, or null once it runs. */
@@ -162,7 +83,7 @@ async function begin(request: () => ReturnType<PressdropApiStart>, meta: { folde
   const rows = useRunStore.getState().rows;
   rows.clear();
   const started: RunState = {
-    ...initial(),
+    ...idleRun(),
     rows,
     status: 'running',
     runId: answer.value.runId,
@@ -174,7 +95,7 @@ async function begin(request: () => ReturnType<PressdropApiStart>, meta: { folde
   };
   const buffered = early.get(answer.value.runId) ?? [];
   early.clear();
-  useRunStore.setState({ ...started, ...reduce(started, buffered) });
+  useRunStore.setState({ ...started, ...reduceRunEvents(started, buffered) });
   return null;
 }
 
@@ -226,5 +147,5 @@ export async function dismissRun(): Promise<void> {
   if (status === 'failed' && failure && !failure.resumable && jobId) await pressdrop['jobs.abandon']({ jobId });
   const rows = useRunStore.getState().rows;
   rows.clear();
-  useRunStore.setState({ ...initial(), rows, rowsVersion: useRunStore.getState().rowsVersion + 1 });
+  useRunStore.setState({ ...idleRun(), rows, rowsVersion: useRunStore.getState().rowsVersion + 1 });
 }
