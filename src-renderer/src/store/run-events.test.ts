@@ -2,9 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { DeployVersion } from '../../../src-shared/api-types.ts';
 import type { DeployTotals } from '../../../src-shared/upload-model.ts';
-import { idleRun, reduceRunEvents } from './run-events.ts';
+import { idleRun, reduceRunEvents, type RunState } from './run-events.ts';
 import { RunRows } from './run-rows.ts';
-import type { RunState } from './run-store.ts';
 
 const running = (over: Partial<RunState> = {}): RunState => ({ ...idleRun(), rows: new RunRows(), status: 'running', runId: 'run-1', ...over });
 const totals = (over: Partial<DeployTotals> = {}): DeployTotals => ({

@@ -1,5 +1,56 @@
-import type { DeployEvent } from '../../../src-shared/upload-model.ts';
-import type { RunState } from './run-store.ts';
+/**
+ * The session view's model: one run's state, and how a batch of main's
+ * events changes it. Pure, so it is tested in Node; run-store.ts holds it
+ * in zustand and talks to main.
+ */
+import type { DeployVersion } from '../../../src-shared/api-types.ts';
+import type { IpcError, IpcRequests } from '../../../src-shared/ipc-contract.ts';
+import type { DeployEvent, DeployFailure, DeployPhase, DeployTotals, PauseReason } from '../../../src-shared/upload-model.ts';
+import type { RunRows } from './run-rows.ts';
+
+/** The one state machine of the session view. */
+export type RunStatus = 'idle' | 'running' | 'paused' | 'committed' | 'failed';
+
+/** Where a run goes, as the session view names it. */
+export interface RunDeployLabel {
+  name: string;
+  /** Known when the run was started here or created its deploy; else read from the preview URL once committed. */
+  slug: string | null;
+  deployId: string | null;
+}
+
+/** How a run can be started again: the same `deploy.start` (the engine finds its journaled job), or the same job. */
+export type RunOrigin = { kind: 'start'; payload: IpcRequests['deploy.start']['payload'] } | { kind: 'job'; jobId: string };
+
+/** A control request waiting for main's answer; its button waits with it. */
+export type RunAction = 'starting' | 'pausing' | 'resuming' | 'cancelling';
+
+/** What the session view draws. */
+export interface RunState {
+  status: RunStatus;
+  runId: string | null;
+  folder: string | null;
+  targetId: string | null;
+  deploy: RunDeployLabel | null;
+  origin: RunOrigin | null;
+  jobId: string | null;
+  /** True when this run continues a journaled job (nothing stored is sent again). */
+  resumed: boolean;
+  phase: DeployPhase | null;
+  /** Why the run is paused (by the user, or held while the computer sleeps or is offline); empty while it runs. */
+  pauseReasons: PauseReason[];
+  totals: DeployTotals | null;
+  /** Mutated in place; `rowsVersion` says when. */
+  rows: RunRows;
+  rowsVersion: number;
+  /** The latest retry, in words ("… Retrying in 1.2 s (attempt 2)."). */
+  lastRetry: string | null;
+  failure: { failure: DeployFailure; resumable: boolean } | null;
+  committed: { deployVersion: DeployVersion; previewUrl: string | null } | null;
+  action: RunAction | null;
+  /** A control request main refused (the run ended meanwhile, …). */
+  actionError: IpcError | null;
+}
 
 /** A run store with no run (its rows are kept apart: the same RunRows object lives on, cleared). */
 export const idleRun = (): Omit<RunState, 'rows'> => ({
