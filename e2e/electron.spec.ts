@@ -144,4 +144,20 @@ test.describe('the Electron app', () => {
       await app.close();
     }
   });
+
+  test('the system going to sleep holds a deploy, and waking lets it commit', async () => {
+    const { app, window } = await launch(join(scratch, 'profile'));
+    try {
+      // powerMonitor's own event, as the OS sends it: main's handler holds every run, and each run started meanwhile.
+      await app.evaluate(({ powerMonitor }) => void powerMonitor.emit('suspend'));
+      await chooseFolder(app, window, writeSite(join(scratch, 'site'), siteFiles(3)));
+      await window.getByRole('radio', { name: 'A new deploy' }).check();
+      await window.getByRole('button', { name: 'Create and deploy' }).click();
+      await expect(window.getByTestId('pause-reason')).toContainText('The computer went to sleep');
+      await app.evaluate(({ powerMonitor }) => void powerMonitor.emit('resume'));
+      await expectCommitted(window, 1);
+    } finally {
+      await app.close();
+    }
+  });
 });

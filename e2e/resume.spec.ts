@@ -83,3 +83,31 @@ test('pause, resume, cancel, then try again: the run continues where it stopped 
     await app.close();
   }
 });
+
+test('offline, a deploy to a remote Press Cloud waits and says why; back online, it commits by itself', async ({ browser }) => {
+  const app = await openApp(browser);
+  try {
+    const { page, controller, server } = app;
+    // The harness's own server stands in for a remote one: added as a target, as the dialog would.
+    const remote = await controller.handlers['targets.add']({ name: 'Team Cloud', apiUrl: server.url, apiKey: server.apiKey, allowBasicText: false });
+    await controller.handlers['targets.select']({ targetId: remote.id });
+    await page.reload();
+    await expect(page.getByLabel('Deploy to')).toHaveValue(remote.id);
+    // What main does when Electron's net.isOnline() turns false.
+    controller.holdAll('offline');
+
+    await dropPaths(page, [writeSite(join(app.scratch, 'away'), { 'index.html': '<h1>Away</h1>', 'about.html': '<p>About</p>' })]);
+    await page.getByRole('button', { name: 'Create and deploy' }).click();
+    await expect(page.getByRole('heading', { name: 'Paused deploying “away”' })).toBeVisible();
+    await expect(page.getByTestId('pause-reason')).toHaveText('This computer is offline: nothing is being sent. Uploads continue by themselves when it is back; Resume tries now.');
+    // Local work goes on while the network is held.
+    await expect(page.getByRole('region', { name: 'Progress' })).toContainText('Every file is hashed');
+    await snap(page, 'offline');
+
+    controller.releaseAll('offline');
+    await expectCommitted(page, 1);
+    expect(await stateCount(page, 'done')).toBe(2);
+  } finally {
+    await app.close();
+  }
+});

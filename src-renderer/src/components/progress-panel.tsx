@@ -17,6 +17,10 @@ function barState(status: RunStatus, phase: DeployPhase | null, totals: DeployTo
   if (status === 'failed') return stoppedState(phase, t);
   const prefix = status === 'paused' ? 'Paused · ' : '';
   if (!t || phase === null || phase === 'scan') return { fraction: null, headline: `${prefix}Scanning the folder…` };
+  // Held with its local work done: a paused run hashes everything, then waits before it talks to the server.
+  if (phase === 'hash' && status === 'paused' && t.fileCount > 0 && t.hashedBytes >= t.totalBytes) {
+    return { fraction: 0, headline: `${prefix}Every file is hashed (${formatBytes(t.totalBytes)}); nothing is sent yet` };
+  }
   if (phase === 'hash') {
     return { fraction: t.totalBytes > 0 ? t.hashedBytes / t.totalBytes : null, headline: `${prefix}Hashing ${formatBytes(t.hashedBytes)} of ${formatBytes(t.totalBytes)}` };
   }
