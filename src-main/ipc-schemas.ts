@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { API_KEY_PATTERN } from '../src-shared/api-key.ts';
 import { DEPLOY_SLUG_PATTERN } from '../src-shared/deploy-names.ts';
 import type { IpcRequests } from '../src-shared/ipc-contract.ts';
 
@@ -17,7 +18,7 @@ export const ipcPayloadSchemas: { [Name in keyof IpcRequests]: z.ZodType<IpcRequ
   'targets.add': z.object({
     name: z.string().max(100),
     apiUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(500),
-    apiKey: z.string().regex(/^pcak_[A-Za-z0-9_-]{8,200}$/, 'must look like pcak_…'),
+    apiKey: z.string().regex(API_KEY_PATTERN, 'must look like pcak_…'),
     allowBasicText: z.boolean(),
   }),
   'targets.remove': z.object({ targetId: id }),

@@ -1,9 +1,9 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
+import { API_KEY_PATTERN } from '../../../src-shared/api-key.ts';
 import type { IpcError } from '../../../src-shared/ipc-contract.ts';
 import { addTarget, useAppStore } from '../store/app-store.ts';
 import { ErrorNotice } from './error-notice.tsx';
 
-const API_KEY_PATTERN = /^pcak_[A-Za-z0-9_-]{8,200}$/;
 
 /** Validates like main's schema, so the form says what is wrong before anything is sent. */
 function problems(name: string, apiUrl: string, apiKey: string): { apiUrl?: string; apiKey?: string; name?: string } {
