@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { API_KEY_PATTERN } from '../src-shared/api-key.ts';
-import { DEPLOY_SLUG_PATTERN } from '../src-shared/deploy-names.ts';
+import { DEPLOY_SLUG_PATTERN, MAX_DEPLOY_NAME_LENGTH } from '../src-shared/deploy-names.ts';
 import type { IpcRequests } from '../src-shared/ipc-contract.ts';
 
 const id = z.string().min(1).max(200);
@@ -33,7 +33,7 @@ export const ipcPayloadSchemas: { [Name in keyof IpcRequests]: z.ZodType<IpcRequ
   'deploy.start': z.object({
     targetId: id,
     folder: z.string().min(1).max(4096),
-    deploy: z.union([z.object({ deployId: id }), z.object({ createDeploy: z.object({ slug: z.string().regex(DEPLOY_SLUG_PATTERN), name: z.string().trim().min(1).max(200) }) })]),
+    deploy: z.union([z.object({ deployId: id }), z.object({ createDeploy: z.object({ slug: z.string().regex(DEPLOY_SLUG_PATTERN), name: z.string().trim().min(1).max(MAX_DEPLOY_NAME_LENGTH) }) })]),
   }),
   'deploy.pause': z.object({ runId: id }),
   'deploy.resume': z.object({ runId: id }),

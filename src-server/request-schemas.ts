@@ -1,12 +1,12 @@
 import { z } from 'zod';
-import { DEPLOY_SLUG_PATTERN, deployPathProblem } from '../src-shared/deploy-names.ts';
+import { DEPLOY_SLUG_PATTERN, deployPathProblem, MAX_DEPLOY_NAME_LENGTH } from '../src-shared/deploy-names.ts';
 import { ApiError } from './api-error.ts';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256: 64 lowercase hex characters');
 const byteSize = z.number().int('must be a whole number').min(0, 'must not be negative').max(Number.MAX_SAFE_INTEGER);
 const mime = z.string().min(1).max(255);
 const slug = z.string().regex(DEPLOY_SLUG_PATTERN, 'must be 1-63 characters of a-z, 0-9 and -, starting with a letter or digit');
-const deployName = z.string().trim().min(1, 'must not be empty').max(200);
+const deployName = z.string().trim().min(1, 'must not be empty').max(MAX_DEPLOY_NAME_LENGTH);
 
 const fileDescriptor = z.object({ path: z.string(), sha256, size: byteSize, mime: mime.optional() });
 

@@ -7,6 +7,9 @@
 /** `POST /v1/deploys` slug rule, from the contract. */
 export const DEPLOY_SLUG_PATTERN = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
+/** Longest deploy name (after trimming), in UTF-16 code units; it must not be empty. */
+export const MAX_DEPLOY_NAME_LENGTH = 200;
+
 /** Alias names start with a letter, so `/preview/{slug}/{versionNo | alias}` is never ambiguous. */
 export const ALIAS_NAME_PATTERN = /^[a-z][a-z0-9-]{0,62}$/;
 

@@ -1,5 +1,5 @@
 import type { Deploy } from '../../../src-shared/api-types.ts';
-import { DEPLOY_SLUG_PATTERN } from '../../../src-shared/deploy-names.ts';
+import { DEPLOY_SLUG_PATTERN, MAX_DEPLOY_NAME_LENGTH } from '../../../src-shared/deploy-names.ts';
 
 /** What is wrong with a new deploy's slug and name, field by field, checked as the server will. */
 export interface NewDeployProblems {
@@ -7,7 +7,7 @@ export interface NewDeployProblems {
   name?: string;
 }
 
-/** The server's rules (DEPLOY_SLUG_PATTERN, a name of 1–200 characters), plus a slug already taken among the deploys listed. */
+/** The server's rules (DEPLOY_SLUG_PATTERN, a name of 1 to MAX_DEPLOY_NAME_LENGTH characters), plus a slug already taken among the deploys listed. */
 export function newDeployProblems(slug: string, name: string, known: readonly Deploy[]): NewDeployProblems {
   const problems: NewDeployProblems = {};
   if (slug === '') problems.slug = 'Enter a slug: it becomes part of the preview address.';
@@ -15,7 +15,7 @@ export function newDeployProblems(slug: string, name: string, known: readonly De
   else if (!DEPLOY_SLUG_PATTERN.test(slug)) problems.slug = 'Use lowercase letters, digits and hyphens, starting with a letter or digit.';
   else if (known.some((deploy) => deploy.slug === slug)) problems.slug = `“${slug}” is already a deploy here. Choose it under “An existing deploy”, or pick another slug.`;
   if (name.trim() === '') problems.name = 'Enter a name, as people will see it.';
-  else if (name.trim().length > 200) problems.name = 'Use at most 200 characters.';
+  else if (name.trim().length > MAX_DEPLOY_NAME_LENGTH) problems.name = `Use at most ${MAX_DEPLOY_NAME_LENGTH} characters.`;
   return problems;
 }
 
