@@ -291,7 +291,7 @@ export class AppController {
     if (!targetId) return unnamed;
     const asked = this.#client(targetId).then((client) => client.getDeploy(deployId));
     asked.catch(() => undefined);
-    const deploy = await Promise.race([asked, delay(DEPLOY_NAME_WAIT_MS).then(() => null)]).catch(() => null);
+    const deploy = await Promise.race([asked, delay(DEPLOY_NAME_WAIT_MS, null, { ref: false })]).catch(() => null);
     return deploy ? { id: deploy.id, slug: deploy.slug, name: deploy.name } : unnamed;
   }
 }
