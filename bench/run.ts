@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { deploy } from './deploy.ts';
 import { hashing } from './hashing.ts';
 import { serverIngest } from './server-ingest.ts';
+import { ui } from './ui.ts';
 
 /**
  * `npm run bench`: every benchmark in turn (or those named as arguments), each printing a markdown report.
@@ -22,6 +23,7 @@ const benches: Array<{ name: string; run: (log: (line: string) => void) => Promi
   { name: 'server-ingest', run: serverIngest },
   { name: 'hashing', run: hashing },
   { name: 'deploy', run: deploy },
+  { name: 'ui', run: ui },
 ];
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
