@@ -1,5 +1,5 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { memo, useMemo, useRef, useState } from 'react';
+import { memo, useCallback, useMemo, useRef, useState } from 'react';
 import type { FileState } from '../../../src-shared/upload-model.ts';
 import { formatBytes } from '../format.ts';
 import { FILE_STATES, type FileRow } from '../store/run-rows.ts';
@@ -78,13 +78,17 @@ export function FileList() {
   const failedPaths = useMemo(() => (showFailed ? rows.filter((row) => row.state === 'failed') : null), [rows, showFailed, version]);
   const count = failedPaths ? failedPaths.length : rows.size;
   const rowAt = (index: number) => (failedPaths ? rows.get(failedPaths[index]!) : rows.at(index));
+  // The virtualizer re-reads every key (all 20,000) whenever this function changes, so it changes only with the
+  // list's order: a batch of new states, or a scroll, then costs the visible rows, not the whole folder.
+  const orderVersion = rows.orderVersion;
+  const getItemKey = useCallback((index: number) => (failedPaths ? failedPaths[index] : rows.at(index)?.path) ?? index, [rows, failedPaths, orderVersion]);
 
   const virtualizer = useVirtualizer({
     count,
     getScrollElement: () => scroller.current,
     estimateSize: () => ROW_HEIGHT,
     overscan: 8,
-    getItemKey: (index) => rowAt(index)?.path ?? index,
+    getItemKey,
   });
 
   return (

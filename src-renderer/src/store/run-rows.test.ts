@@ -30,3 +30,19 @@ test('a row is updated in place, and only the failed ones are listed when asked'
   assert.equal(rows.size, 0);
   assert.equal(rows.counts.failed, 0);
 });
+
+test('the order version moves when paths are added or cleared, not when a state changes', () => {
+  const rows = new RunRows();
+  const start = rows.orderVersion;
+  rows.apply([{ path: 'b', state: 'queued', size: 1 }, { path: 'a', state: 'queued', size: 1 }]);
+  const afterScan = rows.orderVersion;
+  assert.notEqual(afterScan, start);
+  rows.apply([{ path: 'a', state: 'uploading', size: 1, sentBytes: 0 }, { path: 'b', state: 'done', size: 1 }]);
+  assert.equal(rows.orderVersion, afterScan, 'a batch of states keeps the keys the list has read');
+  rows.clear();
+  assert.notEqual(rows.orderVersion, afterScan);
+  // A new scan of as many files must not look like the old list: the count alone would not tell.
+  const cleared = rows.orderVersion;
+  rows.apply([{ path: 'c', state: 'queued', size: 1 }, { path: 'd', state: 'queued', size: 1 }]);
+  assert.notEqual(rows.orderVersion, cleared);
+});

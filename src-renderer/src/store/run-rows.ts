@@ -25,6 +25,7 @@ export class RunRows {
   /** Paths sorted as the server lists a version's files (code-point order), for index access by the list. */
   readonly #order: string[] = [];
   #counts = zeroCounts();
+  #orderVersion = 0;
 
   get size(): number {
     return this.#order.length;
@@ -32,6 +33,11 @@ export class RunRows {
 
   get counts(): Readonly<StateCounts> {
     return this.#counts;
+  }
+
+  /** Moves only when the list's paths or their order change (paths added, or all cleared), not when a state does. */
+  get orderVersion(): number {
+    return this.#orderVersion;
   }
 
   /** The row at a list index. */
@@ -64,7 +70,10 @@ export class RunRows {
       row.message = update.message;
     }
     // New paths come in a few batches at the start (the scan), so sorting then is cheap; later batches only change states.
-    if (added) this.#order.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (added) {
+      this.#order.sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+      this.#orderVersion++;
+    }
   }
 
   /** Paths whose rows match `keep`, in list order (for the "only failed" view). */
@@ -77,5 +86,6 @@ export class RunRows {
     this.#byPath.clear();
     this.#order.length = 0;
     this.#counts = zeroCounts();
+    this.#orderVersion++;
   }
 }
