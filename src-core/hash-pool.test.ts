@@ -2,7 +2,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, lstatSync, mkdirSync, mkdtempSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import { appendFileSync, chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { HashCache } from './hash-cache.ts';
@@ -88,6 +88,30 @@ test('small files are batched (≤ 256 per task); large files go one per task, b
     }
   });
 });
+
+test('one task at a time runs on one thread; more at once start all the threads, even while the one thread is busy', () =>
+  withFiles({ 'big.bin': randomBytes(12 * MiB), 'mid.bin': randomBytes(9 * MiB), 'small.txt': Buffer.from('small') }, async (root) => {
+    const lazy = new HashPool({ threads: 2 });
+    try {
+      const scan = await scanFolder(root, { pool: lazy });
+      const big = scan.files.find((f) => f.path === 'big.bin')!;
+      const [alone] = await lazy.hashFiles([big]);
+      assert.equal(alone && 'sha256' in alone && alone.sha256, sha256(readFileSync(big.absolutePath)));
+      assert.equal(lazy.threadCount, 1, 'a scan of one batch and a hash of one task need one thread');
+      // The one thread is busy with a task when more are asked for: the full pool takes over, and the task still ends well.
+      const running = lazy.hashFiles([big]);
+      const [all, again] = await Promise.all([lazy.hashFiles(scan.files), running]);
+      assert.deepEqual(
+        hashesOf(all),
+        Object.fromEntries(scan.files.map((f) => [f.path, sha256(readFileSync(f.absolutePath))])),
+      );
+      assert.deepEqual(again, [alone]);
+      assert.equal(lazy.threadCount, 2, 'the one-thread pool stops once its task is done');
+      assert.equal((await lazy.lstatMany([big.absolutePath])).length, LSTAT_SLOTS);
+    } finally {
+      await lazy.destroy();
+    }
+  }));
 
 test('a file deleted after the scan is vanished; one that changed is changed; both in sentences', () =>
   withFiles({ 'gone.txt': Buffer.from('bye'), 'grown.txt': Buffer.from('12345'), 'edited.txt': Buffer.from('abcd'), 'ok.txt': Buffer.from('ok') }, async (root) => {

@@ -20,7 +20,7 @@ export type HashFailure = Extract<HashOutcome, { error: unknown }>;
 
 /** Options of the HashPool constructor. */
 export interface HashPoolOptions {
-  /** Worker threads; default os.availableParallelism(). */
+  /** Worker threads once more than one task is wanted at once (one until then); default os.availableParallelism(). */
   threads?: number;
   /** The worker module; default ./hash-worker.ts. The Electron app passes its bundled worker. */
   workerUrl?: URL;
@@ -44,16 +44,34 @@ export const BATCH_MAX_BYTES = 8 * 1024 * 1024;
 const CACHE_FLUSH_MS = 500;
 const PROGRESS_EVERY_MS = 100;
 
-/** Hashes files (sha256) on worker threads: big files first, small ones in batches, streamed through one buffer per thread. */
+type Workers = Piscina<HashTask | string, HashTaskResult | BigInt64Array>;
+
+/**
+ * Hashes files (sha256) on worker threads: big files first, small ones in batches, streamed through one buffer per thread.
+ *
+ * Each thread is an isolate of its own (~15-25 MiB), so the pool starts with one: a folder of one
+ * file, hashed in one task, never needs another, and would carry it idle through its whole upload.
+ * The first time more than one task is wanted at once, a pool of all the threads takes over, all
+ * of them started at once, so tasks are spread and queued exactly as by a full pool from the
+ * start; the one-thread pool stops once its running task, if any, is done.
+ */
 export class HashPool implements StatPool {
-  readonly #piscina: Piscina<HashTask | string, HashTaskResult | BigInt64Array>;
+  readonly #threads: number;
+  readonly #workerUrl: URL;
+  #workers: Workers;
+  #grown: boolean;
+  /** The one-thread pool, after the full pool took over, while it still runs a task. */
+  #retiring: Workers | null = null;
+  /** Tasks given and not yet settled, per pool. */
+  readonly #unsettled = new Map<Workers, number>();
   #tasksSent = 0;
 
   constructor(options: HashPoolOptions = {}) {
-    const threads = options.threads ?? availableParallelism();
-    const workerUrl = options.workerUrl ?? new URL('./hash-worker.ts', import.meta.url);
-    // All threads start at once and stay: a deploy should not wait for a worker to boot.
-    this.#piscina = new Piscina({ filename: workerUrl.href, name: 'hashTask', minThreads: threads, maxThreads: threads });
+    this.#threads = options.threads ?? availableParallelism();
+    this.#workerUrl = options.workerUrl ?? new URL('./hash-worker.ts', import.meta.url);
+    // One thread starts at once (a deploy should not wait for a worker to boot), and threads stay.
+    this.#grown = this.#threads === 1;
+    this.#workers = this.#start(1);
   }
 
   /** How many hash tasks (worker messages) this pool has been given: a measure of batching. */
@@ -61,10 +79,45 @@ export class HashPool implements StatPool {
     return this.#tasksSent;
   }
 
+  /** Worker threads running now: one until more than one task was wanted at once, then `threads`. */
+  get threadCount(): number {
+    return this.#workers.threads.length + (this.#retiring?.threads.length ?? 0);
+  }
+
   /** lstats paths on the worker threads, packed as hash-worker's lstatTask does: lets scanFolder stat in parallel, off the main thread. */
   lstatMany(paths: string[], options: { signal?: AbortSignal } = {}): Promise<BigInt64Array> {
     // One NUL-joined string clones far faster than an array of hundreds of strings (NUL cannot occur in a path).
-    return this.#piscina.run(paths.join('\0'), { name: 'lstatTask', signal: options.signal ?? null }) as Promise<BigInt64Array>;
+    return this.#run(this.#workersFor(1), paths.join('\0'), { name: 'lstatTask', signal: options.signal ?? null }) as Promise<BigInt64Array>;
+  }
+
+  #start(threads: number): Workers {
+    return new Piscina({ filename: this.#workerUrl.href, name: 'hashTask', minThreads: threads, maxThreads: threads });
+  }
+
+  /** The pool for `tasks` more tasks: the full one, started now if these would make more than one at once. */
+  #workersFor(tasks: number): Workers {
+    if (!this.#grown && (this.#unsettled.get(this.#workers) ?? 0) + tasks > 1) {
+      const first = this.#workers;
+      this.#workers = this.#start(this.#threads);
+      this.#grown = true;
+      if ((this.#unsettled.get(first) ?? 0) === 0) void first.destroy();
+      else this.#retiring = first;
+    }
+    return this.#workers;
+  }
+
+  async #run(workers: Workers, task: HashTask | string, options: { name?: string; signal: AbortSignal | null }): Promise<HashTaskResult | BigInt64Array> {
+    this.#unsettled.set(workers, (this.#unsettled.get(workers) ?? 0) + 1);
+    try {
+      return await workers.run(task, options);
+    } finally {
+      const left = this.#unsettled.get(workers)! - 1;
+      this.#unsettled.set(workers, left);
+      if (left === 0 && workers === this.#retiring) {
+        this.#retiring = null;
+        void workers.destroy();
+      }
+    }
   }
 
   /** Hashes every file; outcomes come back in the input order once all are done, and through onHashed as they finish. */
@@ -90,11 +143,13 @@ export class HashPool implements StatPool {
 
     const outcomes = new Array<HashOutcome>(files.length);
     try {
+      const tasks = planTasks(files);
+      const workers = this.#workersFor(tasks.length);
       await Promise.all(
-        planTasks(files).map(async (indices) => {
+        tasks.map(async (indices) => {
           this.#tasksSent++;
           const task: HashTask = { files: indices.map((i) => taskFile(files[i]!)), progress };
-          const results = (await this.#piscina.run(task, { signal: cancel.signal })) as HashTaskResult;
+          const results = (await this.#run(workers, task, { signal: cancel.signal })) as HashTaskResult;
           flush();
           results.forEach((result, k) => {
             const file = files[indices[k]!]!;
@@ -120,7 +175,7 @@ export class HashPool implements StatPool {
 
   /** Stops the worker threads; tasks still queued are rejected. */
   async destroy(): Promise<void> {
-    await this.#piscina.destroy();
+    await Promise.all([this.#workers.destroy(), this.#retiring?.destroy()]);
   }
 }
 
