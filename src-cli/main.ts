@@ -13,7 +13,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   registerServeCommand(program);
   try {
     await program.parseAsync(argv);
-    // A command that ends without an error may still have set its code (Ctrl-C: 130); bin.ts assigns ours over it.
+    // A command that ends without an error may still have set its code (Ctrl-C: 130); bin.js assigns ours over it.
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
   } catch (error) {
     if (error instanceof CommanderError) return error.exitCode;

@@ -10,7 +10,7 @@ import { PressCloudClient, type PressCloudClientOptions } from '../press-cloud-c
 
 // The real local Press Cloud, as `pressdrop serve` runs it: its own process, real HTTP, a real SQLite file.
 // (Spawned rather than imported from src-server/testing: src-core's tsconfig and lint rule forbid that import.)
-const CLI_ENTRY = fileURLToPath(new URL('../../src-cli/bin.ts', import.meta.url));
+const CLI_ENTRY = fileURLToPath(new URL('../../src-cli/bin.js', import.meta.url));
 /** Retries in milliseconds, not seconds: tests wait for faults, not for backoff. */
 export const FAST_RETRY = { baseMs: 1, capMs: 10 };
 

@@ -85,7 +85,7 @@ export async function request(baseUrl: string, apiKey: string, method: string, p
 }
 
 /** The `pressdrop` command, run with the pinned Node like `npx pressdrop` would. */
-export const CLI_ENTRY = fileURLToPath(new URL('../../src-cli/bin.ts', import.meta.url));
+export const CLI_ENTRY = fileURLToPath(new URL('../../src-cli/bin.js', import.meta.url));
 
 /** A `pressdrop serve` child process, resolved once it printed its listening line. */
 export interface ServerProcess {
