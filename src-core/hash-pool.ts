@@ -1,6 +1,5 @@
 import { setMaxListeners } from 'node:events';
 import { lstat } from 'node:fs';
-import { getCompileCacheDir } from 'node:module';
 import { availableParallelism } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { setImmediate as nextTurn } from 'node:timers/promises';
@@ -92,12 +91,7 @@ export class HashPool implements StatPool {
   }
 
   #start(threads: number): Workers {
-    // A worker thread uses Node's compile cache only if told through its environment: when this
-    // thread has one (the CLI enables it), the workers share it, and load their module without
-    // stripping its types again (~10-20 MiB less per thread).
-    const compileCache = getCompileCacheDir();
-    const env = compileCache === undefined ? {} : { env: { ...process.env, NODE_COMPILE_CACHE: compileCache } };
-    return new Piscina({ filename: this.#workerUrl.href, name: 'hashTask', minThreads: threads, maxThreads: threads, ...env });
+    return new Piscina({ filename: this.#workerUrl.href, name: 'hashTask', minThreads: threads, maxThreads: threads });
   }
 
   /** The pool for `tasks` more tasks: the full one, started now if these would make more than one at once. */
