@@ -100,6 +100,9 @@ interface Window {
   maxNodes: number;
   wheels: number;
   scrolledPx: number;
+  /** CPU time of the page's main thread (the renderer processes' main threads, from /proc), and of all of Chromium, ms. */
+  mainCpuMs: number;
+  chromiumCpuMs: number;
   /** CPU of this process (engine, local server, Playwright) and of the whole machine, ms, over the window. */
   benchCpuMs: number;
   machineBusyMs: number;
@@ -116,6 +119,8 @@ interface Figures {
   longTasks: number;
   longTaskMs: number;
   busy: number;
+  mainCpu: number;
+  chromiumCpu: number;
   scriptShare: number;
   batchesPerSecond: number;
   updatesPerBatch: number;
@@ -201,6 +206,31 @@ function machineCpu(): { busy: number; total: number } {
   }
 }
 
+/** What a window reads at its start and end: the page, its CDP session, and a browser-level CDP session for CPU times. */
+interface Probes {
+  page: Page;
+  cdp: CDPSession;
+  browserCdp: CDPSession;
+}
+
+/** CPU ms of one thread, from /proc (utime + stime, in 10 ms ticks); 0 once it is gone. */
+function threadCpuMs(pid: number, tid: number): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) * 10;
+  } catch {
+    return 0;
+  }
+}
+
+/** CPU ms so far of the renderers' main threads (an idle spare renderer adds nothing) and of every Chromium process. */
+async function chromiumCpu(browserCdp: CDPSession): Promise<{ mainMs: number; allMs: number }> {
+  const { processInfo } = await browserCdp.send('SystemInfo.getProcessInfo');
+  const renderers = processInfo.filter((info) => info.type === 'renderer');
+  return { mainMs: renderers.reduce((sum, info) => sum + threadCpuMs(info.id, info.id), 0), allMs: processInfo.reduce((sum, info) => sum + info.cpuTime * 1000, 0) };
+}
+
 async function cdpMetrics(cdp: CDPSession): Promise<Record<string, number>> {
   const { metrics } = await cdp.send('Performance.getMetrics');
   return Object.fromEntries(metrics.map((metric) => [metric.name, metric.value]));
@@ -210,7 +240,7 @@ async function cdpMetrics(cdp: CDPSession): Promise<Record<string, number>> {
  * Measures one window: up to `maxMs`, or until `stop` says so; with `scroll`, wheel notches over the file list
  * the whole time, turning at either end. The page is polled every POLL_MS in every kind of window alike.
  */
-async function measure(page: Page, cdp: CDPSession, kind: Kind, maxMs: number, options: { stop?: (state: PageState) => boolean; scroll?: boolean } = {}): Promise<{ window: Window; state: PageState }> {
+async function measure({ page, cdp, browserCdp }: Probes, kind: Kind, maxMs: number, options: { stop?: (state: PageState) => boolean; scroll?: boolean } = {}): Promise<{ window: Window; state: PageState }> {
   let direction = 1;
   if (options.scroll) {
     const box = await page.locator('.file-scroller').boundingBox();
@@ -218,11 +248,12 @@ async function measure(page: Page, cdp: CDPSession, kind: Kind, maxMs: number, o
     await page.mouse.move(box.x + box.width / 2, box.y + box.height / 2);
   }
   const m0 = await cdpMetrics(cdp);
+  const chromium0 = await chromiumCpu(browserCdp);
   const cpu0 = process.cpuUsage();
   const machine0 = machineCpu();
   let state = await pollPage(page);
   const t0 = state.now;
-  const window: Window = { kind, t0, t1: t0, taskMs: 0, scriptMs: 0, layoutMs: 0, styleMs: 0, cdpMs: 0, maxRows: state.rows, maxNodes: state.nodes, wheels: 0, scrolledPx: 0, benchCpuMs: 0, machineBusyMs: 0, machineTotalMs: 0 };
+  const window: Window = { kind, t0, t1: t0, taskMs: 0, scriptMs: 0, layoutMs: 0, styleMs: 0, cdpMs: 0, mainCpuMs: 0, chromiumCpuMs: 0, maxRows: state.rows, maxNodes: state.nodes, wheels: 0, scrolledPx: 0, benchCpuMs: 0, machineBusyMs: 0, machineTotalMs: 0 };
   const end = Date.now() + maxMs;
   let nextPoll = Date.now() + POLL_MS;
   while (Date.now() < end && !options.stop?.(state)) {
@@ -249,6 +280,7 @@ async function measure(page: Page, cdp: CDPSession, kind: Kind, maxMs: number, o
   const last = await pollPage(page);
   window.scrolledPx += Math.abs(last.scrollTop - state.scrollTop);
   const m1 = await cdpMetrics(cdp);
+  const chromium1 = await chromiumCpu(browserCdp);
   const cpu1 = process.cpuUsage(cpu0);
   const machine1 = machineCpu();
   window.t1 = last.now;
@@ -260,6 +292,8 @@ async function measure(page: Page, cdp: CDPSession, kind: Kind, maxMs: number, o
   window.layoutMs = delta('LayoutDuration');
   window.styleMs = delta('RecalcStyleDuration');
   window.cdpMs = delta('Timestamp');
+  window.mainCpuMs = chromium1.mainMs - chromium0.mainMs;
+  window.chromiumCpuMs = chromium1.allMs - chromium0.allMs;
   window.benchCpuMs = (cpu1.user + cpu1.system) / 1000;
   // Jiffies are 10 ms on Linux (USER_HZ 100).
   window.machineBusyMs = (machine1.busy - machine0.busy) * 10;
@@ -296,6 +330,8 @@ function figures(record: PageRecord, windows: Window[]): Figures {
     longTasks: longTasks.length,
     longTaskMs: longTasks.reduce((total, [, duration]) => total + duration, 0),
     busy: sum((w) => w.taskMs) / sum((w) => w.cdpMs),
+    mainCpu: sum((w) => w.mainCpuMs) / sum((w) => w.cdpMs),
+    chromiumCpu: sum((w) => w.chromiumCpuMs) / sum((w) => w.cdpMs),
     scriptShare: sum((w) => w.scriptMs) / sum((w) => w.cdpMs),
     batchesPerSecond: batches.length / seconds,
     updatesPerBatch: batches.length === 0 ? NaN : batches.reduce((total, [, , updates]) => total + updates, 0) / batches.length,
@@ -365,16 +401,18 @@ async function runRound(browser: Browser, site: string, round: number, log: (lin
     await page.evaluate(installRecorder, RUN_EVENTS);
     const cdp = await page.context().newCDPSession(page);
     await cdp.send('Performance.enable', { timeDomain: 'timeTicks' });
+    const browserCdp = await browser.newBrowserCDPSession();
+    const probes: Probes = { page, cdp, browserCdp };
     const windows: Window[] = [];
     // The window settles first (loading its targets and deploys), then the idle page is watched.
     await page.getByRole('contentinfo').waitFor();
     await sleep(2000);
-    windows.push((await measure(page, cdp, 'idle-empty', IDLE_MS)).window);
+    windows.push((await measure(probes, 'idle-empty', IDLE_MS)).window);
 
     await dropPaths(page, [site]);
     await page.getByRole('button', { name: 'Create and deploy' }).click();
     const clicked = Date.now();
-    const prepared = await measure(page, cdp, 'prepare', 10 * 60_000, { stop: (state) => state.phase === 'upload' || state.ended !== null });
+    const prepared = await measure(probes, 'prepare', 10 * 60_000, { stop: (state) => state.phase === 'upload' || state.ended !== null });
     windows.push(prepared.window);
     if (prepared.state.ended === 'failed') throw new Error('ui: the deploy failed before its upload');
     const uploadStarted = Date.now();
@@ -382,7 +420,7 @@ async function runRound(browser: Browser, site: string, round: number, log: (lin
     // Watching and scrolling alternate through the upload; which comes first alternates by round.
     let scroll = round % 2 === 0;
     for (let state = prepared.state; state.phase === 'upload' && state.ended === null; scroll = !scroll) {
-      const slice = await measure(page, cdp, scroll ? 'upload-scroll' : 'upload', SLICE_MS, { scroll, stop: (s) => s.phase !== 'upload' || s.ended !== null });
+      const slice = await measure(probes, scroll ? 'upload-scroll' : 'upload', SLICE_MS, { scroll, stop: (s) => s.phase !== 'upload' || s.ended !== null });
       windows.push(slice.window);
       state = slice.state;
     }
@@ -391,8 +429,8 @@ async function runRound(browser: Browser, site: string, round: number, log: (lin
     const totalSeconds = (Date.now() - clicked) / 1000;
     log(`ui: round ${round}: upload ${uploadSeconds.toFixed(1)} s, committed after ${totalSeconds.toFixed(1)} s`);
     await sleep(1000);
-    windows.push((await measure(page, cdp, 'idle-list', IDLE_MS)).window);
-    windows.push((await measure(page, cdp, 'idle-list-scroll', IDLE_MS, { scroll: true })).window);
+    windows.push((await measure(probes, 'idle-list', IDLE_MS)).window);
+    windows.push((await measure(probes, 'idle-list-scroll', IDLE_MS, { scroll: true })).window);
     const record = await page.evaluate(() => ({ ...(window as unknown as { __uiBench: PageRecord }).__uiBench, biggest: null }));
     // What Electron's IPC would do with the biggest batch instead of the harness's page.evaluate: a structured clone.
     const cloneMs = await page.evaluate(() => {
@@ -406,6 +444,7 @@ async function runRound(browser: Browser, site: string, round: number, log: (lin
       return times.sort((a, b) => a - b)[2]!;
     });
     await cdp.detach();
+    await browserCdp.detach();
     const big = record.batches.find(([, , updates]) => updates === record.biggestUpdates)!;
     const carrier = record.longTasks.find(([start, duration]) => start <= big[0] && big[0] <= start + duration);
     const biggest = { updates: big[2], handleMs: big[3], taskMs: carrier?.[1] ?? NaN, cloneMs };
@@ -427,26 +466,26 @@ function report(rounds: Round[], build: string, browserVersion: string, launchOp
   const lines = [
     `### ui: the session view with ${FILES.toLocaleString('en')} files, headless Chromium ${browserVersion} on ${cores} cores, median of ${n} round${n === 1 ? '' : 's'}`,
     '',
-    '| case | s measured | frame p50 (ms) | frame p95 (ms) | frame max (ms) | p95 ratio to baseline | long tasks (total ms) | long-task ms per s | main thread busy |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| case | s measured | frame p50 (ms) | frame p95 (ms) | frame max (ms) | p95 ratio to baseline | long tasks (total ms) | long-task ms per s | main thread in tasks | main thread on CPU |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   ];
   for (const kind of KINDS) {
     const base = BASELINE_OF[kind];
     const ratio = base === kind ? 'baseline' : fix(median(perRound.map((r) => r[kind].p95 / r[base].p95)), 2);
     lines.push(
-      `| ${LABELS[kind]} | ${fix(med(kind, (f) => f.seconds))} | ${fix(med(kind, (f) => f.p50))} | ${fix(med(kind, (f) => f.p95))} | ${fix(med(kind, (f) => f.max))} | ${ratio} | ${fix(med(kind, (f) => f.longTasks), 0)} (${fix(med(kind, (f) => f.longTaskMs), 0)}) | ${fix(med(kind, (f) => f.longTaskMs / f.seconds))} | ${pct(med(kind, (f) => f.busy))} |`,
+      `| ${LABELS[kind]} | ${fix(med(kind, (f) => f.seconds))} | ${fix(med(kind, (f) => f.p50))} | ${fix(med(kind, (f) => f.p95))} | ${fix(med(kind, (f) => f.max))} | ${ratio} | ${fix(med(kind, (f) => f.longTasks), 0)} (${fix(med(kind, (f) => f.longTaskMs), 0)}) | ${fix(med(kind, (f) => f.longTaskMs / f.seconds))} | ${pct(med(kind, (f) => f.busy))} | ${pct(med(kind, (f) => f.mainCpu))} |`,
     );
   }
   lines.push(
     '',
     `Ratios: each round's p95 ÷ that round's p95 of the idle ${FILES.toLocaleString('en')}-row list after the commit (watched, or scrolled for the scrolling row), median over rounds.`,
     '',
-    '| case | run.events batches/s | file updates per batch | handling a batch, mean / max (ms) | `.file-row`s in the DOM (max) | DOM elements (max) | script share of the main thread | rAF frames/s | machine CPU busy |',
-    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
+    '| case | run.events batches/s | file updates per batch | handling a batch, mean / max (ms) | `.file-row`s in the DOM (max) | DOM elements (max) | script share of the main thread | rAF frames/s | Chromium CPU, all processes | machine CPU busy |',
+    '| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |',
   );
   for (const kind of KINDS) {
     lines.push(
-      `| ${LABELS[kind]} | ${fix(med(kind, (f) => f.batchesPerSecond))} | ${fix(med(kind, (f) => f.updatesPerBatch), 0)} | ${fix(med(kind, (f) => f.handleMean))} / ${fix(med(kind, (f) => f.handleMax))} | ${fix(med(kind, (f) => f.maxRows), 0)} | ${fix(med(kind, (f) => f.maxNodes), 0)} | ${pct(med(kind, (f) => f.scriptShare))} | ${fix(med(kind, (f) => f.frames / f.seconds), 0)} | ${pct(med(kind, (f) => f.machineCpu))} |`,
+      `| ${LABELS[kind]} | ${fix(med(kind, (f) => f.batchesPerSecond))} | ${fix(med(kind, (f) => f.updatesPerBatch), 0)} | ${fix(med(kind, (f) => f.handleMean))} / ${fix(med(kind, (f) => f.handleMax))} | ${fix(med(kind, (f) => f.maxRows), 0)} | ${fix(med(kind, (f) => f.maxNodes), 0)} | ${pct(med(kind, (f) => f.scriptShare))} | ${fix(med(kind, (f) => f.frames / f.seconds), 0)} | ${pct(med(kind, (f) => f.chromiumCpu))} | ${pct(med(kind, (f) => f.machineCpu))} |`,
     );
   }
   const big = (pick: (b: Round['biggest']) => number) => median(rounds.map((round) => pick(round.biggest)));
@@ -464,7 +503,10 @@ function report(rounds: Round[], build: string, browserVersion: string, launchOp
     ...rounds.map((round, i) => {
       const f = perRound[i]!;
       const uploadTasks = round.record.longTasks.filter(([start]) => round.windows.some((w) => w.kind.startsWith('upload') && start >= w.t0 && start < w.t1));
-      return `- round ${i + 1}: click → upload ${round.prepareSeconds.toFixed(1)} s, upload ${round.uploadSeconds.toFixed(1)} s, click → committed ${round.totalSeconds.toFixed(1)} s; ${round.batchesTotal} batches in all; frame p95 (ms) ${KINDS.map((kind) => `${kind} ${fix(f[kind].p95)}`).join(', ')}; ${uploadTasks.length} long tasks during the upload (longest ${fix(Math.max(0, ...uploadTasks.map(([, d]) => d)), 0)} ms); load average before the round ${round.load}.`;
+      // A batch is handled inside the task that delivered it: which long tasks carried one, and what handling it took there.
+      const carried = uploadTasks.flatMap(([start, duration]) => round.record.batches.filter(([time]) => time >= start && time <= start + duration).map(([, , , ms]) => ms));
+      const carriers = uploadTasks.filter(([start, duration]) => round.record.batches.some(([time]) => time >= start && time <= start + duration)).length;
+      return `- round ${i + 1}: click → upload ${round.prepareSeconds.toFixed(1)} s, upload ${round.uploadSeconds.toFixed(1)} s, click → committed ${round.totalSeconds.toFixed(1)} s; ${round.batchesTotal} batches in all; frame p95 (ms) ${KINDS.map((kind) => `${kind} ${fix(f[kind].p95)}`).join(', ')}; ${uploadTasks.length} long tasks during the upload (longest ${fix(Math.max(0, ...uploadTasks.map(([, d]) => d)), 0)} ms), ${carriers} of them delivering a batch${carried.length > 0 ? ` (handled there in ≤ ${fix(Math.max(...carried))} ms)` : ''}; load average before the round ${round.load}.`;
     }),
     '',
     `Conditions: headless Chromium (\`${launchOptions.executablePath ?? 'Playwright default'}\` ${(launchOptions.args ?? []).join(' ')}, as the e2e specs launch it), 1100×760 viewport, software rendering, rAF at 60 Hz; renderer ${build}; the engine, the local server and Playwright run in this process and share the ${cores} cores with Chromium. Events reach the page as the harness sends them (one \`page.evaluate\` per batch), not over Electron's IPC.`,
