@@ -91,7 +91,12 @@ export class HashPool implements StatPool {
   }
 
   #start(threads: number): Workers {
-    return new Piscina({ filename: this.#workerUrl.href, name: 'hashTask', minThreads: threads, maxThreads: threads });
+    const workers: Workers = new Piscina({ filename: this.#workerUrl.href, name: 'hashTask', minThreads: threads, maxThreads: threads });
+    // Piscina emits 'error' for what belongs to no task: the answer of a task aborted while its worker was
+    // already posting it ("Unexpected message from Worker"), a worker dying while idle. Every task's own
+    // failure reaches its caller, and the pool replaces dead workers; unheard, the event would crash the process.
+    workers.on('error', () => undefined);
+    return workers;
   }
 
   /** The pool for `tasks` more tasks: the full one, started now if these would make more than one at once. */
