@@ -141,8 +141,7 @@ export class DeployRun {
     if (this.#pauseReasons.size > 0) return void this.#emit({ type: 'paused', reasons: [...this.#pauseReasons] });
     this.#meter.restart();
     this.#queue?.resume();
-    for (const release of this.#releaseWaiters) release();
-    this.#releaseWaiters.clear();
+    for (const release of [...this.#releaseWaiters]) release();
     this.#emit({ type: 'resumed' });
   }
 
@@ -423,8 +422,14 @@ export class DeployRun {
   async #untilReleased(): Promise<void> {
     while (this.#pauseReasons.size > 0 && !this.#cancel.signal.aborted) {
       await new Promise<void>((resolve) => {
-        this.#releaseWaiters.add(resolve);
-        this.#cancel.signal.addEventListener('abort', () => resolve(), { once: true });
+        // Either way out removes both listeners: a run paused and resumed many times must not pile them up on the signal.
+        const release = () => {
+          this.#releaseWaiters.delete(release);
+          this.#cancel.signal.removeEventListener('abort', release);
+          resolve();
+        };
+        this.#releaseWaiters.add(release);
+        this.#cancel.signal.addEventListener('abort', release, { once: true });
       });
     }
     this.#throwIfCancelled();
