@@ -12,10 +12,12 @@ const SYSTEM_HOLDS: Record<Exclude<PauseReason, 'user'>, string> = {
  * too (they may know the network is back before the OS does).
  */
 export function pauseSentence(reasons: readonly PauseReason[]): string {
-  const held = (['offline', 'sleep'] as const).filter((reason) => reasons.includes(reason)).map((reason) => SYSTEM_HOLDS[reason]);
+  // Offline says more than sleep: it is what a wake may still leave in place.
+  const system = (['offline', 'sleep'] as const).find((reason) => reasons.includes(reason));
+  const held = system && SYSTEM_HOLDS[system];
   if (reasons.includes('user')) {
-    const also = held.length > 0 ? ` ${held[0]} as well; Resume tries anyway.` : '';
+    const also = held ? ` ${held} as well; Resume tries anyway.` : '';
     return `Paused: nothing is being sent. Resume continues where it stopped.${also}`;
   }
-  return `${held[0] ?? 'Held'}: nothing is being sent. Uploads continue by themselves when it is back; Resume tries now.`;
+  return `${held ?? 'Held'}: nothing is being sent. Uploads continue by themselves when it is back; Resume tries now.`;
 }

@@ -1,4 +1,5 @@
 import { showView, useAppStore } from '../store/app-store.ts';
+import { isLive } from '../store/run-events.ts';
 import { useRunStore } from '../store/run-store.ts';
 import { TargetPicker } from './target-picker.tsx';
 
@@ -6,7 +7,7 @@ import { TargetPicker } from './target-picker.tsx';
 export function AppHeader() {
   const view = useAppStore((state) => state.view);
   const status = useRunStore((state) => state.status);
-  const busy = status === 'running' || status === 'paused';
+  const busy = isLive(status);
   return (
     <header className="app-header">
       <h1 className="brand">PressDrop</h1>

@@ -1,5 +1,6 @@
 import type { DeployPhase, DeployTotals } from '../../../src-shared/upload-model.ts';
 import { formatBytes, formatDuration, formatSpeed, plural } from '../format.ts';
+import { allHashed } from '../store/run-events.ts';
 import type { RunStatus } from '../store/run-store.ts';
 
 interface BarState {
@@ -18,7 +19,7 @@ function barState(status: RunStatus, phase: DeployPhase | null, totals: DeployTo
   const prefix = status === 'paused' ? 'Paused · ' : '';
   if (!t || phase === null || phase === 'scan') return { fraction: null, headline: `${prefix}Scanning the folder…` };
   // Held with its local work done: a paused run hashes everything, then waits before it talks to the server.
-  if (phase === 'hash' && status === 'paused' && t.fileCount > 0 && t.hashedBytes >= t.totalBytes) {
+  if (phase === 'hash' && status === 'paused' && allHashed(t)) {
     return { fraction: 0, headline: `${prefix}Every file is hashed (${formatBytes(t.totalBytes)}); nothing is sent yet` };
   }
   if (phase === 'hash') {

@@ -2,6 +2,7 @@ import { useState } from 'react';
 import type { IpcError, ResumableDeploy } from '../../../src-shared/ipc-contract.ts';
 import { folderName, formatBytes, formatTime } from '../format.ts';
 import { discardJob, forgetResumable, useAppStore } from '../store/app-store.ts';
+import { isLive } from '../store/run-events.ts';
 import { resumeJob, useRunStore } from '../store/run-store.ts';
 import { ErrorNotice } from './error-notice.tsx';
 
@@ -27,7 +28,7 @@ export function ResumeBanner() {
 function ResumableItem({ job, onError }: { job: ResumableDeploy; onError: (error: IpcError | null) => void }) {
   const targets = useAppStore((state) => state.targets);
   const starting = useRunStore((state) => state.action === 'starting');
-  const busy = useRunStore((state) => state.status === 'running' || state.status === 'paused');
+  const busy = useRunStore((state) => isLive(state.status));
   const target = targets.find((candidate) => candidate.id === job.targetId);
   const percent = job.totalBytes > 0 ? Math.floor((job.storedBytes / job.totalBytes) * 100) : 0;
 

@@ -5,6 +5,7 @@ import { useFocusOnMount } from '../hooks/use-focus-on-mount.ts';
 import { pauseSentence } from '../pause-words.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
 import { openHistory, refreshResumables, useAppStore } from '../store/app-store.ts';
+import { allHashed, isLive } from '../store/run-events.ts';
 import { cancelRun, dismissRun, pauseRun, resumeRun, retryRun, useRunStore } from '../store/run-store.ts';
 import { ErrorNotice } from './error-notice.tsx';
 import { FileList } from './file-list.tsx';
@@ -23,11 +24,10 @@ export function SessionView() {
   useFocusOnMount(heading);
   const target = targets.find((candidate) => candidate.id === run.targetId);
   const folder = run.folder ?? '';
-  const live = run.status === 'running' || run.status === 'paused';
+  const live = isLive(run.status);
   // The engine opens its session before it announces the check phase: a run that stopped with every byte
   // hashed stopped talking to the server, and is shown so.
-  const hashed = run.totals !== null && run.totals.fileCount > 0 && run.totals.hashedBytes >= run.totals.totalBytes;
-  const phase = run.status === 'failed' && run.phase === 'hash' && hashed ? 'check' : run.phase;
+  const phase = run.status === 'failed' && run.phase === 'hash' && allHashed(run.totals) ? 'check' : run.phase;
 
   const leave = async (keepFolder: boolean) => {
     await dismissRun();

@@ -1,6 +1,7 @@
 import { useState } from 'react';
 import type { IpcError } from '../../../src-shared/ipc-contract.ts';
 import { removeTarget, selectTarget, selectedTarget, useAppStore } from '../store/app-store.ts';
+import { isLive } from '../store/run-events.ts';
 import { useRunStore } from '../store/run-store.ts';
 import { AddTargetDialog } from './add-target-dialog.tsx';
 import { ErrorNotice } from './error-notice.tsx';
@@ -14,7 +15,7 @@ export function TargetPicker() {
   const [adding, setAdding] = useState(false);
   const [error, setError] = useState<IpcError | null>(null);
   // Switching while a deploy runs would leave its session view pointing at the other target's history.
-  const locked = status === 'running' || status === 'paused';
+  const locked = isLive(status);
 
   return (
     <div className="target-picker">

@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { AppInfo, IpcError, IpcRequests, KeyStorage, ResumableDeploy, Target } from '../../../src-shared/ipc-contract.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
+import { isLive } from './run-events.ts';
 import { dismissRun, useRunStore } from './run-store.ts';
 
 /** The window's two places. */
@@ -125,7 +126,7 @@ export function openHistory(history: HistoryPlace): void {
 /** True while a run owns the Deploy view (another folder would have to wait). */
 function runIsActive(): boolean {
   const { status, action } = useRunStore.getState();
-  return status === 'running' || status === 'paused' || action === 'starting';
+  return isLive(status) || action === 'starting';
 }
 
 async function adoptFolder(path: string): Promise<void> {

@@ -52,6 +52,16 @@ export interface RunState {
   actionError: IpcError | null;
 }
 
+/** True while a run owns the session view: running or paused, not yet committed or failed. */
+export function isLive(status: RunStatus): boolean {
+  return status === 'running' || status === 'paused';
+}
+
+/** True once every file of a non-empty folder is hashed: what is left is talking to the server. */
+export function allHashed(totals: DeployTotals | null): boolean {
+  return totals !== null && totals.fileCount > 0 && totals.hashedBytes >= totals.totalBytes;
+}
+
 /** A run store with no run (its rows are kept apart: the same RunRows object lives on, cleared). */
 export const idleRun = (): Omit<RunState, 'rows'> => ({
   status: 'idle',

@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import type { IpcError, IpcRequests, ResumableDeploy, RunEvents } from '../../../src-shared/ipc-contract.ts';
 import type { DeployEvent } from '../../../src-shared/upload-model.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
-import { idleRun, reduceRunEvents, type RunAction, type RunDeployLabel, type RunOrigin, type RunState } from './run-events.ts';
+import { idleRun, isLive, reduceRunEvents, type RunAction, type RunDeployLabel, type RunOrigin, type RunState } from './run-events.ts';
 import { RunRows } from './run-rows.ts';
 
 export type { RunAction, RunDeployLabel, RunOrigin, RunState, RunStatus } from './run-events.ts';
@@ -27,7 +27,7 @@ export function applyRunEvents(batch: RunEvents): void {
 /** Starts a run and makes it the session view's; resolves with main's refusal, or null once it runs. */
 async function begin(request: () => ReturnType<PressdropApiStart>, meta: { folder: string; deploy: RunDeployLabel; origin: RunOrigin }): Promise<IpcError | null> {
   const state = useRunStore.getState();
-  if (state.action === 'starting' || state.status === 'running' || state.status === 'paused') return null;
+  if (state.action === 'starting' || isLive(state.status)) return null;
   early.clear();
   useRunStore.setState({ action: 'starting', actionError: null });
   const answer = await request();
@@ -99,7 +99,7 @@ export async function retryRun(): Promise<IpcError | null> {
 /** Leaves the finished run's view. A failure that retrying cannot cure is not offered for resume again. */
 export async function dismissRun(): Promise<void> {
   const { status, failure, jobId } = useRunStore.getState();
-  if (status === 'running' || status === 'paused') return;
+  if (isLive(status)) return;
   if (status === 'failed' && failure && !failure.resumable && jobId) await pressdrop['jobs.abandon']({ jobId });
   const rows = useRunStore.getState().rows;
   rows.clear();
