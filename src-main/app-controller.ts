@@ -94,7 +94,8 @@ export class AppController {
       },
       'deploys.list': async ({ targetId, cursor }) => (await this.#client(targetId)).listDeploys(cursor ?? undefined),
       'versions.list': async ({ targetId, deployId, cursor }) => {
-        ports.settings.set('lastDeploy', { targetId, deployId });
+        // Opening a deploy's history makes it the one used last; later pages are the same deploy (electron-store writes its file on every set).
+        if (cursor === null) ports.settings.set('lastDeploy', { targetId, deployId });
         return (await this.#client(targetId)).listVersions(deployId, cursor ?? undefined);
       },
       'versions.get': async ({ targetId, versionId }) => (await this.#client(targetId)).getVersion(versionId),
