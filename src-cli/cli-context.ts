@@ -1,47 +1,97 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { DeployEngine } from '../src-core/deploy-engine.ts';
 import { FileSecretStore } from '../src-core/file-secret-store.ts';
 import type { PressCloudTarget } from '../src-core/press-cloud-client.ts';
-import { DEFAULT_SERVER_DATA_DIR, DEFAULT_SERVER_PORT, DEFAULT_STATE_DIR } from './cli-defaults.ts';
+import { readGeneratedApiKey } from '../src-server/data-dir.ts';
+import { isProcessAlive, readServerRecord, type ServerRecord } from '../src-server/server-record.ts';
+import { isLoopbackHost, plainHttpProblem } from '../src-shared/api-url.ts';
+import { DEFAULT_SERVER_DATA_DIR, DEFAULT_STATE_DIR } from './cli-defaults.ts';
 
 /** Flags every command that talks to Press Cloud shares. */
 export interface TargetFlags {
   api?: string;
   apiKey?: string;
   stateDir?: string;
+  insecureHttp?: boolean;
 }
 
 /** A failure the CLI reports as one line, without a stack: the words are the whole message. */
 export class UsageError extends Error {}
 
+/** How long the local server has to say who it is. */
+const INSTANCE_CHECK_TIMEOUT_MS = 5_000;
+
 /**
  * The server and key, from flags, else PRESS_CLOUD_API / PRESS_CLOUD_TOKEN
  * (as in the seed's curl examples), else the local server `pressdrop serve`
- * runs by default, with the key it keeps in its data folder.
+ * runs, found through the record it keeps in its data folder, never by
+ * trying a port: the key goes only to the server that wrote it.
  */
-export function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv = process.env): PressCloudTarget {
-  const apiUrl = (flags.api ?? env.PRESS_CLOUD_API ?? `http://127.0.0.1:${DEFAULT_SERVER_PORT}`).replace(/\/+$/, '');
+export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv = process.env): Promise<PressCloudTarget> {
+  const givenUrl = flags.api ?? env.PRESS_CLOUD_API;
+  const givenKey = flags.apiKey ?? env.PRESS_CLOUD_TOKEN;
+  if (givenUrl === undefined) {
+    const record = requireLiveRecord();
+    return { apiUrl: record.url, apiKey: givenKey ?? (await localServerKey(record)) };
+  }
+  const apiUrl = givenUrl.replace(/\/+$/, '');
+  let url: URL;
   try {
-    new URL(apiUrl);
+    url = new URL(apiUrl);
   } catch {
     throw new UsageError(`"${apiUrl}" is not a URL; pass --api http://host:port (or set PRESS_CLOUD_API).`);
   }
-  const apiKey = flags.apiKey ?? env.PRESS_CLOUD_TOKEN ?? localServerKey(apiUrl);
-  if (!apiKey) {
-    throw new UsageError(`No API key for ${apiUrl}: pass --api-key pcak_… or set PRESS_CLOUD_TOKEN.`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--api ${apiUrl}: only http:// and https:// URLs are supported.`);
+  const exposure = plainHttpProblem(url.protocol, url.hostname);
+  if (exposure && !flags.insecureHttp) {
+    throw new UsageError(`${url.origin} ${exposure}. Use https://, or pass --insecure-http if you accept that (a private test network, say).`);
   }
-  return { apiUrl, apiKey };
+  if (givenKey !== undefined) return { apiUrl, apiKey: givenKey };
+  // A loopback URL with no key: the local server's own key, if that URL is the running local server.
+  const record = isLoopbackHost(url.hostname) ? liveRecord() : null;
+  if (record && Number(url.port || 80) === record.port) return { apiUrl, apiKey: await localServerKey(record) };
+  throw new UsageError(`No API key for ${apiUrl}: pass --api-key pcak_… or set PRESS_CLOUD_TOKEN.`);
 }
 
-/** The key `pressdrop serve` generated, when the target is that default local server. */
-function localServerKey(apiUrl: string): string | undefined {
-  const { hostname, port } = new URL(apiUrl);
-  if (!['127.0.0.1', 'localhost'].includes(hostname) || Number(port) !== DEFAULT_SERVER_PORT) return undefined;
+/** The local server's record when its process is alive; null otherwise. */
+function liveRecord(): ServerRecord | null {
+  const record = readServerRecord(DEFAULT_SERVER_DATA_DIR);
+  return record && isProcessAlive(record.pid) ? record : null;
+}
+
+/** The running local server's record, or a refusal that says how to start one. */
+function requireLiveRecord(): ServerRecord {
+  const record = liveRecord();
+  if (record) return record;
+  throw new UsageError(
+    `No local Press Cloud is running (none has a live record in ${DEFAULT_SERVER_DATA_DIR}). Start one with \`pressdrop serve\` in another terminal, or pass --api <url> and --api-key.`,
+  );
+}
+
+/** The local server's generated key, once the server at the record's port has proved with it that it is the instance the record names. */
+async function localServerKey(record: ServerRecord): Promise<string> {
+  const apiKey = readGeneratedApiKey(DEFAULT_SERVER_DATA_DIR);
+  if (!apiKey) {
+    throw new UsageError(`The local Press Cloud at ${record.url} keeps no generated key in ${DEFAULT_SERVER_DATA_DIR} (it was started with --api-key or --api-key-file): pass that key with --api-key.`);
+  }
+  await assertSameInstance(record, apiKey);
+  return apiKey;
+}
+
+/** Asks the server at the record's URL which instance it is; anything but the record's own id is refused. */
+async function assertSameInstance(record: ServerRecord, apiKey: string): Promise<void> {
+  let instanceId: unknown;
   try {
-    return readFileSync(join(DEFAULT_SERVER_DATA_DIR, 'api-key'), 'utf8').trim() || undefined;
-  } catch {
-    return undefined;
+    const response = await fetch(`${record.url}/v1/local/instance`, {
+      headers: { authorization: `Bearer ${apiKey}`, accept: 'application/json' },
+      signal: AbortSignal.timeout(INSTANCE_CHECK_TIMEOUT_MS),
+    });
+    instanceId = response.ok ? ((await response.json()) as { instanceId?: unknown }).instanceId : `HTTP ${response.status}`;
+  } catch (error) {
+    throw new UsageError(`The local Press Cloud's record points at ${record.url}, which does not answer (${error instanceof Error ? error.message : String(error)}). Restart \`pressdrop serve\`.`);
+  }
+  if (instanceId !== record.instanceId) {
+    throw new UsageError(`The server at ${record.url} is not the local Press Cloud that ${DEFAULT_SERVER_DATA_DIR} records (it answered ${JSON.stringify(instanceId)}). Restart \`pressdrop serve\`.`);
   }
 }
 

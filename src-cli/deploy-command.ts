@@ -26,6 +26,7 @@ export function registerDeployCommands(program: Command): void {
     command
       .option('--api <url>', 'Press Cloud API URL (default: $PRESS_CLOUD_API, else the local server)')
       .option('--api-key <pcak_…>', 'API key (default: $PRESS_CLOUD_TOKEN, else the local server\'s)')
+      .option('--insecure-http', 'allow a plain http:// API URL that is not this machine (the key crosses the network unencrypted)')
       .option('--state-dir <dir>', 'where the resume journal and hash cache live (default: the app-data folder)')
       .option('--concurrency <n>', 'blob uploads at once (default 16)', positiveNumber)
       .option('--json', 'one JSON event per line on stdout, for CI');
@@ -39,7 +40,7 @@ export function registerDeployCommands(program: Command): void {
       .option('--create <slug>', 'create a new deploy with this slug')
       .option('--name <name>', 'its name, with --create (default: the slug)'),
   ).action(async (dir: string, flags: DeployFlags) => {
-    const target = resolveTarget(flags);
+    const target = await resolveTarget(flags);
     const deploy = await deployRef(flags, target);
     await runToEnd(flags, (engine) => engine.deploy({ ...tuning(flags), folder: dir, target, deploy }));
   });
@@ -52,10 +53,10 @@ export function registerDeployCommands(program: Command): void {
       .option('--list', 'list interrupted deploys and stop'),
   ).action(async (jobId: string | undefined, flags: ResumeFlags & { list?: boolean }) => {
     if (flags.list) return listResumable(flags);
-    await runToEnd(flags, (engine) => {
+    await runToEnd(flags, async (engine) => {
       const job = jobId ?? engine.resumableJobs()[0]?.job.id;
       if (!job) throw new UsageError('Nothing to resume: every deploy finished.');
-      const { apiKey } = resolveTarget({ ...flags, api: flags.api ?? engine.resumableJobs().find((j) => j.job.id === job)?.job.apiUrl });
+      const { apiKey } = await resolveTarget({ ...flags, api: flags.api ?? engine.resumableJobs().find((j) => j.job.id === job)?.job.apiUrl });
       return engine.resume(job, apiKey, tuning(flags));
     });
   });
@@ -87,7 +88,7 @@ async function deployRef(flags: DeployFlags, target: { apiUrl: string; apiKey: s
 }
 
 /** Runs a deploy to its end with a live display (or JSON lines), Ctrl-C leaving it resumable. */
-async function runToEnd(flags: { json?: boolean; stateDir?: string }, start: (engine: ReturnType<typeof openEngine>) => DeployRun): Promise<void> {
+async function runToEnd(flags: { json?: boolean; stateDir?: string }, start: (engine: ReturnType<typeof openEngine>) => DeployRun | Promise<DeployRun>): Promise<void> {
   const engine = openEngine(flags);
   const started = performance.now();
   const live = !flags.json && process.stderr.isTTY;
@@ -100,7 +101,7 @@ async function runToEnd(flags: { json?: boolean; stateDir?: string }, start: (en
   };
   process.once('SIGINT', onSigint);
   try {
-    run = start(engine);
+    run = await start(engine);
     const current = run;
     current.on((event) => {
       if (flags.json) process.stdout.write(`${JSON.stringify(event)}\n`);

@@ -14,6 +14,7 @@ export function registerListCommands(program: Command): void {
     command
       .option('--api <url>', 'Press Cloud API URL (default: $PRESS_CLOUD_API, else the local server)')
       .option('--api-key <pcak_…>', 'API key (default: $PRESS_CLOUD_TOKEN, else the local server\'s)')
+      .option('--insecure-http', 'allow a plain http:// API URL that is not this machine (the key crosses the network unencrypted)')
       .option('--json', 'one JSON object per line');
 
   withTarget(program.command('deploys').description('List deploys, newest first')).action(async (flags: ListFlags) => {
@@ -57,7 +58,7 @@ export function registerListCommands(program: Command): void {
 }
 
 async function withClient(flags: ListFlags, work: (client: PressCloudClient) => Promise<void>): Promise<void> {
-  const client = new PressCloudClient(resolveTarget(flags));
+  const client = new PressCloudClient(await resolveTarget(flags));
   try {
     await work(client);
   } finally {

@@ -1,0 +1,74 @@
+import { randomBytes } from 'node:crypto';
+import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
+
+/**
+ * What a running local server says of itself in its data folder, so that a
+ * client on this machine finds that server, and only it: the pid that holds
+ * the port, the port, and a random instance id that the server also answers
+ * on `GET /v1/local/instance` (with the key). A client that trusted
+ * "whatever listens on 127.0.0.1:5480" would hand the key to any process
+ * that took the port first.
+ */
+export interface ServerRecord {
+  pid: number;
+  port: number;
+  url: string;
+  instanceId: string;
+  startedAt: number;
+}
+
+/** The record's file in a data folder. */
+export function serverRecordPath(dataDir: string): string {
+  return join(dataDir, 'server.json');
+}
+
+/** Writes the record for the owner only (0600), through a temp file with an unpredictable name, so a reader never sees half of it. */
+export function writeServerRecord(dataDir: string, record: ServerRecord): void {
+  const file = serverRecordPath(dataDir);
+  const temp = `${file}.${randomBytes(9).toString('base64url')}.tmp`;
+  // 'wx' is O_CREAT | O_EXCL: an attacker's file or link planted at that name is never written through.
+  const fd = openSync(temp, 'wx', 0o600);
+  try {
+    writeSync(fd, JSON.stringify(record));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  renameSync(temp, file);
+}
+
+/** The record in `dataDir`, or null when there is none or it is not one (a crash mid-write cannot leave half of it). */
+export function readServerRecord(dataDir: string): ServerRecord | null {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(readFileSync(serverRecordPath(dataDir), 'utf8'));
+  } catch {
+    return null;
+  }
+  const record = parsed as Partial<ServerRecord> | null;
+  const valid =
+    record !== null &&
+    typeof record === 'object' &&
+    Number.isSafeInteger(record.pid) &&
+    Number.isSafeInteger(record.port) &&
+    typeof record.url === 'string' &&
+    typeof record.instanceId === 'string' &&
+    typeof record.startedAt === 'number';
+  return valid ? (record as ServerRecord) : null;
+}
+
+/** Removes the record when it is still this instance's (a newer server on the folder keeps its own). */
+export function removeServerRecord(dataDir: string, instanceId: string): void {
+  if (readServerRecord(dataDir)?.instanceId === instanceId) rmSync(serverRecordPath(dataDir), { force: true });
+}
+
+/** Whether a process with this pid exists (EPERM: it exists, and is someone else's). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
