@@ -1,7 +1,8 @@
 import { _electron as electron, expect, test, type ElectronApplication, type Page } from '@playwright/test';
-import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { electronDist, NO_ELECTRON_BINARY } from '../scripts/electron-binary.ts';
 import { expectCommitted, siteFiles, stateCount, writeSite } from './harness/ui-steps.ts';
 
 /**
@@ -12,19 +13,8 @@ import { expectCommitted, siteFiles, stateCount, writeSite } from './harness/ui-
  */
 const root = join(import.meta.dirname, '..');
 
-/** The Electron binary, without importing `electron` (which would try to download it). */
-function electronBinary(): string | null {
-  const pathFile = join(root, 'node_modules/electron/path.txt');
-  const relative = existsSync(pathFile) ? readFileSync(pathFile, 'utf8') : 'electron';
-  const override = process.env.ELECTRON_OVERRIDE_DIST_PATH;
-  const candidate = override ? join(override, relative) : join(root, 'node_modules/electron/dist', relative);
-  return existsSync(candidate) ? candidate : null;
-}
-
-const binary = electronBinary();
-const SKIP_REASON =
-  'No Electron binary on this machine (it is downloaded on first launch, and this machine cannot reach that host). ' +
-  'Where it can: run `npx electron --version` once, or set ELECTRON_OVERRIDE_DIST_PATH to an unpacked Electron 45; these specs then run.';
+const binary = electronDist()?.executable ?? null;
+const SKIP_REASON = `${NO_ELECTRON_BINARY} These specs then run.`;
 // The list reporter does not print skip reasons; say it where people read.
 if (binary === null) process.stderr.write(`electron specs skipped: ${SKIP_REASON}\n`);
 
