@@ -9,7 +9,7 @@ import { fdir } from 'fdir';
 import type { FSLike } from 'fdir';
 import ignore from 'ignore';
 import type { Ignore } from 'ignore';
-import { deployPathProblem } from '../src-shared/deploy-names.ts';
+import { abbreviate, deployPathProblem } from '../src-shared/deploy-names.ts';
 import { InlineStatPool } from './hash-pool.ts';
 import { LSTAT_SLOTS, LstatKind } from './hash-worker.ts';
 
@@ -387,7 +387,7 @@ class Scanner {
   }
 
   #invalid(path: string, problem: string): void {
-    this.#problem('invalid_name', path, `"${path}" cannot be deployed: its path ${problem}. Rename it, or list it in ${PRESSIGNORE}.`);
+    this.#problem('invalid_name', path, `${JSON.stringify(abbreviate(path))} cannot be deployed: its path ${problem}. Rename it, or list it in ${PRESSIGNORE}.`);
   }
 
   #duplicate(files: ScannedFile[]): void {

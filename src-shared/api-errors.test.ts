@@ -9,7 +9,8 @@ const sharedContract = new URL('../../shared/press-cloud-api.md', import.meta.ur
 /** Every `<status> <code>` pair the contract names, e.g. "`409 deploy_slug_conflict`" or "`401` `{"error":"unauthorized"`". */
 function statusCodePairs(markdown: string): Array<[number, string]> {
   const flat = markdown.replace(/\s+/g, ' ');
-  const pattern = /`(\d{3})`? `?(?:\{"error":")?([a-z][a-z_]*[a-z])/g;
+  // The code is in the status's backticks or in the next backticked span: "`421` or `403`" names no code.
+  const pattern = /`(\d{3})(?: |` `)(?:\{"error":")?([a-z][a-z_]*[a-z])/g;
   return [...flat.matchAll(pattern)].map((m) => [Number(m[1]), m[2]!]);
 }
 
@@ -29,4 +30,11 @@ test('the vendored contract is the same text as ../shared/press-cloud-api.md whe
   }
   assert.equal(readFileSync(vendoredContract, 'utf8'), readFileSync(sharedContract, 'utf8'),
     'docs/press-cloud-api.md drifted from ../shared/press-cloud-api.md: copy the shared one over it');
+});
+
+test('misdirected_request is the 421 the contract\'s perimeter section allows for a foreign Host', () => {
+  const contract = readFileSync(vendoredContract, 'utf8').replace(/\s+/g, ' ');
+  const perimeter = contract.slice(contract.indexOf("## The local server's perimeter"));
+  assert.match(perimeter, /anything else gets `421`/);
+  assert.equal(apiErrors.misdirected_request.status, 421);
 });
