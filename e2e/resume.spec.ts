@@ -89,7 +89,7 @@ test('offline, a deploy to a remote Press Cloud waits and says why; back online,
   try {
     const { page, controller, server } = app;
     // The harness's own server stands in for a remote one: added as a target, as the dialog would.
-    const remote = await controller.handlers['targets.add']({ name: 'Team Cloud', apiUrl: server.url, apiKey: server.apiKey, allowBasicText: false });
+    const remote = await controller.handlers['targets.add']({ name: 'Team Cloud', apiUrl: server.url, apiKey: server.apiKey, allowBasicText: false, allowInsecureHttp: false });
     await controller.handlers['targets.select']({ targetId: remote.id });
     await page.reload();
     await expect(page.getByLabel('Deploy to')).toHaveValue(remote.id);

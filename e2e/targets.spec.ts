@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { networkInterfaces } from 'node:os';
 import { startTestServer } from '../src-server/testing/test-server.ts';
 import { openApp } from './harness/app-harness.ts';
 import { commitViaApi, snap } from './harness/ui-steps.ts';
@@ -124,6 +125,48 @@ test('no safe place for keys (unavailable): the dialog says so before anything i
     expect(app.requests).not.toContain('targets.add');
     await expect(page.getByLabel('Deploy to').getByRole('option')).toHaveCount(1);
     await expect(page.getByLabel('Deploy to')).toHaveValue('local');
+  } finally {
+    await app.close();
+  }
+});
+
+test('plain http:// to another machine: the dialog says what it risks and adds nothing until plain HTTP is allowed on purpose', async ({ browser }) => {
+  const app = await openApp(browser);
+  try {
+    const { page } = app;
+    await page.getByRole('button', { name: 'Add Press Cloud…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a Press Cloud' });
+    await dialog.getByLabel('Name').fill('Lab server');
+    await dialog.getByLabel('URL').fill('http://press.lab.example:8080');
+    await dialog.getByLabel('API key').fill('pcak_labKeyNeverSentOverHttp');
+    await expect(dialog.getByText('This address is not encrypted.')).toBeVisible();
+    const allow = dialog.getByLabel('Allow plain HTTP to press.lab.example:8080 anyway');
+    await expect(allow).not.toBeChecked();
+    await dialog.getByRole('button', { name: 'Add' }).click();
+    await expect(dialog.getByText('Use https://, or allow plain HTTP below.')).toBeVisible();
+    expect(app.requests).not.toContain('targets.add');
+    await snap(page, 'add-target-plain-http');
+
+    // Consent is for that host only; allowed, the request goes to main, which asks the server there. On
+    // this machine's own network address, where nothing serves that port, the refusal is the network's.
+    await allow.check();
+    const lan = Object.values(networkInterfaces()).flat().find((address) => address?.family === 'IPv4' && !address.internal)?.address;
+    if (lan) {
+      await dialog.getByLabel('URL').fill(`http://${lan}:9`);
+      const allowLan = dialog.getByLabel(`Allow plain HTTP to ${lan}:9 anyway`);
+      await expect(allowLan).not.toBeChecked();
+      await allowLan.check();
+      await dialog.getByLabel('API key').fill('pcak_labKeyNeverSentOverHttp');
+      await dialog.getByRole('button', { name: 'Add' }).click();
+      await expect.poll(() => app.requests.filter((name) => name === 'targets.add').length).toBe(1);
+      await expect(dialog.getByRole('alert')).toContainText('could not reach the server');
+    }
+
+    // An https:// address, or this computer over http, needs no such consent.
+    await dialog.getByLabel('URL').fill('https://press.lab.example');
+    await expect(dialog.getByText('This address is not encrypted.')).toBeHidden();
+    await dialog.getByLabel('URL').fill('http://127.0.0.1:5480');
+    await expect(dialog.getByText('This address is not encrypted.')).toBeHidden();
   } finally {
     await app.close();
   }

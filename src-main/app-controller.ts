@@ -6,8 +6,9 @@ import type { DeployEngine } from '../src-core/deploy-engine.ts';
 import type { DeployRun } from '../src-core/deploy-run.ts';
 import type { SecretStore } from '../src-core/ports.ts';
 import { PressCloudClient, PressCloudError } from '../src-core/press-cloud-client.ts';
-import type { IpcEvents, IpcRequests, KeyStorage, ResumableDeploy, RunStarted, Target } from '../src-shared/ipc-contract.ts';
+import type { FolderCheck, IpcEvents, IpcRequests, KeyStorage, ResumableDeploy, RunStarted, Target } from '../src-shared/ipc-contract.ts';
 import type { PauseReason } from '../src-shared/upload-model.ts';
+import { plainHttpProblem } from '../src-shared/api-url.ts';
 import { RunEventBatcher } from './run-event-batcher.ts';
 
 /** Non-secret settings (electron-store in the app, a Map in tests). */
@@ -72,6 +73,11 @@ export class AppController {
   readonly #clients = new Map<string, PressCloudClient>();
   /** What the system holds runs for now (asleep, offline); a new run starts held too. */
   readonly #systemHolds = new Set<SystemPauseReason>();
+  /**
+   * Folders main handed out: chosen in its dialog, dropped (the preload read the path from the File), or
+   * offered for resume. Only these are checked or deployed: a page that names another path gets a refusal.
+   */
+  readonly #grantedFolders = new Set<string>();
 
   constructor(ports: AppPorts) {
     this.#ports = ports;
@@ -106,8 +112,12 @@ export class AppController {
         await ports.openExternal(`${target.apiUrl}/preview/${encodeURIComponent(deploySlug)}/${versionNo}/`); /* eng-disable OPEN_EXTERNAL_JS_CHECK */
         return null;
       },
-      'folder.choose': () => ports.chooseFolder(),
-      'folder.check': ({ path }) => checkFolder(path),
+      'folder.choose': async () => this.#grant(await ports.chooseFolder()),
+      'folder.check': async ({ path }) => checkFolder(this.#granted(path)),
+      'folder.dropped': async ({ path }) => {
+        if (!path) throw new AppError('drop_nothing', 'The dropped item has no place on disk.');
+        return checkFolder(this.#grant(path));
+      },
       'deploy.start': (payload) => this.#startDeploy(payload),
       'deploy.pause': async ({ runId }) => (this.#run(runId).pause(), null),
       'deploy.resume': async ({ runId }) => (this.#run(runId).resume(), null),
@@ -187,6 +197,9 @@ export class AppController {
       throw new AppError('key_storage_insecure', 'This system has no keychain PressDrop can use: the key would be stored obfuscated, not encrypted. Confirm to store it anyway.');
     }
     const apiUrl = payload.apiUrl.replace(/\/+$/, '');
+    const { protocol, hostname, origin } = new URL(apiUrl);
+    const exposure = plainHttpProblem(protocol, hostname);
+    if (exposure && !payload.allowInsecureHttp) throw new AppError('insecure_http', `${origin} ${exposure}; use https://, or allow plain HTTP on purpose.`);
     // Ask the server before keeping anything: a wrong URL or key is refused now, not at the first deploy.
     const probe = new PressCloudClient({ apiUrl, apiKey: payload.apiKey }, { retry: { maxAttempts: 2 } });
     try {
@@ -204,8 +217,22 @@ export class AppController {
     return target;
   }
 
+  /** Remembers a folder main handed out, and passes it on. */
+  #grant<Path extends string | null>(path: Path): Path {
+    if (path) this.#grantedFolders.add(path);
+    return path;
+  }
+
+  /** `path` when main handed it out; else a refusal, whatever the page claims. */
+  #granted(path: string): string {
+    if (!this.#grantedFolders.has(path)) {
+      throw new AppError('folder_not_granted', 'PressDrop deploys only a folder you dropped on its window or chose with “Choose folder…”; drop or choose it again.');
+    }
+    return path;
+  }
+
   async #startDeploy(payload: IpcRequests['deploy.start']['payload']): Promise<RunStarted> {
-    const checked = await checkFolder(payload.folder);
+    const checked = await checkFolder(this.#granted(payload.folder));
     if (!checked.ok) throw new AppError('invalid_folder', checked.message);
     const target = this.#target(payload.targetId);
     const run = this.#ports.engine.deploy({ folder: checked.path, target: { apiUrl: target.apiUrl, apiKey: await this.#apiKey(target.id) }, deploy: payload.deploy });
@@ -269,6 +296,8 @@ export class AppController {
   async #resumable(): Promise<ResumableDeploy[]> {
     return Promise.all(
       this.#ports.engine.resumableJobs().map(async ({ job, progress }) => {
+        // Offered, so the window may start it again ("Deploy again" after the resumed run).
+        this.#grant(job.folder);
         const targetId = this.#targets().find((target) => target.apiUrl === job.apiUrl)?.id ?? null;
         return {
           jobId: job.id,
@@ -298,7 +327,7 @@ export class AppController {
 }
 
 /** Whether `path` is a folder PressDrop can deploy, in words when it is not. */
-export async function checkFolder(path: string): Promise<{ ok: true; path: string } | { ok: false; message: string }> {
+export async function checkFolder(path: string): Promise<FolderCheck> {
   if (!path) return { ok: false, message: 'That item has no place on disk; drop a folder from your file manager.' };
   try {
     const info = await stat(path);

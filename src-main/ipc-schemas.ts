@@ -20,6 +20,7 @@ export const ipcPayloadSchemas: { [Name in keyof IpcRequests]: z.ZodType<IpcRequ
     apiUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(500),
     apiKey: z.string().regex(API_KEY_PATTERN, 'must look like pcak_…'),
     allowBasicText: z.boolean(),
+    allowInsecureHttp: z.boolean(),
   }),
   'targets.remove': z.object({ targetId: id }),
   'targets.select': z.object({ targetId: id }),
@@ -30,6 +31,7 @@ export const ipcPayloadSchemas: { [Name in keyof IpcRequests]: z.ZodType<IpcRequ
   'versions.openPreview': z.object({ targetId: id, deploySlug: z.string().regex(DEPLOY_SLUG_PATTERN), versionNo: z.number().int().positive() }),
   'folder.choose': none,
   'folder.check': z.object({ path: z.string().max(4096) }),
+  'folder.dropped': z.object({ path: z.string().max(4096) }),
   'deploy.start': z.object({
     targetId: id,
     folder: z.string().min(1).max(4096),

@@ -58,11 +58,15 @@ export interface RunEvents {
   events: DeployEvent[];
 }
 
+/** Whether a folder can be deployed: its path, or why not in words. */
+export type FolderCheck = { ok: true; path: string } | { ok: false; message: string };
+
 /** Request name → its payload and its result. */
 export interface IpcRequests {
   'app.info': { payload: null; result: AppInfo };
   'targets.list': { payload: null; result: { targets: Target[]; selectedId: string; keyStorage: KeyStorage } };
-  'targets.add': { payload: { name: string; apiUrl: string; apiKey: string; allowBasicText: boolean }; result: Target };
+  /** `allowBasicText`: the user agreed to an obfuscated key store; `allowInsecureHttp`: to plain http:// off this machine. */
+  'targets.add': { payload: { name: string; apiUrl: string; apiKey: string; allowBasicText: boolean; allowInsecureHttp: boolean }; result: Target };
   'targets.remove': { payload: { targetId: string }; result: null };
   'targets.select': { payload: { targetId: string }; result: null };
   'deploys.list': { payload: { targetId: string; cursor: string | null }; result: Page<Deploy> };
@@ -71,7 +75,9 @@ export interface IpcRequests {
   'versions.files': { payload: { targetId: string; versionId: string; cursor: string | null }; result: Page<VersionEntry> };
   'versions.openPreview': { payload: { targetId: string; deploySlug: string; versionNo: number }; result: null };
   'folder.choose': { payload: null; result: string | null };
-  'folder.check': { payload: { path: string }; result: { ok: true; path: string } | { ok: false; message: string } };
+  'folder.check': { payload: { path: string }; result: FolderCheck };
+  /** Sent by the preload only (see PRELOAD_ONLY_REQUESTS): the path of a File the user dropped, read there from the File itself. */
+  'folder.dropped': { payload: { path: string }; result: FolderCheck };
   'deploy.start': { payload: { targetId: string; folder: string; deploy: DeployChoice }; result: RunStarted };
   'deploy.pause': { payload: { runId: string }; result: null };
   'deploy.resume': { payload: { runId: string }; result: null };
@@ -96,6 +102,7 @@ export const ipcChannels = {
   'versions.openPreview': 'pressdrop:versions.openPreview',
   'folder.choose': 'pressdrop:folder.choose',
   'folder.check': 'pressdrop:folder.check',
+  'folder.dropped': 'pressdrop:folder.dropped',
   'deploy.start': 'pressdrop:deploy.start',
   'deploy.pause': 'pressdrop:deploy.pause',
   'deploy.resume': 'pressdrop:deploy.resume',
@@ -127,13 +134,24 @@ export interface IpcError {
 /** What every handler answers: main never throws across IPC, so the code survives the trip. */
 export type IpcResult<T> = { ok: true; value: T } | { ok: false; error: IpcError };
 
-/** `window.pressdrop`: one method per request, one subscription per event, and the dropped-file path helper. */
+/**
+ * Requests the page cannot make with a payload of its own choosing. Main
+ * deploys only folders it handed out (chosen in its dialog, dropped, or
+ * offered for resume); a dropped folder's path is read from the dropped
+ * File by the preload, so a page cannot claim a path the user never dropped.
+ */
+export const PRELOAD_ONLY_REQUESTS = ['folder.dropped'] as const satisfies ReadonlyArray<keyof IpcRequests>;
+
+/** The requests `window.pressdrop` offers the page as methods. */
+export type PageRequests = Exclude<keyof IpcRequests, (typeof PRELOAD_ONLY_REQUESTS)[number]>;
+
+/** `window.pressdrop`: one method per page request, one subscription per event, and the drop hand-over. */
 export type PressdropApi = {
-  [Name in keyof IpcRequests]: (payload: IpcRequests[Name]['payload']) => Promise<IpcResult<IpcRequests[Name]['result']>>;
+  [Name in PageRequests]: (payload: IpcRequests[Name]['payload']) => Promise<IpcResult<IpcRequests[Name]['result']>>;
 } & {
   on<Name extends keyof IpcEvents>(name: Name, listener: (payload: IpcEvents[Name]) => void): () => void;
-  /** The path of a dropped File (Electron's webUtils.getPathForFile); '' when it has none. */
-  pathForFile(file: unknown): string;
+  /** Hands main a dropped File's folder (its path read by the preload, never by the page); answers as `folder.check` does. */
+  dropFolder(file: unknown): Promise<IpcResult<FolderCheck>>;
 };
 
 /** Re-exported for renderer code that draws runs. */

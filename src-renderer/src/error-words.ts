@@ -12,6 +12,8 @@ type EngineErrorCode = 'scan_problems' | 'empty_folder' | 'unreadable_files' | '
 /** Codes main's handlers answer with (AppController, the IPC dispatcher, the folder scan). */
 type AppErrorCode =
   | 'invalid_folder'
+  | 'folder_not_granted'
+  | 'insecure_http'
   | 'target_not_found'
   | 'missing_api_key'
   | 'run_not_found'
@@ -25,7 +27,7 @@ type AppErrorCode =
   | 'unreadable_root'
   | 'unreadable_pressignore';
 
-/** Codes the renderer itself reports (a drop it cannot use). */
+/** Codes the renderer itself reports (a drop it cannot use; main answers drop_nothing for a File with no path). */
 type RendererErrorCode = 'drop_nothing' | 'drop_several' | 'drop_not_folder';
 
 /** Every code PressDrop can show; a code missing from the table is a type error. */
@@ -47,6 +49,7 @@ export const errorWords: Record<ErrorCode, string> = {
   render_route_not_found: 'The page to show first is not in the folder. Check that the folder holds an index.html.',
   unauthorized: 'Press Cloud refused the API key. Check that the key (pcak_…) is right and still valid; a target whose key changed must be removed and added again.',
   upload_token_invalid: 'The upload was refused: its session is no longer valid. Try again; PressDrop starts a new session.',
+  misdirected_request: 'The server refused the address it was reached by. Use the URL it prints when it starts (127.0.0.1 or localhost with its port).',
   not_found: 'This Press Cloud does not offer that operation. Check the target’s URL, or update it.',
   deploy_not_found: 'That deploy no longer exists on this Press Cloud. Choose another deploy, or create a new one.',
   deploy_version_not_found: 'That version no longer exists on this Press Cloud. Go back to the list and refresh it.',
@@ -77,6 +80,8 @@ export const errorWords: Record<ErrorCode, string> = {
   bad_response: `The server answered in a way PressDrop does not understand. Check that the URL points to a Press Cloud. ${CHECK_SERVER}`,
   // Main's.
   invalid_folder: 'That is not a folder PressDrop can deploy. Choose the folder that holds your site.',
+  folder_not_granted: 'PressDrop deploys only folders you drop on its window or choose. Drop or choose the folder again.',
+  insecure_http: 'That address is plain http:// on another machine: the API key would cross the network unencrypted. Use https://, or tick “Allow plain HTTP” if you accept that.',
   target_not_found: 'That Press Cloud is no longer in your targets. Add it again (Add Press Cloud…) to continue.',
   missing_api_key: 'PressDrop could not read the API key from the system keychain. Remove the target and add it again.',
   run_not_found: 'That deploy has already ended.',

@@ -1,17 +1,28 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { API_KEY_PATTERN } from '../../../src-shared/api-key.ts';
+import { plainHttpProblem } from '../../../src-shared/api-url.ts';
 import type { IpcError } from '../../../src-shared/ipc-contract.ts';
 import { addTarget, useAppStore } from '../store/app-store.ts';
 import { ErrorNotice } from './error-notice.tsx';
 
+/** The host a plain-http URL would send the key to in clear text; null for https:, loopback, or no URL yet. */
+function exposedHost(apiUrl: string): string | null {
+  try {
+    const url = new URL(apiUrl.trim());
+    return plainHttpProblem(url.protocol, url.hostname) ? url.host : null;
+  } catch {
+    return null;
+  }
+}
 
-/** Validates like main's schema, so the form says what is wrong before anything is sent. */
-function problems(name: string, apiUrl: string, apiKey: string): { apiUrl?: string; apiKey?: string; name?: string } {
+/** Validates like main's schema and main's checks, so the form says what is wrong before anything is sent. */
+function problems(name: string, apiUrl: string, apiKey: string, insecureAllowed: boolean): { apiUrl?: string; apiKey?: string; name?: string } {
   const found: { apiUrl?: string; apiKey?: string; name?: string } = {};
   if (name.length > 100) found.name = 'Use at most 100 characters.';
   try {
     const url = new URL(apiUrl);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') found.apiUrl = 'Use an http:// or https:// address.';
+    else if (exposedHost(apiUrl) && !insecureAllowed) found.apiUrl = 'Use https://, or allow plain HTTP below.';
   } catch {
     found.apiUrl = 'Enter the Press Cloud’s address, e.g. https://press.example.com.';
   }
@@ -25,6 +36,20 @@ function NoKeychainWarning() {
     <div className="notice notice-warning">
       <p className="notice-sentence">This system has no keychain PressDrop can use.</p>
       <p>The API key would be stored obfuscated, not encrypted: anyone who can read your files (another program you run, a backup, a lost disk) could recover it.</p>
+    </div>
+  );
+}
+
+/** Plain http:// to another machine: what it risks, and the deliberate way to allow it. */
+function PlainHttpWarning({ host, allowed, onAllow }: { host: string; allowed: boolean; onAllow: (allowed: boolean) => void }) {
+  return (
+    <div className="notice notice-warning">
+      <p className="notice-sentence">This address is not encrypted.</p>
+      <p>Over http:// the API key crosses the network to {host} in clear text: anyone on the way (the Wi-Fi, a proxy) can read it and use it.</p>
+      <label className="checkbox">
+        <input type="checkbox" checked={allowed} onChange={(event) => onAllow(event.target.checked)} />
+        <span>Allow plain HTTP to {host} anyway</span>
+      </label>
     </div>
   );
 }
@@ -68,10 +93,14 @@ export function AddTargetDialog({ onClose }: { onClose: () => void }) {
   const [apiKey, setApiKey] = useState('');
   // basic_text only: 'asking' while the consent question replaces the buttons, 'given' once the user said yes.
   const [consent, setConsent] = useState<'none' | 'asking' | 'given'>('none');
+  // The host plain HTTP was allowed for: consent to one host is not consent to the next one typed.
+  const [insecureHost, setInsecureHost] = useState<string | null>(null);
   const [touched, setTouched] = useState(false);
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<IpcError | null>(null);
-  const found = problems(name, apiUrl, apiKey);
+  const exposed = exposedHost(apiUrl);
+  const insecureAllowed = exposed !== null && insecureHost === exposed;
+  const found = problems(name, apiUrl, apiKey, insecureAllowed);
   const obfuscated = keyStorage === 'basic_text';
 
   useEffect(() => {
@@ -92,7 +121,7 @@ export function AddTargetDialog({ onClose }: { onClose: () => void }) {
   const send = async (allowBasicText: boolean) => {
     setSending(true);
     setError(null);
-    const refused = await addTarget({ name: name.trim(), apiUrl: apiUrl.trim(), apiKey, allowBasicText });
+    const refused = await addTarget({ name: name.trim(), apiUrl: apiUrl.trim(), apiKey, allowBasicText, allowInsecureHttp: insecureAllowed });
     setSending(false);
     // The key never stays in the form; the empty field is not the user's mistake, so it is not flagged.
     setApiKey('');
@@ -136,6 +165,7 @@ export function AddTargetDialog({ onClose }: { onClose: () => void }) {
             <input value={apiUrl} onChange={(event) => setApiUrl(event.target.value)} placeholder="https://press.example.com" inputMode="url" autoComplete="off" aria-invalid={touched && !!found.apiUrl} required />
             {touched && found.apiUrl && <span className="field-error">{found.apiUrl}</span>}
           </label>
+          {exposed && <PlainHttpWarning host={exposed} allowed={insecureAllowed} onAllow={(allowed) => setInsecureHost(allowed ? exposed : null)} />}
           <label className="field">
             <span>API key</span>
             <input type="password" value={apiKey} onChange={(event) => setApiKey(event.target.value)} placeholder="pcak_…" autoComplete="off" spellCheck={false} aria-invalid={touched && !!found.apiKey} required />

@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { AppInfo, IpcError, IpcRequests, KeyStorage, ResumableDeploy, Target } from '../../../src-shared/ipc-contract.ts';
+import type { AppInfo, FolderCheck, IpcError, IpcRequests, IpcResult, KeyStorage, ResumableDeploy, Target } from '../../../src-shared/ipc-contract.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
 import { isLive } from './run-events.ts';
 import { dismissRun, useRunStore } from './run-store.ts';
@@ -129,8 +129,8 @@ function runIsActive(): boolean {
   return isLive(status) || action === 'starting';
 }
 
-async function adoptFolder(path: string): Promise<void> {
-  const checked = await pressdrop['folder.check']({ path });
+async function adoptFolder(check: Promise<IpcResult<FolderCheck>>): Promise<void> {
+  const checked = await check;
   if (!checked.ok) return void useAppStore.setState({ folderError: checked.error });
   if (!checked.value.ok) return void useAppStore.setState({ folderError: { code: 'invalid_folder', message: checked.value.message } });
   if (useRunStore.getState().status !== 'idle') await dismissRun();
@@ -143,7 +143,7 @@ export async function chooseFolder(): Promise<void> {
   if (runIsActive()) return;
   const answer = await pressdrop['folder.choose'](null);
   if (!answer.ok) return void useAppStore.setState({ folderError: answer.error });
-  if (answer.value) await adoptFolder(answer.value);
+  if (answer.value) await adoptFolder(pressdrop['folder.check']({ path: answer.value }));
 }
 
 /** What was dropped on the window: exactly one folder is accepted, anything else answered in words. */
@@ -151,9 +151,7 @@ export async function dropItems(files: readonly File[]): Promise<void> {
   if (runIsActive()) return;
   if (files.length === 0) return void useAppStore.setState({ folderError: { code: 'drop_nothing', message: '' } });
   if (files.length > 1) return void useAppStore.setState({ folderError: { code: 'drop_several', message: `You dropped ${files.length} items.` } });
-  const path = pressdrop.pathForFile(files[0]);
-  if (!path) return void useAppStore.setState({ folderError: { code: 'drop_nothing', message: '' } });
-  await adoptFolder(path);
+  await adoptFolder(pressdrop.dropFolder(files[0]));
 }
 
 /** Back to the drop zone. */
