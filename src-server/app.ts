@@ -1,10 +1,15 @@
 import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import { apiErrors } from '../src-shared/api-errors.ts';
+import { abbreviate } from '../src-shared/deploy-names.ts';
 import { ApiError } from './api-error.ts';
 import type { ServerContext } from './context.ts';
+import type { FaultDecision } from './faults.ts';
 import { hashSecret } from './ids.ts';
+import { answerClientError, guardBodyTime, type HostAllowList, httpServerOptions, refuseRepeatedHeaders, type Timeouts } from './perimeter.ts';
+import { MAX_JSON_DEPTH, nestsDeeperThan } from './request-schemas.ts';
 import { registerDeployRoutes } from './routes/deploys.ts';
-import { registerPreviewRoutes } from './routes/preview.ts';
+import { registerLocalInstanceRoutes } from './routes/local-instance.ts';
+import { PREVIEW_HEADERS, registerPreviewRoutes } from './routes/preview.ts';
 import { registerRenderJobRoutes } from './routes/render-jobs.ts';
 import { registerUploadSessionRoutes } from './routes/upload-sessions.ts';
 import { registerVersionRoutes } from './routes/versions.ts';
@@ -13,24 +18,48 @@ import { registerVersionRoutes } from './routes/versions.ts';
 export interface AppOptions {
   /** Log each request (pino, to stdout); secrets are never in what it logs. */
   logRequests: boolean;
+  /** The Host names it answers to. */
+  hosts: HostAllowList;
+  timeouts: Timeouts;
 }
 
+/** A route as registered: its method and URL pattern (e.g. `GET /v1/deploys/:deployId`). */
+export interface RouteEntry {
+  method: string;
+  url: string;
+}
+
+const NO_FAULT: FaultDecision = { kind: 'none' };
+
 /**
- * Builds the Fastify app of the local Press Cloud: auth, fault injection,
- * the routes, and one error handler that answers every failure in the
- * contract's shape `{"error", "message"}`.
+ * Builds the Fastify app of the local Press Cloud. Who may do what is
+ * decided by the route that will handle a request, never by the request
+ * line: the `/v1` routes live in one scope whose hook demands the key, the
+ * `/preview` scope declares itself public, and whatever is neither (a 404,
+ * a route added elsewhere one day) must show the key too. Every failure is
+ * answered in the contract's shape `{"error", "message"}`.
  */
-export function buildApp(ctx: ServerContext, options: AppOptions): FastifyInstance {
+export function buildApp(ctx: ServerContext, options: AppOptions): { app: FastifyInstance; routes: readonly RouteEntry[] } {
   const app = Fastify({
     logger: options.logRequests ? { level: 'info' } : false,
-    // A session of maxFilesPerVersion descriptors must fit; each is well under 1.2 KiB.
-    bodyLimit: 1024 * 1024 + ctx.limits.maxFilesPerVersion * 1200,
+    // Routes that take bodies say how large theirs may be (request-schemas.ts, bodyLimits).
+    bodyLimit: 16 * 1024,
     forceCloseConnections: 'idle',
     // Answered below instead, in the contract's shape.
     return503OnClosing: false,
     routerOptions: { maxParamLength: 2048 },
+    http: httpServerOptions(options.timeouts),
+    clientErrorHandler: answerClientError,
+    // Undecodable percent-escapes and overlong parameters never reach a route, nor its hooks.
+    frameworkErrors: (error, request, reply) => answerFrameworkError(options.hosts, error, request as unknown as FastifyRequest, reply as unknown as FastifyReply),
   });
 
+  const routes: RouteEntry[] = [];
+  app.addHook('onRoute', (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+
+  app.decorateRequest('access', 'none');
   app.decorateRequest('apiKeyId', '');
   app.decorateRequest('apiKeySecret', '');
   app.decorateRequest('fault', null as never);
@@ -40,43 +69,83 @@ export function buildApp(ctx: ServerContext, options: AppOptions): FastifyInstan
     closing = true;
   });
 
-  app.addHook('onRequest', async (request, reply) => {
+  // The perimeter, for every request whatever its route.
+  app.addHook('onRequest', async (request) => {
+    request.fault = NO_FAULT;
+    guardBodyTime(request, options.timeouts);
+    refuseRepeatedHeaders(request);
+    options.hosts.check(request);
     if (closing) throw new ApiError('service_unavailable', 'The server is shutting down; retry in a moment.');
-    if (!request.url.startsWith('/v1/')) {
-      request.fault = { kind: 'none' };
-      return;
-    }
-    await injectFaults(ctx, request, reply);
-    if (reply.sent) return;
-    authenticate(ctx, request);
   });
 
-  app.addHook('onSend', async (request) => {
+  // Deny by default: a request no scope let in must show the key before its body is read.
+  app.addHook('preParsing', async (request, _reply, payload) => {
+    if (request.access === 'none') authenticate(ctx, request);
+    return payload;
+  });
+
+  // JSON.parse takes any depth; the code after it (zod, the idempotency fingerprint) recurses.
+  app.addHook('preValidation', async (request) => {
+    if (request.body !== null && typeof request.body === 'object' && nestsDeeperThan(request.body, MAX_JSON_DEPTH)) {
+      throw new ApiError('invalid_request', `The body nests arrays and objects more than ${MAX_JSON_DEPTH} deep.`);
+    }
+  });
+
+  app.addHook('onSend', async (request, reply, payload) => {
+    reply.header('x-content-type-options', 'nosniff');
     // A "drop" fault: the work is done, the answer is lost on the way.
     if (request.fault.kind === 'drop') request.raw.socket?.destroy();
+    return payload;
   });
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => sendError(error, request, reply));
-  app.setNotFoundHandler((request, reply) => {
-    reply.code(404).send(new ApiError('not_found', `No endpoint ${request.method} ${request.url.split('?')[0]}.`).toBody());
+  // Outside /v1 and /preview there is nothing, and (past deny by default) only key holders learn it.
+  app.setNotFoundHandler((_request, reply) => {
+    reply.code(404).send(new ApiError('not_found').toBody());
   });
 
-  registerDeployRoutes(app, ctx);
-  registerUploadSessionRoutes(app, ctx);
-  registerVersionRoutes(app, ctx);
-  registerRenderJobRoutes(app);
-  registerPreviewRoutes(app, ctx);
-  return app;
+  app.register(
+    async (api) => {
+      api.addHook('onRequest', async (request, reply) => {
+        await injectFaults(ctx, request, reply);
+        if (reply.sent) return;
+        authenticate(ctx, request);
+      });
+      api.setNotFoundHandler((request, reply) => {
+        reply.code(404).send(new ApiError('not_found', `No endpoint ${request.method} ${JSON.stringify(abbreviate(request.url.split('?')[0]!))}.`).toBody());
+      });
+      registerDeployRoutes(api, ctx);
+      registerUploadSessionRoutes(api, ctx);
+      registerVersionRoutes(api, ctx);
+      registerRenderJobRoutes(api, ctx);
+      registerLocalInstanceRoutes(api, ctx);
+    },
+    { prefix: '/v1' },
+  );
+  app.register(async (preview) => registerPreviewRoutes(preview, ctx), { prefix: '/preview' });
+  return { app, routes };
 }
 
-async function injectFaults(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (!ctx.faults) {
-    request.fault = { kind: 'none' };
+/** A URL the router could not read, in the contract's shape, after the Host check every answer gets; it may be a preview's, so it has their headers. */
+function answerFrameworkError(hosts: HostAllowList, error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+  reply.headers(PREVIEW_HEADERS);
+  try {
+    hosts.check(request);
+  } catch (refusal) {
+    if (!(refusal instanceof ApiError)) throw refusal;
+    reply.code(refusal.status).send(refusal.toBody());
     return;
   }
+  const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A part of the URL is longer than this server accepts (2048 characters).' : 'The URL is not valid: it has a malformed percent-escape.';
+  reply.code(400).send(new ApiError('invalid_request', message).toBody());
+}
+
+/** Fault injection (`--faults`), for /v1 routes only; a mid-body reset only where the route streams its body. */
+async function injectFaults(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  if (!ctx.faults) return;
   const delay = ctx.faults.latencyMs();
   if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-  request.fault = ctx.faults.decide(request.method === 'PUT' && request.url.includes('/blobs/'));
+  request.fault = ctx.faults.decide(request.routeOptions.config.streamedBody === true);
   if (request.fault.kind === 'unavailable') {
     discardUnreadBody(request);
     reply.code(503).send(new ApiError('service_unavailable', 'Injected fault: service unavailable.').toBody());
@@ -97,6 +166,7 @@ function authenticate(ctx: ServerContext, request: FastifyRequest): void {
   }
   const apiKeyId = ctx.metadata.apiKeyIdByHash(hashSecret(match[1]!));
   if (!apiKeyId) throw new ApiError('unauthorized', 'That API key is not valid for this server.');
+  request.access = 'key';
   request.apiKeyId = apiKeyId;
   request.apiKeySecret = match[1]!;
 }
@@ -106,13 +176,15 @@ function toApiError(error: FastifyError | ApiError): ApiError {
   if (error instanceof ApiError) return error;
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('invalid_request', `The request body is larger than this server accepts (${error.message.replace(/^.*?: /, '')}).`);
+      return new ApiError('invalid_request', `The request body is larger than this server accepts for this operation (${error.message.replace(/^.*?: /, '')}).`);
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
       return new ApiError('invalid_request', 'Unsupported Content-Type: send application/json (blob uploads: application/octet-stream).');
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new ApiError('invalid_request', 'The body is empty; send a JSON object.');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
       return new ApiError('invalid_request', `The body is not valid JSON: ${error.message}`);
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('invalid_request', 'The body is not as long as its Content-Length says.');
   }
   if (error instanceof SyntaxError || error.statusCode === 400) {
     return new ApiError('invalid_request', `The body is not valid JSON: ${error.message}`);
@@ -125,7 +197,7 @@ function sendError(error: FastifyError | ApiError, request: FastifyRequest, repl
   // IncomingMessage.destroyed is also true once a body was read to its end; only the socket says the client is gone.
   const clientGone = request.raw.socket?.destroyed ?? true;
   if (apiError.code === 'internal_error' && !clientGone) {
-    process.stderr.write(`internal error on ${request.method} ${request.url.split('?')[0]}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(`internal error on ${request.method} ${request.routeOptions.url ?? '(no route)'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   }
   if (clientGone || reply.sent) return;
   discardUnreadBody(request);

@@ -98,9 +98,15 @@ export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
   return header;
 }
 
-/** What makes two requests "the same": method, path and the JSON body with its keys sorted. */
+/**
+ * What makes two requests "the same": method, path and the JSON body with
+ * its keys sorted. The path is the route's pattern with its decoded
+ * parameters put back, so every spelling of one URL is the same request.
+ */
 export function requestFingerprint(request: FastifyRequest): string {
-  return createHash('sha256').update(`${request.method} ${request.url.split('?')[0]}\n${stableJson(request.body)}`).digest('hex');
+  const params = request.params as Record<string, string>;
+  const path = (request.routeOptions.url ?? '').replace(/:(\w+)/g, (_, name: string) => params[name] ?? '');
+  return createHash('sha256').update(`${request.method} ${path}\n${stableJson(request.body)}`).digest('hex');
 }
 
 function stableJson(value: unknown): string {

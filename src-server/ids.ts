@@ -1,7 +1,10 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** The prefixes the contract gives each kind of identifier and secret. */
-export type IdPrefix = 'dpl' | 'dv' | 'us' | 'ustk' | 'pcak' | 'key';
+export type IdPrefix = 'dpl' | 'dv' | 'us' | 'ustk' | 'pcak' | 'key' | 'inst' | 'rj' | 'pdf';
+
+/** The API keys this server accepts from its owner (`--api-key`, `--api-key-file`): what it mints itself, and hand-made ones as long. */
+export const ACCEPTED_API_KEY_PATTERN = /^pcak_[A-Za-z0-9_-]{16,200}$/;
 
 /** A new random identifier or secret with its prefix, e.g. `dpl_3fZ…`. Secrets get 192 bits, ids 120. */
 export function newId(prefix: IdPrefix): string {

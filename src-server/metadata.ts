@@ -78,16 +78,26 @@ export class Metadata {
 
   // --- API keys ---------------------------------------------------------
 
+  /** The id of the key with this hash, if it is not revoked. */
   apiKeyIdByHash(keyHash: Uint8Array): string | undefined {
-    return (this.#sql('SELECT id FROM api_keys WHERE key_hash = ?').get(keyHash) as { id: string } | undefined)?.id;
+    return (this.#sql('SELECT id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL').get(keyHash) as { id: string } | undefined)?.id;
   }
 
-  insertApiKey(id: string, keyHash: Uint8Array, now: number): void {
-    this.#sql('INSERT INTO api_keys (id, key_hash, created_at) VALUES (?, ?, ?)').run(id, keyHash, now);
+  /**
+   * Makes the key with this hash the only valid one: it is added (or
+   * un-revoked), every other key is revoked, and the idempotent results of
+   * revoked keys are dropped (they were sealed for a key that no longer
+   * opens anything).
+   */
+  keepOnlyApiKey(newKeyId: string, keyHash: Uint8Array, now: number): void {
+    this.#sql('UPDATE api_keys SET revoked_at = ? WHERE revoked_at IS NULL AND key_hash <> ?').run(now, keyHash);
+    this.#sql('INSERT INTO api_keys (id, key_hash, created_at) VALUES (?, ?, ?) ON CONFLICT (key_hash) DO UPDATE SET revoked_at = NULL').run(newKeyId, keyHash, now);
+    this.#sql('DELETE FROM idempotency_keys WHERE api_key_id IN (SELECT id FROM api_keys WHERE revoked_at IS NOT NULL)').run();
   }
 
-  apiKeyCount(): number {
-    return (this.#sql('SELECT count(*) AS n FROM api_keys').get() as { n: number }).n;
+  /** How many keys are valid now. */
+  validApiKeyCount(): number {
+    return (this.#sql('SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NULL').get() as { n: number }).n;
   }
 
   // --- deploys ----------------------------------------------------------

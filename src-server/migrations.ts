@@ -91,4 +91,13 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
       CREATE INDEX idempotency_keys_by_age ON idempotency_keys(created_at);
     `,
   },
+  {
+    version: 2,
+    name: 'API keys are revoked, not kept forever',
+    // A key is valid only while it is configured (--api-key, --api-key-file or the generated key);
+    // the server marks the others revoked at start. Rows stay, so idempotency_keys' foreign key holds.
+    sql: `
+      ALTER TABLE api_keys ADD COLUMN revoked_at INTEGER;
+    `,
+  },
 ];

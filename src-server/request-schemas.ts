@@ -1,10 +1,12 @@
 import { z } from 'zod';
-import { DEPLOY_SLUG_PATTERN, deployPathProblem, MAX_DEPLOY_NAME_LENGTH } from '../src-shared/deploy-names.ts';
+import type { Limits } from '../src-shared/api-types.ts';
+import { abbreviate, DEPLOY_SLUG_PATTERN, deployPathProblem, isMediaType, MAX_DEPLOY_NAME_LENGTH } from '../src-shared/deploy-names.ts';
 import { ApiError } from './api-error.ts';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256: 64 lowercase hex characters');
 const byteSize = z.number().int('must be a whole number').min(0, 'must not be negative').max(Number.MAX_SAFE_INTEGER);
-const mime = z.string().min(1).max(255);
+// It ends up in a Content-Type header: a CR or LF here would be a header of its own (or a 500 at every GET).
+const mime = z.string().max(255).refine(isMediaType, 'must be a media type such as "text/html; charset=utf-8": type/subtype and optional ; name=value parameters, in visible ASCII');
 const slug = z.string().regex(DEPLOY_SLUG_PATTERN, 'must be 1-63 characters of a-z, 0-9 and -, starting with a letter or digit');
 const deployName = z.string().trim().min(1, 'must not be empty').max(MAX_DEPLOY_NAME_LENGTH);
 
@@ -64,13 +66,57 @@ export function parseBody<T>(schema: z.ZodType<T>, input: unknown): T {
   throw new ApiError('invalid_request', `${field}: ${issue.message}`);
 }
 
-/** Throws `400 invalid_path` unless every path is valid and none repeats. */
-export function assertValidPaths(paths: Iterable<string>): void {
+/**
+ * Throws `400 invalid_path` unless every path is valid and none repeats,
+ * naming the first bad entry (`field[index].path`) and quoting its path
+ * abbreviated: a refusal of a 4 KiB path does not repeat all of it.
+ */
+export function assertValidPaths(field: string, paths: readonly string[]): void {
   const seen = new Set<string>();
-  for (const path of paths) {
+  for (const [index, path] of paths.entries()) {
+    const shown = abbreviate(path);
     const problem = deployPathProblem(path);
-    if (problem) throw new ApiError('invalid_path', `Path ${JSON.stringify(path)} ${problem}.`, { path });
-    if (seen.has(path)) throw new ApiError('invalid_path', `Path ${JSON.stringify(path)} appears more than once.`, { path });
+    if (problem) throw new ApiError('invalid_path', `${field}[${index}].path ${JSON.stringify(shown)} ${problem}.`, { path: shown, index });
+    // Paths are NFC by now, so equal names are equal strings.
+    if (seen.has(path)) throw new ApiError('invalid_path', `${field}[${index}].path ${JSON.stringify(shown)} appears more than once.`, { path: shown, index });
     seen.add(path);
   }
+}
+
+/** Deepest nesting of arrays and objects a JSON body may have: ours are 4 deep, with room for render.metadata. */
+export const MAX_JSON_DEPTH = 64;
+
+/** Whether `value` nests arrays and objects deeper than `maxDepth`, checked without recursion (so no depth can overflow the stack). */
+export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
+  const stack: Array<[unknown, number]> = [[value, 1]];
+  while (stack.length > 0) {
+    const [node, depth] = stack.pop()!;
+    if (node === null || typeof node !== 'object') continue;
+    if (depth > maxDepth) return true;
+    for (const child of Array.isArray(node) ? node : Object.values(node)) {
+      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+    }
+  }
+  return false;
+}
+
+// A file descriptor or version entry at the contract's limits: a 1024-byte path, a
+// 255-character mime, the sha256, the largest size and the field names, with some room.
+const ENTRY_BYTES = 1536;
+const SMALL_BODY_BYTES = 16 * 1024;
+
+/**
+ * The body limit of each JSON route, sized to what it must carry at this
+ * server's limits: kilobytes for a deploy or an alias, one descriptor per
+ * file for missing-blobs, a session and a commit. Larger is `400
+ * invalid_request`, as the contract's error table has no 413.
+ */
+export function bodyLimits(limits: Limits) {
+  return {
+    small: SMALL_BODY_BYTES,
+    missingBlobs: SMALL_BODY_BYTES + limits.maxMissingBlobsPerCall * ENTRY_BYTES,
+    session: SMALL_BODY_BYTES + limits.maxFilesPerVersion * ENTRY_BYTES,
+    // render.title and render.metadata ride along with the entries.
+    commit: 4 * SMALL_BODY_BYTES + limits.maxFilesPerVersion * ENTRY_BYTES,
+  };
 }

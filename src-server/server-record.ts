@@ -32,9 +32,12 @@ export function writeServerRecord(dataDir: string, record: ServerRecord): void {
   try {
     writeSync(fd, JSON.stringify(record));
     fsyncSync(fd);
-  } finally {
+  } catch (error) {
     closeSync(fd);
+    rmSync(temp, { force: true });
+    throw error;
   }
+  closeSync(fd);
   renameSync(temp, file);
 }
 
@@ -50,8 +53,12 @@ export function readServerRecord(dataDir: string): ServerRecord | null {
   const valid =
     record !== null &&
     typeof record === 'object' &&
+    // pid 0 and -1 would make process.kill signal a whole group, or everything: "alive".
     Number.isSafeInteger(record.pid) &&
+    record.pid! > 0 &&
     Number.isSafeInteger(record.port) &&
+    record.port! > 0 &&
+    record.port! < 65536 &&
     typeof record.url === 'string' &&
     typeof record.instanceId === 'string' &&
     typeof record.startedAt === 'number';
@@ -65,6 +72,8 @@ export function removeServerRecord(dataDir: string, instanceId: string): void {
 
 /** Whether a process with this pid exists (EPERM: it exists, and is someone else's). */
 export function isProcessAlive(pid: number): boolean {
+  // kill(0) and kill(-n) address process groups, and would say "alive" for any of them.
+  if (!Number.isSafeInteger(pid) || pid <= 0) return false;
   try {
     process.kill(pid, 0);
     return true;

@@ -1,42 +1,43 @@
 import type { FastifyInstance } from 'fastify';
-import { ALIAS_NAME_PATTERN } from '../../src-shared/deploy-names.ts';
+import { abbreviate, ALIAS_NAME_PATTERN } from '../../src-shared/deploy-names.ts';
 import { ApiError } from '../api-error.ts';
 import type { ServerContext } from '../context.ts';
 import { inTransaction } from '../database.ts';
 import { newId } from '../ids.ts';
 import { toAlias, type DeployRow, type Metadata } from '../metadata.ts';
 import { decodeCursor, pageSize, toPage } from '../pagination.ts';
-import { createDeployBody, parseBody, putAliasBody } from '../request-schemas.ts';
+import { bodyLimits, createDeployBody, parseBody, putAliasBody } from '../request-schemas.ts';
 
 type DeployParams = { Params: { deployId: string } };
 type AliasParams = { Params: { deployId: string; name: string } };
 type ListQuery = { Querystring: { cursor?: string; limit?: string } };
 
-/** `GET /v1/limits`, deploys and aliases. */
+/** `GET /v1/limits`, deploys and aliases; `app` is the authenticated `/v1` scope. */
 export function registerDeployRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { metadata } = ctx;
+  const bodyLimit = bodyLimits(ctx.limits).small;
 
-  app.get('/v1/limits', async () => ctx.limits);
+  app.get('/limits', async () => ctx.limits);
 
-  app.post('/v1/deploys', (request, reply) =>
+  app.post('/deploys', { bodyLimit }, (request, reply) =>
     ctx.idempotency.answer(request, reply, () => {
       const body = parseBody(createDeployBody, request.body);
       return () => ({ status: 201, body: { deploy: metadata.toDeploy(createDeploy(metadata, body.slug, body.name, ctx.now())) } });
     }),
   );
 
-  app.get<ListQuery>('/v1/deploys', async (request) => {
+  app.get<ListQuery>('/deploys', async (request) => {
     const limit = pageSize(request.query.limit);
     const before = decodeCursor('deploys', request.query.cursor);
     const rows = metadata.listDeploys(typeof before === 'number' ? before : null, limit + 1);
     return toPage(rows, limit, 'deploys', (row) => row.seq, (row) => metadata.toDeploy(row));
   });
 
-  app.get<DeployParams>('/v1/deploys/:deployId', async (request) => ({
+  app.get<DeployParams>('/deploys/:deployId', async (request) => ({
     deploy: metadata.toDeploy(findDeploy(metadata, request.params.deployId)),
   }));
 
-  app.put<AliasParams>('/v1/deploys/:deployId/aliases/:name', async (request) => {
+  app.put<AliasParams>('/deploys/:deployId/aliases/:name', { bodyLimit }, async (request) => {
     const deploy = findDeploy(metadata, request.params.deployId);
     const { name } = request.params;
     if (!ALIAS_NAME_PATTERN.test(name)) {
@@ -51,15 +52,15 @@ export function registerDeployRoutes(app: FastifyInstance, ctx: ServerContext): 
     return { alias: toAlias(alias) };
   });
 
-  app.get<DeployParams>('/v1/deploys/:deployId/aliases', async (request) => {
+  app.get<DeployParams>('/deploys/:deployId/aliases', async (request) => {
     const deploy = findDeploy(metadata, request.params.deployId);
     return { items: metadata.listAliases(deploy.id).map(toAlias) };
   });
 
-  app.delete<AliasParams>('/v1/deploys/:deployId/aliases/:name', async (request, reply) => {
+  app.delete<AliasParams>('/deploys/:deployId/aliases/:name', async (request, reply) => {
     const deploy = findDeploy(metadata, request.params.deployId);
     const deleted = inTransaction(metadata.db, () => metadata.deleteAlias(deploy.id, request.params.name));
-    if (!deleted) throw new ApiError('alias_not_found', `Deploy ${deploy.id} has no alias "${request.params.name}".`);
+    if (!deleted) throw new ApiError('alias_not_found', `Deploy ${deploy.id} has no alias ${JSON.stringify(abbreviate(request.params.name))}.`);
     return reply.code(204).send();
   });
 }
@@ -67,7 +68,7 @@ export function registerDeployRoutes(app: FastifyInstance, ctx: ServerContext): 
 /** The deploy with that id, or `404 deploy_not_found`. */
 export function findDeploy(metadata: Metadata, deployId: string): DeployRow {
   const deploy = metadata.deployById(deployId);
-  if (!deploy) throw new ApiError('deploy_not_found', `No deploy has the id "${deployId}".`);
+  if (!deploy) throw new ApiError('deploy_not_found', `No deploy has the id ${JSON.stringify(abbreviate(deployId))}.`);
   return deploy;
 }
 

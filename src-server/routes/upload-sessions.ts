@@ -1,13 +1,14 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import mime from 'mime';
 import type { VersionEntry } from '../../src-shared/api-types.ts';
+import { abbreviate } from '../../src-shared/deploy-names.ts';
 import { mapBounded } from '../../src-shared/map-bounded.ts';
 import { ApiError } from '../api-error.ts';
 import { BlobRefusedError } from '../blob-store.ts';
 import type { ServerContext } from '../context.ts';
 import { newId, hashSecret, secretMatches } from '../ids.ts';
 import { toDeployVersion, toUploadSession, type SessionRow } from '../metadata.ts';
-import { assertValidPaths, commitBody, createUploadSessionBody, missingBlobsBody, parseBody, sha256Param } from '../request-schemas.ts';
+import { assertValidPaths, bodyLimits, commitBody, createUploadSessionBody, missingBlobsBody, parseBody, sha256Param } from '../request-schemas.ts';
 import { createDeploy, findDeploy } from './deploys.ts';
 
 /** Blob-store stats in flight at once: 100k at a time would flood the thread pool. */
@@ -16,20 +17,21 @@ const STAT_CONCURRENCY = 64;
 type SessionParams = { Params: { sessionId: string } };
 type BlobParams = { Params: { sessionId: string; sha256: string } };
 
-/** The four steps of the upload protocol, and `GET` of a session. */
+/** The four steps of the upload protocol, and `GET` of a session; `app` is the authenticated `/v1` scope. */
 export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { metadata, limits } = ctx;
+  const bodyLimit = bodyLimits(limits);
 
   // Step 1: register the files, get a session and its upload token.
-  app.post('/v1/upload-sessions', (request, reply) =>
+  app.post('/upload-sessions', { bodyLimit: bodyLimit.session }, (request, reply) =>
     ctx.idempotency.answer(request, reply, () => {
       const body = parseBody(createUploadSessionBody, request.body);
-      assertValidPaths(body.files.map((file) => file.path));
+      assertValidPaths('files', body.files.map((file) => file.path));
       const sizeBySha = new Map<string, number>();
       let requestedBytes = 0;
       for (const file of body.files) {
         if (file.size > limits.maxBlobBytes) {
-          throw new ApiError('upload_blob_too_large', `${file.path} is ${file.size} bytes; the limit per file is ${limits.maxBlobBytes}.`, { path: file.path });
+          throw new ApiError('upload_blob_too_large', `${JSON.stringify(abbreviate(file.path))} is ${file.size} bytes; the limit per file is ${limits.maxBlobBytes}.`, { path: abbreviate(file.path) });
         }
         const registered = sizeBySha.get(file.sha256);
         if (registered !== undefined && registered !== file.size) {
@@ -66,18 +68,18 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
   );
 
   // How a client that lost an answer (or resumes later) learns where its session stands.
-  app.get<SessionParams>('/v1/upload-sessions/:sessionId', async (request) => ({
+  app.get<SessionParams>('/upload-sessions/:sessionId', async (request) => ({
     uploadSession: toUploadSession(authorizedSession(ctx, request), ctx.now()),
   }));
 
   // Step 2: which of these blobs does the store not have yet?
-  app.post<SessionParams>('/v1/upload-sessions/:sessionId/missing-blobs', async (request) => {
+  app.post<SessionParams>('/upload-sessions/:sessionId/missing-blobs', { bodyLimit: bodyLimit.missingBlobs }, async (request) => {
     const session = openSession(ctx, request);
     const { files } = parseBody(missingBlobsBody, request.body);
     if (files.length > limits.maxMissingBlobsPerCall) {
       throw new ApiError('too_many_files', `${files.length} files in one call; ask about at most ${limits.maxMissingBlobsPerCall} at a time.`);
     }
-    assertValidPaths(files.map((file) => file.path));
+    assertValidPaths('files', files.map((file) => file.path));
     const unique = [...new Set(files.map((file) => file.sha256))];
     const stored = await mapBounded(unique, STAT_CONCURRENCY, (sha256) => ctx.blobs.has(sha256));
     return { uploadSessionId: session.id, missingBlobs: unique.filter((_, i) => !stored[i]).map((sha256) => ({ sha256 })) };
@@ -88,7 +90,7 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
     blobScope.removeAllContentTypeParsers();
     blobScope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
-    blobScope.put<BlobParams>('/v1/upload-sessions/:sessionId/blobs/:sha256', async (request) => {
+    blobScope.put<BlobParams>('/upload-sessions/:sessionId/blobs/:sha256', { config: { streamedBody: true } }, async (request) => {
       const session = openSession(ctx, request);
       const sha256 = request.params.sha256;
       if (!sha256Param.safeParse(sha256).success) {
@@ -133,12 +135,12 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
   });
 
   // Step 4: turn the session into the deploy's next immutable version.
-  app.post<SessionParams>('/v1/upload-sessions/:sessionId/commit', (request, reply) => {
+  app.post<SessionParams>('/upload-sessions/:sessionId/commit', { bodyLimit: bodyLimit.commit }, (request, reply) => {
     const session = authorizedSession(ctx, request);
     return ctx.idempotency.answer(request, reply, async () => {
       assertOpen(session, ctx.now());
       const body = parseBody(commitBody, request.body);
-      assertValidPaths(body.entries.map((entry) => entry.path));
+      assertValidPaths('entries', body.entries.map((entry) => entry.path));
       const entries: VersionEntry[] = body.entries.map((entry) => ({ ...entry, mime: entry.mime ?? mimeOf(entry.path) }));
       const totalBytes = entries.reduce((sum, entry) => sum + entry.size, 0);
       if (entries.length > limits.maxFilesPerVersion) {
@@ -176,7 +178,7 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
 /** The session named in the URL, if the request carries its upload token: else 404 or 401. */
 function authorizedSession(ctx: ServerContext, request: FastifyRequest<SessionParams>): SessionRow {
   const session = ctx.metadata.sessionById(request.params.sessionId);
-  if (!session) throw new ApiError('upload_session_not_found', `No upload session has the id "${request.params.sessionId}".`);
+  if (!session) throw new ApiError('upload_session_not_found', `No upload session has the id ${JSON.stringify(abbreviate(request.params.sessionId))}.`);
   const token = request.headers['x-upload-token'];
   if (typeof token !== 'string' || !secretMatches(token, session.token_hash)) {
     throw new ApiError('upload_token_invalid', `Send the uploadToken returned when session ${session.id} was created, as X-Upload-Token.`);
@@ -207,7 +209,7 @@ function renderRoute(requested: string | undefined, entries: readonly VersionEnt
   if (requested === undefined) return paths.has('index.html') ? '/index.html' : null;
   const route = requested.startsWith('/') ? requested : `/${requested}`;
   if (!paths.has(route.slice(1))) {
-    throw new ApiError('render_route_not_found', `render.route ${JSON.stringify(requested)} names no file of this version.`);
+    throw new ApiError('render_route_not_found', `render.route ${JSON.stringify(abbreviate(requested))} names no file of this version.`);
   }
   return route;
 }
@@ -223,7 +225,7 @@ async function assertBlobsStored(ctx: ServerContext, entries: readonly VersionEn
   }
   for (const entry of entries) {
     if (storedSize.get(entry.blobHash) !== entry.size) {
-      throw new ApiError('blob_size_mismatch', `${entry.path} says ${entry.size} bytes; blob ${entry.blobHash} is ${storedSize.get(entry.blobHash)}.`);
+      throw new ApiError('blob_size_mismatch', `${JSON.stringify(abbreviate(entry.path))} says ${entry.size} bytes; blob ${entry.blobHash} is ${storedSize.get(entry.blobHash)}.`);
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { abbreviate } from '../../src-shared/deploy-names.ts';
 import { ApiError } from '../api-error.ts';
 import type { ServerContext } from '../context.ts';
 import { toDeployVersion, toVersionEntry, type VersionRow } from '../metadata.ts';
@@ -14,11 +15,11 @@ export function registerVersionRoutes(app: FastifyInstance, ctx: ServerContext):
 
   const findVersion = (versionId: string): VersionRow => {
     const version = metadata.versionById(versionId);
-    if (!version) throw new ApiError('deploy_version_not_found', `No deploy version has the id "${versionId}".`);
+    if (!version) throw new ApiError('deploy_version_not_found', `No deploy version has the id ${JSON.stringify(abbreviate(versionId))}.`);
     return version;
   };
 
-  app.get<{ Params: { deployId: string } } & ListQuery>('/v1/deploys/:deployId/versions', async (request) => {
+  app.get<{ Params: { deployId: string } } & ListQuery>('/deploys/:deployId/versions', async (request) => {
     const deploy = findDeploy(metadata, request.params.deployId);
     const limit = pageSize(request.query.limit);
     const listName = `versions:${deploy.id}`;
@@ -27,11 +28,11 @@ export function registerVersionRoutes(app: FastifyInstance, ctx: ServerContext):
     return toPage(rows, limit, listName, (row) => row.version_no, toDeployVersion);
   });
 
-  app.get<{ Params: { versionId: string } }>('/v1/deploy-versions/:versionId', async (request) => ({
+  app.get<{ Params: { versionId: string } }>('/deploy-versions/:versionId', async (request) => ({
     deployVersion: metadata.toVersionDetail(findVersion(request.params.versionId)),
   }));
 
-  app.get<{ Params: { versionId: string } } & ListQuery>('/v1/deploy-versions/:versionId/files', async (request) => {
+  app.get<{ Params: { versionId: string } } & ListQuery>('/deploy-versions/:versionId/files', async (request) => {
     const version = findVersion(request.params.versionId);
     const limit = pageSize(request.query.limit);
     const listName = `files:${version.id}`;
@@ -40,7 +41,7 @@ export function registerVersionRoutes(app: FastifyInstance, ctx: ServerContext):
     return toPage(rows, limit, listName, (row) => row.path, toVersionEntry);
   });
 
-  app.get<{ Params: { sha256: string } }>('/v1/blobs/:sha256', async (request, reply) => {
+  app.get<{ Params: { sha256: string } }>('/blobs/:sha256', async (request, reply) => {
     const { sha256 } = request.params;
     if (!sha256Param.safeParse(sha256).success) {
       throw new ApiError('invalid_request', 'The sha256 in the URL must be 64 lowercase hex characters.');
