@@ -8,6 +8,9 @@ interface ServeFlags {
   port: number;
   data: string;
   apiKey?: string;
+  apiKeyFile?: string;
+  rotateKey?: boolean;
+  allowHost: string[];
   sessionTtlMs?: number;
   maxBlobBytes?: number;
   maxSessionBytes?: number;
@@ -27,7 +30,10 @@ export function registerServeCommand(program: Command): void {
     .description('Run a local Press Cloud server on 127.0.0.1')
     .option('--port <n>', `port to listen on; 0 takes a free one (default ${DEFAULT_SERVER_PORT})`, wholeNumber, DEFAULT_SERVER_PORT)
     .option('--data <dir>', 'folder for metadata and blobs', DEFAULT_SERVER_DATA_DIR)
-    .option('--api-key <pcak_…>', 'accept this API key (default: generate one, print it once, keep it in the data folder)')
+    .option('--api-key <pcak_…>', 'accept this API key, and no other (default: generate one, print it once, keep it in the data folder)')
+    .option('--api-key-file <path>', 'accept the API key kept in this file (mode 0600), so it is not on the command line')
+    .option('--rotate-key', 'replace the generated API key with a new one, printed once; the old one stops working')
+    .option('--allow-host <name>', 'also answer requests whose Host is this name (name or name:port), e.g. behind a proxy; repeatable', collect, [])
     .option('--session-ttl-ms <n>', 'upload session lifetime', positiveNumber)
     .option('--max-blob-bytes <n>', 'largest file', positiveNumber)
     .option('--max-session-bytes <n>', 'largest session and version, in bytes', positiveNumber)
@@ -38,15 +44,24 @@ export function registerServeCommand(program: Command): void {
     .option('--log-requests', 'log every request to stdout')
     .action(async (flags: ServeFlags) => {
       // The server (Fastify, its SQLite) loads only to serve: `pressdrop deploy` keeps its memory for uploading.
-      const [{ parseFaultSpec }, { startServer }] = await Promise.all([import('../src-server/faults.ts'), import('../src-server/server.ts')]);
+      const [{ parseFaultSpec }, { startServer }, { readApiKeyFile }] = await Promise.all([
+        import('../src-server/faults.ts'),
+        import('../src-server/server.ts'),
+        import('../src-server/data-dir.ts'),
+      ]);
+      if ([flags.apiKey, flags.apiKeyFile, flags.rotateKey].filter((given) => given !== undefined).length > 1) {
+        throw new Error('give only one of --api-key, --api-key-file and --rotate-key.');
+      }
       const limits: Partial<Limits> = {};
       if (flags.sessionTtlMs !== undefined) limits.sessionTtlMs = flags.sessionTtlMs;
       if (flags.maxBlobBytes !== undefined) limits.maxBlobBytes = flags.maxBlobBytes;
       if (flags.maxSessionBytes !== undefined) limits.maxSessionBytes = flags.maxSessionBytes;
       if (flags.maxFiles !== undefined) limits.maxFilesPerVersion = flags.maxFiles;
       if (flags.maxMissingPerCall !== undefined) limits.maxMissingBlobsPerCall = flags.maxMissingPerCall;
-      const options: ServerOptions = { dataDir: flags.data, port: flags.port, limits, logRequests: flags.logRequests ?? false };
+      const options: ServerOptions = { dataDir: flags.data, port: flags.port, limits, allowedHosts: flags.allowHost, logRequests: flags.logRequests ?? false };
       if (flags.apiKey !== undefined) options.apiKey = flags.apiKey;
+      if (flags.apiKeyFile !== undefined) options.apiKey = readApiKeyFile(flags.apiKeyFile);
+      if (flags.rotateKey) options.rotateApiKey = true;
       if (flags.faults !== undefined) {
         options.faults = parseFaultSpec(flags.faults);
         options.faultsSeed = flags.faultsSeed ?? 1;
@@ -54,12 +69,17 @@ export function registerServeCommand(program: Command): void {
 
       const server = await startServer(options);
       const out = (line: string) => process.stdout.write(`${line}\n`);
+      const keyFile = join(flags.data, 'api-key');
       if (server.generatedApiKey?.createdNow) {
-        out(`Created an API key for this server (shown once; also kept in ${join(flags.data, 'api-key')}):`);
+        out(flags.rotateKey
+          ? `Made a new API key for this server; the old one no longer works (shown once; also kept in ${keyFile}):`
+          : `Created an API key for this server (shown once; also kept in ${keyFile}):`);
         out(`  ${server.generatedApiKey.key}`);
       } else if (server.generatedApiKey) {
-        out(`API key: the one kept in ${join(flags.data, 'api-key')}`);
+        out(`API key: the one kept in ${keyFile}`);
       }
+      if (server.generatedApiKey) out('To replace it with a new key (the old one then stops working): pressdrop serve --rotate-key');
+      for (const name of flags.allowHost) out(`Also answering requests addressed to ${name} (--allow-host).`);
       if (options.faults) out(`WARNING: fault injection is ON (${flags.faults}, seed ${options.faultsSeed}). Not for real use.`);
       out(`Data: ${flags.data}`);
       out(`Local Press Cloud listening on ${server.url}`);
@@ -75,6 +95,10 @@ export function registerServeCommand(program: Command): void {
       });
       out('Stopped.');
     });
+}
+
+function collect(value: string, previous: string[]): string[] {
+  return [...previous, value];
 }
 
 function wholeNumber(text: string): number {
