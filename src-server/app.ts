@@ -200,6 +200,8 @@ function sendError(error: FastifyError | ApiError, request: FastifyRequest, repl
     process.stderr.write(`internal error on ${request.method} ${request.routeOptions.url ?? '(no route)'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
   }
   if (clientGone || reply.sent) return;
+  // Fastify asks to close after a body over its limit; we read the rest instead (below), so the client can hear us.
+  if (!request.raw.complete) reply.removeHeader('connection');
   discardUnreadBody(request);
   reply.code(apiErrors[apiError.code].status).send(apiError.toBody());
 }
