@@ -7,6 +7,7 @@ import { DatabaseSync } from 'node:sqlite';
 import { HashCache, RACY_WINDOW_MS } from './hash-cache.ts';
 import { scanFolder } from './scan-folder.ts';
 import type { ScannedFile } from './scan-folder.ts';
+import { atOnce } from './testing/at-once.ts';
 
 const HOUR_AGO_S = Date.now() / 1000 - 3600;
 const FAKE_SHA = (n: number) => n.toString(16).padStart(64, '0');
@@ -118,4 +119,10 @@ test('the schema is versioned with user_version; a newer file is refused in word
     db.exec('PRAGMA user_version = 99');
     db.close();
     assert.throws(() => HashCache.open(cacheFile), /written by a newer PressDrop \(schema 99/);
+  }));
+
+test('twenty openers at once on a fresh state folder each get a working cache (issue 9, defect 3)', () =>
+  withFolder(async (_dir, cacheFile) => {
+    const outcomes = await atOnce(20, 'cache', () => [join(cacheFile, '..')]);
+    assert.deepEqual(outcomes.filter((outcome) => !outcome.ok), [], 'no opener failed');
   }));

@@ -1,8 +1,6 @@
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
-import type { StatementSync } from 'node:sqlite';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { ScannedFile } from './scan-folder.ts';
+import { migrateStateDatabase, openStateDatabase } from './sqlite-file.ts';
 
 /**
  * Schema migrations, applied in order; `PRAGMA user_version` says how many
@@ -67,14 +65,12 @@ export class HashCache {
     );
   }
 
-  /** Opens (creating it and its folder if needed) the cache file, in WAL mode, migrated to the current schema. */
+  /** Opens (creating it, 0600, and its folder, 0700, if needed) the cache file, in WAL mode, migrated to the current schema. */
   static open(file: string): HashCache {
-    mkdirSync(dirname(file), { recursive: true });
-    const db = new DatabaseSync(file);
+    // WAL: a reader (a second window, the CLI) never waits for a writer; NORMAL sync is durable enough for a cache.
+    const db = openStateDatabase(file, { synchronous: 'NORMAL' });
     try {
-      // WAL: a reader (a second window, the CLI) never waits for a writer; NORMAL sync is durable enough for a cache.
-      db.exec('PRAGMA journal_mode = WAL; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 5000;');
-      migrate(db, file);
+      migrateStateDatabase(db, MIGRATIONS, (version) => `The hash cache ${file} was written by a newer PressDrop (schema ${version}, this one knows ${MIGRATIONS.length}); update PressDrop or delete the file.`);
       return new HashCache(db);
     } catch (error) {
       db.close();
@@ -164,22 +160,4 @@ function commonFolder(files: readonly ScannedFile[]): string {
     while (!absolutePath.startsWith(folder)) folder = folder.slice(0, folder.lastIndexOf('/', folder.length - 2) + 1);
   }
   return folder || '/';
-}
-
-function migrate(db: DatabaseSync, file: string): void {
-  const { user_version: version } = db.prepare('PRAGMA user_version').get() as { user_version: number };
-  if (version > MIGRATIONS.length) {
-    throw new Error(`The hash cache ${file} was written by a newer PressDrop (schema ${version}, this one knows ${MIGRATIONS.length}); update PressDrop or delete the file.`);
-  }
-  for (let next = version; next < MIGRATIONS.length; next++) {
-    db.exec('BEGIN IMMEDIATE');
-    try {
-      db.exec(MIGRATIONS[next]!);
-      db.exec(`PRAGMA user_version = ${next + 1}`);
-      db.exec('COMMIT');
-    } catch (error) {
-      db.exec('ROLLBACK');
-      throw error;
-    }
-  }
 }

@@ -1,0 +1,74 @@
+import { dirname } from 'node:path';
+import { DatabaseSync } from 'node:sqlite';
+import { ensurePrivateDir, ensurePrivateFile, sqliteCompanions } from './private-files.ts';
+
+/**
+ * How long a statement waits for another process's lock before it fails
+ * with "database is locked". Twenty CLIs started at once on a new state
+ * folder queue behind each other's first write for well under this.
+ */
+export const BUSY_TIMEOUT_MS = 15_000;
+
+/** How a state file is opened. */
+export interface StateDatabaseOptions {
+  /** FULL for the journal (a kill must not lose a recorded step); NORMAL for a cache. */
+  synchronous: 'FULL' | 'NORMAL';
+  foreignKeys?: boolean;
+}
+
+/**
+ * Opens (creating it, 0600, in a 0700 folder) one of PressDrop's SQLite
+ * state files in WAL mode. The busy timeout is set at open, before the first
+ * statement: switching a new file to WAL takes a lock that a twin process
+ * opening the same file at the same moment may hold.
+ */
+export function openStateDatabase(file: string, options: StateDatabaseOptions): DatabaseSync {
+  ensurePrivateDir(dirname(file));
+  ensurePrivateFile(file, sqliteCompanions(file));
+  const db = new DatabaseSync(file, { enableForeignKeyConstraints: options.foreignKeys ?? false, timeout: BUSY_TIMEOUT_MS });
+  try {
+    db.exec('PRAGMA journal_mode = WAL');
+    db.exec(`PRAGMA synchronous = ${options.synchronous}`);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/**
+ * Brings a state file's schema up to `migrations.length` (`PRAGMA
+ * user_version` counts the migrations applied). The version is read again
+ * inside the write transaction (BEGIN IMMEDIATE), so of several processes
+ * opening a new file at once, one migrates and the others find it done.
+ * Foreign keys are off while a migration runs, so a migration may rebuild a
+ * table that others reference (SQLite's documented way to change one).
+ */
+export function migrateStateDatabase(db: DatabaseSync, migrations: readonly string[], tooNew: (version: number) => string): void {
+  const version = () => (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
+  const seen = version();
+  if (seen > migrations.length) throw new Error(tooNew(seen));
+  if (seen === migrations.length) return;
+  const foreignKeys = (db.prepare('PRAGMA foreign_keys').get() as { foreign_keys: number }).foreign_keys === 1;
+  // A no-op inside a transaction: it is set before BEGIN, and back after COMMIT.
+  if (foreignKeys) db.exec('PRAGMA foreign_keys = OFF');
+  try {
+    db.exec('BEGIN IMMEDIATE');
+    try {
+      const current = version();
+      if (current > migrations.length) throw new Error(tooNew(current));
+      for (let next = current; next < migrations.length; next++) {
+        db.exec(migrations[next]!);
+        db.exec(`PRAGMA user_version = ${next + 1}`);
+      }
+      const broken = db.prepare('PRAGMA foreign_key_check').all();
+      if (broken.length > 0) throw new Error(`a migration left ${broken.length} rows pointing at nothing`);
+      db.exec('COMMIT');
+    } catch (error) {
+      db.exec('ROLLBACK');
+      throw error;
+    }
+  } finally {
+    if (foreignKeys) db.exec('PRAGMA foreign_keys = ON');
+  }
+}
