@@ -16,7 +16,7 @@ import type {
 } from '../src-shared/api-types.ts';
 import { badResponseError, PressCloudError } from './press-cloud-error.ts';
 import { expectFields, field, seg, sendOnce, Slots, type Call, type Connection } from './press-cloud-transport.ts';
-import { withRetry, type RetryInfo, type RetryPolicy } from './retry.ts';
+import { DEFAULT_RETRY_POLICY, withRetry, type RetryInfo, type RetryPolicy } from './retry.ts';
 
 export { PressCloudError } from './press-cloud-error.ts';
 export type { RetryInfo, RetryPolicy } from './retry.ts';
@@ -33,7 +33,7 @@ export interface PressCloudTarget {
 export interface PressCloudClientOptions {
   /** Keep-alive connections to the server (default 8): the ceiling of parallel blob PUTs. */
   connections?: number;
-  /** A request that moves no bytes, up or down, for this long is abandoned as `stalled` (default 30 000). */
+  /** A request that moves no bytes, up or down, for this long is abandoned as `stalled` (default 30 000; at most a third of `retry.giveUpAfterMs`, so that deadline holds three tries). */
   stallTimeoutMs?: number;
   retry?: Partial<RetryPolicy>;
   /** Called before each backoff wait, e.g. to show "retrying". */
@@ -79,6 +79,8 @@ export class PressCloudClient {
   // Aborted by close(): ends backoff waits and requests in flight.
   readonly #closing = new AbortController();
   #closed: Promise<void> | undefined;
+  /** When bytes last moved on any request: a server that answers something is not given up on. */
+  #lastActivityAt = 0;
 
   constructor(target: PressCloudTarget, options: PressCloudClientOptions = {}) {
     const url = new URL(target.apiUrl);
@@ -93,7 +95,14 @@ export class PressCloudClient {
       headersTimeout: 0,
       bodyTimeout: 0,
     });
-    this.#connection = { pool, basePath: url.pathname.replace(/\/+$/, ''), apiKey: target.apiKey, stallTimeoutMs: options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS };
+    const giveUpAfterMs = this.#retry.giveUpAfterMs ?? DEFAULT_RETRY_POLICY.giveUpAfterMs;
+    this.#connection = {
+      pool,
+      basePath: url.pathname.replace(/\/+$/, ''),
+      apiKey: target.apiKey,
+      stallTimeoutMs: Math.max(1, Math.min(options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, Math.floor(giveUpAfterMs / 3))),
+      onActivity: () => (this.#lastActivityAt = Date.now()),
+    };
   }
 
   /** `GET /v1/limits`: read before uploading, to fail early with a clear message. */
@@ -269,7 +278,7 @@ export class PressCloudClient {
   }
 
   #retryOptions(request: string, signal?: AbortSignal) {
-    return { request, policy: this.#retry, signal: this.#signal(signal), onRetry: this.#onRetry };
+    return { request, policy: this.#retry, signal: this.#signal(signal), onRetry: this.#onRetry, lastActivityAt: () => this.#lastActivityAt };
   }
 
   #signal(signal: AbortSignal | undefined): AbortSignal {

@@ -21,6 +21,8 @@ export interface Connection {
   basePath: string;
   apiKey: string;
   stallTimeoutMs: number;
+  /** Told whenever bytes move, up or down: the server is there. */
+  onActivity?: () => void;
 }
 
 /**
@@ -38,7 +40,10 @@ export async function sendOnce(connection: Connection, call: Call, signal: Abort
     stalled = true;
     controller.abort();
   }, connection.stallTimeoutMs);
-  const touch = () => timer.refresh();
+  const touch = () => {
+    timer.refresh();
+    connection.onActivity?.();
+  };
   const onAbort = () => controller.abort();
   signal.addEventListener('abort', onAbort, { once: true });
 

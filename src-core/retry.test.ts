@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { PressCloudError } from './press-cloud-error.ts';
 import { abortableSleep, backoffDelay, DEFAULT_RETRY_POLICY, parseRetryAfter, retryDelay, withRetry, type RetryInfo, type Sleep } from './retry.ts';
 
-const policy = { baseMs: 100, capMs: 1_000, maxAttempts: 5 };
+const policy = { baseMs: 100, capMs: 1_000, maxAttempts: 5, giveUpAfterMs: 600_000 };
 const retryable = (retryAfterMs: number | null = null) =>
   new PressCloudError('GET limits failed: HTTP 503 service_unavailable', { code: 'service_unavailable', status: 503, retryable: true, retryAfterMs });
 
@@ -27,8 +27,8 @@ function failing(...errors: Error[]): { operation: (attempt: number) => Promise<
   };
 }
 
-test('the defaults are base 250 ms, cap 20 s, 8 attempts', () => {
-  assert.deepEqual(DEFAULT_RETRY_POLICY, { baseMs: 250, capMs: 20_000, maxAttempts: 8 });
+test('the defaults are base 250 ms, cap 20 s, 8 attempts, giving up after 5 minutes without an answer', () => {
+  assert.deepEqual(DEFAULT_RETRY_POLICY, { baseMs: 250, capMs: 20_000, maxAttempts: 8, giveUpAfterMs: 300_000 });
 });
 
 test('full jitter: each delay lies in [0, min(cap, base * 2^retry)], spanning the whole range', () => {
@@ -131,4 +131,36 @@ test('abortableSleep resolves after its delay when nothing aborts it', async () 
   const started = performance.now();
   await abortableSleep(20, new AbortController().signal, 'x');
   assert.ok(performance.now() - started >= 19);
+});
+
+test('withRetry starts no retry past giveUpAfterMs without an answer, and says so; an answer in between restarts that clock', async () => {
+  // A clock the fake sleep moves: each attempt fails after 1 s, each wait is 100 ms (random 0.5 of 200).
+  let clock = 0;
+  const sleep: Sleep = async (ms) => void (clock += ms);
+  const stalls = () => ({
+    attempts: [] as number[],
+    operation(this: { attempts: number[] }, attempt: number): Promise<never> {
+      this.attempts.push(attempt);
+      clock += 1_000;
+      return Promise.reject(new PressCloudError('GET limits: no bytes moved for 1000 ms.', { code: 'stalled', retryable: true }));
+    },
+  });
+  const quiet = stalls();
+  const infos: RetryInfo[] = [];
+  const options = { request: 'GET limits', policy: { baseMs: 200, capMs: 200, maxAttempts: 8, giveUpAfterMs: 3_500 }, random: () => 0.5, sleep, now: () => clock };
+  const error = await withRetry((attempt) => quiet.operation(attempt), { ...options, onRetry: (info) => infos.push(info) }).catch((thrown: unknown) => thrown);
+  assert.ok(error instanceof PressCloudError);
+  assert.equal(error.code, 'stalled');
+  assert.equal(error.retryable, true, 'a later run may find the server back');
+  assert.match(error.message, /^GET limits: no bytes moved for 1000 ms\. Gave up: no answer from the server for 3\.5 s\.$/);
+  // Attempts end at 1.0, 2.1, 3.2 s: a retry after the third would start at 3.3 s, within 3.5 s; the fourth ends at 4.3 s.
+  assert.deepEqual(quiet.attempts, [1, 2, 3, 4]);
+  assert.deepEqual(infos.map((info) => [info.attempt, info.maxAttempts]), [[1, 8], [2, 8], [3, 8]]);
+
+  clock = 0;
+  const answered = stalls();
+  // Something came back 100 ms before each failure: the server is there, so only maxAttempts ends it.
+  const busy = await withRetry((attempt) => answered.operation(attempt), { ...options, lastActivityAt: () => clock - 100 }).catch((thrown: unknown) => thrown);
+  assert.ok(busy instanceof PressCloudError && !busy.message.includes('Gave up'));
+  assert.equal(answered.attempts.length, 8);
 });

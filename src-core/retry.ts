@@ -1,3 +1,4 @@
+import { formatDuration } from '../src-shared/units.ts';
 import { abortedError, PressCloudError } from './press-cloud-error.ts';
 
 /** How often and how patiently a failed request is sent again. */
@@ -8,10 +9,16 @@ export interface RetryPolicy {
   capMs: number;
   /** Attempts in all, the first one included. */
   maxAttempts: number;
+  /**
+   * No retry starts once a request has gone this long, in ms, without the
+   * server answering anything or a byte moving: the bound on how long a
+   * deploy waits for a server that accepts connections but never answers.
+   */
+  giveUpAfterMs: number;
 }
 
-/** Defaults: ceilings 250 ms, 500 ms, 1 s … up to 20 s; 8 attempts. */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseMs: 250, capMs: 20_000, maxAttempts: 8 };
+/** Defaults: ceilings 250 ms, 500 ms, 1 s … up to 20 s; 8 attempts; give up after 5 minutes without an answer. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseMs: 250, capMs: 20_000, maxAttempts: 8, giveUpAfterMs: 5 * 60_000 };
 
 /** Told before each backoff wait, so a UI can say "retrying". */
 export interface RetryInfo {
@@ -22,6 +29,8 @@ export interface RetryInfo {
   error: PressCloudError;
   /** Which request, e.g. `PUT blob 3f2a9c01…`. */
   request: string;
+  /** The policy's attempts in all, to say "attempt 2 of 8". */
+  maxAttempts: number;
 }
 
 /** Waits `ms`; rejects with `abortedError(request)` as soon as `signal` aborts. */
@@ -33,9 +42,13 @@ export interface RetryOptions {
   policy?: Partial<RetryPolicy>;
   signal?: AbortSignal | undefined;
   onRetry?: ((info: RetryInfo) => void) | undefined;
+  /** When the server last answered or a byte last moved (epoch ms): the give-up clock runs from then, or from the first attempt if later. */
+  lastActivityAt?: (() => number) | undefined;
   /** A number in [0, 1); Math.random by default. */
   random?: () => number;
   sleep?: Sleep;
+  /** The clock (epoch ms); Date.now by default. */
+  now?: () => number;
 }
 
 /**
@@ -81,13 +94,16 @@ export const abortableSleep: Sleep = (ms, signal, request) =>
 
 /**
  * Runs `operation` until it succeeds, retrying only a `PressCloudError` that
- * says `retryable`, at most `maxAttempts` times in all. Any other error (a
- * 4xx, a file that cannot be read) is thrown at once. `operation` gets the
- * attempt number, from 1.
+ * says `retryable`, at most `maxAttempts` times in all, and never past
+ * `giveUpAfterMs` without an answer (that error says so). Any other error
+ * (a 4xx, a file that cannot be read) is thrown at once. `operation` gets
+ * the attempt number, from 1.
  */
 export async function withRetry<T>(operation: (attempt: number) => Promise<T>, options: RetryOptions): Promise<T> {
   const policy = { ...DEFAULT_RETRY_POLICY, ...options.policy };
   const sleep = options.sleep ?? abortableSleep;
+  const now = options.now ?? Date.now;
+  const firstAttemptAt = now();
   for (let attempt = 1; ; attempt++) {
     if (options.signal?.aborted) throw abortedError(options.request);
     try {
@@ -97,8 +113,22 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
       // An abort that surfaced as some other failure is still the caller's cancel, not a reason to retry.
       if (options.signal?.aborted) throw abortedError(options.request);
       const delayMs = retryDelay(attempt - 1, error.retryAfterMs, policy, options.random);
-      options.onRetry?.({ attempt, delayMs, error, request: options.request });
+      const quietSince = Math.max(firstAttemptAt, options.lastActivityAt?.() ?? 0);
+      if (now() + delayMs - quietSince >= policy.giveUpAfterMs) throw gaveUp(error, policy.giveUpAfterMs);
+      options.onRetry?.({ attempt, delayMs, error, request: options.request, maxAttempts: policy.maxAttempts });
       await sleep(delayMs, options.signal, options.request);
     }
   }
+}
+
+/** `error`, said to be the last: the server gave no answer for `giveUpAfterMs`. Still retryable: a later run may find the server back. */
+function gaveUp(error: PressCloudError, giveUpAfterMs: number): PressCloudError {
+  return new PressCloudError(`${error.message} Gave up: no answer from the server for ${formatDuration(giveUpAfterMs / 1000)}.`, {
+    code: error.code,
+    status: error.status,
+    retryable: true,
+    retryAfterMs: error.retryAfterMs,
+    details: error.details,
+    cause: error,
+  });
 }
