@@ -141,7 +141,7 @@ test('Ctrl-C (SIGINT) exits 130 and says how to resume; `resume --list` shows th
   assert.match(after.stdout, /No interrupted deploys/);
 });
 
-test('Ctrl-C while hashing, before anything is journaled: exit 130, told to run the same command again, which deploys', { timeout: 60_000 }, async (t) => {
+test('Ctrl-C while hashing: exit 130, told how to continue; the job, journaled from the start, is offered and `resume` deploys', { timeout: 60_000 }, async (t) => {
   const server = await startLoggedServer(t);
   const site = tempDir(t, 'site');
   const state = tempDir(t, 'state');
@@ -154,10 +154,13 @@ test('Ctrl-C while hashing, before anything is journaled: exit 130, told to run 
   const interrupted = await within(cli.ended, 10_000, 'the CLI to stop on SIGINT');
   assert.equal(interrupted.code, 130, interrupted.stderr);
   assert.deepEqual(server.log.matching('POST', /^\/v1\/upload-sessions$/), [], 'interrupted while hashing: no session yet');
-  assert.equal(interrupted.stderr, 'Interrupted. Nothing was uploaded yet: run the same command again to deploy.\n');
-  assert.deepEqual(jsonEvents(interrupted.stdout).at(-1), { type: 'failed', failure: { code: 'cancelled', message: 'The deploy was cancelled before it uploaded anything; run it again to deploy.' }, resumable: false });
-  assert.match((await runCli(t, ['resume', '--list', '--state-dir', state])).stdout, /No interrupted deploys/);
+  assert.equal(interrupted.stderr, 'Interrupted. Run the same command again, or `pressdrop resume`, to continue where it stopped.\n');
+  const events = jsonEvents(interrupted.stdout);
+  assert.deepEqual(events[0], { type: 'job', jobId: events[0]!.jobId, resumed: false }, 'the job is the first thing a run reports');
+  assert.deepEqual(events.at(-1), { type: 'failed', failure: { code: 'cancelled', message: 'The deploy was cancelled; run it again (or `pressdrop resume`) to continue.' }, resumable: true });
+  assert.match((await runCli(t, ['resume', '--list', '--state-dir', state])).stdout, new RegExp(`^${String(events[0]?.jobId)}  interrupted `));
 
-  const version = committedVersion(await runCli(t, args));
+  const version = committedVersion(await runCli(t, ['resume', '--api-key', server.apiKey, '--state-dir', state, '--json']));
   await assertCommittedOnce(server, site, version.id);
+  assert.match((await runCli(t, ['resume', '--list', '--state-dir', state])).stdout, /No interrupted deploys/);
 });

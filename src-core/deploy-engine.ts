@@ -1,11 +1,12 @@
 import { join } from 'node:path';
 import type { RenderConfig } from '../src-shared/api-types.ts';
-import { DeployJournal, type DeployRef, type JobProgress, type JobRecord } from './deploy-journal.ts';
+import { DeployJournal, isProcessRunning, type DeployRef, type JobProgress, type JobRecord } from './deploy-journal.ts';
 import { DeployRun } from './deploy-run.ts';
 import { HashCache } from './hash-cache.ts';
 import { HashPool } from './hash-pool.ts';
 import type { PressCloudTarget, RetryPolicy } from './press-cloud-client.ts';
 import type { EnginePorts } from './ports.ts';
+import { ensurePrivateDir } from './private-files.ts';
 
 /** What to deploy where, and how hard to push. */
 export interface DeployOptions {
@@ -17,8 +18,9 @@ export interface DeployOptions {
   concurrency?: number;
   /** Blob bytes in flight at once (default 256 MiB; one larger blob may run alone). */
   maxBytesInFlight?: number;
-  /** Abort a request that moves no bytes for this long (default 30 s). */
+  /** Abort a request that moves no bytes for this long (default 30 s, and at most a third of `retry.giveUpAfterMs`). */
   stallTimeoutMs?: number;
+  /** How often and how long to retry; `giveUpAfterMs` (default 5 min) bounds the wait for a server that does not answer. */
   retry?: Partial<RetryPolicy>;
 }
 
@@ -38,8 +40,10 @@ export class DeployEngine {
   readonly #cache: HashCache;
   readonly #pool: HashPool;
 
+  /** Opens the state folder (created 0700, or tightened to it) with its journal and hash cache (0600). */
   constructor(ports: EnginePorts) {
     this.#ports = ports;
+    ensurePrivateDir(ports.stateDir);
     this.#journal = DeployJournal.open(join(ports.stateDir, 'journal.sqlite'));
     this.#cache = HashCache.open(join(ports.stateDir, 'hash-cache.sqlite'));
     this.#pool = new HashPool(ports.hashWorkerUrl ? { workerUrl: ports.hashWorkerUrl } : {});
@@ -47,19 +51,23 @@ export class DeployEngine {
 
   /** Starts deploying a folder; resumes the folder's interrupted job for the same server and deploy, if there is one. */
   deploy(options: DeployOptions): DeployRun {
-    return new DeployRun(options, { journal: this.#journal, cache: this.#cache, pool: this.#pool, secrets: this.#ports.secrets });
+    return new DeployRun(options, this.#resources());
   }
 
-  /** Interrupted and failed jobs, newest first, with how far each got. */
+  /** Interrupted and failed jobs, newest first, with how far each got; not those a live process is deploying right now. */
   resumableJobs(): ResumableJob[] {
-    return this.#journal.listResumable().map((job) => ({ job, progress: this.#journal.progress(job.id) }));
+    return this.#journal
+      .listResumable()
+      .filter((job) => !(job.status === 'active' && job.ownerPid !== null && isProcessRunning(job.ownerPid)))
+      .map((job) => ({ job, progress: this.#journal.progress(job.id) }));
   }
 
-  /** Continues a job from the journal; the API key comes from the caller, never from the journal. */
+  /** Continues that very job from the journal; the API key comes from the caller, never from the journal. */
   resume(jobId: string, apiKey: string, overrides: Omit<DeployOptions, 'folder' | 'target' | 'deploy'> = {}): DeployRun {
     const job = this.#journal.job(jobId);
     if (!job) throw new Error(`No deploy job ${jobId} in the journal.`);
-    return this.deploy({ ...overrides, folder: job.folder, target: { apiUrl: job.apiUrl, apiKey }, deploy: job.deploy });
+    const options = { ...overrides, folder: job.folder, target: { apiUrl: job.apiUrl, apiKey }, deploy: job.deploy };
+    return new DeployRun(options, this.#resources(), jobId);
   }
 
   /** Marks a job as given up; it is no longer offered for resume. */
@@ -67,6 +75,11 @@ export class DeployEngine {
     this.#journal.setStatus(jobId, 'abandoned');
   }
 
+  #resources() {
+    return { journal: this.#journal, cache: this.#cache, pool: this.#pool, secrets: this.#ports.secrets };
+  }
+
+  /** Stops the hash workers and closes the state files. */
   async close(): Promise<void> {
     await this.#pool.destroy();
     this.#cache.close();

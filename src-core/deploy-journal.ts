@@ -1,40 +1,68 @@
 import { randomUUID } from 'node:crypto';
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
-import { DatabaseSync } from 'node:sqlite';
+import type { DatabaseSync } from 'node:sqlite';
 import type { DeployVersion } from '../src-shared/api-types.ts';
+import { JOURNAL_MIGRATIONS, type JobRow } from './deploy-journal-schema.ts';
+import { migrateStateDatabase, openStateDatabase } from './sqlite-file.ts';
 
-/** Where a deploy goes: an existing deploy, or one created with the first session. */
+/** Where a deploy goes: an existing deploy, or one the job creates (POST /v1/deploys) before its first session. */
 export type DeployRef = { deployId: string } | { createDeploy: { slug: string; name: string } };
 
 /**
- * A job's state machine. `active` while an engine runs it; `interrupted`
- * after Ctrl-C, pause-and-quit, a crash (found active by the next run) or a
- * retryable failure; `failed` after a refusal a retry cannot fix; `committed`
- * and `abandoned` are final. Every state but the final ones can be resumed.
+ * A job's state machine. `active` while a process runs it (`ownerPid`;
+ * found active with that process gone, it was killed); `interrupted` after
+ * Ctrl-C, pause-and-quit or a retryable failure; `failed` after a refusal a
+ * retry cannot fix, once the job has left something on the server (its
+ * deploy, a session) that a later run continues; `refused` when a resume
+ * cannot help (the slug is someone else's; or it failed before anything was
+ * sent); `committed` and `abandoned` by choice. `refused`, `committed` and
+ * `abandoned` are final; the others can be resumed.
  */
-export type JobStatus = 'active' | 'interrupted' | 'failed' | 'committed' | 'abandoned';
+export type JobStatus = 'active' | 'interrupted' | 'failed' | 'refused' | 'committed' | 'abandoned';
+
+const FINAL_STATUSES: readonly JobStatus[] = ['refused', 'committed', 'abandoned'];
 
 /** What the server last knew of each blob of the job's manifest. */
 export type JournalBlobState = 'missing' | 'uploaded' | 'present';
 
+/** The job's create-type requests whose Idempotency-Key is kept with the digest of what it was sent with. */
+export type KeyedRequestKind = 'session' | 'commit';
+
+/**
+ * An Idempotency-Key and the digest of the exact request (method, path,
+ * body) it goes with: the server replays a key's first answer only to the
+ * very same request, and answers any other with 409.
+ */
+export interface KeyedRequest {
+  key: string;
+  /** Null until the key is first about to be sent. */
+  digest: string | null;
+}
+
 /** One deploy job as the journal keeps it. The upload token is NOT here: it lives in the SecretStore. */
 export interface JobRecord {
   id: string;
+  /** The folder's real path. */
   folder: string;
   apiUrl: string;
   /** The deploy as the user named it; matched on resume. */
   deploy: DeployRef;
-  /** The deploy's id once known (at once for `deployId`, after the first session for `createDeploy`). */
+  /**
+   * The deploy's id: the one the user named, or for `createDeploy` the one
+   * the server answered to this job's own POST /v1/deploys, never one found
+   * by slug (a slug may be someone else's).
+   */
   deployId: string | null;
   status: JobStatus;
+  /** The process that runs (or last ran) the job. */
+  ownerPid: number | null;
   /** sha256 of the manifest the session was created with; a different folder content needs a new session. */
   manifestDigest: string | null;
   sessionId: string | null;
   sessionExpiresAt: number | null;
-  /** Idempotency keys, kept so a retry after a crash repeats the same request. */
-  createKey: string;
-  commitKey: string;
+  /** Idempotency-Key of POST /v1/deploys: its body (slug and name) never changes within a job. */
+  deployKey: string;
+  session: KeyedRequest;
+  commit: KeyedRequest;
   fileCount: number;
   totalBytes: number;
   deployVersion: DeployVersion | null;
@@ -51,60 +79,15 @@ export interface JobProgress {
   storedBytes: number;
 }
 
-interface JobRow {
-  id: string;
-  folder: string;
-  api_url: string;
-  deploy_json: string;
-  deploy_id: string | null;
-  status: JobStatus;
-  manifest_digest: string | null;
-  session_id: string | null;
-  session_expires_at: number | null;
-  create_key: string;
-  commit_key: string;
-  file_count: number;
-  total_bytes: number;
-  deploy_version_json: string | null;
-  error: string | null;
-  created_at: number;
-  updated_at: number;
-}
-
-const MIGRATIONS = [
-  `CREATE TABLE jobs (
-     id TEXT PRIMARY KEY,
-     folder TEXT NOT NULL,
-     api_url TEXT NOT NULL,
-     deploy_json TEXT NOT NULL,
-     deploy_id TEXT,
-     status TEXT NOT NULL CHECK (status IN ('active', 'interrupted', 'failed', 'committed', 'abandoned')),
-     manifest_digest TEXT,
-     session_id TEXT,
-     session_expires_at INTEGER,
-     create_key TEXT NOT NULL,
-     commit_key TEXT NOT NULL,
-     file_count INTEGER NOT NULL DEFAULT 0,
-     total_bytes INTEGER NOT NULL DEFAULT 0,
-     deploy_version_json TEXT,
-     error TEXT,
-     created_at INTEGER NOT NULL,
-     updated_at INTEGER NOT NULL
-   ) STRICT;
-   CREATE INDEX jobs_resumable ON jobs(folder, api_url) WHERE status NOT IN ('committed', 'abandoned');
-   CREATE TABLE job_blobs (
-     job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
-     sha256 TEXT NOT NULL,
-     size INTEGER NOT NULL,
-     state TEXT NOT NULL CHECK (state IN ('missing', 'uploaded', 'present')),
-     PRIMARY KEY (job_id, sha256)
-   ) STRICT, WITHOUT ROWID;`,
-];
+/** Why a job cannot be taken up: not there, finished, or being deployed by a live process. */
+export class JobUnavailableError extends Error {}
 
 /**
- * The resume journal: a SQLite file (WAL, synchronous=FULL) that records
- * each deploy job as it goes, so that after a kill, a crash or a reboot the
- * same deploy continues where it stopped.
+ * The resume journal: a SQLite file (WAL, synchronous=FULL, 0600) that
+ * records each deploy job as it goes, so that after a kill, a crash or a
+ * reboot the same deploy continues where it stopped. Several processes may
+ * share it: each step is one transaction, and a job is claimed by one
+ * process at a time.
  */
 export class DeployJournal {
   readonly #db: DatabaseSync;
@@ -115,31 +98,52 @@ export class DeployJournal {
 
   /** Opens (or creates) the journal file and applies its migrations. */
   static open(file: string): DeployJournal {
-    mkdirSync(dirname(file), { recursive: true });
-    const db = new DatabaseSync(file, { enableForeignKeyConstraints: true, timeout: 5_000 });
-    db.exec('PRAGMA journal_mode = WAL');
-    db.exec('PRAGMA synchronous = FULL');
-    const version = (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
-    if (version > MIGRATIONS.length) {
+    const db = openStateDatabase(file, { synchronous: 'FULL', foreignKeys: true });
+    try {
+      migrateStateDatabase(db, JOURNAL_MIGRATIONS, () => `The deploy journal ${file} was written by a newer PressDrop; upgrade, or use another --state-dir.`);
+    } catch (error) {
       db.close();
-      throw new Error(`The deploy journal ${file} was written by a newer PressDrop; upgrade, or use another --state-dir.`);
+      throw error;
     }
-    MIGRATIONS.slice(version).forEach((sql, i) => {
-      db.exec('BEGIN IMMEDIATE');
-      db.exec(sql);
-      db.exec(`PRAGMA user_version = ${version + i + 1}`);
-      db.exec('COMMIT');
-    });
     return new DeployJournal(db);
   }
 
-  /** A new active job for `folder` → `deploy` on `apiUrl`. */
+  /** A new job for `folder` → `deploy` on `apiUrl`, active in this process. */
   createJob(folder: string, apiUrl: string, deploy: DeployRef, now = Date.now()): JobRecord {
     const id = `job_${randomUUID()}`;
     this.#db
-      .prepare('INSERT INTO jobs (id, folder, api_url, deploy_json, deploy_id, status, create_key, commit_key, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)')
-      .run(id, folder, apiUrl, JSON.stringify(deploy), 'deployId' in deploy ? deploy.deployId : null, 'active', newKey('create'), newKey('commit'), now, now);
+      .prepare(
+        `INSERT INTO jobs (id, folder, api_url, deploy_json, deploy_id, status, owner_pid, deploy_key, session_key, commit_key, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(id, folder, apiUrl, JSON.stringify(deploy), 'deployId' in deploy ? deploy.deployId : null, process.pid, newKey('deploy'), newKey('session'), newKey('commit'), now, now);
     return this.job(id)!;
+  }
+
+  /**
+   * Takes up the newest unfinished job for this folder, server and deploy
+   * that no live process is running, or starts a new one: one transaction,
+   * so two processes never take the same job.
+   */
+  claim(folder: string, apiUrl: string, deploy: DeployRef, isRunning: (pid: number) => boolean, now = Date.now()): { job: JobRecord; resumed: boolean } {
+    return this.#transaction(() => {
+      const found = this.listResumable().find((job) => job.folder === folder && job.apiUrl === apiUrl && sameDeploy(job.deploy, deploy) && !runsElsewhere(job, isRunning));
+      if (!found) return { job: this.createJob(folder, apiUrl, deploy, now), resumed: false };
+      this.#own(found.id, now);
+      return { job: this.job(found.id)!, resumed: true };
+    });
+  }
+
+  /** Takes up one job by id; JobUnavailableError, in words, if it is unknown, finished, or run by a live process. */
+  claimJob(id: string, isRunning: (pid: number) => boolean, now = Date.now()): JobRecord {
+    return this.#transaction(() => {
+      const job = this.job(id);
+      if (!job) throw new JobUnavailableError(`No deploy job ${id} in the journal; \`pressdrop resume --list\` shows those there are.`);
+      if (FINAL_STATUSES.includes(job.status)) throw new JobUnavailableError(`Deploy job ${id} is ${job.status}: there is nothing to resume.`);
+      if (runsElsewhere(job, isRunning)) throw new JobUnavailableError(`Deploy job ${id} is being deployed right now by process ${job.ownerPid}; let it finish, or stop it first.`);
+      this.#own(id, now);
+      return this.job(id)!;
+    });
   }
 
   job(id: string): JobRecord | undefined {
@@ -152,9 +156,9 @@ export class DeployJournal {
     return this.listResumable().find((job) => job.folder === folder && job.apiUrl === apiUrl && sameDeploy(job.deploy, deploy));
   }
 
-  /** Every job that can still be resumed, newest first. */
+  /** Every job not in a final state, newest first (active ones included: the caller asks whether their process lives). */
   listResumable(): JobRecord[] {
-    const rows = this.#db.prepare("SELECT * FROM jobs WHERE status NOT IN ('committed', 'abandoned') ORDER BY updated_at DESC").all() as unknown as JobRow[];
+    const rows = this.#db.prepare("SELECT * FROM jobs WHERE status NOT IN ('committed', 'abandoned', 'refused') ORDER BY updated_at DESC, rowid DESC").all() as unknown as JobRow[];
     return rows.map(toJob);
   }
 
@@ -162,21 +166,24 @@ export class DeployJournal {
     this.#db.prepare('UPDATE jobs SET status = ?, error = ?, updated_at = ? WHERE id = ?').run(status, error, now, id);
   }
 
-  /** Once the deploy exists (after a createDeploy session), later sessions of the job target it by id. */
+  /** The deploy a `createDeploy` job's own POST /v1/deploys was answered with; later sessions target it by id. */
   setDeployId(id: string, deployId: string, now = Date.now()): void {
     this.#db.prepare('UPDATE jobs SET deploy_id = ?, updated_at = ? WHERE id = ?').run(deployId, now, id);
   }
 
   /**
    * Records the plan: the manifest's digest and totals, and every blob the
-   * manifest needs with what the server said of it. Fresh idempotency keys
-   * come with a fresh plan; the session is forgotten until `recordSession`.
+   * manifest needs with what the server said of it (kept for blobs already
+   * known). A new manifest forgets the session, which was made for the old one.
    */
   recordPlan(id: string, plan: { manifestDigest: string; fileCount: number; totalBytes: number; blobs: ReadonlyArray<{ sha256: string; size: number }> }, now = Date.now()): void {
     this.#transaction(() => {
       this.#db
-        .prepare('UPDATE jobs SET manifest_digest = ?, file_count = ?, total_bytes = ?, session_id = NULL, session_expires_at = NULL, create_key = ?, commit_key = ?, updated_at = ? WHERE id = ?')
-        .run(plan.manifestDigest, plan.fileCount, plan.totalBytes, newKey('create'), newKey('commit'), now, id);
+        .prepare(
+          `UPDATE jobs SET session_id = CASE WHEN manifest_digest IS ? THEN session_id END, session_expires_at = CASE WHEN manifest_digest IS ? THEN session_expires_at END,
+             manifest_digest = ?, file_count = ?, total_bytes = ?, updated_at = ? WHERE id = ?`,
+        )
+        .run(plan.manifestDigest, plan.manifestDigest, plan.manifestDigest, plan.fileCount, plan.totalBytes, now, id);
       const known = new Map((this.#db.prepare('SELECT sha256, state FROM job_blobs WHERE job_id = ?').all(id) as Array<{ sha256: string; state: JournalBlobState }>).map((r) => [r.sha256, r.state]));
       this.#db.prepare('DELETE FROM job_blobs WHERE job_id = ?').run(id);
       const insert = this.#db.prepare('INSERT OR IGNORE INTO job_blobs (job_id, sha256, size, state) VALUES (?, ?, ?, ?)');
@@ -184,8 +191,34 @@ export class DeployJournal {
     });
   }
 
+  /**
+   * The Idempotency-Key to send the request whose digest is `digest` with,
+   * recorded (durably) before it is sent. The same request as the one last
+   * recorded keeps its key, so the server replays its first answer (`repeat`);
+   * any other request gets a new key: a key is never sent with other bytes.
+   */
+  requestKey(id: string, kind: KeyedRequestKind, digest: string, now = Date.now()): { key: string; repeat: boolean } {
+    return this.#transaction(() => {
+      const current = this.job(id)![kind];
+      if (current.digest === digest) return { key: current.key, repeat: true };
+      const key = newKey(kind);
+      this.#db.prepare(`UPDATE jobs SET ${kind}_key = ?, ${kind}_digest = ?, updated_at = ? WHERE id = ?`).run(key, digest, now, id);
+      return { key, repeat: false };
+    });
+  }
+
+  /** Forgets what a request's key was sent with: the next one, even the same bytes, goes under a new key (its session expired). */
+  forgetRequest(id: string, kind: KeyedRequestKind, now = Date.now()): void {
+    this.#db.prepare(`UPDATE jobs SET ${kind}_digest = NULL, updated_at = ? WHERE id = ?`).run(now, id);
+  }
+
   recordSession(id: string, sessionId: string, expiresAt: number, now = Date.now()): void {
     this.#db.prepare('UPDATE jobs SET session_id = ?, session_expires_at = ?, updated_at = ? WHERE id = ?').run(sessionId, expiresAt, now, id);
+  }
+
+  /** The session is gone (expired, unknown to the server): the next run needs another. */
+  forgetSession(id: string, now = Date.now()): void {
+    this.#db.prepare('UPDATE jobs SET session_id = NULL, session_expires_at = NULL, updated_at = ? WHERE id = ?').run(now, id);
   }
 
   /** Sets the state of several blobs in one transaction (the pipeline batches confirmations). */
@@ -226,11 +259,18 @@ export class DeployJournal {
     this.#db.close();
   }
 
-  #transaction(work: () => void): void {
+  #own(id: string, now: number): void {
+    this.#db.prepare("UPDATE jobs SET status = 'active', owner_pid = ?, updated_at = ? WHERE id = ?").run(process.pid, now, id);
+  }
+
+  #transaction<T>(work: () => T): T {
+    // Nested calls (claim → createJob) join the transaction already open.
+    if (this.#db.isTransaction) return work();
     this.#db.exec('BEGIN IMMEDIATE');
     try {
-      work();
+      const result = work();
       this.#db.exec('COMMIT');
+      return result;
     } catch (error) {
       this.#db.exec('ROLLBACK');
       throw error;
@@ -238,8 +278,13 @@ export class DeployJournal {
   }
 }
 
-function newKey(kind: 'create' | 'commit'): string {
+function newKey(kind: 'deploy' | KeyedRequestKind): string {
   return `pressdrop-${kind}-${randomUUID()}`;
+}
+
+/** Active, and its process is alive: another run must leave it alone. */
+function runsElsewhere(job: JobRecord, isRunning: (pid: number) => boolean): boolean {
+  return job.status === 'active' && job.ownerPid !== null && isRunning(job.ownerPid);
 }
 
 function sameDeploy(a: DeployRef, b: DeployRef): boolean {
@@ -255,12 +300,14 @@ function toJob(row: JobRow): JobRecord {
     apiUrl: row.api_url,
     deploy: JSON.parse(row.deploy_json) as DeployRef,
     deployId: row.deploy_id,
-    status: row.status,
+    status: row.status as JobStatus,
+    ownerPid: row.owner_pid,
     manifestDigest: row.manifest_digest,
     sessionId: row.session_id,
     sessionExpiresAt: row.session_expires_at,
-    createKey: row.create_key,
-    commitKey: row.commit_key,
+    deployKey: row.deploy_key,
+    session: { key: row.session_key, digest: row.session_digest },
+    commit: { key: row.commit_key, digest: row.commit_digest },
     fileCount: row.file_count,
     totalBytes: row.total_bytes,
     deployVersion: row.deploy_version_json === null ? null : (JSON.parse(row.deploy_version_json) as DeployVersion),
@@ -268,4 +315,14 @@ function toJob(row: JobRow): JobRecord {
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };
+}
+
+/** Whether a process with this id exists (one owned by another user counts). */
+export function isProcessRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
 }

@@ -1,18 +1,23 @@
+import { realpath } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DeployVersion, Limits } from '../src-shared/api-types.ts';
 import { mapBounded } from '../src-shared/map-bounded.ts';
-import type { DeployEvent, DeployFailure, DeployPhase, DeployTotals, FileState, FileUpdate, PauseReason } from '../src-shared/upload-model.ts';
-import type { DeployJournal, JobRecord, JournalBlobState } from './deploy-journal.ts';
+import type { DeployEvent, DeployPhase, DeployTotals, FileState, FileUpdate, PauseReason } from '../src-shared/upload-model.ts';
+import { DeployError, errorMessage, needsNewPlan, settleFailedJob, toDeployError } from './deploy-error.ts';
+import { isProcessRunning, JobUnavailableError, type DeployJournal, type JobRecord, type JournalBlobState } from './deploy-journal.ts';
 import type { DeployOptions } from './deploy-engine.ts';
 import { buildPlan, firstChangedFile, limitProblem, toDescriptors, toEntries, type DeployPlan, type PlannedBlob } from './deploy-plan.ts';
 import type { HashCache } from './hash-cache.ts';
 import { hashFolder, type HashPool } from './hash-pool.ts';
+import { JobRequests, uploadTokenName, type OpenSession } from './job-requests.ts';
 import type { SecretStore } from './ports.ts';
-import { PressCloudClient, PressCloudError, type RetryInfo } from './press-cloud-client.ts';
-import { scanFolder, ScanError } from './scan-folder.ts';
+import { PressCloudClient, type RetryInfo } from './press-cloud-client.ts';
+import { scanFolder } from './scan-folder.ts';
 import { TransferMeter } from './transfer-meter.ts';
 import { UploadQueue } from './upload-queue.ts';
 import { FileChangedError, openVerifiedFileBody } from './verified-file-body.ts';
+
+export { DeployError } from './deploy-error.ts';
 
 /** A committed deploy, as a run ends when it succeeds. */
 export interface DeployResult {
@@ -20,17 +25,6 @@ export interface DeployResult {
   deployVersion: DeployVersion;
   previewUrl: string | null;
   totals: DeployTotals;
-}
-
-/** Why a run ended without a version; `resumable` says whether `pressdrop resume` can pick it up. */
-export class DeployError extends Error {
-  readonly failure: DeployFailure;
-  readonly resumable: boolean;
-  constructor(failure: DeployFailure, resumable: boolean) {
-    super(failure.message);
-    this.failure = failure;
-    this.resumable = resumable;
-  }
 }
 
 /** What a run shares with the other runs of its engine. */
@@ -41,17 +35,10 @@ export interface RunResources {
   secrets: SecretStore;
 }
 
-interface OpenSession {
-  id: string;
-  token: string;
-}
-
 /** Re-plans (new scan, new session, after a file changed or a session expired) in a row that confirm no blob, before a run gives up. */
 const MAX_FRUITLESS_PLANS = 4;
 /** How long a run waits, after a file changed under it, before it scans again. */
 const CHANGE_SETTLE_MS = 1_000;
-/** A resumed session with less time left than this is replaced rather than raced against its expiry. */
-const SESSION_MARGIN_MS = 60_000;
 /** How often batched file updates, journal marks and totals go out. */
 const FLUSH_INTERVAL_MS = 100;
 /** Missing-blobs calls in flight at once; uploads start on the first answer. */
@@ -82,8 +69,9 @@ export class DeployRun {
   readonly #blobByRequest = new Map<string, PlannedBlob>();
   #totals: DeployTotals;
   #confirmedBytes = 0;
-  /** True when this run continues a job from the journal rather than starting one. */
-  #resumedJob = false;
+  /** The job `pressdrop resume <job>` (or the app's resume) asked for; else the folder's own is found or started. */
+  readonly #resumeJobId: string | undefined;
+  readonly #startedAt = Date.now();
   /** Blobs the server confirmed during this run, across plans: how a run tells progress from going round in circles. */
   #confirmedBlobs = 0;
   #inFlightBytes = 0;
@@ -99,8 +87,9 @@ export class DeployRun {
   /** The folder as given, then its real path once scanned (the journal matches jobs on it). */
   #folder: string;
 
-  constructor(options: DeployOptions, resources: RunResources) {
+  constructor(options: DeployOptions, resources: RunResources, resumeJobId?: string) {
     this.#options = options;
+    this.#resumeJobId = resumeJobId;
     this.#folder = options.folder;
     this.#resources = resources;
     this.#totals = { atMs: Date.now(), phase: 'scan', fileCount: 0, totalBytes: 0, hashedBytes: 0, uploadBytes: 0, sentBytes: 0, skippedBytes: 0, bytesPerSecond: null, etaSeconds: null, retries: 0 };
@@ -164,7 +153,9 @@ export class DeployRun {
     this.#client = client;
     const flusher = setInterval(() => this.#flush(), FLUSH_INTERVAL_MS);
     try {
-      // Asked first, so a wrong URL or key fails before a long hash; a run held from its start asks once released.
+      // Journaled first, so a kill from here on (during a long scan, say) leaves the job to resume.
+      await this.#claimJob();
+      // Asked before the scan, so a wrong URL or key fails before a long hash; a run held from its start asks once released.
       let limits = this.#pauseReasons.size === 0 ? await client.limits() : null;
       // Plans that end without a blob confirmed count toward the limit; an expiry after progress does not.
       for (let fruitlessPlans = 0; ; ) {
@@ -178,7 +169,8 @@ export class DeployRun {
           limits ??= await client.limits();
           const problem = limitProblem(plan, limits);
           if (problem) throw new DeployError(problem, false);
-          return await this.#deploy(this.#openJob(plan), plan, client, limits);
+          this.#recordPlan(plan);
+          return await this.#deploy(plan, client, limits);
         } catch (error) {
           fruitlessPlans = this.#confirmedBlobs === confirmedBefore ? fruitlessPlans + 1 : 0;
           if (fruitlessPlans >= MAX_FRUITLESS_PLANS || !needsNewPlan(error) || this.#cancel.signal.aborted) throw error;
@@ -188,13 +180,12 @@ export class DeployRun {
         }
       }
     } catch (error) {
-      // Stopped before its job was journaled (limits, scan, hash), a run leaves nothing for `pressdrop resume`:
-      // only running it again helps, and the error must say so, not just the event.
+      // Stopped before its job was journaled (the folder is missing, or the job is another run's),
+      // a run leaves nothing for `pressdrop resume`: only running it again helps, and the error says so.
       const journaled = this.#job !== null;
-      const cancelled = journaled ? 'The deploy was cancelled; run it again (or `pressdrop resume`) to continue.' : 'The deploy was cancelled before it uploaded anything; run it again to deploy.';
+      const cancelled = journaled ? 'The deploy was cancelled; run it again (or `pressdrop resume`) to continue.' : 'The deploy was cancelled before it started; run it again to deploy.';
       const cause = this.#cancel.signal.aborted ? new DeployError({ code: 'cancelled', message: cancelled }, true) : toDeployError(error);
-      const failure = cause.resumable && !journaled ? new DeployError(cause.failure, false) : cause;
-      if (this.#job) this.#resources.journal.setStatus(this.#job.id, failure.resumable ? 'interrupted' : 'failed', failure.message);
+      const failure = !journaled ? new DeployError(cause.failure, false) : settleFailedJob(this.#resources.journal, this.#job!.id, cause);
       this.#flush();
       this.#emit({ type: 'failed', failure: failure.failure, resumable: failure.resumable });
       throw failure;
@@ -203,6 +194,27 @@ export class DeployRun {
       this.#flush();
       await client.close();
     }
+  }
+
+  /** Takes up the job to resume, or the folder's interrupted job for this server and deploy, or starts one. */
+  async #claimJob(): Promise<void> {
+    const { journal } = this.#resources;
+    let resumed = true;
+    if (this.#resumeJobId !== undefined) {
+      try {
+        this.#job = journal.claimJob(this.#resumeJobId, isProcessRunning);
+      } catch (error) {
+        if (error instanceof JobUnavailableError) throw new DeployError({ code: 'job_unavailable', message: error.message }, false);
+        throw error;
+      }
+    } else {
+      // A folder that is not there is the scan's to report; there is nothing to journal.
+      const root = await realpath(this.#folder).catch(() => null);
+      if (root === null) return;
+      this.#folder = root;
+      ({ job: this.#job, resumed } = journal.claim(root, this.#options.target.apiUrl, this.#options.deploy, isProcessRunning));
+    }
+    this.#emit({ type: 'job', jobId: this.#job.id, resumed });
   }
 
   async #scanAndHash(): Promise<DeployPlan> {
@@ -240,26 +252,27 @@ export class DeployRun {
     return buildPlan(hashed.files);
   }
 
-  /** The folder's interrupted job for this server and deploy, or a new one. */
-  #openJob(plan: DeployPlan): JobRecord {
+  /** Journals the plan (if the folder's content is new to the job) and says what the version will hold. */
+  #recordPlan(plan: DeployPlan): void {
     const { journal } = this.#resources;
-    const { target, deploy } = this.#options;
-    const folder = this.#folder;
+    // A folder that was missing when the run started, then scanned: its job is started now.
     if (!this.#job) {
-      const existing = journal.findResumable(folder, target.apiUrl, deploy);
-      this.#job = existing ?? journal.createJob(folder, target.apiUrl, deploy);
-      this.#resumedJob = existing !== undefined;
-      journal.setStatus(this.#job.id, 'active');
-      this.#emit({ type: 'job', jobId: this.#job.id, resumed: existing !== undefined });
+      const claimed = journal.claim(this.#folder, this.#options.target.apiUrl, this.#options.deploy, isProcessRunning);
+      this.#job = claimed.job;
+      this.#emit({ type: 'job', jobId: claimed.job.id, resumed: claimed.resumed });
     }
     if (journal.job(this.#job.id)!.manifestDigest !== plan.manifestDigest) {
       journal.recordPlan(this.#job.id, { manifestDigest: plan.manifestDigest, fileCount: plan.files.length, totalBytes: plan.totalBytes, blobs: plan.blobs });
     }
-    return (this.#job = journal.job(this.#job.id)!);
+    this.#job = journal.job(this.#job.id)!;
+    this.#emit({ type: 'plan', fileCount: plan.files.length, totalBytes: plan.totalBytes, blobCount: plan.blobs.length });
   }
 
-  async #deploy(job: JobRecord, plan: DeployPlan, client: PressCloudClient, limits: Limits): Promise<DeployResult> {
-    const session = await this.#openSession(job, plan, client);
+  async #deploy(plan: DeployPlan, client: PressCloudClient, limits: Limits): Promise<DeployResult> {
+    const { journal, secrets } = this.#resources;
+    const requests = new JobRequests({ journal, secrets, client, jobId: this.#job!.id, startedAt: this.#startedAt, emit: (event) => this.#emit(event) });
+    const deployId = await requests.deployId();
+    const session = await requests.session(plan, deployId);
     if ('deployVersion' in session) return this.#finish(session.deployVersion, client);
 
     this.#phase('check');
@@ -296,42 +309,8 @@ export class DeployRun {
     const changed = await firstChangedFile(plan.files);
     if (changed) throw new FileChangedError(changed.path, 'changed', `${changed.path} changed after it was uploaded; deploying the folder as it is now.`);
     await this.#untilReleased();
-    const deployVersion = await client.commit(session.id, session.token, { entries: toEntries(plan.files), ...(this.#options.render && { render: this.#options.render }) }, job.commitKey);
+    const deployVersion = await requests.commit(session, { entries: toEntries(plan.files), ...(this.#options.render && { render: this.#options.render }) });
     return this.#finish(deployVersion, client);
-  }
-
-  /** The job's session if it is still open and its manifest unchanged; else a new one. A session found committed ends the run. */
-  async #openSession(job: JobRecord, plan: DeployPlan, client: PressCloudClient): Promise<OpenSession | { deployVersion: DeployVersion }> {
-    const { journal, secrets } = this.#resources;
-    const tokenName = uploadTokenName(job.id);
-    if (job.sessionId && job.manifestDigest === plan.manifestDigest) {
-      const token = await secrets.get(tokenName);
-      const session = token ? await client.getUploadSession(job.sessionId, token).catch(ignoreGone) : null;
-      if (session?.status === 'committed' && session.deployVersionId) return { deployVersion: await client.getVersion(session.deployVersionId) };
-      if (token && session?.status === 'open' && session.expiresAt - Date.now() > SESSION_MARGIN_MS) return { id: session.id, token };
-      // Expired, unknown, or too close to its end: a new session, with fresh idempotency keys.
-      journal.recordPlan(job.id, { manifestDigest: plan.manifestDigest, fileCount: plan.files.length, totalBytes: plan.totalBytes, blobs: plan.blobs });
-      job = journal.job(job.id)!;
-    }
-    // A resumed job may have created its deploy already (killed after its first session, before the
-    // deploy's id was saved): it finds it again, rather than asking to create the same slug twice.
-    if (!job.deployId && this.#resumedJob && 'createDeploy' in job.deploy) {
-      const existing = await client.findDeploy(job.deploy.createDeploy.slug);
-      if (existing) {
-        journal.setDeployId(job.id, existing.id);
-        job = journal.job(job.id)!;
-      }
-    }
-    const deployTarget = job.deployId ? { deployId: job.deployId } : job.deploy;
-    const created = await client.createUploadSession({ ...deployTarget, files: toDescriptors(plan.files) }, job.createKey);
-    await secrets.set(tokenName, created.uploadToken);
-    journal.recordSession(job.id, created.uploadSession.id, created.uploadSession.expiresAt);
-    if (!job.deployId && 'createDeploy' in job.deploy) {
-      const deploy = await client.findDeploy(job.deploy.createDeploy.slug);
-      if (deploy) journal.setDeployId(job.id, deploy.id);
-    }
-    this.#job = journal.job(job.id)!;
-    return { id: created.uploadSession.id, token: created.uploadToken };
   }
 
   async #upload(blob: PlannedBlob, session: OpenSession, client: PressCloudClient, signal: AbortSignal): Promise<void> {
@@ -377,7 +356,7 @@ export class DeployRun {
 
   #onRetry(info: RetryInfo): void {
     this.#totals.retries++;
-    const message = `${errorMessage(info.error)} Retrying in ${(info.delayMs / 1000).toFixed(1)} s (attempt ${info.attempt + 1}).`;
+    const message = `${errorMessage(info.error)} Retrying in ${(info.delayMs / 1000).toFixed(1)} s (attempt ${info.attempt + 1} of ${info.maxAttempts}).`;
     const blob = this.#blobByRequest.get(info.request);
     if (blob) this.#setBlobFiles(blob, 'retrying', 0, message);
     this.#emit({ type: 'retry', request: info.request, attempt: info.attempt, delayMs: info.delayMs, message });
@@ -438,36 +417,4 @@ export class DeployRun {
   #throwIfCancelled(): void {
     if (this.#cancel.signal.aborted) throw new DeployError({ code: 'cancelled', message: 'The deploy was cancelled.' }, true);
   }
-}
-
-/** The SecretStore name of a job's upload token. */
-export function uploadTokenName(jobId: string): string {
-  return `upload-token:${jobId}`;
-}
-
-/** Errors a new scan and a new session can cure: a file changed under us, or the session ran out. */
-function needsNewPlan(error: unknown): boolean {
-  if (error instanceof FileChangedError) return true;
-  return error instanceof PressCloudError && ['upload_session_expired', 'blob_hash_mismatch', 'blob_size_mismatch', 'blobs_missing'].includes(error.code);
-}
-
-/** A session the server no longer knows, or no longer lets us use, is simply replaced. */
-function ignoreGone(error: unknown): null {
-  if (error instanceof PressCloudError && (error.status === 401 || error.status === 404 || error.status === 410)) return null;
-  throw error;
-}
-
-function errorMessage(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
-}
-
-/** Any failure as a DeployError: the server's code where there is one; resumable unless retrying cannot help. */
-function toDeployError(error: unknown): DeployError {
-  if (error instanceof DeployError) return error;
-  if (error instanceof PressCloudError) return new DeployError({ code: error.code, message: error.message }, error.retryable || error.code === 'aborted');
-  if (error instanceof ScanError) return new DeployError({ code: error.code, message: error.message }, false);
-  if (error instanceof FileChangedError) {
-    return new DeployError({ code: 'file_changed', message: `${error.message} It kept changing; deploy again once it is written.`, paths: [error.path] }, true);
-  }
-  return new DeployError({ code: 'internal_error', message: errorMessage(error) }, true);
 }

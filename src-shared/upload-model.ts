@@ -60,12 +60,26 @@ export interface DeployFailure {
  */
 export type PauseReason = 'user' | 'sleep' | 'offline';
 
-/** Everything an engine run reports, in order. */
+/**
+ * Everything an engine run reports, in order. A run that ends without a
+ * version reports where it got to: `job` (journaled, before the scan),
+ * `phase` scan and hash, `plan` (the plan journaled), `deploy` (a new
+ * deploy made), `session`, `phase` check, upload and commit, then
+ * `committed` or `failed`.
+ */
 export type DeployEvent =
+  /** The run's job in the resume journal, taken up (`resumed`) or new: from here a kill leaves something to resume. */
   | { type: 'job'; jobId: string; resumed: boolean }
   | { type: 'phase'; phase: DeployPhase }
   | { type: 'files'; updates: FileUpdate[] }
   | { type: 'progress'; totals: DeployTotals }
+  /** The folder is hashed and its plan journaled: what the version will hold, and its distinct contents. */
+  | { type: 'plan'; fileCount: number; totalBytes: number; blobCount: number }
+  /** The deploy a `createDeploy` run makes exists: the server's answer to this job's own request (sent once, or repeated after a kill). */
+  | { type: 'deploy'; deployId: string; slug: string; name: string }
+  /** The upload session the run uses; `resumed` when an earlier run of the job made it (continued, or got back by repeating its request). */
+  | { type: 'session'; sessionId: string; createdAt: number; expiresAt: number; resumed: boolean }
+  /** A request failed and is sent again after `delayMs`; `message` says what failed and what happens next, in words. */
   | { type: 'retry'; request: string; attempt: number; delayMs: number; message: string }
   | { type: 'committed'; deployVersion: DeployVersion; previewUrl: string | null; totals: DeployTotals }
   | { type: 'failed'; failure: DeployFailure; resumable: boolean }

@@ -4,7 +4,7 @@ import { closeSync, createReadStream, mkdirSync, mkdtempSync, openSync, readdirS
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { CLI_ENTRY, makeApiKey, makeDataDir, request, spawnServerProcess, within, type ServerProcess, type TestResponse } from '../../src-server/testing/test-server.ts';
+import { CLI_ENTRY, makeApiKey, makeDataDir, request, spawnServerProcess, within, type ServerProcess, type TestRequestInit, type TestResponse } from '../../src-server/testing/test-server.ts';
 
 /** One request as `pressdrop serve --log-requests` logged it; `status` stays null until its "request completed" line. */
 export interface LoggedRequest {
@@ -84,7 +84,8 @@ export interface LoggedServer {
   url: string;
   apiKey: string;
   log: RequestLog;
-  request(method: string, path: string): Promise<TestResponse>;
+  /** A request with the API key, sent again through injected 503s, 429s and dropped connections. */
+  request(method: string, path: string, init?: TestRequestInit): Promise<TestResponse>;
 }
 
 /** Starts `pressdrop serve --port 0 --log-requests ...extraArgs` on a fresh data folder; stopped and removed after the test. */
@@ -102,13 +103,13 @@ export async function startLoggedServer(t: TestContext, extraArgs: string[] = []
     await stopChild(proc.child, 'SIGTERM', 10_000);
     rmSync(dataDir, { recursive: true, force: true });
   });
-  return { url: proc.url, apiKey, log: new RequestLog(() => proc.output()), request: (method, path) => throughFaults(() => request(proc.url, apiKey, method, path)) };
+  return { url: proc.url, apiKey, log: new RequestLog(() => proc.output()), request: (method, path, init) => throughFaults(() => request(proc.url, apiKey, method, path, init)) };
 }
 
 /** Attempts per verification request: the test's own GETs meet the injected faults too, and are simply sent again. */
 const VERIFY_ATTEMPTS = 30;
 
-/** Sends a GET again while the answer is an injected 503 or 429, or the connection was dropped. */
+/** Sends a request again while the answer is an injected 503 or 429, or the connection was dropped. */
 async function throughFaults(send: () => Promise<TestResponse>): Promise<TestResponse> {
   for (let attempt = 1; ; attempt++) {
     try {
@@ -343,4 +344,41 @@ export function assertNoPutAfterConfirmed(log: RequestLog, since = 0): Set<strin
     if (put.startedAt > (confirmedAt.get(put.sha256) ?? Infinity)) throw new Error(`blob ${put.sha256} was PUT again after a 200:\n${log.summary(since)}`);
   }
   return new Set(confirmedAt.keys());
+}
+
+/** SIGKILLs `cli` and waits for it to exit, its output all read: a kill -9 from the user's shell. */
+export async function killCli(cli: CliProcess): Promise<CliResult> {
+  cli.child.kill('SIGKILL');
+  const ended = await within(cli.ended, 10_000, `pid ${cli.child.pid} to exit on SIGKILL`);
+  if (ended.signal !== 'SIGKILL') throw new Error(`the CLI ended (${ended.code ?? ended.signal}) before the kill.\nstderr: ${ended.stderr}\nstdout (end): ${ended.stdout.slice(-1000)}`);
+  return ended;
+}
+
+/**
+ * Freezes `cli` (SIGSTOP): it sends nothing more and reads no answer, yet
+ * its connections stay open, so what it already sent is still handled. The
+ * way to let a request land while its answer is never read.
+ */
+export function freezeCli(cli: CliProcess): void {
+  cli.child.kill('SIGSTOP');
+}
+
+/** The versions of a deploy, newest first (one page: tests make few). */
+export async function deployVersions(server: LoggedServer, deployId: string): Promise<Array<{ id: string; versionNo: number }>> {
+  const page = await server.request('GET', `/v1/deploys/${deployId}/versions?limit=200`);
+  if (page.status !== 200) throw new Error(`GET versions of ${deployId}: HTTP ${page.status} ${JSON.stringify(page.body)}`);
+  return page.body.items;
+}
+
+/** The deploy with this slug, or null (every page of `GET /v1/deploys`). */
+export async function deployBySlug(server: LoggedServer, slug: string): Promise<{ id: string; slug: string; versionCount: number } | null> {
+  let cursor: string | null = null;
+  do {
+    const page: TestResponse = await server.request('GET', `/v1/deploys?limit=200${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
+    if (page.status !== 200) throw new Error(`GET deploys: HTTP ${page.status} ${JSON.stringify(page.body)}`);
+    const found = page.body.items.find((deploy: { slug: string }) => deploy.slug === slug);
+    if (found) return found;
+    cursor = page.body.nextCursor;
+  } while (cursor !== null);
+  return null;
 }

@@ -132,6 +132,11 @@ export function reduceRunEvents(state: RunState, events: readonly DeployEvent[])
         next.status = 'failed';
         next.failure = { failure: event.failure, resumable: event.resumable };
         break;
+      // Steps the CLI reports and a kill is told apart by; the session view shows them through phase and progress.
+      case 'plan':
+      case 'deploy':
+      case 'session':
+        break;
     }
   }
   if (rowsChanged) next.rowsVersion = state.rowsVersion + 1;

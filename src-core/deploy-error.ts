@@ -1,0 +1,64 @@
+import type { DeployFailure } from '../src-shared/upload-model.ts';
+import type { DeployJournal, JobStatus } from './deploy-journal.ts';
+import { PressCloudError } from './press-cloud-client.ts';
+import { ScanError } from './scan-folder.ts';
+import { FileChangedError } from './verified-file-body.ts';
+
+/** Why a run ended without a version; `resumable` says whether `pressdrop resume` can pick it up. */
+export class DeployError extends Error {
+  readonly failure: DeployFailure;
+  readonly resumable: boolean;
+  constructor(failure: DeployFailure, resumable: boolean) {
+    super(failure.message);
+    this.failure = failure;
+    this.resumable = resumable;
+  }
+}
+
+/**
+ * Sets a job's status as its run ends without a version, and returns the
+ * failure to report: a resumable one leaves it `interrupted`; a refusal
+ * leaves it `failed` if the job left something on the server that a later
+ * run continues, else `refused` (final). A deploy the job created and never
+ * filled is named in the error, with what will fill it.
+ */
+export function settleFailedJob(journal: DeployJournal, jobId: string, cause: DeployError): DeployError {
+  const job = journal.job(jobId)!;
+  if (cause.resumable) {
+    journal.setStatus(job.id, 'interrupted', cause.message);
+    return cause;
+  }
+  const created = 'createDeploy' in job.deploy && job.deployId !== null;
+  const leftSomething = created || job.sessionId !== null || job.session.digest !== null;
+  const status: JobStatus = cause.failure.code === 'deploy_slug_conflict' || !leftSomething ? 'refused' : 'failed';
+  let failure = cause;
+  if (created && status === 'failed' && 'createDeploy' in job.deploy) {
+    const { slug } = job.deploy.createDeploy;
+    const note = `Deploy "${slug}" (${job.deployId}) was created on the server and has no version yet: the next deploy of this folder (or any deploy to "${slug}") goes into it.`;
+    failure = new DeployError({ ...cause.failure, message: `${cause.message} ${note}` }, false);
+  }
+  journal.setStatus(job.id, status, failure.message);
+  return failure;
+}
+
+/** Errors a new scan and a new session can cure: a file changed under us, or the session ran out. */
+export function needsNewPlan(error: unknown): boolean {
+  if (error instanceof FileChangedError) return true;
+  return error instanceof PressCloudError && ['upload_session_expired', 'blob_hash_mismatch', 'blob_size_mismatch', 'blobs_missing'].includes(error.code);
+}
+
+/** An error's message, or the thrown value in words. */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/** Any failure as a DeployError: the server's code where there is one; resumable unless retrying cannot help. */
+export function toDeployError(error: unknown): DeployError {
+  if (error instanceof DeployError) return error;
+  if (error instanceof PressCloudError) return new DeployError({ code: error.code, message: error.message }, error.retryable || error.code === 'aborted');
+  if (error instanceof ScanError) return new DeployError({ code: error.code, message: error.message }, false);
+  if (error instanceof FileChangedError) {
+    return new DeployError({ code: 'file_changed', message: `${error.message} It kept changing; deploy again once it is written.`, paths: [error.path] }, true);
+  }
+  return new DeployError({ code: 'internal_error', message: errorMessage(error) }, true);
+}

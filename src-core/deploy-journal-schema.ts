@@ -1,0 +1,101 @@
+/**
+ * The resume journal's schema, as migrations applied in order (`PRAGMA
+ * user_version` counts those applied). Append, never edit: a journal an
+ * older PressDrop wrote upgrades in place, its jobs kept.
+ */
+export const JOURNAL_MIGRATIONS: readonly string[] = [
+  `CREATE TABLE jobs (
+     id TEXT PRIMARY KEY,
+     folder TEXT NOT NULL,
+     api_url TEXT NOT NULL,
+     deploy_json TEXT NOT NULL,
+     deploy_id TEXT,
+     status TEXT NOT NULL CHECK (status IN ('active', 'interrupted', 'failed', 'committed', 'abandoned')),
+     manifest_digest TEXT,
+     session_id TEXT,
+     session_expires_at INTEGER,
+     create_key TEXT NOT NULL,
+     commit_key TEXT NOT NULL,
+     file_count INTEGER NOT NULL DEFAULT 0,
+     total_bytes INTEGER NOT NULL DEFAULT 0,
+     deploy_version_json TEXT,
+     error TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   ) STRICT;
+   CREATE INDEX jobs_resumable ON jobs(folder, api_url) WHERE status NOT IN ('committed', 'abandoned');
+   CREATE TABLE job_blobs (
+     job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+     sha256 TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     state TEXT NOT NULL CHECK (state IN ('missing', 'uploaded', 'present')),
+     PRIMARY KEY (job_id, sha256)
+   ) STRICT, WITHOUT ROWID;`,
+
+  // Issue 9. A final `refused` status (a job a resume cannot help, e.g. its slug is someone else's);
+  // the pid of the process running an active job, so a second process does not take it over; the
+  // key of the job's own POST /v1/deploys; and, beside each create-type request's idempotency key,
+  // the digest of the exact request first sent with it, so a key is only ever repeated with those
+  // very bytes. Rebuilt, since SQLite cannot change a CHECK. Old jobs get new keys (what their old
+  // keys were sent with is unknown, and a key sent with other bytes is a 409); their recorded
+  // session stays usable, found by the manifest it was made for.
+  `CREATE TABLE jobs_v2 (
+     id TEXT PRIMARY KEY,
+     folder TEXT NOT NULL,
+     api_url TEXT NOT NULL,
+     deploy_json TEXT NOT NULL,
+     deploy_id TEXT,
+     status TEXT NOT NULL CHECK (status IN ('active', 'interrupted', 'failed', 'refused', 'committed', 'abandoned')),
+     owner_pid INTEGER,
+     manifest_digest TEXT,
+     session_id TEXT,
+     session_expires_at INTEGER,
+     deploy_key TEXT NOT NULL,
+     session_key TEXT NOT NULL,
+     session_digest TEXT,
+     commit_key TEXT NOT NULL,
+     commit_digest TEXT,
+     file_count INTEGER NOT NULL DEFAULT 0,
+     total_bytes INTEGER NOT NULL DEFAULT 0,
+     deploy_version_json TEXT,
+     error TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   ) STRICT;
+   INSERT INTO jobs_v2 (id, folder, api_url, deploy_json, deploy_id, status, owner_pid, manifest_digest, session_id, session_expires_at,
+                        deploy_key, session_key, session_digest, commit_key, commit_digest,
+                        file_count, total_bytes, deploy_version_json, error, created_at, updated_at)
+     SELECT id, folder, api_url, deploy_json, deploy_id, status, NULL, manifest_digest, session_id, session_expires_at,
+            'pressdrop-deploy-' || lower(hex(randomblob(16))), 'pressdrop-session-' || lower(hex(randomblob(16))), NULL,
+            'pressdrop-commit-' || lower(hex(randomblob(16))), NULL,
+            file_count, total_bytes, deploy_version_json, error, created_at, updated_at
+     FROM jobs;
+   DROP TABLE jobs;
+   ALTER TABLE jobs_v2 RENAME TO jobs;
+   CREATE INDEX jobs_resumable ON jobs(folder, api_url) WHERE status NOT IN ('committed', 'abandoned', 'refused');`,
+];
+
+/** A `jobs` row as SQLite returns it. */
+export interface JobRow {
+  id: string;
+  folder: string;
+  api_url: string;
+  deploy_json: string;
+  deploy_id: string | null;
+  status: string;
+  owner_pid: number | null;
+  manifest_digest: string | null;
+  session_id: string | null;
+  session_expires_at: number | null;
+  deploy_key: string;
+  session_key: string;
+  session_digest: string | null;
+  commit_key: string;
+  commit_digest: string | null;
+  file_count: number;
+  total_bytes: number;
+  deploy_version_json: string | null;
+  error: string | null;
+  created_at: number;
+  updated_at: number;
+}
