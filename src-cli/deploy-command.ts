@@ -5,20 +5,26 @@ import { DeployError, type DeployRun } from '../src-core/deploy-run.ts';
 import { PressCloudClient } from '../src-core/press-cloud-client.ts';
 import { DEPLOY_SLUG_PATTERN } from '../src-shared/deploy-names.ts';
 import { openEngine, resolveTarget, UsageError, type TargetFlags } from './cli-context.ts';
+import { DEFAULT_STATE_DIR } from './cli-defaults.ts';
 import { statusLine, summaryLines } from './progress-display.ts';
 
-interface DeployFlags extends TargetFlags {
+/** What `deploy` and `resume` share beside the target: how hard to push, how long to wait, how to report. */
+interface RunFlags extends TargetFlags {
+  json?: boolean;
+  concurrency?: number;
+  giveUpAfter?: number;
+}
+
+interface DeployFlags extends RunFlags {
   deploy?: string;
   create?: string;
   name?: string;
-  concurrency?: number;
-  json?: boolean;
 }
 
-interface ResumeFlags extends TargetFlags {
-  json?: boolean;
-  concurrency?: number;
-}
+type ResumeFlags = RunFlags;
+
+/** How long a run waits for a server that does not answer, unless --give-up-after says otherwise. */
+const DEFAULT_GIVE_UP_AFTER_MS = 5 * 60_000;
 
 /** `pressdrop deploy` and `pressdrop resume`. */
 export function registerDeployCommands(program: Command): void {
@@ -29,6 +35,7 @@ export function registerDeployCommands(program: Command): void {
       .option('--insecure-http', 'allow a plain http:// API URL that is not this machine (the key crosses the network unencrypted)')
       .option('--state-dir <dir>', 'where the resume journal and hash cache live (default: the app-data folder)')
       .option('--concurrency <n>', 'blob uploads at once (default 16)', positiveNumber)
+      .option('--give-up-after <duration>', 'stop (resumably) once the server has not answered for this long, e.g. 90s, 5m, 1h (default 5m)', duration)
       .option('--json', 'one JSON event per line on stdout, for CI');
 
   withTarget(
@@ -55,15 +62,15 @@ export function registerDeployCommands(program: Command): void {
     if (flags.list) return listResumable(flags);
     await runToEnd(flags, async (engine) => {
       const job = jobId ?? engine.resumableJobs()[0]?.job.id;
-      if (!job) throw new UsageError('Nothing to resume: every deploy finished.');
+      if (!job) throw new UsageError(`Nothing to resume: no interrupted deploy is recorded in ${flags.stateDir ?? DEFAULT_STATE_DIR}.`);
       const { apiKey } = await resolveTarget({ ...flags, api: flags.api ?? engine.resumableJobs().find((j) => j.job.id === job)?.job.apiUrl });
       return engine.resume(job, apiKey, tuning(flags));
     });
   });
 }
 
-function tuning(flags: { concurrency?: number }): Pick<DeployOptions, 'concurrency'> {
-  return flags.concurrency === undefined ? {} : { concurrency: flags.concurrency };
+function tuning(flags: RunFlags): Pick<DeployOptions, 'concurrency' | 'retry'> {
+  return { ...(flags.concurrency !== undefined && { concurrency: flags.concurrency }), retry: { giveUpAfterMs: flags.giveUpAfter ?? DEFAULT_GIVE_UP_AFTER_MS } };
 }
 
 /** `--deploy` by id or slug (a slug is looked up), or `--create`. */
@@ -106,6 +113,8 @@ async function runToEnd(flags: { json?: boolean; stateDir?: string }, start: (en
     current.on((event) => {
       if (flags.json) process.stdout.write(`${JSON.stringify(event)}\n`);
       else if (event.type === 'job' && event.resumed) process.stderr.write(`Resuming the interrupted deploy of this folder (${event.jobId}).\n`);
+      // Said as it happens, in every mode: a server that does not answer must not leave the terminal (or a CI log) silent.
+      if (event.type === 'retry') process.stderr.write(`${live ? '\r\x1b[2K' : ''}${event.message}\n`);
       if (event.type === 'paused' || event.type === 'resumed') paused = event.type === 'paused';
     });
     if (live) timer = setInterval(() => process.stderr.write(`\r\x1b[2K${statusLine(current.totals(), paused)}`), 100);
@@ -149,6 +158,16 @@ function listResumable(flags: ResumeFlags): void {
   } finally {
     void engine.close();
   }
+}
+
+const DURATION_UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m: 60_000, min: 60_000, h: 3_600_000 };
+
+/** `90`, `90s`, `1.5m`, `5min`, `1h` or `500ms` → milliseconds (a bare number is seconds). */
+function duration(text: string): number {
+  const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?$/.exec(text.trim());
+  const ms = match ? Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? 's'] ?? Number.NaN) : Number.NaN;
+  if (!(ms >= 1_000)) throw new InvalidArgumentError('expected a duration of at least a second, such as 90s, 5m or 1h.');
+  return ms;
 }
 
 function positiveNumber(text: string): number {
