@@ -94,7 +94,8 @@ export function buildApp(ctx: ServerContext, options: AppOptions): { app: Fastif
   app.addHook('onSend', async (request, reply, payload) => {
     reply.header('x-content-type-options', 'nosniff');
     // A "drop" fault: the work is done, the answer is lost on the way.
-    if (request.fault.kind === 'drop') request.raw.socket?.destroy();
+    // (An answer to a URL the router could not read comes before any hook set the fault.)
+    if ((request.fault as FaultDecision | null)?.kind === 'drop') request.raw.socket?.destroy();
     return payload;
   });
 

@@ -47,7 +47,11 @@ export function guardBodyTime(request: FastifyRequest, timeouts: Timeouts): void
   const socket = body.socket;
   if (request.routeOptions.config.streamedBody === true) {
     // The socket's idle timer is refreshed by every byte the parser takes; 'timeout' reaches the request only while its body is incomplete.
-    body.setTimeout(timeouts.stallMs, () => socket.destroy());
+    body.setTimeout(timeouts.stallMs, () => {
+      // Bytes wait for us (a slow disk holds the upload back): the client is not the one stalling.
+      if (body.readableLength > 0 || socket.isPaused()) socket.setTimeout(timeouts.stallMs);
+      else socket.destroy();
+    });
     body.once('end', () => {
       // Only our timer is cleared: once the answer is sent, Node may have set the keep-alive one.
       if (!socket.destroyed && socket.timeout === timeouts.stallMs) socket.setTimeout(0);

@@ -154,6 +154,31 @@ describe('which clock is which (short timeouts, in-process)', { timeout: 60_000 
   });
 });
 
+describe('the stall clock counts the client’s silence, not the server’s own slowness', { timeout: 60_000 }, () => {
+  test('a 256 MiB upload sent as fast as it can go survives a 100 ms stall time while the server flushes to disk', async (t) => {
+    const server = await startTestServer({ timeouts: { stallMs: 100 } });
+    t.after(() => server.close());
+    const size = 256 * 1024 * 1024;
+    const body = randomBytes(size);
+    const sha = sha256hex(body);
+    const created = await server.request('POST', '/v1/upload-sessions', { json: { createDeploy: { slug: 'fast', name: 'fast' }, files: [{ path: 'fast.bin', sha256: sha, size }] } });
+    assert.equal(created.status, 201);
+    // Its datasync every 64 MiB holds the socket unread for longer than 100 ms; those pauses are ours, not the client's.
+    const outcome = await new Promise<string>((resolve) => {
+      const req = httpRequest(`${server.url}/v1/upload-sessions/${created.body.uploadSession.id}/blobs/${sha}`, {
+        method: 'PUT',
+        headers: { authorization: `Bearer ${server.apiKey}`, 'x-upload-token': created.body.uploadToken, 'content-type': 'application/octet-stream', 'content-length': size },
+      }, (res) => {
+        res.resume();
+        resolve(`status ${res.statusCode}`);
+      });
+      req.on('error', (error) => resolve(`error ${error.message}`));
+      req.end(body);
+    });
+    assert.equal(outcome, 'status 200');
+  });
+});
+
 /** `size` zero bytes, streamed in 1 MiB chunks. */
 function zeros(size: number): Readable {
   const chunk = Buffer.alloc(1024 * 1024);
