@@ -16,7 +16,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { DEFAULT_TIMEOUTS } from './perimeter.ts';
 import { openSlowClient, parseAnswer, type SlowClient } from './testing/raw-http.ts';
 import { type HostileTarget, startHostileTarget } from './testing/security-fixture.ts';
-import { startTestServer, type TestServer, within } from './testing/test-server.ts';
+import { startTestServer, type TestServer, waitFor, within } from './testing/test-server.ts';
 
 const sha256hex = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -71,12 +71,13 @@ describe('pressdrop serve cuts off silent and slow clients within seconds (defau
       ['a JSON body sent a byte every 250 ms', tricklingBodyMs, bodyMs],
       ['a blob body declared and never sent', silentBlobMs, stallMs],
     ] as const) {
-      assert.ok(ms >= clock - 250 && ms <= clock + 1_500, `${what}: cut after ${Math.round(ms)} ms, expected about ${clock}`);
+      assert.ok(ms >= clock - 250 && ms <= clock + 2_000, `${what}: cut after ${Math.round(ms)} ms, expected about ${clock}`);
     }
     for (const client of clients) assert.doesNotMatch(client.received(), /HTTP\/1\.1 2/, 'no slow client got an answer of success');
     const deploys = await target.request('GET', '/v1/deploys');
     assert.ok(!deploys.body.items.some((d: { slug: string }) => d.slug === 'never'), 'the trickled deploy was not created');
-    assert.deepEqual(readdirSync(join(target.dataDir, 'tmp')), [], 'the stalled blob left no temp file');
+    // The cut upload's temp file is removed as its handler unwinds, just after the connection ends.
+    await waitFor(() => readdirSync(join(target.dataDir, 'tmp')).length === 0, 5_000, 'the stalled blob to leave no temp file');
   });
 });
 
@@ -127,10 +128,7 @@ describe('which clock is which (short timeouts, in-process)', { timeout: 60_000 
     const quiet = performance.now() - lastByte;
     assert.ok(quiet >= timeouts.stallMs - 50 && quiet <= timeouts.stallMs + 1_000, `cut ${Math.round(quiet)} ms after the last byte`);
     assert.doesNotMatch(client.received(), /HTTP\/1\.1 200/);
-    await within(new Promise<void>((resolve) => {
-      const check = () => (readdirSync(join(server.dataDir, 'tmp')).length === 0 ? resolve() : void setTimeout(check, 20));
-      check();
-    }), 5_000, 'tmp/ to be empty');
+    await waitFor(() => readdirSync(join(server.dataDir, 'tmp')).length === 0, 5_000, 'tmp/ to be empty');
     assert.equal(existsSync(join(server.dataDir, 'blobs', session.sha.slice(0, 2), session.sha.slice(2, 4), session.sha)), false);
   });
 
