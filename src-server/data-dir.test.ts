@@ -189,7 +189,7 @@ test('isProcessAlive and readServerRecord do not take a process group for a proc
   const dir = makeDataDir();
   t.after(() => import('node:fs').then(({ rmSync }) => rmSync(dir, { recursive: true, force: true })));
   for (const record of [{ pid: 0 }, { pid: -1 }, { pid: 1, port: 0 }, { pid: 1, port: 70000 }]) {
-    writeFileSync(serverRecordPath(dir), JSON.stringify({ pid: 1, port: 80, url: 'http://127.0.0.1', instanceId: 'inst_x', startedAt: 1, ...record }));
+    writeFileSync(serverRecordPath(dir), JSON.stringify(Object.assign({ pid: 1, port: 80, url: 'http://127.0.0.1', instanceId: 'inst_x', startedAt: 1 }, record)));
     assert.equal(readServerRecord(dir), null, JSON.stringify(record));
   }
 });

@@ -62,7 +62,7 @@ describe('pressdrop serve cuts off silent and slow clients within seconds (defau
     silentBlob.socket.write(putHead(target.port, target.apiKey, session));
 
     const limit = Math.max(headersMs, bodyMs, stallMs) + 3_000;
-    const [silentMs, slowHeadersMs, silentBodyMs, tricklingBodyMs, silentBlobMs] = await within(Promise.all(clients.map((c) => c.closed)), limit, 'every slow client to be cut off');
+    const [silentMs, slowHeadersMs, silentBodyMs, tricklingBodyMs, silentBlobMs] = (await within(Promise.all(clients.map((c) => c.closed)), limit, 'every slow client to be cut off')) as [number, number, number, number, number];
     // Node checks header deadlines every second at most, so a cut comes up to that much late.
     for (const [what, ms, clock] of [
       ['a connection that sends nothing', silentMs, headersMs],
