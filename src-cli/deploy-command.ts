@@ -62,8 +62,11 @@ export function registerDeployCommands(program: Command): void {
     if (flags.list) return listResumable(flags);
     await runToEnd(flags, async (engine) => {
       const job = jobId ?? engine.resumableJobs()[0]?.job.id;
-      if (!job) throw new UsageError(`Nothing to resume: no interrupted deploy is recorded in ${flags.stateDir ?? DEFAULT_STATE_DIR}.`);
-      const { apiKey } = await resolveTarget({ ...flags, api: flags.api ?? engine.resumableJobs().find((j) => j.job.id === job)?.job.apiUrl });
+      const stateDir = flags.stateDir ?? DEFAULT_STATE_DIR;
+      if (!job) throw new UsageError(`Nothing to resume: no interrupted deploy is recorded in ${stateDir}.`);
+      const record = engine.job(job);
+      if (!record) throw new UsageError(`No deploy job ${job} is recorded in ${stateDir}; \`pressdrop resume --list\` shows those there are.`);
+      const { apiKey } = await resolveTarget({ ...flags, api: flags.api ?? record.apiUrl });
       return engine.resume(job, apiKey, tuning(flags));
     });
   });

@@ -1,40 +1,23 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmodSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdirSync, readdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { within } from '../src-server/testing/test-server.ts';
-import { committedVersion, deployArgs, localManifest, runCli, startCli, startLoggedServer, tempDir, versionManifest, writeTree } from './testing/deploy-harness.ts';
+import {
+  assertPrivateStateDir,
+  committedVersion,
+  deployArgs,
+  deployVersions,
+  eventsSoFar,
+  jsonEvents,
+  pollUntil,
+  runCli,
+  startCli,
+  startLoggedServer,
+  tempDir,
+  writeTree,
+} from './testing/deploy-harness.ts';
 
 const posixOnly = process.platform === 'win32' ? 'file modes are POSIX' : false;
-
-/** Every entry of the state folder is its owner's only: the folder 0700, each file 0600 (or tighter). */
-function assertPrivate(state: string): void {
-  assert.equal(statSync(state).mode & 0o777, 0o700, 'the state folder is 0700');
-  const files = readdirSync(state);
-  for (const name of ['journal.sqlite', 'hash-cache.sqlite', 'secrets.json']) assert.ok(files.includes(name), `${name} is there: ${files.join(', ')}`);
-  for (const name of files) assert.equal(statSync(join(state, name)).mode & 0o077, 0, `${name} is 0${(statSync(join(state, name)).mode & 0o777).toString(8)}`);
-}
-
-test('twenty CLIs started at once on a new state folder all deploy, lose no token update and leave nothing to resume (issue 9, defect 3)', { timeout: 120_000 }, async (t) => {
-  const server = await startLoggedServer(t);
-  const root = tempDir(t, 'twenty');
-  const state = join(root, 'state'); // not there yet: the twenty create it
-  const sites = Array.from({ length: 20 }, (_, i) => {
-    const site = join(root, `site-${i}`);
-    writeTree(site, { 'index.html': `<h1>site ${i}</h1>`, [`page-${i}.txt`]: `page ${i}\n`.repeat(100 * (i + 1)) });
-    return site;
-  });
-  const clis = sites.map((site, i) => startCli(t, deployArgs(server, state, site, '--create', `twenty-${i}`, '--json')));
-  const results = await within(Promise.all(clis.map((cli) => cli.ended)), 100_000, 'twenty deploys to end');
-
-  const failed = results.map((result, i) => ({ i, result })).filter(({ result }) => result.code !== 0);
-  assert.deepEqual(failed.map(({ i, result }) => `#${i}: ${result.code} ${result.stderr.trim()}`), [], 'every CLI deployed');
-  for (const [i, result] of results.entries()) assert.deepEqual(await versionManifest(server, committedVersion(result).id), await localManifest(sites[i]!));
-  assert.equal((await runCli(t, ['resume', '--list', '--state-dir', state])).stdout, 'No interrupted deploys.\n');
-  // Each run stored its session's token and deleted it at its commit: a lost update would leave one behind (or lose one).
-  assert.deepEqual(JSON.parse(readFileSync(join(state, 'secrets.json'), 'utf8')), {}, 'no token left behind');
-  if (!posixOnly) assertPrivate(state);
-});
 
 test('a state folder and files an older PressDrop left readable by others are tightened to 0700 and 0600', { skip: posixOnly, timeout: 60_000 }, async (t) => {
   const server = await startLoggedServer(t);
@@ -47,7 +30,7 @@ test('a state folder and files an older PressDrop left readable by others are ti
   writeFileSync(join(state, 'secrets.json'), '{}', { mode: 0o644 });
 
   committedVersion(await runCli(t, deployArgs(server, state, site, '--deploy', 'modes', '--json')));
-  assertPrivate(state);
+  assertPrivateStateDir(state);
 });
 
 test('a state folder other users share (sticky, like /tmp) is refused in one line that says what to use instead', { skip: posixOnly, timeout: 60_000 }, async (t) => {
@@ -64,10 +47,32 @@ test('a state folder other users share (sticky, like /tmp) is refused in one lin
   assert.deepEqual(readdirSync(shared), []);
 });
 
-test('`resume` with nothing to resume says exactly that', async (t) => {
+test('`resume` with nothing to resume, or of a job that is not there, says exactly that', async (t) => {
   const state = tempDir(t, 'state');
   const result = await runCli(t, ['resume', '--api', 'http://127.0.0.1:9', '--api-key', 'pcak_testnothingtoresume0000', '--state-dir', state]);
   assert.equal(result.code, 1);
   assert.equal(result.stderr, `pressdrop: Nothing to resume: no interrupted deploy is recorded in ${state}.\n`);
   assert.equal(result.stdout, '');
+  const unknown = await runCli(t, ['resume', 'job_unknown', '--state-dir', state]);
+  assert.equal(unknown.code, 1);
+  assert.equal(unknown.stderr, `pressdrop: No deploy job job_unknown is recorded in ${state}; \`pressdrop resume --list\` shows those there are.\n`);
+});
+
+test('a job a live CLI is running is not taken over: `resume <job>` refuses in one line, and the same deploy started meanwhile runs a job of its own', { timeout: 60_000 }, async (t) => {
+  const server = await startLoggedServer(t, ['--faults', 'latency=100']);
+  const site = tempDir(t, 'site');
+  const state = tempDir(t, 'state');
+  writeTree(site, { 'index.html': '<h1>twice</h1>', 'a.txt': 'a', 'b.txt': 'b' });
+  const existing = await server.request('POST', '/v1/deploys', { json: { slug: 'twice', name: 'Twice' } });
+  const args = deployArgs(server, state, site, '--deploy', 'twice', '--json');
+  const first = startCli(t, args);
+  const job = await pollUntil('the first run to report its job', () => eventsSoFar(first).find((event) => event.type === 'job'), { cli: first });
+
+  const refused = await runCli(t, ['resume', String(job.jobId), '--api-key', server.apiKey, '--state-dir', state]);
+  assert.equal(refused.code, 1);
+  assert.equal(refused.stderr, `pressdrop: Deploy job ${String(job.jobId)} is being deployed right now by process ${first.child.pid}; let it finish, or stop it first.\n`);
+  const second = await runCli(t, args);
+  assert.notEqual(jsonEvents(second.stdout)[0]?.jobId, job.jobId, 'a job of its own');
+  const versions = [committedVersion(second), committedVersion(await first.ended)];
+  assert.deepEqual((await deployVersions(server, existing.body.deploy.id)).map((v) => v.id).sort(), versions.map((v) => v.id).sort(), 'two runs, two versions');
 });

@@ -62,6 +62,11 @@ export class DeployEngine {
       .map((job) => ({ job, progress: this.#journal.progress(job.id) }));
   }
 
+  /** A job of the journal by id, whatever its state (a running or finished one too). */
+  job(jobId: string): JobRecord | undefined {
+    return this.#journal.job(jobId);
+  }
+
   /** Continues that very job from the journal; the API key comes from the caller, never from the journal. */
   resume(jobId: string, apiKey: string, overrides: Omit<DeployOptions, 'folder' | 'target' | 'deploy'> = {}): DeployRun {
     const job = this.#journal.job(jobId);

@@ -93,8 +93,9 @@ export class DeployRun {
     this.#folder = options.folder;
     this.#resources = resources;
     this.#totals = { atMs: Date.now(), phase: 'scan', fileCount: 0, totalBytes: 0, hashedBytes: 0, uploadBytes: 0, sentBytes: 0, skippedBytes: 0, bytesPerSecond: null, etaSeconds: null, retries: 0 };
-    // Started on the next tick, so listeners added right after construction see every event.
-    this.result = Promise.resolve().then(() => this.#run());
+    // Started on a later turn of the event loop, not a microtask: a caller that gets the run through a few
+    // awaits (`pressdrop resume` does) and subscribes then still sees every event, the first `job` included.
+    this.result = new Promise((resolve) => setImmediate(resolve)).then(() => this.#run());
     this.result.catch(() => undefined);
   }
 

@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, createReadStream, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
@@ -381,4 +382,15 @@ export async function deployBySlug(server: LoggedServer, slug: string): Promise<
     cursor = page.body.nextCursor;
   } while (cursor !== null);
   return null;
+}
+
+/** A state folder that is its owner's only: the folder 0700, each file in it 0600 or tighter, the usual files there. */
+export function assertPrivateStateDir(state: string): void {
+  assert.equal(statSync(state).mode & 0o777, 0o700, 'the state folder is 0700');
+  const files = readdirSync(state);
+  for (const name of ['journal.sqlite', 'hash-cache.sqlite', 'secrets.json']) assert.ok(files.includes(name), `${name} is there: ${files.join(', ')}`);
+  for (const name of files) {
+    const mode = statSync(join(state, name)).mode & 0o777;
+    assert.equal(mode & 0o077, 0, `${name} is 0${mode.toString(8)}`);
+  }
 }
