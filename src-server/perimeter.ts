@@ -49,8 +49,15 @@ export function guardBodyTime(request: FastifyRequest, timeouts: Timeouts): void
     // The socket's idle timer is refreshed by every byte the parser takes; 'timeout' reaches the request only while its body is incomplete.
     body.setTimeout(timeouts.stallMs, () => {
       // Bytes wait for us (a slow disk holds the upload back): the client is not the one stalling.
-      if (body.readableLength > 0 || socket.isPaused()) socket.setTimeout(timeouts.stallMs);
-      else socket.destroy();
+      if (body.readableLength > 0 || socket.isPaused()) return void socket.setTimeout(timeouts.stallMs);
+      // After a busy spell of this process, timers run before the poll phase reads what arrived meanwhile:
+      // decide after that phase (setImmediate), so bytes that came while we were busy still count.
+      const readBefore = socket.bytesRead;
+      setImmediate(() => {
+        if (socket.destroyed || body.complete) return;
+        if (socket.bytesRead > readBefore || body.readableLength > 0 || socket.isPaused()) socket.setTimeout(timeouts.stallMs);
+        else socket.destroy();
+      });
     });
     body.once('end', () => {
       // Only our timer is cleared: once the answer is sent, Node may have set the keep-alive one.
