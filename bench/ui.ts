@@ -7,7 +7,7 @@ import { chromium, type Browser, type CDPSession, type LaunchOptions, type Page 
 import globalSetup from '../e2e/global-setup.ts';
 import { HARNESS_PRELOAD, openApp, RENDERER_DIR } from '../e2e/harness/app-harness.ts';
 import { dropPaths, expectCommitted } from '../e2e/harness/ui-steps.ts';
-import { ensureChromium } from '../scripts/ensure-browser.ts';
+import { ensureTestTools } from '../scripts/ensure-test-tools.ts';
 import { ipcEventChannels } from '../src-shared/ipc-contract.ts';
 
 /**
@@ -516,8 +516,8 @@ function report(rounds: Round[], build: string, browserVersion: string, launchOp
 
 /** Runs the bench (a temp folder, removed after) and returns its markdown report. */
 export async function ui(log: (line: string) => void = () => {}): Promise<string> {
-  const executable = env.PRESSDROP_CHROMIUM || ensureChromium();
-  if (!executable) return '### ui\n\nSkipped: no Chromium (see scripts/ensure-browser.ts).';
+  const executable = env.PRESSDROP_CHROMIUM || (await ensureTestTools());
+  if (!executable) return '### ui\n\nSkipped: no Chromium (see scripts/ensure-test-tools.ts).';
   // The e2e config's launch options (system Chromium, its flags), read as the specs get them.
   env.PRESSDROP_CHROMIUM = executable;
   const { default: config } = await import('../e2e/playwright.config.ts');

@@ -1,6 +1,6 @@
 import { defineConfig } from '@playwright/test';
 
-/** Set by `npm run test:e2e` from scripts/ensure-browser.ts: the Chromium the specs drive. */
+/** Set by `npm run test:e2e` from scripts/ensure-test-tools.ts: the Chromium the specs drive. */
 const executablePath = process.env.PRESSDROP_CHROMIUM;
 
 export default defineConfig({

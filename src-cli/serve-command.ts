@@ -1,6 +1,7 @@
 import { InvalidArgumentError, type Command } from 'commander';
 import { join } from 'node:path';
 import type { Limits } from '../src-shared/api-types.ts';
+import { NO_CHROMIUM_HELP } from '../src-server/render/find-chromium.ts';
 import type { ServerOptions } from '../src-server/server.ts';
 import { DEFAULT_SERVER_DATA_DIR, DEFAULT_SERVER_PORT } from './cli-defaults.ts';
 
@@ -16,6 +17,7 @@ interface ServeFlags {
   maxSessionBytes?: number;
   maxFiles?: number;
   maxMissingPerCall?: number;
+  renderConcurrency?: number;
   faults?: string;
   faultsSeed?: number;
   logRequests?: boolean;
@@ -39,6 +41,7 @@ export function registerServeCommand(program: Command): void {
     .option('--max-session-bytes <n>', 'largest session and version, in bytes', positiveNumber)
     .option('--max-files <n>', 'most files per version', positiveNumber)
     .option('--max-missing-per-call <n>', 'most files per missing-blobs call', positiveNumber)
+    .option('--render-concurrency <n>', 'render jobs printed at once (default 1)', positiveNumber)
     .option('--faults <spec>', 'FOR TESTING CLIENTS: inject faults, e.g. 503=0.1,429=0.05,reset=0.05,drop=0.02,latency=5-50,expire=0.1')
     .option('--faults-seed <n>', 'seed for --faults, so a run repeats', wholeNumber)
     .option('--log-requests', 'log every request to stdout')
@@ -62,6 +65,7 @@ export function registerServeCommand(program: Command): void {
       if (flags.apiKey !== undefined) options.apiKey = flags.apiKey;
       if (flags.apiKeyFile !== undefined) options.apiKey = readApiKeyFile(flags.apiKeyFile);
       if (flags.rotateKey) options.rotateApiKey = true;
+      if (flags.renderConcurrency !== undefined) options.render = { concurrency: flags.renderConcurrency };
       if (flags.faults !== undefined) {
         options.faults = parseFaultSpec(flags.faults);
         options.faultsSeed = flags.faultsSeed ?? 1;
@@ -81,6 +85,7 @@ export function registerServeCommand(program: Command): void {
       if (server.generatedApiKey) out('To replace it with a new key (the old one then stops working): pressdrop serve --rotate-key');
       for (const name of flags.allowHost) out(`Also answering requests addressed to ${name} (--allow-host).`);
       if (options.faults) out(`WARNING: fault injection is ON (${flags.faults}, seed ${options.faultsSeed}). Not for real use.`);
+      out(server.printer ? `PDF rendering: ${server.printer}, started at the first render job.` : `PDF rendering: off. ${NO_CHROMIUM_HELP}`);
       out(`Data: ${flags.data}`);
       out(`Local Press Cloud listening on ${server.url}`);
 

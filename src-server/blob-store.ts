@@ -74,9 +74,9 @@ export class BlobStore {
     return (await this.sizeOf(sha256)) !== null;
   }
 
-  /** The blob's bytes, streamed from disk. */
-  read(sha256: string): ReadStream {
-    return createReadStream(this.pathOf(sha256));
+  /** The blob's bytes (or the inclusive byte range asked for), streamed from disk. */
+  read(sha256: string, range?: { start: number; end: number }): ReadStream {
+    return createReadStream(this.pathOf(sha256), range);
   }
 
   /**

@@ -3,6 +3,7 @@ import type { BlobStore } from './blob-store.ts';
 import type { FaultDecision, FaultInjector } from './faults.ts';
 import type { Idempotency } from './idempotency.ts';
 import type { Metadata } from './metadata.ts';
+import type { RenderQueue } from './render/render-queue.ts';
 
 /** Everything a route handler works with; built once per server. */
 export interface ServerContext {
@@ -12,6 +13,10 @@ export interface ServerContext {
   limits: Limits;
   /** Null unless the server was started with `--faults`. */
   faults: FaultInjector | null;
+  /** The render queue; null when this server has no printer (no browser), with why in `renderUnavailable`. */
+  renders: RenderQueue | null;
+  /** What to tell a client that asks for a render where there is no printer. */
+  renderUnavailable: string;
   /** Who this running server is: a random id new at each start, and its process. */
   instance: { id: string; pid: number };
   now(): number;

@@ -331,9 +331,18 @@ describe('error codes of the Press Cloud contract', { timeout: 60_000 }, () => {
     expectError(await commit(server, s, { entries: [entry(b)], render: { route: '/missing.html' } }), 400, 'render_route_not_found');
   });
 
-  test('501 not_implemented for POST /v1/render-jobs', async () => {
-    const { versionId } = await deployVersion(server, [blob('index.html')]);
-    expectError(await server.request('POST', '/v1/render-jobs', { json: { deployVersionId: versionId } }), 501, 'not_implemented');
+  test('501 not_implemented for POST /v1/render-jobs on a server with no browser to print with, saying what to install', async () => {
+    const printless = await startTestServer({ printer: null });
+    try {
+      const { versionId } = await deployVersion(printless, [blob('index.html')]);
+      const answer = await printless.request('POST', '/v1/render-jobs', { json: { deployVersionId: versionId } });
+      expectError(answer, 501, 'not_implemented');
+      assert.match(answer.body.message, /apt-get install chromium.*PRESSDROP_CHROMIUM/);
+      // The body is still checked first: a malformed request learns what is wrong with it.
+      expectError(await printless.request('POST', '/v1/render-jobs', { json: { deployVersionId: 7 } }), 400, 'invalid_request');
+    } finally {
+      await printless.close();
+    }
   });
 
   test('404 deploy_version_not_found, alias_not_found, blob_not_found, upload_session_not_found, not_found', async () => {

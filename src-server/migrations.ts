@@ -100,4 +100,36 @@ export const migrations: ReadonlyArray<{ version: number; name: string; sql: str
       ALTER TABLE api_keys ADD COLUMN revoked_at INTEGER;
     `,
   },
+  {
+    version: 3,
+    name: 'render jobs and their PDFs',
+    // The queue survives restarts; a PDF's bytes are a blob (content-addressed), its row says whose it is.
+    sql: `
+      CREATE TABLE render_jobs (
+        seq INTEGER PRIMARY KEY,
+        id TEXT NOT NULL UNIQUE,
+        deploy_version_id TEXT NOT NULL REFERENCES deploy_versions(id),
+        status TEXT NOT NULL CHECK (status IN ('queued', 'rendering', 'retry_scheduled', 'succeeded', 'failed')),
+        attempts INTEGER NOT NULL,
+        next_attempt_at INTEGER,
+        pdf_id TEXT,
+        error_code TEXT,
+        error_message TEXT,
+        created_at INTEGER NOT NULL,
+        updated_at INTEGER NOT NULL
+      ) STRICT;
+      CREATE INDEX render_jobs_by_version ON render_jobs(deploy_version_id, seq);
+      CREATE INDEX render_jobs_waiting ON render_jobs(status, seq) WHERE status IN ('queued', 'retry_scheduled', 'rendering');
+
+      CREATE TABLE pdfs (
+        id TEXT PRIMARY KEY,
+        render_job_id TEXT NOT NULL UNIQUE REFERENCES render_jobs(id),
+        deploy_version_id TEXT NOT NULL REFERENCES deploy_versions(id),
+        sha256 TEXT NOT NULL,
+        size INTEGER NOT NULL,
+        page_count INTEGER NOT NULL,
+        created_at INTEGER NOT NULL
+      ) STRICT;
+    `,
+  },
 ];

@@ -10,6 +10,10 @@ import { Idempotency } from './idempotency.ts';
 import { ACCEPTED_API_KEY_PATTERN, hashSecret, newId } from './ids.ts';
 import { Metadata } from './metadata.ts';
 import { DEFAULT_TIMEOUTS, HostAllowList, type Timeouts } from './perimeter.ts';
+import { findChromium, NO_CHROMIUM_HELP } from './render/find-chromium.ts';
+import type { PdfPrinter } from './render/pdf-printer.ts';
+import { PlaywrightPrinter } from './render/playwright-printer.ts';
+import { DEFAULT_RENDER_QUEUE_OPTIONS, RenderQueue, type RenderQueueOptions } from './render/render-queue.ts';
 import { removeServerRecord, writeServerRecord } from './server-record.ts';
 
 export { DEFAULT_TIMEOUTS, type Timeouts } from './perimeter.ts';
@@ -48,6 +52,15 @@ export interface ServerOptions {
   limits?: Partial<Limits>;
   /** How long slow clients may take; tests shorten them. */
   timeouts?: Partial<Timeouts>;
+  /**
+   * What prints render jobs to PDF. Left out, `pressdrop serve`'s own: a
+   * headless Chromium (found as findChromium says) through playwright-core,
+   * launched on the first job. The app passes Electron's. `null`: this
+   * server does not render (`501 not_implemented`).
+   */
+  printer?: PdfPrinter | null;
+  /** How the render queue works (`--render-concurrency`; tests shorten the backoff). */
+  render?: Partial<RenderQueueOptions>;
   /** FOR CLIENT TESTS ONLY: inject faults (see faults.ts). */
   faults?: FaultSpec;
   faultsSeed?: number;
@@ -63,6 +76,8 @@ export interface RunningServer {
   instanceId: string;
   /** The key made for this folder when none was passed (createdNow: made by this start, e.g. rotated); null when one was passed. */
   generatedApiKey: { key: string; createdNow: boolean } | null;
+  /** What prints render jobs, in words; null when this server cannot render (it answers 501). */
+  printer: string | null;
   /** Every route it answers, as registered (method and URL pattern): what a test must try them all with. */
   routes: readonly RouteEntry[];
   /** Stops taking requests, lets running ones finish (5 s at most), then removes its record and closes storage. */
@@ -113,9 +128,18 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     inTransaction(db, () => metadata.keepOnlyApiKey(newId('key'), hashSecret(apiKey), now()));
     if (options.apiKey !== undefined) removeGeneratedApiKey(options.dataDir);
 
+    const blobs = await BlobStore.open(options.dataDir);
+    const printer = options.printer === undefined ? await defaultPrinter() : options.printer;
+    const renderOptions = { ...DEFAULT_RENDER_QUEUE_OPTIONS, ...options.render };
+    if (!Number.isSafeInteger(renderOptions.concurrency) || renderOptions.concurrency < 1) {
+      throw new Error(`--render-concurrency must be a whole number of at least 1, not ${renderOptions.concurrency}.`);
+    }
+    const renders = printer ? new RenderQueue({ metadata, blobs, printer, now }, renderOptions) : null;
     const ctx: ServerContext = {
       metadata,
-      blobs: await BlobStore.open(options.dataDir),
+      blobs,
+      renders,
+      renderUnavailable: NO_CHROMIUM_HELP,
       idempotency: new Idempotency(metadata, now),
       limits,
       faults: options.faults ? new FaultInjector(options.faults, options.faultsSeed ?? 1) : null,
@@ -139,6 +163,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       await app.close();
       throw error;
     }
+    // Pages print from the server's own preview origin, which is known now.
+    renders?.start(url);
 
     let closing: Promise<void> | null = null;
     return {
@@ -147,10 +173,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
       limits,
       instanceId,
       generatedApiKey,
+      printer: printer?.description ?? null,
       routes,
       close: () =>
         (closing ??= (async () => {
           clearInterval(sweeper);
+          await renders?.stop();
           const force = setTimeout(() => app.server.closeAllConnections(), 5_000);
           await app.close();
           clearTimeout(force);
@@ -164,6 +192,12 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
     unlock();
     throw error;
   }
+}
+
+/** A headless Chromium printer when this machine has a Chromium; null (the server answers 501) when not. */
+async function defaultPrinter(): Promise<PdfPrinter | null> {
+  const chromium = await findChromium();
+  return chromium ? new PlaywrightPrinter(chromium) : null;
 }
 
 function listeningPort(address: string | AddressInfo | null): number {

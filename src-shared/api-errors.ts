@@ -37,6 +37,8 @@ export const apiErrors = {
   idempotency_key_conflict: { status: 409, message: 'This Idempotency-Key was already used with a different request.' },
   // 410: it existed, and its time is over.
   upload_session_expired: { status: 410, message: 'The upload session has expired; create a new one.' },
+  // 416: the byte range asked for lies past the end.
+  range_not_satisfiable: { status: 416, message: 'The requested byte range starts past the end of the content.' },
   // 429 and 5xx: worth retrying.
   rate_limited: { status: 429, message: 'Too many requests; retry after the Retry-After delay.' },
   internal_error: { status: 500, message: 'The server failed unexpectedly.' },

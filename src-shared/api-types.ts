@@ -57,6 +57,13 @@ export interface DeployVersionDetail extends DeployVersion {
   aliases: string[];
 }
 
+/** An item of `GET /v1/deploys/{id}/versions`: a version with its totals and aliases, so a history list needs no request per row. */
+export interface DeployVersionSummary extends DeployVersion {
+  fileCount: number;
+  totalBytes: number;
+  aliases: string[];
+}
+
 /** A named site whose versions are deployed one after another. */
 export interface Deploy {
   id: string;
@@ -88,6 +95,36 @@ export interface Alias {
   deployId: string;
   deployVersionId: string;
   updatedAt: number;
+}
+
+/** A render job's state machine, exactly as seed 002 lists it: `queued → rendering → succeeded`, `→ retry_scheduled → queued → …`, `→ failed`. */
+export type RenderJobStatus = 'queued' | 'rendering' | 'retry_scheduled' | 'succeeded' | 'failed';
+
+/** A render job: a deploy version being printed to PDF. */
+export interface RenderJob {
+  id: string;
+  status: RenderJobStatus;
+  deployVersionId: string;
+  /** Attempts started so far (at most 3). */
+  attempts: number;
+  createdAt: number;
+  updatedAt: number;
+  /** When a `retry_scheduled` job is queued again; null otherwise. */
+  nextAttemptAt: number | null;
+  pdfId: string | null;
+  /** Why the last attempt failed (kept while a retry is scheduled; the reason of a `failed` job). */
+  error: { code: string; message: string } | null;
+}
+
+/** A PDF a render job produced, stored content-addressed like every blob. */
+export interface Pdf {
+  id: string;
+  renderJobId: string;
+  deployVersionId: string;
+  size: number;
+  pageCount: number;
+  sha256: string;
+  createdAt: number;
 }
 
 /** One page of a list endpoint; `nextCursor` is null on the last page. */

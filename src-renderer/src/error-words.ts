@@ -63,6 +63,7 @@ export const errorWords: Record<ErrorCode, string> = {
   upload_session_committed: 'This upload was already committed as a version. Look for it in History.',
   blobs_missing: 'Some files did not reach the server. Try again; only the missing ones are sent.',
   idempotency_key_conflict: 'The server saw this request before with different content. Try the deploy again.',
+  range_not_satisfiable: 'The server could not send that part of the file. Download it again from the start.',
   upload_session_expired: 'The upload took longer than the server keeps a session open. Try again; nothing stored is sent twice.',
   rate_limited: `The server asked PressDrop to slow down. Try again in a minute. ${CHECK_SERVER}`,
   internal_error: 'Something failed unexpectedly. Try again; if it keeps happening, restart PressDrop.',

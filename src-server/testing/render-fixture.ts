@@ -1,0 +1,109 @@
+import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { siteFile, type SiteFile } from './security-fixture.ts';
+import type { TestResponse, TestServer } from './test-server.ts';
+
+/** A font no page gets from the system under this family name: if it prints, the page's @font-face loaded. */
+const FIXTURE_FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf';
+
+/** The PostScript name pdffonts shows for the fixture's web font. */
+export const FIXTURE_FONT_NAME = 'DejaVuSerif-Bold';
+
+/**
+ * A three-page document as people deploy them: CSS `@page` (A5, margins),
+ * a web font, a module script that builds part of the page and resolves
+ * `window.pressReady` when done. Each page's text says which page it is.
+ */
+export function threePageDocument(): SiteFile[] {
+  assert.ok(existsSync(FIXTURE_FONT), `${FIXTURE_FONT} is missing: npm test installs fonts-dejavu-core with the other test tools`);
+  const font = readFileSync(FIXTURE_FONT);
+  const html = `<!doctype html>
+<html><head><meta charset="utf-8"><title>The page's own title</title>
+<style>
+  @font-face { font-family: PressFixture; src: url(fonts/fixture.ttf); }
+  @page { size: A5; margin: 12mm 15mm; }
+  body { font-family: PressFixture, monospace; margin: 0; }
+  section { break-after: page; }
+  section:last-child { break-after: auto; }
+</style>
+<script type="module" src="app.js"></script>
+</head><body>
+<section><h1>Chapter one</h1><p>First page of the fixture.</p></section>
+<section><h1>Chapter two</h1><p>Second page of the fixture.</p></section>
+<section id="last"><h1>Chapter three</h1></section>
+</body></html>
+`;
+  const script = `window.pressReady = (async () => {
+  await document.fonts.ready;
+  await new Promise((resolve) => setTimeout(resolve, 150));
+  document.getElementById('last').insertAdjacentHTML('beforeend', '<p>Built by the page before it was ready.</p>');
+})();
+`;
+  const fontFile: SiteFile = { path: 'fonts/fixture.ttf', bytes: font, sha256: createHash('sha256').update(font).digest('hex'), mime: 'font/ttf' };
+  return [siteFile('index.html', html, 'text/html; charset=utf-8'), siteFile('app.js', script, 'text/javascript'), fontFile];
+}
+
+/** A one-page document whose script does `body`, e.g. throw, or never resolve `window.pressReady`. */
+export function pageThat(script: string): SiteFile[] {
+  return [siteFile('index.html', '<!doctype html><title>t</title><p>Hello</p><script src="page.js"></script>', 'text/html'), siteFile('page.js', script, 'text/javascript')];
+}
+
+/** Commits `files` as a new version of deploy `slug` (created when new) with `render`; its ids and number. */
+export async function commitSite(server: Pick<TestServer, 'request'>, slug: string, files: SiteFile[], render?: Record<string, unknown>): Promise<{ deployId: string; versionId: string; versionNo: number }> {
+  const expect = (res: TestResponse, status: number) => assert.equal(res.status, status, JSON.stringify(res.body));
+  const listed = await server.request('GET', '/v1/deploys?limit=200');
+  const existing = (listed.body.items as Array<{ id: string; slug: string }>).find((deploy) => deploy.slug === slug);
+  const target = existing ? { deployId: existing.id } : { createDeploy: { slug, name: slug } };
+  const created = await server.request('POST', '/v1/upload-sessions', { json: { ...target, files: files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.bytes.length, mime: f.mime })) } });
+  expect(created, 201);
+  const { id } = created.body.uploadSession as { id: string };
+  const token = created.body.uploadToken as string;
+  for (const f of files) expect(await server.request('PUT', `/v1/upload-sessions/${id}/blobs/${f.sha256}`, { uploadToken: token, raw: f.bytes }), 200);
+  const committed = await server.request('POST', `/v1/upload-sessions/${id}/commit`, {
+    uploadToken: token,
+    json: { entries: files.map((f) => ({ path: f.path, blobHash: f.sha256, size: f.bytes.length, mime: f.mime })), ...(render && { render }) },
+  });
+  expect(committed, 201);
+  const version = committed.body.deployVersion as { id: string; deployId: string; versionNo: number };
+  return { deployId: version.deployId, versionId: version.id, versionNo: version.versionNo };
+}
+
+/** What poppler says of a PDF: `pdfinfo`'s fields, `pdftotext`'s text, `pdffonts`' font names. */
+export interface PdfReport {
+  pages: number;
+  /** Points, e.g. [419.53, 595.28] for A5. */
+  pageSize: [number, number];
+  title: string;
+  text: string;
+  fonts: string[];
+}
+
+/** Reads a PDF with poppler-utils, as a person would check one. */
+export function inspectPdf(pdf: Buffer): PdfReport {
+  const dir = mkdtempSync(join(tmpdir(), 'pressdrop-pdf-'));
+  try {
+    const file = join(dir, 'out.pdf');
+    writeFileSync(file, pdf);
+    const info = execFileSync('pdfinfo', [file], { encoding: 'utf8' });
+    const field = (name: string) => new RegExp(`^${name}:\\s*(.*)$`, 'm').exec(info)?.[1]?.trim() ?? '';
+    const size = /^Page size:\s*([\d.]+) x ([\d.]+) pts/m.exec(info);
+    const fonts = execFileSync('pdffonts', [file], { encoding: 'utf8' })
+      .split('\n')
+      .slice(2)
+      .filter(Boolean)
+      .map((line) => line.split(/\s+/)[0]!.replace(/^[A-Z]{6}\+/, ''));
+    return {
+      pages: Number(field('Pages')),
+      pageSize: [Number(size?.[1]), Number(size?.[2])],
+      title: field('Title'),
+      text: execFileSync('pdftotext', ['-layout', file, '-'], { encoding: 'utf8' }),
+      fonts,
+    };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
