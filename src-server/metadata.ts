@@ -1,5 +1,5 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { Alias, Deploy, DeployVersion, DeployVersionDetail, RenderConfig, UploadSession, VersionEntry } from '../src-shared/api-types.ts';
+import type { Alias, Deploy, DeployVersion, DeployVersionDetail, DeployVersionSummary, RenderConfig, UploadSession, VersionEntry } from '../src-shared/api-types.ts';
 
 /** A `deploys` row. */
 export interface DeployRow {
@@ -174,6 +174,14 @@ export class Metadata {
     return this.#sql('SELECT path, blob_sha256, size, mime FROM version_files WHERE version_id = ? AND path = ?').get(versionId, path) as VersionFileRow | undefined;
   }
 
+  /** A deploy's alias names by the version each points at, sorted: one query for a whole page of versions. */
+  aliasNamesByVersion(deployId: string): Map<string, string[]> {
+    const rows = this.#sql('SELECT name, deploy_version_id FROM aliases WHERE deploy_id = ? ORDER BY name').all(deployId) as Array<{ name: string; deploy_version_id: string }>;
+    const byVersion = new Map<string, string[]>();
+    for (const row of rows) byVersion.set(row.deploy_version_id, [...(byVersion.get(row.deploy_version_id) ?? []), row.name]);
+    return byVersion;
+  }
+
   toVersionDetail(row: VersionRow): DeployVersionDetail {
     const aliases = this.#sql('SELECT name FROM aliases WHERE deploy_version_id = ? ORDER BY name').all(row.id) as Array<{ name: string }>;
     return {
@@ -274,6 +282,11 @@ export function toDeployVersion(row: VersionRow): DeployVersion {
     status: 'ready',
     createdAt: row.created_at,
   };
+}
+
+/** A version row as `GET /v1/deploys/{id}/versions` lists it: with its totals and the aliases pointing at it. */
+export function toVersionSummary(row: VersionRow, aliases: readonly string[]): DeployVersionSummary {
+  return { ...toDeployVersion(row), fileCount: row.file_count, totalBytes: row.total_bytes, aliases: [...aliases] };
 }
 
 /** A session row in the contract's `uploadSession` shape; the status is derived, never stored. */

@@ -162,10 +162,16 @@ describe('seed 000: the four-step upload workflow, as the seed shows it', { time
     assert.deepEqual(list.body.items, [deploy]);
   });
 
-  test('GET /v1/deploys/{id}/versions lists #2 then #1', async () => {
+  test('GET /v1/deploys/{id}/versions lists #2 then #1, each with its totals and aliases', async () => {
     const res = await server.request('GET', `/v1/deploys/${deployId}/versions`);
     assert.equal(res.status, 200);
-    assert.deepEqual(res.body, { items: [version2, version1], nextCursor: null });
+    const totals = { fileCount: 2, totalBytes: 66560 };
+    assert.deepEqual(res.body, { items: [{ ...version2, ...totals, aliases: [] }, { ...version1, ...totals, aliases: [] }], nextCursor: null });
+    // The contract's history list needs no request per row: an alias shows on the version it points at.
+    for (const name of ['production', 'archive']) assert.equal((await server.request('PUT', `/v1/deploys/${deployId}/aliases/${name}`, { json: { deployVersionId: version1.id } })).status, 200);
+    const aliased = await server.request('GET', `/v1/deploys/${deployId}/versions`);
+    assert.deepEqual(aliased.body.items.map((v: { aliases: string[] }) => v.aliases), [[], ['archive', 'production']]);
+    for (const name of ['production', 'archive']) assert.equal((await server.request('DELETE', `/v1/deploys/${deployId}/aliases/${name}`)).status, 204);
   });
 
   test('GET /v1/deploy-versions/{id} and its files reflect the commit', async () => {

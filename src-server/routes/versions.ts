@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { abbreviate } from '../../src-shared/deploy-names.ts';
 import { ApiError } from '../api-error.ts';
 import type { ServerContext } from '../context.ts';
-import { toDeployVersion, toVersionEntry, type VersionRow } from '../metadata.ts';
+import { toVersionEntry, toVersionSummary, type VersionRow } from '../metadata.ts';
 import { decodeCursor, pageSize, toPage } from '../pagination.ts';
 import { sha256Param } from '../request-schemas.ts';
 import { findDeploy } from './deploys.ts';
@@ -25,7 +25,8 @@ export function registerVersionRoutes(app: FastifyInstance, ctx: ServerContext):
     const listName = `versions:${deploy.id}`;
     const before = decodeCursor(listName, request.query.cursor);
     const rows = metadata.listVersions(deploy.id, typeof before === 'number' ? before : null, limit + 1);
-    return toPage(rows, limit, listName, (row) => row.version_no, toDeployVersion);
+    const aliases = metadata.aliasNamesByVersion(deploy.id);
+    return toPage(rows, limit, listName, (row) => row.version_no, (row) => toVersionSummary(row, aliases.get(row.id) ?? []));
   });
 
   app.get<{ Params: { versionId: string } }>('/deploy-versions/:versionId', async (request) => ({
