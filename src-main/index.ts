@@ -8,6 +8,7 @@ import { startServer, type RunningServer } from '../src-server/server.ts';
 import { ipcEventChannels } from '../src-shared/ipc-contract.ts';
 import { AppController } from './app-controller.ts';
 import { installAppMenu } from './app-menu.ts';
+import { ElectronPrinter } from './electron-printer.ts';
 import { keyStorageKind, MemorySecrets, SafeStorageSecrets } from './electron-ports.ts';
 import { registerIpcHandlers } from './ipc-handlers.ts';
 import { registerRendererScheme, serveRenderer } from './renderer-protocol.ts';
@@ -79,14 +80,16 @@ function reflectRunActivity(): (activity: { active: number; fraction: number | n
  * what lets them resume after a relaunch. A taken port falls back to a free one.
  */
 async function startLocalServer(dataDir: string, preferredPort: unknown): Promise<RunningServer> {
+  // It prints PDFs with Electron's own Chromium: the app needs no second browser.
+  const printer = new ElectronPrinter();
   if (typeof preferredPort === 'number' && preferredPort > 0) {
     try {
-      return await startServer({ dataDir, port: preferredPort });
+      return await startServer({ dataDir, port: preferredPort, printer });
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw error;
     }
   }
-  return startServer({ dataDir, port: 0 });
+  return startServer({ dataDir, port: 0, printer });
 }
 
 app.on('second-instance', () => {

@@ -1,5 +1,5 @@
 import type { Browser } from 'playwright-core';
-import { HEADLESS_CHROMIUM_ARGS, PrintFailure, readyScript, type PdfPrinter, type PrintRequest } from './pdf-printer.ts';
+import { HEADLESS_CHROMIUM_ARGS, PrintFailure, readyScript, withinPrintTimeout, type PdfPrinter, type PrintRequest } from './pdf-printer.ts';
 
 /**
  * `pressdrop serve`'s printer: one headless Chromium, launched through
@@ -38,10 +38,10 @@ export class PlaywrightPrinter implements PdfPrinter {
       page.on('pageerror', (error) => (pageError ??= error));
       const response = await page.goto(request.url, { waitUntil: 'load', timeout: left() });
       if (response && !response.ok()) throw new PrintFailure('render_page_error', `The page answered HTTP ${response.status()}.`);
-      await withDeadline(page.evaluate(readyScript(request.title)), left(), request.timeoutMs);
+      await withinPrintTimeout(page.evaluate(readyScript(request.title)), left(), request.timeoutMs);
       // An uncaught error while the page built itself: what it prints would be half a document.
       if (pageError) throw new PrintFailure('render_page_error', `The page threw: ${(pageError as Error).message}`);
-      return await withDeadline(page.pdf({ preferCSSPageSize: true, printBackground: true }), left(), request.timeoutMs);
+      return await withinPrintTimeout(page.pdf({ preferCSSPageSize: true, printBackground: true }), left(), request.timeoutMs);
     } catch (error) {
       throw this.#failure(error, request.timeoutMs);
     } finally {
@@ -90,19 +90,5 @@ export class PlaywrightPrinter implements PdfPrinter {
     if (error instanceof Error && error.name === 'TimeoutError') return new PrintFailure('render_timeout', `The page was not ready to print within ${timeoutMs} ms.`);
     if (/Target page, context or browser has been closed|Browser has been closed|browser has disconnected|Target crashed/i.test(message)) return this.#crashed(error);
     return new PrintFailure('render_page_error', message.split('\n')[0]!);
-  }
-}
-
-/** `work`, or a render_timeout once `ms` have passed. */
-async function withDeadline<T>(work: Promise<T>, ms: number, timeoutMs: number): Promise<T> {
-  let timer: NodeJS.Timeout | undefined;
-  const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new PrintFailure('render_timeout', `The page was not ready to print within ${timeoutMs} ms.`)), ms);
-  });
-  work.catch(() => undefined);
-  try {
-    return await Promise.race([work, late]);
-  } finally {
-    clearTimeout(timer);
   }
 }
