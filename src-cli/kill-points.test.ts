@@ -1,4 +1,4 @@
-import { describe, test } from 'node:test';
+import { describe, test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import { existsSync, readFileSync, rmSync } from 'node:fs';
@@ -240,42 +240,63 @@ async function assertResumedRight(server: LoggedServer, state: string, site: str
   if (existsSync(secrets)) assert.deepEqual(JSON.parse(readFileSync(secrets, 'utf8')), {}, 'no upload token left behind');
 }
 
+/**
+ * Tries per case to hit its step. The windows are time (the server's latency), so a test process
+ * starved of CPU can see a step late and kill at a later one. That kill is still resumed and
+ * checked like any other; the case then starts afresh to hit its own step, and fails only if it
+ * misses every time.
+ */
+const ATTEMPTS = 3;
+
+/**
+ * One case: a deploy killed at `point` (and, with `kills` 2, the run resuming it killed there too),
+ * then finished and checked. Returns whether every kill landed at its step.
+ */
+async function killAndResume(t: TestContext, server: LoggedServer, point: KillPoint, kills: 1 | 2, attempt: number): Promise<boolean> {
+  const slug = `kill-${point.id}-${kills}-${attempt}`;
+  const site = tempDir(t, 'site');
+  const state = tempDir(t, 'state');
+  writeSite(site, slug, point);
+  const first = server.log.mark();
+  const deploy = deployArgs(server, state, site, '--create', slug, '--json', '--concurrency', '2');
+  const again = point.resumeWith === 'deploy' ? deploy : ['resume', '--api-key', server.apiKey, '--state-dir', state, '--json', '--concurrency', '2'];
+  const seen = await killAt(startCli(t, deploy), server, first, point);
+  assert.ok(seen, `the first run reached ${point.label}`);
+  const misses = [point.landed(seen)];
+  const story = [`killed${misses[0] ? ` (late: ${misses[0]})` : ''}: ${describe_(seen)}`];
+
+  let ended: CliResult | null = null;
+  if (kills === 2) {
+    const second = server.log.mark();
+    const cli = startCli(t, again);
+    const resumed = await killAt(cli, server, second, point);
+    if (!resumed) ended = await cli.ended;
+    if (resumed) misses.push(point.landed(resumed));
+    const late = resumed && point.landed(resumed) ? ` (late: ${point.landed(resumed)})` : '';
+    const did = describe_(resumed ?? { events: [], requests: server.log.all().slice(second) });
+    story.push(resumed ? `${point.resumeWith} killed again at the step${late}: ${did}` : `${point.resumeWith} never reached the step, and ended: ${did}`);
+  }
+  if (point.hold.fifo) rmSync(join(site, '.pressignore'));
+  const last = server.log.mark();
+  // Unless the resume ran to its end (nothing left to kill at: the commit had landed), one more run finishes it.
+  const result = ended ?? (await within(runCli(t, again), 60_000, 'the resumed deploy'));
+  const final = committedVersion(result);
+  if (!ended) story.push(`${point.resumeWith}: ${describe_({ events: [], requests: server.log.all().slice(last) })}`);
+  await assertResumedRight(server, state, site, slug, final);
+  const hit = misses.every((miss) => miss === null);
+  t.diagnostic(`[${point.id} ×${kills}${attempt > 1 ? ` try ${attempt}` : ''}] ${story.join(' | ')} → version ${final.versionNo} equals the folder${hit ? '' : '; the kill missed its step, trying again'}`);
+  return hit;
+}
+
 describe('kill -9 at every step a deploy reports, then the same deploy again or `resume`', { concurrency: 2 }, () => {
   for (const point of KILL_POINTS) {
-    test(`${point.id}: ${point.label}`, { timeout: 90_000, skip: point.hold.fifo && process.platform === 'win32' ? 'no mkfifo' : false }, async (t) => {
+    test(`${point.id}: ${point.label}`, { timeout: 180_000, skip: point.hold.fifo && process.platform === 'win32' ? 'no mkfifo' : false }, async (t) => {
       const server = await startLoggedServer(t, ['--faults', `latency=${point.hold.latencyMs}`]);
       for (const kills of [1, 2] as const) {
-        const slug = `kill-${point.id}-${kills}`;
-        const site = tempDir(t, 'site');
-        const state = tempDir(t, 'state');
-        writeSite(site, slug, point);
-        const first = server.log.mark();
-        const deploy = deployArgs(server, state, site, '--create', slug, '--json', '--concurrency', '2');
-        const again = point.resumeWith === 'deploy' ? deploy : ['resume', '--api-key', server.apiKey, '--state-dir', state, '--json', '--concurrency', '2'];
-        const seen = await killAt(startCli(t, deploy), server, first, point);
-        assert.ok(seen, `the first run reached ${point.label}`);
-        const wrong = point.landed(seen);
-        assert.equal(wrong, null, `the kill landed after its step (${point.label}): ${wrong}\n${server.log.summary(first)}`);
-        const story = [`killed: ${describe_(seen)}`];
-
-        let ended: CliResult | null = null;
-        if (kills === 2) {
-          const second = server.log.mark();
-          const cli = startCli(t, again);
-          const resumed = await killAt(cli, server, second, point);
-          if (resumed) assert.equal(point.landed(resumed), null, `the second kill landed after its step:\n${server.log.summary(second)}`);
-          else ended = await cli.ended;
-          const did = describe_(resumed ?? { events: [], requests: server.log.all().slice(second) });
-          story.push(resumed ? `${point.resumeWith} killed again at the step: ${did}` : `${point.resumeWith} never reached the step, and ended: ${did}`);
+        let attempt = 1;
+        while (!(await killAndResume(t, server, point, kills, attempt))) {
+          assert.ok(++attempt <= ATTEMPTS, `${point.label}: ${ATTEMPTS} kills in a row landed after the step (the test process saw it too late each time)`);
         }
-        if (point.hold.fifo) rmSync(join(site, '.pressignore'));
-        const last = server.log.mark();
-        // Unless the resume ran to its end (nothing left to kill at: the commit had landed), one more run finishes it.
-        const result = ended ?? (await within(runCli(t, again), 60_000, 'the resumed deploy'));
-        const final = committedVersion(result);
-        if (!ended) story.push(`${point.resumeWith}: ${describe_({ events: [], requests: server.log.all().slice(last) })}`);
-        await assertResumedRight(server, state, site, slug, final);
-        t.diagnostic(`[${point.id} ×${kills}] ${story.join(' | ')} → version ${final.versionNo} equals the folder`);
       }
     });
   }

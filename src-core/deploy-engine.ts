@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import type { RenderConfig } from '../src-shared/api-types.ts';
-import { DeployJournal, isProcessRunning, type DeployRef, type JobProgress, type JobRecord } from './deploy-journal.ts';
+import { DeployJournal, isJobRunning, type DeployRef, type JobProgress, type JobRecord } from './deploy-journal.ts';
 import { DeployRun } from './deploy-run.ts';
 import { HashCache } from './hash-cache.ts';
 import { HashPool } from './hash-pool.ts';
@@ -58,7 +58,7 @@ export class DeployEngine {
   resumableJobs(): ResumableJob[] {
     return this.#journal
       .listResumable()
-      .filter((job) => !(job.status === 'active' && job.ownerPid !== null && isProcessRunning(job.ownerPid)))
+      .filter((job) => !isJobRunning(job))
       .map((job) => ({ job, progress: this.#journal.progress(job.id) }));
   }
 

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { JOURNAL_MIGRATIONS } from './deploy-journal-schema.ts';
-import { DeployJournal } from './deploy-journal.ts';
+import { ACTIVE_JOB_STALE_MS, DeployJournal } from './deploy-journal.ts';
 import { atOnce } from './testing/at-once.ts';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
@@ -87,6 +87,11 @@ test('a job is claimed by one live process at a time; one whose process is gone 
   assert.equal(twin.resumed, false, 'a job a live process runs is not taken over');
   assert.notEqual(twin.job.id, first.job.id);
   assert.throws(() => journal.claimJob(first.job.id, (pid) => running.has(pid)), /being deployed right now by process/);
+  const before = journal.job(first.job.id)!.updatedAt;
+  journal.heartbeat(first.job.id, before + 5_000);
+  assert.equal(journal.job(first.job.id)!.updatedAt, before + 5_000, 'a heartbeat says the process is at it');
+  const later = journal.claim('/site', 'http://x', deploy, (pid) => running.has(pid), before + 5_000 + ACTIVE_JOB_STALE_MS + 1);
+  assert.equal(later.resumed, true, 'a job its process stopped touching is taken up, even if a process has its pid (after a reboot)');
   running.clear();
   const after = journal.claim('/site', 'http://x', deploy, (pid) => running.has(pid));
   assert.equal(after.resumed, true, 'killed, its job is taken up');

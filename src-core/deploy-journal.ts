@@ -21,6 +21,13 @@ export type JobStatus = 'active' | 'interrupted' | 'failed' | 'refused' | 'commi
 
 const FINAL_STATUSES: readonly JobStatus[] = ['refused', 'committed', 'abandoned'];
 
+/**
+ * An active job its process has not touched (see `heartbeat`) for this long
+ * is taken for dead even if a process with its pid exists: after a reboot,
+ * pids are handed out again, to processes that are not PressDrop.
+ */
+export const ACTIVE_JOB_STALE_MS = 30_000;
+
 /** What the server last knew of each blob of the job's manifest. */
 export type JournalBlobState = 'missing' | 'uploaded' | 'present';
 
@@ -125,9 +132,9 @@ export class DeployJournal {
    * that no live process is running, or starts a new one: one transaction,
    * so two processes never take the same job.
    */
-  claim(folder: string, apiUrl: string, deploy: DeployRef, isRunning: (pid: number) => boolean, now = Date.now()): { job: JobRecord; resumed: boolean } {
+  claim(folder: string, apiUrl: string, deploy: DeployRef, isRunning: (pid: number) => boolean = isProcessRunning, now = Date.now()): { job: JobRecord; resumed: boolean } {
     return this.#transaction(() => {
-      const found = this.listResumable().find((job) => job.folder === folder && job.apiUrl === apiUrl && sameDeploy(job.deploy, deploy) && !runsElsewhere(job, isRunning));
+      const found = this.listResumable().find((job) => job.folder === folder && job.apiUrl === apiUrl && sameDeploy(job.deploy, deploy) && !isJobRunning(job, isRunning, now));
       if (!found) return { job: this.createJob(folder, apiUrl, deploy, now), resumed: false };
       this.#own(found.id, now);
       return { job: this.job(found.id)!, resumed: true };
@@ -135,12 +142,12 @@ export class DeployJournal {
   }
 
   /** Takes up one job by id; JobUnavailableError, in words, if it is unknown, finished, or run by a live process. */
-  claimJob(id: string, isRunning: (pid: number) => boolean, now = Date.now()): JobRecord {
+  claimJob(id: string, isRunning: (pid: number) => boolean = isProcessRunning, now = Date.now()): JobRecord {
     return this.#transaction(() => {
       const job = this.job(id);
       if (!job) throw new JobUnavailableError(`No deploy job ${id} in the journal; \`pressdrop resume --list\` shows those there are.`);
       if (FINAL_STATUSES.includes(job.status)) throw new JobUnavailableError(`Deploy job ${id} is ${job.status}: there is nothing to resume.`);
-      if (runsElsewhere(job, isRunning)) throw new JobUnavailableError(`Deploy job ${id} is being deployed right now by process ${job.ownerPid}; let it finish, or stop it first.`);
+      if (isJobRunning(job, isRunning, now)) throw new JobUnavailableError(`Deploy job ${id} is being deployed right now by process ${job.ownerPid}; let it finish, or stop it first.`);
       this.#own(id, now);
       return this.job(id)!;
     });
@@ -160,6 +167,11 @@ export class DeployJournal {
   listResumable(): JobRecord[] {
     const rows = this.#db.prepare("SELECT * FROM jobs WHERE status NOT IN ('committed', 'abandoned', 'refused') ORDER BY updated_at DESC, rowid DESC").all() as unknown as JobRow[];
     return rows.map(toJob);
+  }
+
+  /** Says the job's process is still at it: an active job not touched for ACTIVE_JOB_STALE_MS is taken for dead. */
+  heartbeat(id: string, now = Date.now()): void {
+    this.#db.prepare("UPDATE jobs SET updated_at = ? WHERE id = ? AND status = 'active' AND owner_pid = ?").run(now, id, process.pid);
   }
 
   setStatus(id: string, status: JobStatus, error: string | null = null, now = Date.now()): void {
@@ -282,9 +294,12 @@ function newKey(kind: 'deploy' | KeyedRequestKind): string {
   return `pressdrop-${kind}-${randomUUID()}`;
 }
 
-/** Active, and its process is alive: another run must leave it alone. */
-function runsElsewhere(job: JobRecord, isRunning: (pid: number) => boolean): boolean {
-  return job.status === 'active' && job.ownerPid !== null && isRunning(job.ownerPid);
+/**
+ * Whether a process is deploying this job right now, so that no other run
+ * may take it: active, touched by its process lately, and that process alive.
+ */
+export function isJobRunning(job: JobRecord, isRunning: (pid: number) => boolean = isProcessRunning, now = Date.now()): boolean {
+  return job.status === 'active' && job.ownerPid !== null && now - job.updatedAt < ACTIVE_JOB_STALE_MS && isRunning(job.ownerPid);
 }
 
 function sameDeploy(a: DeployRef, b: DeployRef): boolean {

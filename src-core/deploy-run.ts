@@ -4,7 +4,7 @@ import type { DeployVersion, Limits } from '../src-shared/api-types.ts';
 import { mapBounded } from '../src-shared/map-bounded.ts';
 import type { DeployEvent, DeployPhase, DeployTotals, FileState, FileUpdate, PauseReason } from '../src-shared/upload-model.ts';
 import { DeployError, errorMessage, needsNewPlan, settleFailedJob, toDeployError } from './deploy-error.ts';
-import { isProcessRunning, JobUnavailableError, type DeployJournal, type JobRecord, type JournalBlobState } from './deploy-journal.ts';
+import { JobUnavailableError, type DeployJournal, type JobRecord, type JournalBlobState } from './deploy-journal.ts';
 import type { DeployOptions } from './deploy-engine.ts';
 import { buildPlan, firstChangedFile, limitProblem, toDescriptors, toEntries, type DeployPlan, type PlannedBlob } from './deploy-plan.ts';
 import type { HashCache } from './hash-cache.ts';
@@ -41,6 +41,8 @@ const MAX_FRUITLESS_PLANS = 4;
 const CHANGE_SETTLE_MS = 1_000;
 /** How often batched file updates, journal marks and totals go out. */
 const FLUSH_INTERVAL_MS = 100;
+/** How often a run tells the journal it is still at its job (well within ACTIVE_JOB_STALE_MS). */
+const HEARTBEAT_MS = 5_000;
 /** Missing-blobs calls in flight at once; uploads start on the first answer. */
 const CHECKS_IN_FLIGHT = 2;
 /**
@@ -152,9 +154,18 @@ export class DeployRun {
       onRetry: (info) => this.#onRetry(info),
     });
     this.#client = client;
-    const flusher = setInterval(() => this.#flush(), FLUSH_INTERVAL_MS);
+    let beat = Date.now();
+    const flusher = setInterval(() => {
+      this.#flush();
+      if (this.#job && Date.now() - beat >= HEARTBEAT_MS) {
+        beat = Date.now();
+        this.#resources.journal.heartbeat(this.#job.id);
+      }
+    }, FLUSH_INTERVAL_MS);
     try {
-      // Journaled first, so a kill from here on (during a long scan, say) leaves the job to resume.
+      // Journaled first, so a kill from here on (during a long scan, say) leaves the job to resume;
+      // a run cancelled before it began leaves nothing.
+      this.#throwIfCancelled();
       await this.#claimJob();
       // Asked before the scan, so a wrong URL or key fails before a long hash; a run held from its start asks once released.
       let limits = this.#pauseReasons.size === 0 ? await client.limits() : null;
@@ -203,7 +214,7 @@ export class DeployRun {
     let resumed = true;
     if (this.#resumeJobId !== undefined) {
       try {
-        this.#job = journal.claimJob(this.#resumeJobId, isProcessRunning);
+        this.#job = journal.claimJob(this.#resumeJobId);
       } catch (error) {
         if (error instanceof JobUnavailableError) throw new DeployError({ code: 'job_unavailable', message: error.message }, false);
         throw error;
@@ -213,7 +224,7 @@ export class DeployRun {
       const root = await realpath(this.#folder).catch(() => null);
       if (root === null) return;
       this.#folder = root;
-      ({ job: this.#job, resumed } = journal.claim(root, this.#options.target.apiUrl, this.#options.deploy, isProcessRunning));
+      ({ job: this.#job, resumed } = journal.claim(root, this.#options.target.apiUrl, this.#options.deploy));
     }
     this.#emit({ type: 'job', jobId: this.#job.id, resumed });
   }
@@ -258,7 +269,7 @@ export class DeployRun {
     const { journal } = this.#resources;
     // A folder that was missing when the run started, then scanned: its job is started now.
     if (!this.#job) {
-      const claimed = journal.claim(this.#folder, this.#options.target.apiUrl, this.#options.deploy, isProcessRunning);
+      const claimed = journal.claim(this.#folder, this.#options.target.apiUrl, this.#options.deploy);
       this.#job = claimed.job;
       this.#emit({ type: 'job', jobId: claimed.job.id, resumed: claimed.resumed });
     }
