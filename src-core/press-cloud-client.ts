@@ -1,16 +1,22 @@
 import type { Readable } from 'node:stream';
 import { Pool } from 'undici';
+import { randomBytes } from 'node:crypto';
+import { open, rename, rm } from 'node:fs/promises';
 import type {
+  Alias,
   CreateUploadSessionResponse,
   Deploy,
   DeployVersion,
   DeployVersionDetail,
+  DeployVersionSummary,
   FileDescriptor,
   Limits,
   MissingBlobsResponse,
   Page,
+  Pdf,
   PutBlobResponse,
   RenderConfig,
+  RenderJob,
   UploadSession,
   VersionEntry,
 } from '../src-shared/api-types.ts';
@@ -223,9 +229,9 @@ export class PressCloudClient {
     }, this.#retryOptions(request));
   }
 
-  /** One page of a deploy's versions, newest first. */
-  async listVersions(deployId: string, cursor?: string): Promise<Page<DeployVersion>> {
-    return this.#page<DeployVersion>(`/v1/deploys/${seg(deployId)}/versions`, `GET versions of ${deployId}`, cursor);
+  /** One page of a deploy's versions, newest first, each with its totals and aliases. */
+  async listVersions(deployId: string, cursor?: string): Promise<Page<DeployVersionSummary>> {
+    return this.#page<DeployVersionSummary>(`/v1/deploys/${seg(deployId)}/versions`, `GET versions of ${deployId}`, cursor);
   }
 
   /** One version with its totals, render config and aliases. */
@@ -233,9 +239,82 @@ export class PressCloudClient {
     return field<DeployVersionDetail>(await this.#call(this.#getVersionCall(versionId)), 'deployVersion', `GET version ${versionId}`);
   }
 
-  /** One page of a version's files, sorted by path. */
-  async listVersionFiles(versionId: string, cursor?: string): Promise<Page<VersionEntry>> {
-    return this.#page<VersionEntry>(`/v1/deploy-versions/${seg(versionId)}/files`, `GET files of ${versionId}`, cursor);
+  /** One page of a version's files, sorted by path (`limit` per page, at most 200; the server's default otherwise). */
+  async listVersionFiles(versionId: string, cursor?: string, limit?: number): Promise<Page<VersionEntry>> {
+    return this.#page<VersionEntry>(`/v1/deploy-versions/${seg(versionId)}/files`, `GET files of ${versionId}`, cursor, limit);
+  }
+
+  /** Points alias `name` of a deploy at one of its versions (a new alias, or one moved: promote, roll back). */
+  async setAlias(deployId: string, name: string, versionId: string): Promise<Alias> {
+    const request = `PUT alias ${name} of ${deployId}`;
+    return field<Alias>(await this.#call({ method: 'PUT', path: `/v1/deploys/${seg(deployId)}/aliases/${seg(name)}`, request, json: { deployVersionId: versionId } }), 'alias', request);
+  }
+
+  /** A deploy's aliases, by name. */
+  async listAliases(deployId: string): Promise<Alias[]> {
+    const request = `GET aliases of ${deployId}`;
+    const { items } = expectFields<{ items: Alias[] }>(await this.#call({ method: 'GET', path: `/v1/deploys/${seg(deployId)}/aliases`, request }), ['items'], request);
+    return items;
+  }
+
+  /** Removes an alias; `alias_not_found` when it has none of that name. */
+  async deleteAlias(deployId: string, name: string): Promise<void> {
+    await this.#call({ method: 'DELETE', path: `/v1/deploys/${seg(deployId)}/aliases/${seg(name)}`, request: `DELETE alias ${name} of ${deployId}` });
+  }
+
+  /** Queues a PDF of a version (or of what an alias points at); a retry with the same key gets the first job back. */
+  async createRenderJob(of: { deployVersionId: string } | { deployId: string; alias: string }, idempotencyKey: string): Promise<RenderJob> {
+    const request = 'POST render job';
+    return field<RenderJob>(await this.#call({ method: 'POST', path: '/v1/render-jobs', request, json: of, idempotencyKey }), 'renderJob', request);
+  }
+
+  /** A render job as it stands. */
+  async getRenderJob(jobId: string): Promise<RenderJob> {
+    const request = `GET render job ${jobId}`;
+    return field<RenderJob>(await this.#call({ method: 'GET', path: `/v1/render-jobs/${seg(jobId)}`, request }), 'renderJob', request);
+  }
+
+  /** One page of a version's render jobs, newest first. */
+  async listRenderJobs(versionId: string, cursor?: string): Promise<Page<RenderJob>> {
+    return this.#page<RenderJob>(`/v1/deploy-versions/${seg(versionId)}/render-jobs`, `GET render jobs of ${versionId}`, cursor);
+  }
+
+  /** A PDF's facts (size, pages, sha256). */
+  async getPdf(pdfId: string): Promise<Pdf> {
+    const request = `GET pdf ${pdfId}`;
+    return field<Pdf>(await this.#call({ method: 'GET', path: `/v1/pdfs/${seg(pdfId)}`, request }), 'pdf', request);
+  }
+
+  /**
+   * Downloads a PDF to `path`: written to a temp file beside it, synced, then
+   * renamed into place, so `path` is never half a PDF. Resolves with its size.
+   */
+  async savePdf(pdfId: string, path: string): Promise<number> {
+    const request = `GET pdf ${pdfId} content`;
+    const temp = `${path}.${randomBytes(6).toString('hex')}.part`;
+    const file = await open(temp, 'wx', 0o644);
+    try {
+      const size = await withRetry(async () => {
+        // Each attempt starts the file over.
+        await file.truncate(0);
+        let written = 0;
+        await this.#send({
+          method: 'GET',
+          path: `/v1/pdfs/${seg(pdfId)}/content`,
+          request,
+          download: { write: async (chunk) => void (written += (await file.write(chunk, 0, chunk.length, written)).bytesWritten) },
+        });
+        return written;
+      }, this.#retryOptions(request));
+      await file.sync();
+      await file.close();
+      await rename(temp, path);
+      return size;
+    } catch (error) {
+      await file.close().catch(() => undefined);
+      await rm(temp, { force: true });
+      throw error;
+    }
   }
 
   /** Closes the connections; requests still in flight or waiting to retry end with `aborted`. Safe to call twice. */

@@ -5,10 +5,12 @@ import { parseRetryAfter } from './retry.ts';
 
 /** One request as the client sends it; `request` names it in messages and in `onRetry`. */
 export interface Call {
-  method: 'GET' | 'POST' | 'PUT';
+  method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
   request: string;
   json?: unknown;
+  /** A 2xx body is written here as it arrives (a PDF), not read as JSON; the attempt resolves with `{}`. */
+  download?: { write(chunk: Buffer): Promise<unknown> };
   upload?: { size: number; open: () => Readable; onBytesSent?: ((delta: number) => void) | undefined };
   uploadToken?: string;
   idempotencyKey?: string;
@@ -95,10 +97,16 @@ export async function sendOnce(connection: Connection, call: Call, signal: Abort
   try {
     const response = await connection.pool.request({ method: call.method, path: connection.basePath + call.path, headers, body, signal: controller.signal });
     touch();
+    const into = call.download && response.statusCode >= 200 && response.statusCode < 300 ? call.download : null;
     const chunks: Buffer[] = [];
     for await (const chunk of response.body) {
-      chunks.push(chunk as Buffer);
+      if (into) await into.write(chunk as Buffer);
+      else chunks.push(chunk as Buffer);
       touch();
+    }
+    if (into) {
+      settled = true;
+      return {};
     }
     const parsed = parseAnswer(connection, call, response.statusCode, response.headers, Buffer.concat(chunks).toString('utf8'));
     settled = true;
@@ -137,6 +145,7 @@ function parseAnswer(connection: Connection, call: Call, status: number, headers
       if (status < 300) throw badResponseError(call.request, status, 'the body is not valid JSON');
     }
   }
+  if (status === 204) return {};
   if (status >= 200 && status < 300) {
     if (parsed === null || typeof parsed !== 'object') throw badResponseError(call.request, status, 'expected a JSON object');
     return parsed;

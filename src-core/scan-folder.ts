@@ -10,6 +10,7 @@ import type { FSLike } from 'fdir';
 import ignore from 'ignore';
 import type { Ignore } from 'ignore';
 import { abbreviate, deployPathProblem } from '../src-shared/deploy-names.ts';
+import { PRESS_CONFIG } from './press-config.ts';
 import { InlineStatPool } from './hash-pool.ts';
 import { LSTAT_SLOTS, LstatKind } from './hash-worker.ts';
 
@@ -79,7 +80,7 @@ export interface ScanOptions {
   pool?: StatPool;
 }
 
-/** The ignore file read from the scanned folder's root; gitignore syntax; never deployed itself. */
+/** The ignore file read from the scanned folder's root; gitignore syntax; never deployed itself (nor is press.json, the deploy settings). */
 export const PRESSIGNORE = '.pressignore';
 
 // Names never deployed wherever they are: OS litter, and git's folder (and
@@ -247,7 +248,7 @@ class Scanner {
       .exclude((_name, dirPath) => this.#count(ignored(dirPath.slice(dirPrefix.length, -1), true)))
       // Files (and symlinks) go straight to the lstat batches; fdir keeps no list of its own.
       .filter((rel) => {
-        if (!this.#count((atRoot && rel === PRESSIGNORE) || ignored(rel, false))) found({ logical: join(prefix, rel), absolutePath: dirPrefix + rel, stack });
+        if (!this.#count((atRoot && (rel === PRESSIGNORE || rel === PRESS_CONFIG)) || ignored(rel, false))) found({ logical: join(prefix, rel), absolutePath: dirPrefix + rel, stack });
         return false;
       })
       .crawl(realDir)

@@ -127,6 +127,15 @@ export interface Pdf {
   createdAt: number;
 }
 
+/** How two versions of a deploy differ, `from` → `to`, each list sorted by path (computed by the client from both file lists). */
+export interface VersionDiff {
+  added: Array<{ path: string; size: number }>;
+  removed: Array<{ path: string; size: number }>;
+  /** Same path, other content. */
+  changed: Array<{ path: string; sizeBefore: number; sizeAfter: number }>;
+  unchangedCount: number;
+}
+
 /** One page of a list endpoint; `nextCursor` is null on the last page. */
 export interface Page<T> {
   items: T[];
