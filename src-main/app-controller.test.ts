@@ -1,27 +1,33 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { networkInterfaces, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, dirname, join } from 'node:path';
 import { DeployEngine } from '../src-core/deploy-engine.ts';
 import { FileSecretStore } from '../src-core/file-secret-store.ts';
-import type { IpcEvents, KeyStorage } from '../src-shared/ipc-contract.ts';
+import type { DeployChoice, IpcEvents, KeyStorage } from '../src-shared/ipc-contract.ts';
 import type { DeployEvent } from '../src-shared/upload-model.ts';
+import type { ServerOptions } from '../src-server/server.ts';
 import { startTestServer, waitFor } from '../src-server/testing/test-server.ts';
 import { AppController, type KeyVault } from './app-controller.ts';
 
 /** The controller with plain ports: a Map for settings, a Map for keys, a list for what it opened and sent. */
-async function harness(t: { after: (fn: () => Promise<void>) => void }, keyStorage: KeyStorage = 'keychain') {
+async function harness(t: { after: (fn: () => Promise<void>) => void }, keyStorage: KeyStorage = 'keychain', serverOptions: Partial<ServerOptions> = {}) {
   const scratch = mkdtempSync(join(tmpdir(), 'pressdrop-app-'));
-  const server = await startTestServer();
+  const server = await startTestServer(serverOptions);
   const engine = new DeployEngine({ stateDir: join(scratch, 'state'), secrets: new FileSecretStore(join(scratch, 'state', 'secrets.json')) });
   const settings = new Map<string, unknown>();
   const keys = new Map<string, string>();
   const vault: KeyVault = { storage: () => keyStorage, get: async (id) => keys.get(id) ?? null, set: async (id, key) => void keys.set(id, key), delete: async (id) => void keys.delete(id) };
   const opened: string[] = [];
-  /** What the folder dialog answers next. */
-  const dialog = { answer: null as string | null };
+  /** Files handed to the system viewer. */
+  const openedPaths: string[] = [];
+  /** What the folder dialog answers next; what the PDF save dialog answers next, and the names it was offered. */
+  const dialog = { answer: null as string | null, pdfAnswer: null as string | null, pdfOffered: [] as string[] };
   const batches: Array<IpcEvents['run.events']> = [];
+  const renders: Array<IpcEvents['render.progress']> = [];
+  const aliasEvents: Array<IpcEvents['run.aliases']> = [];
   const controller = new AppController({
     appVersion: '0.0.0-test',
     engine,
@@ -30,8 +36,16 @@ async function harness(t: { after: (fn: () => Promise<void>) => void }, keyStora
     keys: vault,
     openExternal: async (url) => void opened.push(url),
     chooseFolder: async () => dialog.answer,
+    openPath: async (path) => void openedPaths.push(path),
+    choosePdfPath: async (name) => {
+      dialog.pdfOffered.push(name);
+      return dialog.pdfAnswer;
+    },
+    pdfDir: join(scratch, 'opened-pdfs'),
     emit: (name, payload) => {
       if (name === 'run.events') batches.push(payload as IpcEvents['run.events']);
+      if (name === 'render.progress') renders.push(payload as IpcEvents['render.progress']);
+      if (name === 'run.aliases') aliasEvents.push(payload as IpcEvents['run.aliases']);
     },
   });
   t.after(async () => {
@@ -45,7 +59,15 @@ async function harness(t: { after: (fn: () => Promise<void>) => void }, keyStora
     await controller.handlers['folder.dropped']({ path });
     return path;
   };
-  return { controller, engine, server, scratch, keys, opened, batches, dialog, drop, events: (runId: string): DeployEvent[] => batches.filter((b) => b.runId === runId).flatMap((b) => b.events) };
+  /** Deploys `folder` (dropped first) as a new deploy and waits for its commit; the committed version. */
+  const deployed = async (folder: string, deploy: DeployChoice) => {
+    const started = await controller.handlers['deploy.start']({ targetId: 'local', folder: await drop(folder), deploy });
+    await waitFor(() => events(started.runId).some((e) => e.type === 'committed'), 30_000, 'the commit');
+    const committed = events(started.runId).find((e): e is Extract<DeployEvent, { type: 'committed' }> => e.type === 'committed')!;
+    return { ...started, version: committed.deployVersion };
+  };
+  const events = (runId: string): DeployEvent[] => batches.filter((b) => b.runId === runId).flatMap((b) => b.events);
+  return { controller, engine, server, scratch, keys, opened, openedPaths, batches, renders, aliasEvents, dialog, drop, deployed, events };
 }
 
 function site(scratch: string, files: number): string {
@@ -204,4 +226,150 @@ test('an interrupted deploy is offered for resume under its deploy\'s name, and 
   const resumed = await controller.handlers['jobs.resume']({ jobId: offered!.jobId });
   await waitFor(() => events(resumed.runId).some((e) => e.type === 'committed'), 30_000, 'the resumed commit');
   assert.deepEqual(await controller.handlers['jobs.resumable'](null), []);
+});
+
+/** A folder of `files` (path → content) under the scratch folder. */
+function folderOf(scratch: string, name: string, files: Record<string, string>): string {
+  const folder = join(scratch, name);
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(folder, path)), { recursive: true });
+    writeFileSync(join(folder, path), content);
+  }
+  return folder;
+}
+
+test('press.json: shown for a granted folder, carried by the deploy (render config, aliases pointed after the commit), and a bad one refuses the deploy before anything is sent', async (t) => {
+  const { controller, scratch, deployed, drop, aliasEvents, server } = await harness(t);
+  const config = { render: { route: '/report.html', title: 'Quarterly report', renderTimeoutMs: 20_000 }, aliases: ['production', 'latest'] };
+  const folder = folderOf(scratch, 'report', { 'index.html': '<h1>Home</h1>', 'report.html': '<h1>Report</h1>', 'press.json': JSON.stringify(config) });
+  await assert.rejects(controller.handlers['folder.config']({ path: folder }), { code: 'folder_not_granted' }, 'only a folder main handed out');
+  await drop(folder);
+  assert.deepEqual(await controller.handlers['folder.config']({ path: folder }), { ok: true, config });
+
+  const first = await deployed(folder, { createDeploy: { slug: 'report', name: 'Report' } });
+  assert.deepEqual(first.pressConfig, config);
+  const detail = await controller.handlers['versions.get']({ targetId: 'local', versionId: first.version.id });
+  assert.deepEqual(detail.render, config.render);
+  assert.equal(detail.route, '/report.html');
+  await waitFor(() => aliasEvents.some((e) => e.runId === first.runId), 10_000, 'the aliases pointed after the commit');
+  assert.deepEqual(aliasEvents.find((e) => e.runId === first.runId), { runId: first.runId, versionId: first.version.id, pointed: ['production', 'latest'], error: null });
+  const files = await controller.handlers['versions.files']({ targetId: 'local', versionId: first.version.id, cursor: null });
+  assert.deepEqual(files.items.map((f) => f.path), ['index.html', 'report.html'], 'press.json itself is not deployed');
+  const aliases = await controller.handlers['aliases.list']({ targetId: 'local', deployId: first.version.deployId });
+  assert.deepEqual(aliases.map((a) => [a.name, a.versionNo]).sort(), [['latest', 1], ['production', 1]]);
+
+  // A folder with no press.json has none, and its deploy points nothing.
+  const plain = await drop(folderOf(scratch, 'plain', { 'index.html': 'plain' }));
+  assert.deepEqual(await controller.handlers['folder.config']({ path: plain }), { ok: true, config: null });
+
+  // A typo in press.json: the chooser shows it in words, and the deploy is refused before a request goes out.
+  writeFileSync(join(folder, 'press.json'), JSON.stringify({ render: { tilte: 'Typo' } }));
+  const shown = await controller.handlers['folder.config']({ path: folder });
+  assert.equal(shown.ok, false);
+  assert.equal(!shown.ok && shown.error.code, 'press_config_invalid');
+  assert.match(!shown.ok ? shown.error.message : '', /press\.json: render has a field it does not know, "tilte"/);
+  const before = (await server.request('GET', '/v1/deploys')).body.items.length;
+  await assert.rejects(controller.handlers['deploy.start']({ targetId: 'local', folder, deploy: { createDeploy: { slug: 'typo', name: 'Typo' } } }), (error: { code: string; message: string }) => error.code === 'press_config_invalid' && /"tilte"/.test(error.message));
+  assert.equal((await server.request('GET', '/v1/deploys')).body.items.length, before, 'nothing was created');
+});
+
+test('aliases: point a new one, move it back to an older version (a roll back), refuse a move when it moved since the user looked, remove it', async (t) => {
+  const { controller, scratch, deployed } = await harness(t);
+  const folder = folderOf(scratch, 'site', { 'index.html': 'one' });
+  const one = await deployed(folder, { createDeploy: { slug: 'aliased', name: 'Aliased' } });
+  const deployId = one.version.deployId;
+  writeFileSync(join(folder, 'index.html'), 'two');
+  const two = await deployed(folder, { deployId });
+  const set = (name: string, versionId: string, expectedVersionId: string | null) => controller.handlers['aliases.set']({ targetId: 'local', deployId, name, versionId, expectedVersionId });
+
+  const promoted = await set('production', two.version.id, null);
+  assert.deepEqual({ name: promoted.name, versionNo: promoted.versionNo }, { name: 'production', versionNo: 2 });
+  // The window saw "no production yet"; someone made one meanwhile: nothing changes.
+  await assert.rejects(set('production', one.version.id, null), (error: { code: string; message: string }) => error.code === 'alias_moved' && /production now points to #2/.test(error.message));
+  const rolledBack = await set('production', one.version.id, two.version.id);
+  assert.equal(rolledBack.versionNo, 1);
+  const list = await controller.handlers['versions.list']({ targetId: 'local', deployId, cursor: null });
+  assert.deepEqual(list.items.map((v) => [v.versionNo, v.aliases]), [[2, []], [1, ['production']]], 'the list shows where it points now');
+
+  await assert.rejects(controller.handlers['aliases.remove']({ targetId: 'local', deployId, name: 'production', expectedVersionId: two.version.id }), { code: 'alias_moved' });
+  await controller.handlers['aliases.remove']({ targetId: 'local', deployId, name: 'production', expectedVersionId: one.version.id });
+  assert.deepEqual(await controller.handlers['aliases.list']({ targetId: 'local', deployId }), []);
+});
+
+test('render a version: its states arrive as events until it succeeds; listed with its PDF; saved where the save dialog says (nothing when cancelled); opened in the viewer', async (t) => {
+  const { controller, scratch, deployed, renders, dialog, openedPaths, server } = await harness(t);
+  const folder = folderOf(scratch, 'doc', { 'index.html': '<!doctype html><title>Doc</title><h1>Printed</h1>', 'press.json': JSON.stringify({ render: { title: 'The Doc' } }) });
+  const { version } = await deployed(folder, { createDeploy: { slug: 'the-doc', name: 'The Doc' } });
+
+  const job = await controller.handlers['renders.start']({ targetId: 'local', versionId: version.id });
+  assert.equal(job.status, 'queued');
+  assert.equal(job.pdf, null);
+  const progress = () => renders.filter((r) => r.job.id === job.id).map((r) => r.job);
+  await waitFor(() => progress().some((j) => j.status === 'succeeded'), 60_000, 'the job to succeed');
+  const done = progress().at(-1)!;
+  assert.equal(done.status, 'succeeded');
+  assert.ok(done.pdf && done.pdf.pageCount >= 1 && done.pdf.size > 0, 'the PDF facts come with it');
+  assert.ok(renders.every((r) => r.targetId === 'local'));
+  // Another job, so the list's order shows: newest first.
+  const second = await controller.handlers['renders.start']({ targetId: 'local', versionId: version.id });
+  const listed = await controller.handlers['renders.list']({ targetId: 'local', versionId: version.id, cursor: null });
+  assert.deepEqual(listed.items.map((j) => j.id), [second.id, job.id]);
+  assert.deepEqual(listed.items[1]!.pdf, done.pdf);
+  await waitFor(() => renders.some((r) => r.job.id === second.id && r.job.status === 'succeeded'), 60_000, 'the second job');
+
+  const bytes = Buffer.from(await (await fetch(`${server.url}/v1/pdfs/${done.pdf.id}/content`, { headers: { authorization: `Bearer ${server.apiKey}` } })).arrayBuffer());
+  // Cancelled: nothing written, nothing answered.
+  dialog.pdfAnswer = null;
+  assert.equal(await controller.handlers['pdf.save']({ targetId: 'local', pdfId: done.pdf.id }), null);
+  assert.deepEqual(dialog.pdfOffered, ['the-doc-1.pdf'], 'the dialog is offered <slug>-<versionNo>.pdf');
+  assert.deepEqual(readdirSync(scratch).filter((name) => name.endsWith('.pdf') || name.endsWith('.part')), []);
+  // Answered: the PDF's bytes at that path.
+  dialog.pdfAnswer = join(scratch, 'chosen.pdf');
+  assert.deepEqual(await controller.handlers['pdf.save']({ targetId: 'local', pdfId: done.pdf.id }), { path: dialog.pdfAnswer, bytes: bytes.length });
+  assert.deepEqual(readFileSync(dialog.pdfAnswer), bytes);
+  dialog.pdfAnswer = scratch;
+  await assert.rejects(controller.handlers['pdf.save']({ targetId: 'local', pdfId: done.pdf.id }), { code: 'save_path_invalid' }, 'a folder is not a file');
+
+  await controller.handlers['pdf.open']({ targetId: 'local', pdfId: done.pdf.id });
+  assert.equal(openedPaths.length, 1);
+  assert.equal(basename(openedPaths[0]!), 'the-doc-1.pdf');
+  assert.ok(openedPaths[0]!.startsWith(join(scratch, 'opened-pdfs')), 'in main\'s own folder');
+  const opened = readFileSync(openedPaths[0]!);
+  assert.equal(opened.subarray(0, 5).toString(), '%PDF-');
+  assert.equal(createHash('sha256').update(opened).digest('hex'), done.pdf.sha256);
+  assert.equal(statSync(dirname(openedPaths[0]!)).mode & 0o777, 0o700);
+  await assert.rejects(controller.handlers['pdf.open']({ targetId: 'local', pdfId: 'pdf_doesNotExist' }), { code: 'pdf_not_found' });
+});
+
+test('a page that throws: each failed attempt arrives as retry_scheduled with when it retries and why, then failed with the reason', async (t) => {
+  const { controller, scratch, deployed, renders } = await harness(t, 'keychain', { render: { retryDelaysMs: [100, 100] } });
+  const folder = folderOf(scratch, 'broken', { 'index.html': '<!doctype html><title>t</title><script>throw new Error("chart data missing")</script>' });
+  const { version } = await deployed(folder, { createDeploy: { slug: 'broken', name: 'Broken' } });
+  const job = await controller.handlers['renders.start']({ targetId: 'local', versionId: version.id });
+  await waitFor(() => renders.some((r) => r.job.id === job.id && r.job.status === 'failed'), 60_000, 'the job to fail');
+  const seen = renders.filter((r) => r.job.id === job.id).map((r) => r.job);
+  const failed = seen.at(-1)!;
+  assert.equal(failed.attempts, 3);
+  assert.equal(failed.error?.code, 'render_page_error');
+  assert.match(failed.error?.message ?? '', /chart data missing/);
+  const retry = seen.find((j) => j.status === 'retry_scheduled');
+  // Polled twice a second, a 100 ms backoff may pass unseen; when it is seen, it says when and why.
+  if (retry) assert.ok(retry.nextAttemptAt !== null && retry.error?.code === 'render_page_error');
+  assert.equal(seen.filter((j) => j.status === 'failed').length, 1, 'the end is told once');
+});
+
+test('compare two versions: exactly what was added, removed and changed', async (t) => {
+  const { controller, scratch, deployed } = await harness(t);
+  const folder = folderOf(scratch, 'site', { 'index.html': 'home', 'a.txt': 'a', 'b.txt': 'b', 'keep/c.txt': 'c' });
+  const one = await deployed(folder, { createDeploy: { slug: 'diffed', name: 'Diffed' } });
+  rmSync(join(folder, 'a.txt'));
+  writeFileSync(join(folder, 'b.txt'), 'b, longer now');
+  writeFileSync(join(folder, 'new.txt'), 'new!');
+  const two = await deployed(folder, { deployId: one.version.deployId });
+  assert.deepEqual(await controller.handlers['versions.compare']({ targetId: 'local', fromVersionId: one.version.id, toVersionId: two.version.id }), {
+    added: [{ path: 'new.txt', size: 4 }],
+    removed: [{ path: 'a.txt', size: 1 }],
+    changed: [{ path: 'b.txt', sizeBefore: 1, sizeAfter: 13 }],
+    unchangedCount: 2,
+  });
 });

@@ -6,10 +6,13 @@ import type { DeployEngine } from '../src-core/deploy-engine.ts';
 import type { DeployRun } from '../src-core/deploy-run.ts';
 import type { SecretStore } from '../src-core/ports.ts';
 import { PressCloudClient, PressCloudError } from '../src-core/press-cloud-client.ts';
-import type { FolderCheck, IpcEvents, IpcRequests, KeyStorage, ResumableDeploy, RunStarted, Target } from '../src-shared/ipc-contract.ts';
+import { PressConfigError, readPressConfig } from '../src-core/press-config.ts';
+import type { FolderCheck, FolderConfig, IpcEvents, IpcRequests, KeyStorage, PressConfigView, ResumableDeploy, RunStarted, Target } from '../src-shared/ipc-contract.ts';
 import type { PauseReason } from '../src-shared/upload-model.ts';
 import { plainHttpProblem } from '../src-shared/api-url.ts';
+import { toIpcError } from './ipc-dispatch.ts';
 import { RunEventBatcher } from './run-event-batcher.ts';
+import { VersionActions } from './version-actions.ts';
 
 /** Non-secret settings (electron-store in the app, a Map in tests). */
 export interface SettingsStore {
@@ -32,6 +35,12 @@ export interface AppPorts {
   keys: KeyVault;
   openExternal(url: string): Promise<void>;
   chooseFolder(): Promise<string | null>;
+  /** Opens a file (a PDF) with the system's default app; rejects with the OS's reason. */
+  openPath(path: string): Promise<void>;
+  /** Main's own save dialog for a PDF, starting at `suggestedName`: the chosen path, or null when cancelled. */
+  choosePdfPath(suggestedName: string): Promise<string | null>;
+  /** A private folder where main keeps the PDFs it opens with the system viewer (the host may empty it at launch). */
+  pdfDir: string;
   emit<Name extends keyof IpcEvents>(name: Name, payload: IpcEvents[Name]): void;
   /** A deploy started, ended or changed pace: the host shows taskbar progress, notifications, keeps the system awake. */
   onRunActivity?(activity: { active: number; fraction: number | null; ended?: { ok: boolean; message: string } }): void;
@@ -78,10 +87,20 @@ export class AppController {
    * offered for resume. Only these are checked or deployed: a page that names another path gets a refusal.
    */
   readonly #grantedFolders = new Set<string>();
+  readonly #versions: VersionActions;
 
   constructor(ports: AppPorts) {
     this.#ports = ports;
+    this.#versions = new VersionActions({
+      client: (targetId) => this.#client(targetId),
+      openPath: (path) => ports.openPath(path),
+      choosePdfPath: (name) => ports.choosePdfPath(name),
+      pdfDir: ports.pdfDir,
+      emitRenderProgress: (progress) => ports.emit('render.progress', progress),
+      fail: (code, message) => new AppError(code, message),
+    });
     this.handlers = {
+      ...this.#versions.handlers,
       'app.info': async () => ({ appVersion: ports.appVersion, localServerUrl: ports.localServer.url, localDataDir: ports.localServer.dataDir }),
       'targets.list': async () => ({ targets: this.#targets(), selectedId: this.#selectedTargetId(), keyStorage: ports.keys.storage() }),
       'targets.add': (payload) => this.#addTarget(payload),
@@ -89,6 +108,7 @@ export class AppController {
         if (targetId === LOCAL_TARGET_ID) throw new AppError('invalid_request', 'The local Press Cloud is built in and cannot be removed.');
         ports.settings.set('targets', this.#remoteTargets().filter((target) => target.id !== targetId));
         await ports.keys.delete(targetId);
+        this.#versions.forgetTarget(targetId);
         await this.#dropClient(targetId);
         if (this.#selectedTargetId() === targetId) ports.settings.set('selectedTargetId', LOCAL_TARGET_ID);
         return null;
@@ -118,6 +138,7 @@ export class AppController {
         if (!path) throw new AppError('drop_nothing', 'The dropped item has no place on disk.');
         return checkFolder(this.#grant(path));
       },
+      'folder.config': async ({ path }) => folderConfig(this.#granted(path)),
       'deploy.start': (payload) => this.#startDeploy(payload),
       'deploy.pause': async ({ runId }) => (this.#run(runId).pause(), null),
       'deploy.resume': async ({ runId }) => (this.#run(runId).resume(), null),
@@ -146,6 +167,7 @@ export class AppController {
     const running = [...this.#runs.values()];
     for (const { run } of running) run.cancel();
     await Promise.allSettled(running.map(({ run }) => run.result));
+    this.#versions.close();
     await Promise.all([...this.#clients.keys()].map((id) => this.#dropClient(id)));
   }
 
@@ -235,8 +257,15 @@ export class AppController {
     const checked = await checkFolder(this.#granted(payload.folder));
     if (!checked.ok) throw new AppError('invalid_folder', checked.message);
     const target = this.#target(payload.targetId);
-    const run = this.#ports.engine.deploy({ folder: checked.path, target: { apiUrl: target.apiUrl, apiKey: await this.#apiKey(target.id) }, deploy: payload.deploy });
-    return this.#track(run, checked.path, target.id);
+    // Read before anything is sent: a press.json that cannot be used refuses the deploy in words.
+    const config = await pressConfig(checked.path);
+    const run = this.#ports.engine.deploy({
+      folder: checked.path,
+      target: { apiUrl: target.apiUrl, apiKey: await this.#apiKey(target.id) },
+      deploy: payload.deploy,
+      ...(config?.render && { render: config.render }),
+    });
+    return this.#track(run, checked.path, target.id, config);
   }
 
   async #resumeJob(jobId: string): Promise<RunStarted> {
@@ -244,11 +273,13 @@ export class AppController {
     if (!found) throw new AppError('job_not_found', 'That deploy is no longer waiting to be resumed.');
     const target = this.#targets().find((candidate) => candidate.apiUrl === found.job.apiUrl);
     if (!target) throw new AppError('target_not_found', `That deploy went to ${found.job.apiUrl}, which is no longer in your targets; add it again to resume.`);
-    const run = this.#ports.engine.resume(jobId, await this.#apiKey(target.id));
-    return this.#track(run, found.job.folder, target.id);
+    // The folder's press.json as it is now: the journal keeps no render config, and the commit is still to come.
+    const config = await pressConfig(found.job.folder);
+    const run = this.#ports.engine.resume(jobId, await this.#apiKey(target.id), config?.render ? { render: config.render } : {});
+    return this.#track(run, found.job.folder, target.id, config);
   }
 
-  #track(run: DeployRun, folder: string, targetId: string): RunStarted {
+  #track(run: DeployRun, folder: string, targetId: string, config: PressConfigView | null): RunStarted {
     const runId = `run-${randomUUID()}`;
     const batcher = new RunEventBatcher((events) => this.#ports.emit('run.events', { runId, events }));
     run.on((event) => {
@@ -260,13 +291,22 @@ export class AppController {
     for (const reason of this.#systemHolds) if (holds(reason, targetId)) run.pause(reason);
     this.#reportActivity();
     void run.result.then(
-      (result) => {
-        this.#ports.settings.set('lastDeploy', { targetId, deployId: result.deployVersion.deployId });
-        this.#finish(runId, { ok: true, message: `${basename(folder)} is live as version ${result.deployVersion.displayId}.` });
+      async (result) => {
+        const version = result.deployVersion;
+        this.#ports.settings.set('lastDeploy', { targetId, deployId: version.deployId });
+        const aliases = config?.aliases ?? [];
+        let also = '';
+        // The version is committed whatever happens here; an alias that could not be pointed is said, and can be pointed by hand.
+        if (aliases.length > 0) {
+          const { pointed, error } = await this.#versions.pointAliases(targetId, version.deployId, version.id, aliases);
+          this.#ports.emit('run.aliases', { runId, versionId: version.id, pointed, error: error === null ? null : toIpcError(error) });
+          also = error === null ? ` ${aliases.join(', ')} ${aliases.length === 1 ? 'points' : 'point'} to it.` : ` Its aliases could not all be pointed to it.`;
+        }
+        this.#finish(runId, { ok: true, message: `${basename(folder)} is live as version ${version.displayId}.${also}` });
       },
       (error: unknown) => this.#finish(runId, { ok: false, message: error instanceof Error ? error.message : String(error) }),
     );
-    return { runId, folder, targetId };
+    return { runId, folder, targetId, pressConfig: config };
   }
 
   #finish(runId: string, ended: { ok: boolean; message: string }): void {
@@ -323,6 +363,25 @@ export class AppController {
     asked.catch(() => undefined);
     const deploy = await Promise.race([asked, delay(DEPLOY_NAME_WAIT_MS, null, { ref: false })]).catch(() => null);
     return deploy ? { id: deploy.id, slug: deploy.slug, name: deploy.name } : unnamed;
+  }
+}
+
+/** A folder's press.json, or an AppError whose message says what to fix. */
+async function pressConfig(folder: string): Promise<PressConfigView | null> {
+  try {
+    return await readPressConfig(folder);
+  } catch (error) {
+    if (error instanceof PressConfigError) throw new AppError('press_config_invalid', error.message);
+    throw error;
+  }
+}
+
+/** The press.json a deploy of `folder` would use, or why it cannot, as the chooser shows it. */
+async function folderConfig(folder: string): Promise<FolderConfig> {
+  try {
+    return { ok: true, config: await pressConfig(folder) };
+  } catch (error) {
+    return { ok: false, error: toIpcError(error) };
   }
 }
 

@@ -1,5 +1,6 @@
 import { app, BrowserWindow, dialog, net, Notification, powerMonitor, powerSaveBlocker, shell } from 'electron';
 import Store from 'electron-store';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import hashWorkerPath from '../src-core/hash-worker.ts?modulePath';
@@ -131,6 +132,9 @@ void app.whenReady().then(async () => {
     const choice = mainWindow ? await dialog.showOpenDialog(mainWindow, { properties: ['openDirectory'], title: 'Deploy a folder' }) : null;
     return choice && !choice.canceled ? (choice.filePaths[0] ?? null) : null;
   };
+  // PDFs opened with the system viewer last time are not needed any more: the viewer has them open, or is closed.
+  const pdfDir = join(userData, 'opened-pdfs');
+  rmSync(pdfDir, { recursive: true, force: true });
   controller = new AppController({
     appVersion: app.getVersion(),
     engine,
@@ -146,6 +150,17 @@ void app.whenReady().then(async () => {
       if (isSafeExternalUrl(url)) await shell.openExternal(url); /* eng-disable OPEN_EXTERNAL_JS_CHECK (reviewed: http(s) URLs only) */
     },
     chooseFolder,
+    openPath: async (path) => {
+      // Only PDFs main downloaded itself into pdfDir reach here; the OS's answer is '' on success, else why not.
+      const problem = await shell.openPath(path);
+      if (problem) throw new Error(problem);
+    },
+    choosePdfPath: async (suggestedName) => {
+      const options = { title: 'Save PDF', defaultPath: join(app.getPath('downloads'), suggestedName), filters: [{ name: 'PDF', extensions: ['pdf'] }], properties: ['createDirectory' as const, 'showOverwriteConfirmation' as const] };
+      const choice = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+      return choice.canceled || !choice.filePath ? null : choice.filePath;
+    },
+    pdfDir,
     emit: (name, payload) => mainWindow?.webContents.send(ipcEventChannels[name], payload),
     onRunActivity: reflectRunActivity(),
   });

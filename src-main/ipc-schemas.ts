@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { API_KEY_PATTERN } from '../src-shared/api-key.ts';
-import { DEPLOY_SLUG_PATTERN, MAX_DEPLOY_NAME_LENGTH } from '../src-shared/deploy-names.ts';
+import { ALIAS_NAME_PATTERN, DEPLOY_SLUG_PATTERN, MAX_DEPLOY_NAME_LENGTH } from '../src-shared/deploy-names.ts';
 import type { IpcRequests } from '../src-shared/ipc-contract.ts';
 
 const id = z.string().min(1).max(200);
 const cursor = z.string().max(2000).nullable();
 const none = z.null();
+const aliasName = z.string().regex(ALIAS_NAME_PATTERN, 'must be 1-63 characters of a-z, 0-9 and -, starting with a letter');
 
 /**
  * The payload schema of every request: main validates what the renderer
@@ -29,9 +30,18 @@ export const ipcPayloadSchemas: { [Name in keyof IpcRequests]: z.ZodType<IpcRequ
   'versions.get': z.object({ targetId: id, versionId: id }),
   'versions.files': z.object({ targetId: id, versionId: id, cursor }),
   'versions.openPreview': z.object({ targetId: id, deploySlug: z.string().regex(DEPLOY_SLUG_PATTERN), versionNo: z.number().int().positive() }),
+  'versions.compare': z.object({ targetId: id, fromVersionId: id, toVersionId: id }),
+  'aliases.list': z.object({ targetId: id, deployId: id }),
+  'aliases.set': z.object({ targetId: id, deployId: id, name: aliasName, versionId: id, expectedVersionId: id.nullable() }),
+  'aliases.remove': z.object({ targetId: id, deployId: id, name: aliasName, expectedVersionId: id }),
+  'renders.start': z.object({ targetId: id, versionId: id }),
+  'renders.list': z.object({ targetId: id, versionId: id, cursor }),
+  'pdf.open': z.object({ targetId: id, pdfId: id }),
+  'pdf.save': z.object({ targetId: id, pdfId: id }),
   'folder.choose': none,
   'folder.check': z.object({ path: z.string().max(4096) }),
   'folder.dropped': z.object({ path: z.string().max(4096) }),
+  'folder.config': z.object({ path: z.string().max(4096) }),
   'deploy.start': z.object({
     targetId: id,
     folder: z.string().min(1).max(4096),

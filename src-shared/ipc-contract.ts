@@ -4,7 +4,7 @@
  * channel maps, and the renderer calls it; all three read this file, and
  * nothing here imports either side.
  */
-import type { Deploy, DeployVersion, DeployVersionDetail, Page, VersionEntry } from './api-types.ts';
+import type { Deploy, DeployVersionDetail, DeployVersionSummary, Page, Pdf, RenderConfig, RenderJob, VersionDiff, VersionEntry } from './api-types.ts';
 import type { DeployEvent, DeployTotals, FileUpdate } from './upload-model.ts';
 
 /** What the window shows about the running app and its embedded server. */
@@ -45,11 +45,57 @@ export interface ResumableDeploy {
   updatedAt: number;
 }
 
+/** What a folder's `press.json` says: how its versions render, and which aliases each new version gets. */
+export interface PressConfigView {
+  render: RenderConfig | null;
+  aliases: string[];
+}
+
+/** The `press.json` a deploy of a folder will use: its settings, none (null), or why it cannot be used, in words. */
+export type FolderConfig = { ok: true; config: PressConfigView | null } | { ok: false; error: IpcError };
+
 /** One deploy in progress, as the session view starts drawing it. */
 export interface RunStarted {
   runId: string;
   folder: string;
   targetId: string;
+  /** The folder's `press.json` as the run uses it: its render settings go with the commit, its aliases are pointed after it. */
+  pressConfig: PressConfigView | null;
+}
+
+/** After a run committed, the aliases its `press.json` names were pointed at the new version, or not (why, in words). */
+export interface RunAliases {
+  runId: string;
+  versionId: string;
+  /** The aliases that point at the new version now. */
+  pointed: string[];
+  error: IpcError | null;
+}
+
+/** An alias as the window shows it: with the number of the version it points at. */
+export interface AliasView {
+  name: string;
+  deployVersionId: string;
+  /** Null when the version could not be read (removed meanwhile). */
+  versionNo: number | null;
+  updatedAt: number;
+}
+
+/** A render job as the window shows it: the job, and its PDF's facts once it succeeded. */
+export interface RenderJobView extends RenderJob {
+  pdf: Pdf | null;
+}
+
+/** A render job moved on (main follows the jobs the window started or listed, twice a second, until each ends). */
+export interface RenderProgress {
+  targetId: string;
+  job: RenderJobView;
+}
+
+/** Where "Save PDF…" wrote the PDF: the path the user chose in main's save dialog, and its size. */
+export interface SavedPdf {
+  path: string;
+  bytes: number;
 }
 
 /** The events of runs, batched by main (10–20 a second), never one message per chunk. */
@@ -70,14 +116,34 @@ export interface IpcRequests {
   'targets.remove': { payload: { targetId: string }; result: null };
   'targets.select': { payload: { targetId: string }; result: null };
   'deploys.list': { payload: { targetId: string; cursor: string | null }; result: Page<Deploy> };
-  'versions.list': { payload: { targetId: string; deployId: string; cursor: string | null }; result: Page<DeployVersion> };
+  'versions.list': { payload: { targetId: string; deployId: string; cursor: string | null }; result: Page<DeployVersionSummary> };
   'versions.get': { payload: { targetId: string; versionId: string }; result: DeployVersionDetail };
   'versions.files': { payload: { targetId: string; versionId: string; cursor: string | null }; result: Page<VersionEntry> };
   'versions.openPreview': { payload: { targetId: string; deploySlug: string; versionNo: number }; result: null };
+  /** How `to` differs from `from`: added, removed and changed files, each sorted by path. */
+  'versions.compare': { payload: { targetId: string; fromVersionId: string; toVersionId: string }; result: VersionDiff };
+  'aliases.list': { payload: { targetId: string; deployId: string }; result: AliasView[] };
+  /**
+   * Points an alias at a version (a new alias, a promotion, a roll back). `expectedVersionId` is where the
+   * window saw it point when the user confirmed (null: no such alias yet); if it moved meanwhile, nothing changes.
+   */
+  'aliases.set': { payload: { targetId: string; deployId: string; name: string; versionId: string; expectedVersionId: string | null }; result: AliasView };
+  /** Removes an alias, if it still points where the user saw it point. */
+  'aliases.remove': { payload: { targetId: string; deployId: string; name: string; expectedVersionId: string }; result: null };
+  /** Queues a PDF of a version; main then reports the job's changes as `render.progress`. */
+  'renders.start': { payload: { targetId: string; versionId: string }; result: RenderJobView };
+  /** A version's render jobs, newest first, each succeeded one with its PDF's facts. */
+  'renders.list': { payload: { targetId: string; versionId: string; cursor: string | null }; result: Page<RenderJobView> };
+  /** Opens a PDF with the system's viewer (main downloads it to a private folder first). */
+  'pdf.open': { payload: { targetId: string; pdfId: string }; result: null };
+  /** Main asks where to save in its own dialog, then writes the PDF there; null when the user cancelled. */
+  'pdf.save': { payload: { targetId: string; pdfId: string }; result: SavedPdf | null };
   'folder.choose': { payload: null; result: string | null };
   'folder.check': { payload: { path: string }; result: FolderCheck };
   /** Sent by the preload only (see PRELOAD_ONLY_REQUESTS): the path of a File the user dropped, read there from the File itself. */
   'folder.dropped': { payload: { path: string }; result: FolderCheck };
+  /** The `press.json` a deploy of this folder (one main handed out) will use. */
+  'folder.config': { payload: { path: string }; result: FolderConfig };
   'deploy.start': { payload: { targetId: string; folder: string; deploy: DeployChoice }; result: RunStarted };
   'deploy.pause': { payload: { runId: string }; result: null };
   'deploy.resume': { payload: { runId: string }; result: null };
@@ -100,9 +166,18 @@ export const ipcChannels = {
   'versions.get': 'pressdrop:versions.get',
   'versions.files': 'pressdrop:versions.files',
   'versions.openPreview': 'pressdrop:versions.openPreview',
+  'versions.compare': 'pressdrop:versions.compare',
+  'aliases.list': 'pressdrop:aliases.list',
+  'aliases.set': 'pressdrop:aliases.set',
+  'aliases.remove': 'pressdrop:aliases.remove',
+  'renders.start': 'pressdrop:renders.start',
+  'renders.list': 'pressdrop:renders.list',
+  'pdf.open': 'pressdrop:pdf.open',
+  'pdf.save': 'pressdrop:pdf.save',
   'folder.choose': 'pressdrop:folder.choose',
   'folder.check': 'pressdrop:folder.check',
   'folder.dropped': 'pressdrop:folder.dropped',
+  'folder.config': 'pressdrop:folder.config',
   'deploy.start': 'pressdrop:deploy.start',
   'deploy.pause': 'pressdrop:deploy.pause',
   'deploy.resume': 'pressdrop:deploy.resume',
@@ -116,12 +191,16 @@ export const ipcChannels = {
 /** Events main pushes to the renderer, and their channels. */
 export interface IpcEvents {
   'run.events': RunEvents;
+  'run.aliases': RunAliases;
+  'render.progress': RenderProgress;
   /** A menu item the renderer carries out (File › Deploy a Folder… opens its folder picker). */
   'menu.command': { command: 'chooseFolder' };
 }
 
 export const ipcEventChannels = {
   'run.events': 'pressdrop:run.events',
+  'run.aliases': 'pressdrop:run.aliases',
+  'render.progress': 'pressdrop:render.progress',
   'menu.command': 'pressdrop:menu.command',
 } as const satisfies Record<keyof IpcEvents, string>;
 

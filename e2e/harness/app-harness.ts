@@ -26,6 +26,10 @@ export interface AppHarness {
   scratch: string;
   /** Requests the renderer made, by name, in order. */
   requests: string[];
+  /** Files main handed to the system viewer (openPath), in order. */
+  openedFiles: string[];
+  /** Main's PDF save dialog: the names it was offered, and how it answers (a path in the scratch folder unless a test says otherwise; null is Cancel). */
+  saveDialog: { offered: string[]; answer: (suggestedName: string) => string | null };
   /**
    * Stops the app as a crash would, keeping the data: the page goes, runs stop mid-flight and stay
    * resumable. An engine in this process cannot be killed like a process, so its runs are cancelled
@@ -94,6 +98,8 @@ export async function openApp(browser: Browser, options: OpenAppOptions = {}): P
   const keys = new Map<string, string>();
   const keyStorage = options.keyStorage ?? 'keychain';
   const requests: string[] = [];
+  const openedFiles: string[] = [];
+  const saveDialog: AppHarness['saveDialog'] = { offered: [], answer: (name) => join(scratch, name) };
   const controller = new AppController({
     appVersion: '0.1.0',
     engine,
@@ -102,6 +108,12 @@ export async function openApp(browser: Browser, options: OpenAppOptions = {}): P
     keys: { storage: () => keyStorage, get: async (id) => keys.get(id) ?? null, set: async (id, key) => void keys.set(id, key), delete: async (id) => void keys.delete(id) },
     openExternal: async () => undefined,
     chooseFolder: async () => null,
+    openPath: async (path) => void openedFiles.push(path),
+    choosePdfPath: async (name) => {
+      saveDialog.offered.push(name);
+      return saveDialog.answer(name);
+    },
+    pdfDir: join(scratch, 'opened-pdfs'),
     emit: (name, payload) => {
       void page.evaluate(([channel, body]) => (window as unknown as { __pressdropEmit?: (c: string, p: unknown) => void }).__pressdropEmit?.(channel, body), [ipcEventChannels[name], payload] as const).catch(() => undefined);
     },
@@ -132,6 +144,8 @@ export async function openApp(browser: Browser, options: OpenAppOptions = {}): P
     controller,
     scratch,
     requests,
+    openedFiles,
+    saveDialog,
     state,
     crash: () => shutDown(),
     close: async () => {
