@@ -1,7 +1,8 @@
+import type { Command } from 'commander';
 import { join } from 'node:path';
 import { DeployEngine } from '../src-core/deploy-engine.ts';
 import { FileSecretStore } from '../src-core/file-secret-store.ts';
-import type { PressCloudTarget } from '../src-core/press-cloud-client.ts';
+import { PressCloudClient, type PressCloudTarget } from '../src-core/press-cloud-client.ts';
 import { readGeneratedApiKey } from '../src-server/data-dir.ts';
 import { isProcessAlive, readServerRecord, type ServerRecord } from '../src-server/server-record.ts';
 import { isLoopbackHost, plainHttpProblem } from '../src-shared/api-url.ts';
@@ -99,4 +100,23 @@ async function assertSameInstance(record: ServerRecord, apiKey: string): Promise
 export function openEngine(flags: TargetFlags): DeployEngine {
   const stateDir = flags.stateDir ?? DEFAULT_STATE_DIR;
   return new DeployEngine({ stateDir, secrets: new FileSecretStore(join(stateDir, 'secrets.json')) });
+}
+
+/** The flags of every command that talks to a Press Cloud without deploying: where, as whom, and JSON output. */
+export function withTargetOptions(command: Command): Command {
+  return command
+    .option('--api <url>', 'Press Cloud API URL (default: $PRESS_CLOUD_API, else the local server)')
+    .option('--api-key <pcak_…>', "API key (default: $PRESS_CLOUD_TOKEN, else the local server's)")
+    .option('--insecure-http', 'allow a plain http:// API URL that is not this machine (the key crosses the network unencrypted)')
+    .option('--json', 'one JSON object per line on stdout, for scripts and CI');
+}
+
+/** Runs `work` with a client of the Press Cloud the flags name, closed afterwards. */
+export async function withClient<T>(flags: TargetFlags, work: (client: PressCloudClient) => Promise<T>): Promise<T> {
+  const client = new PressCloudClient(await resolveTarget(flags));
+  try {
+    return await work(client);
+  } finally {
+    await client.close();
+  }
 }

@@ -1,7 +1,6 @@
 import type { Command } from 'commander';
 import { formatBytes } from '../src-shared/units.ts';
-import { PressCloudClient } from '../src-core/press-cloud-client.ts';
-import { resolveTarget, UsageError, type TargetFlags } from './cli-context.ts';
+import { UsageError, withClient, withTargetOptions, type TargetFlags } from './cli-context.ts';
 
 interface ListFlags extends TargetFlags {
   json?: boolean;
@@ -10,14 +9,7 @@ interface ListFlags extends TargetFlags {
 
 /** `pressdrop deploys` and `pressdrop versions <deploy>`. */
 export function registerListCommands(program: Command): void {
-  const withTarget = (command: Command) =>
-    command
-      .option('--api <url>', 'Press Cloud API URL (default: $PRESS_CLOUD_API, else the local server)')
-      .option('--api-key <pcak_…>', 'API key (default: $PRESS_CLOUD_TOKEN, else the local server\'s)')
-      .option('--insecure-http', 'allow a plain http:// API URL that is not this machine (the key crosses the network unencrypted)')
-      .option('--json', 'one JSON object per line');
-
-  withTarget(program.command('deploys').description('List deploys, newest first')).action(async (flags: ListFlags) => {
+  withTargetOptions(program.command('deploys').description('List deploys, newest first')).action(async (flags: ListFlags) => {
     await withClient(flags, async (client) => {
       let cursor: string | undefined;
       let any = false;
@@ -34,7 +26,7 @@ export function registerListCommands(program: Command): void {
     });
   });
 
-  withTarget(program.command('versions').description("List a deploy's versions, newest first").argument('<deploy>', 'deploy id or slug')).action(async (ref: string, flags: ListFlags) => {
+  withTargetOptions(program.command('versions').description("List a deploy's versions, newest first").argument('<deploy>', 'deploy id or slug')).action(async (ref: string, flags: ListFlags) => {
     await withClient(flags, async (client) => {
       const deploy = await client.findDeploy(ref);
       if (!deploy) throw new UsageError(`No deploy "${ref}"; see \`pressdrop deploys\`.`);
@@ -46,22 +38,12 @@ export function registerListCommands(program: Command): void {
             process.stdout.write(`${JSON.stringify(version)}\n`);
             continue;
           }
-          const detail = await client.getVersion(version.id);
-          const aliases = detail.aliases.length ? `  [${detail.aliases.join(', ')}]` : '';
-          process.stdout.write(`${version.displayId.padStart(5)}  ${version.id}  ${new Date(version.createdAt).toISOString()}  ${String(detail.fileCount).padStart(6)} files  ${formatBytes(detail.totalBytes).padStart(9)}  ${version.title ?? ''}${aliases}\n`);
+          const aliases = version.aliases.length ? `  [${version.aliases.join(', ')}]` : '';
+          process.stdout.write(`${version.displayId.padStart(5)}  ${version.id}  ${new Date(version.createdAt).toISOString()}  ${String(version.fileCount).padStart(6)} files  ${formatBytes(version.totalBytes).padStart(9)}  ${version.title ?? ''}${aliases}\n`);
         }
         cursor = page.nextCursor ?? undefined;
       } while (cursor);
       if (deploy.versionCount === 0 && !flags.json) process.stdout.write(`${deploy.slug} has no versions yet.\n`);
     });
   });
-}
-
-async function withClient(flags: ListFlags, work: (client: PressCloudClient) => Promise<void>): Promise<void> {
-  const client = new PressCloudClient(await resolveTarget(flags));
-  try {
-    await work(client);
-  } finally {
-    await client.close();
-  }
 }

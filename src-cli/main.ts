@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
+import { registerAliasCommands } from './alias-commands.ts';
 import { registerDeployCommands } from './deploy-command.ts';
+import { registerDiffCommand } from './diff-command.ts';
 import { registerListCommands } from './list-commands.ts';
+import { registerRenderCommand } from './render-command.ts';
 import { registerServeCommand } from './serve-command.ts';
 
 /** Runs the `pressdrop` command line; resolves to the process exit code. */
@@ -10,6 +13,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     .exitOverride();
   registerDeployCommands(program);
   registerListCommands(program);
+  registerAliasCommands(program);
+  registerRenderCommand(program);
+  registerDiffCommand(program);
   registerServeCommand(program);
   try {
     await program.parseAsync(argv);

@@ -18,6 +18,7 @@ interface ServeFlags {
   maxFiles?: number;
   maxMissingPerCall?: number;
   renderConcurrency?: number;
+  renderRetryDelay?: number;
   faults?: string;
   faultsSeed?: number;
   logRequests?: boolean;
@@ -42,6 +43,7 @@ export function registerServeCommand(program: Command): void {
     .option('--max-files <n>', 'most files per version', positiveNumber)
     .option('--max-missing-per-call <n>', 'most files per missing-blobs call', positiveNumber)
     .option('--render-concurrency <n>', 'render jobs printed at once (default 1)', positiveNumber)
+    .option('--render-retry-delay <ms>', 'wait before a failed render job is tried again; the next wait is 4 times longer (default 2000)', positiveNumber)
     .option('--faults <spec>', 'FOR TESTING CLIENTS: inject faults, e.g. 503=0.1,429=0.05,reset=0.05,drop=0.02,latency=5-50,expire=0.1')
     .option('--faults-seed <n>', 'seed for --faults, so a run repeats', wholeNumber)
     .option('--log-requests', 'log every request to stdout')
@@ -65,7 +67,8 @@ export function registerServeCommand(program: Command): void {
       if (flags.apiKey !== undefined) options.apiKey = flags.apiKey;
       if (flags.apiKeyFile !== undefined) options.apiKey = readApiKeyFile(flags.apiKeyFile);
       if (flags.rotateKey) options.rotateApiKey = true;
-      if (flags.renderConcurrency !== undefined) options.render = { concurrency: flags.renderConcurrency };
+      if (flags.renderConcurrency !== undefined) options.render = { ...options.render, concurrency: flags.renderConcurrency };
+      if (flags.renderRetryDelay !== undefined) options.render = { ...options.render, retryDelaysMs: [flags.renderRetryDelay, flags.renderRetryDelay * 4] };
       if (flags.faults !== undefined) {
         options.faults = parseFaultSpec(flags.faults);
         options.faultsSeed = flags.faultsSeed ?? 1;
