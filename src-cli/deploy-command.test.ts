@@ -179,15 +179,13 @@ for (const how of ['in place', 'by renaming a new file over it'] as const) {
     writeBigFile(big, 200 * MiB, 3);
     writeTree(site, { 'index.html': '<p>rewrite</p>' });
     const oldSha = (await localManifest(site)).get('big.bin')!.sha256;
+    // Written before the deploy starts, so the rename lands at once: written after, it could come when the old content is already committed.
+    const next = join(tempDir(t, 'next'), 'big.bin');
+    if (how === 'by renaming a new file over it') writeBigFile(next, 200 * MiB, 4);
     const cli = startCli(t, deployArgs(server, tempDir(t, 'state'), site, '--create', 'rewritten', '--json'));
     await pollUntil('the PUT of big.bin to start', () => server.log.blobPuts().some((put) => put.sha256 === oldSha), { cli, details: () => server.log.summary() });
-    if (how === 'in place') {
-      writeBigFile(big, 200 * MiB, 4);
-    } else {
-      const next = join(tempDir(t, 'next'), 'big.bin');
-      writeBigFile(next, 200 * MiB, 4);
-      renameSync(next, big);
-    }
+    if (how === 'in place') writeBigFile(big, 200 * MiB, 4);
+    else renameSync(next, big);
     const result = await within(cli.ended, 60_000, 'the deploy to end');
     const now = await localManifest(site);
     assert.notEqual(now.get('big.bin')!.sha256, oldSha);

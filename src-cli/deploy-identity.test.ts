@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -42,17 +42,34 @@ const sessionCreates = (server: LoggedServer, since = 0) => server.log.matching(
 /**
  * Runs `args` until the server has answered its session request 201, with the CLI frozen before it
  * could read the answer, then kills it: the session exists on the server, the journal never heard of it.
+ * Returns false if the freeze came too late (a test process starved of CPU saw the request after the
+ * CLI had read its answer): that is not the moment under test.
  */
-async function killWithSessionAnswerUnread(server: LoggedServer, cli: CliProcess): Promise<void> {
+async function killWithSessionAnswerUnread(server: LoggedServer, cli: CliProcess): Promise<boolean> {
   const since = server.log.mark();
   await pollUntil('the session request to reach the server', () => sessionCreates(server, since).length > 0, { cli, details: () => server.log.summary() });
   freezeCli(cli);
   await pollUntil('the server to answer the session request 201', () => sessionCreates(server, since)[0]!.status === 201, { details: () => server.log.summary() });
-  await killCli(cli);
+  const killed = await killCli(cli);
+  return !jsonEvents(killed.stdout).some((event) => event.type === 'session');
+}
+
+/** Sets up a site, its state and a slug (`tag`, then `tag-2`…), and kills a deploy of it with its session answer unread; a few tries to hit that moment. */
+async function siteKilledWithSessionAnswerUnread(t: TestContext, server: LoggedServer, tag: string): Promise<{ site: string; state: string; args: string[] }> {
+  for (let attempt = 1; ; attempt++) {
+    const slug = attempt === 1 ? tag : `${tag}-${attempt}`;
+    const site = tempDir(t, 'site');
+    const state = tempDir(t, 'state');
+    smallSite(site, slug);
+    const args = deployArgs(server, state, site, '--create', slug, '--json');
+    if (await killWithSessionAnswerUnread(server, startCli(t, args))) return { site, state, args };
+    assert.ok(attempt < 3, 'three times the CLI read the session answer before it could be frozen');
+    t.diagnostic(`try ${attempt}: the CLI read the session answer before it was frozen; trying again`);
+  }
 }
 
 /** The deploy's only version is the folder, no blob confirmed was sent again, and the journal offers nothing more. */
-async function assertOneVersionOfFolder(t: Parameters<typeof runCli>[0], server: LoggedServer, state: string, site: string, version: { id: string; deployId: string }): Promise<void> {
+async function assertOneVersionOfFolder(t: TestContext, server: LoggedServer, state: string, site: string, version: { id: string; deployId: string }): Promise<void> {
   assert.deepEqual(await versionManifest(server, version.id), await localManifest(site));
   assert.deepEqual((await deployVersions(server, version.deployId)).map((v) => v.id), [version.id], 'exactly one version');
   assertNoPutAfterConfirmed(server.log);
@@ -64,11 +81,7 @@ for (const again of ['deploy', 'resume'] as const) {
   test(`killed after the server created the session, before the CLI recorded it: \`${again}\` gets that session back under the same key and commits (issue 9, defect 1)`, { timeout: 60_000 }, async (t) => {
     // Requests are held 300 ms before they are handled: the CLI is frozen while its session request waits.
     const server = await startLoggedServer(t, ['--faults', 'latency=300']);
-    const site = tempDir(t, 'site');
-    const state = tempDir(t, 'state');
-    smallSite(site, `lost-session-${again}`);
-    const args = deployArgs(server, state, site, '--create', `lost-session-${again}`, '--json');
-    await killWithSessionAnswerUnread(server, startCli(t, args));
+    const { site, state, args } = await siteKilledWithSessionAnswerUnread(t, server, `lost-session-${again}`);
 
     const since = server.log.mark();
     const resumed = await runCli(t, again === 'deploy' ? args : ['resume', '--api-key', server.apiKey, '--state-dir', state, '--json']);
@@ -85,11 +98,7 @@ for (const again of ['deploy', 'resume'] as const) {
 test('killed with the session answer unread, and that session near its end: the next run starts a new one under a new key (issue 9, defect 1)', { timeout: 60_000 }, async (t) => {
   // Sessions live 30 s: a session got back by a replay has less than the minute a resumed run wants left.
   const server = await startLoggedServer(t, ['--faults', 'latency=300', '--session-ttl-ms', '30000']);
-  const site = tempDir(t, 'site');
-  const state = tempDir(t, 'state');
-  smallSite(site, 'short-session');
-  const args = deployArgs(server, state, site, '--create', 'short-session', '--json');
-  await killWithSessionAnswerUnread(server, startCli(t, args));
+  const { site, state, args } = await siteKilledWithSessionAnswerUnread(t, server, 'short-session');
 
   const since = server.log.mark();
   const version = committedVersion(await runCli(t, args));

@@ -8,6 +8,7 @@ import {
   deployArgs,
   deployVersions,
   eventsSoFar,
+  freezeCli,
   jsonEvents,
   pollUntil,
   runCli,
@@ -67,12 +68,15 @@ test('a job a live CLI is running is not taken over: `resume <job>` refuses in o
   const args = deployArgs(server, state, site, '--deploy', 'twice', '--json');
   const first = startCli(t, args);
   const job = await pollUntil('the first run to report its job', () => eventsSoFar(first).find((event) => event.type === 'job'), { cli: first });
+  // Frozen, it stays alive with its job active however slowly the others start; it goes on when thawed.
+  freezeCli(first);
 
   const refused = await runCli(t, ['resume', String(job.jobId), '--api-key', server.apiKey, '--state-dir', state]);
   assert.equal(refused.code, 1);
   assert.equal(refused.stderr, `pressdrop: Deploy job ${String(job.jobId)} is being deployed right now by process ${first.child.pid}; let it finish, or stop it first.\n`);
   const second = await runCli(t, args);
   assert.notEqual(jsonEvents(second.stdout)[0]?.jobId, job.jobId, 'a job of its own');
+  first.child.kill('SIGCONT');
   const versions = [committedVersion(second), committedVersion(await first.ended)];
   assert.deepEqual((await deployVersions(server, existing.body.deploy.id)).map((v) => v.id).sort(), versions.map((v) => v.id).sort(), 'two runs, two versions');
 });

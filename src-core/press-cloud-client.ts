@@ -324,12 +324,17 @@ export class PressCloudClient {
     await this.#closed;
   }
 
-  /** The version a session was committed as, or null while it is not committed. One attempt each: the caller retries. */
+  /**
+   * The version a session was committed as, or null while it is not
+   * committed. Each request is retried on its own: were the two only tried
+   * once per commit attempt, a recovery would need both to get through the
+   * same attempt, and on a bad enough network every attempt could fail.
+   */
   async #committedVersion(sessionId: string, uploadToken: string): Promise<DeployVersion | null> {
-    const session = field<UploadSession>(await this.#send(this.#getSessionCall(sessionId, uploadToken)), 'uploadSession', `GET upload session ${sessionId}`);
+    const session = field<UploadSession>(await this.#call(this.#getSessionCall(sessionId, uploadToken)), 'uploadSession', `GET upload session ${sessionId}`);
     if (session.status !== 'committed' || session.deployVersionId === null) return null;
     const { id, displayId, deployId, versionNo, route, title, status, createdAt } = field<DeployVersionDetail>(
-      await this.#send(this.#getVersionCall(session.deployVersionId)),
+      await this.#call(this.#getVersionCall(session.deployVersionId)),
       'deployVersion',
       `GET version ${session.deployVersionId}`,
     );
