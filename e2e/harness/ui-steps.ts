@@ -95,3 +95,36 @@ const SCREENSHOTS = join(import.meta.dirname, '../screenshots');
 export async function snap(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: join(SCREENSHOTS, `${name}.png`), animations: 'disabled' });
 }
+
+/**
+ * Commits a version whose files are `entries` (path → content) straight through the API: each distinct
+ * content is uploaded once, so 20,000 paths over a few contents take a few requests. Creates the deploy
+ * (`slug`) when it does not exist yet; resolves with the version's id and number.
+ */
+export async function commitEntriesViaApi(server: TestServer, slug: string, entries: Record<string, string>): Promise<{ deployId: string; versionId: string; versionNo: number }> {
+  const files = Object.entries(entries).map(([path, body]) => ({ path, body, sha256: createHash('sha256').update(body).digest('hex'), size: Buffer.byteLength(body), mime: 'text/plain' }));
+  const existing = ((await server.request('GET', '/v1/deploys?limit=200')).body.items as Array<{ id: string; slug: string }>).find((deploy) => deploy.slug === slug);
+  const descriptors = files.map(({ path, sha256, size, mime }) => ({ path, sha256, size, mime }));
+  const created = await server.request('POST', '/v1/upload-sessions', { json: { ...(existing ? { deployId: existing.id } : { createDeploy: { slug, name: slug } }), files: descriptors } });
+  expect(created.status, JSON.stringify(created.body)).toBeLessThan(300);
+  const { uploadSession, uploadToken } = created.body;
+  const contents = new Map(files.map((file) => [file.sha256, file.body]));
+  for (const [sha256, body] of contents) {
+    const put = await server.request('PUT', `/v1/upload-sessions/${uploadSession.id}/blobs/${sha256}`, { raw: body, uploadToken });
+    expect(put.status).toBeLessThan(300);
+  }
+  const commit = await server.request('POST', `/v1/upload-sessions/${uploadSession.id}/commit`, { uploadToken, json: { entries: files.map(({ path, sha256, size, mime }) => ({ path, blobHash: sha256, size, mime })) } });
+  expect(commit.status, JSON.stringify(commit.body)).toBeLessThan(300);
+  const version = commit.body.deployVersion as { id: string; deployId: string; versionNo: number };
+  return { deployId: version.deployId, versionId: version.id, versionNo: version.versionNo };
+}
+
+/** Opens History at a deploy's version: the History tab, the deploy, then the row of version #versionNo. */
+export async function openVersion(page: Page, deployName: string, versionNo: number): Promise<void> {
+  await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'History' }).click();
+  const crumb = page.getByRole('navigation', { name: 'Where you are in History' });
+  if (await crumb.isVisible()) await crumb.getByRole('button', { name: 'All deploys' }).click();
+  await page.getByRole('list', { name: 'Deploys' }).getByRole('button', { name: new RegExp(deployName) }).click();
+  await page.getByRole('list', { name: 'Versions, newest first' }).getByTestId('version-row').filter({ hasText: new RegExp(`#${versionNo}\\b`) }).click();
+  await expect(page.getByRole('heading', { name: `${deployName} #${versionNo}` })).toBeVisible();
+}

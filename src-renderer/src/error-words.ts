@@ -9,8 +9,16 @@ import type { ApiErrorCode } from '../../src-shared/api-errors.ts';
 /** Codes the upload engine adds to the API's (DeployFailure and the protocol client). */
 type EngineErrorCode = 'scan_problems' | 'empty_folder' | 'unreadable_files' | 'file_changed' | 'cancelled' | 'network_error' | 'stalled' | 'aborted' | 'bad_response';
 
+/** Why a render job's attempt failed (its `error.code`), as the server's render queue reports it. */
+type RenderErrorCode = 'render_timeout' | 'render_page_error' | 'render_crashed';
+
 /** Codes main's handlers answer with (AppController, the IPC dispatcher, the folder scan). */
 type AppErrorCode =
+  | 'press_config_invalid'
+  | 'alias_moved'
+  | 'open_failed'
+  | 'save_path_invalid'
+  | 'save_failed'
   | 'invalid_folder'
   | 'folder_not_granted'
   | 'insecure_http'
@@ -31,7 +39,7 @@ type AppErrorCode =
 type RendererErrorCode = 'drop_nothing' | 'drop_several' | 'drop_not_folder';
 
 /** Every code PressDrop can show; a code missing from the table is a type error. */
-export type ErrorCode = ApiErrorCode | EngineErrorCode | AppErrorCode | RendererErrorCode;
+export type ErrorCode = ApiErrorCode | EngineErrorCode | RenderErrorCode | AppErrorCode | RendererErrorCode;
 
 const CHECK_SERVER = 'If it keeps happening, the Press Cloud may be down; try again in a few minutes.';
 
@@ -79,7 +87,16 @@ export const errorWords: Record<ErrorCode, string> = {
   stalled: 'The connection stalled. Check your connection, then try again; the deploy resumes where it stopped.',
   aborted: 'The request was cancelled before it finished. Try again.',
   bad_response: `The server answered in a way PressDrop does not understand. Check that the URL points to a Press Cloud. ${CHECK_SERVER}`,
+  // A render job's.
+  render_timeout: 'The page did not get ready in time to be printed. Make it load faster, or allow it longer with render.renderTimeoutMs in press.json, deploy, and render again.',
+  render_page_error: 'The page’s own script failed while it was being printed. Fix the error below in the page, deploy again, and render the new version.',
+  render_crashed: 'The browser that prints PDFs stopped unexpectedly. Render again; if it keeps happening, restart PressDrop.',
   // Main's.
+  press_config_invalid: 'The folder’s press.json cannot be used. Fix what is said below, or remove the file to deploy without it.',
+  alias_moved: 'That alias changed since you looked, so nothing was moved. Check where it points now, then try again.',
+  open_failed: 'No app on this computer opened the PDF. Install a PDF viewer, or use Save PDF… instead.',
+  save_path_invalid: 'A PDF cannot be saved there. Choose a file name inside a folder.',
+  save_failed: 'The PDF could not be written there. Check that you may write to that folder and that the disk has room, or choose another place.',
   invalid_folder: 'That is not a folder PressDrop can deploy. Choose the folder that holds your site.',
   folder_not_granted: 'PressDrop deploys only folders you drop on its window or choose. Drop or choose the folder again.',
   insecure_http: 'That address is plain http:// on another machine: the API key would cross the network unencrypted. Use https://, or tick “Allow plain HTTP” if you accept that.',

@@ -7,6 +7,7 @@ import './styles/layout.css';
 import './styles/deploy.css';
 import './styles/session.css';
 import './styles/history.css';
+import './styles/after-commit.css';
 
 // Before the first render, so no run event or menu command is missed.
 connectToMain();

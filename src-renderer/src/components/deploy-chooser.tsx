@@ -10,6 +10,7 @@ import { startDeploy, useRunStore } from '../store/run-store.ts';
 import { ErrorNotice } from './error-notice.tsx';
 import { ExistingDeployList } from './existing-deploy-list.tsx';
 import { NewDeployFields, newDeployProblems } from './new-deploy-fields.tsx';
+import { PressConfigSummary } from './press-config-summary.tsx';
 
 type Mode = 'existing' | 'new';
 
@@ -30,6 +31,8 @@ export function DeployChooser({ folder, target }: { folder: string; target: Targ
   const [title, setTitle] = useState(name);
   const [touched, setTouched] = useState(false);
   const [error, setError] = useState<IpcError | null>(null);
+  // Bumped when main refuses the deploy over press.json: the summary reads it again and shows why, once.
+  const [configReads, setConfigReads] = useState(0);
   const heading = useRef<HTMLHeadingElement>(null);
   useFocusOnMount(heading);
 
@@ -56,7 +59,8 @@ export function DeployChooser({ folder, target }: { folder: string; target: Targ
     const choice: DeployChoice = shownMode === 'existing' ? { deployId: selected!.id } : { createDeploy: { slug, name: title.trim() } };
     const label = shownMode === 'existing' ? { name: selected!.name, slug: selected!.slug, deployId: selected!.id } : { name: title.trim(), slug, deployId: null };
     const refused = await startDeploy({ targetId: target.id, folder, deploy: choice }, label);
-    if (refused) setError(refused);
+    if (refused?.code === 'press_config_invalid') setConfigReads((n) => n + 1);
+    else if (refused) setError(refused);
     else {
       // Deploying a folder picks up its interrupted job, if any: it is no longer waiting in the banner.
       const waiting = useAppStore.getState().resumables.filter((job) => job.folder === folder);
@@ -99,6 +103,8 @@ export function DeployChooser({ folder, target }: { folder: string; target: Targ
       ) : (
         <NewDeployFields slug={slug} name={title} onSlug={setSlug} onName={setTitle} problems={problems} showProblems={touched} apiUrl={target.apiUrl} />
       )}
+
+      <PressConfigSummary folder={folder} readKey={configReads} />
 
       {touched && shownMode === 'existing' && !selected && <p className="field-error">Choose the deploy this folder updates, or choose “A new deploy”.</p>}
       {error && <ErrorNotice error={error} onDismiss={() => setError(null)} />}

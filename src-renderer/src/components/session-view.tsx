@@ -1,12 +1,12 @@
 import { useRef, useState } from 'react';
 import type { IpcError } from '../../../src-shared/ipc-contract.ts';
-import { folderName, formatBytes, plural } from '../format.ts';
+import { folderName, plural } from '../format.ts';
 import { useFocusOnMount } from '../hooks/use-focus-on-mount.ts';
 import { pauseSentence } from '../pause-words.ts';
-import { pressdrop } from '../ipc/pressdrop.ts';
-import { openHistory, refreshResumables, useAppStore } from '../store/app-store.ts';
+import { refreshResumables, useAppStore } from '../store/app-store.ts';
 import { allHashed, isLive } from '../store/run-events.ts';
 import { cancelRun, dismissRun, pauseRun, resumeRun, retryRun, useRunStore } from '../store/run-store.ts';
+import { CommittedPanel } from './committed-panel.tsx';
 import { ErrorNotice } from './error-notice.tsx';
 import { FileList } from './file-list.tsx';
 import { PhaseSteps } from './phase-steps.tsx';
@@ -87,44 +87,7 @@ export function SessionView() {
       {run.actionError && <ErrorNotice error={run.actionError} />}
       {error && <ErrorNotice error={error} onDismiss={() => setError(null)} />}
 
-      {run.status === 'committed' && run.committed && (
-        <div className="notice notice-success" role="status">
-          <span className="notice-icon" aria-hidden="true">
-            ✓
-          </span>
-          <div className="notice-body">
-            <p className="notice-sentence">
-              {run.deploy?.name} is live as version #{run.committed.deployVersion.versionNo}.
-            </p>
-            <p className="notice-detail">
-              {run.totals && `${plural(run.totals.fileCount, 'file')}, ${formatBytes(run.totals.totalBytes)}: ${formatBytes(run.totals.sentBytes)} uploaded, ${formatBytes(run.totals.skippedBytes)} already stored.`}
-            </p>
-            <div className="notice-actions">
-              {run.deploy?.slug && run.targetId && (
-                <button
-                  type="button"
-                  className="button-primary"
-                  onClick={() => void pressdrop['versions.openPreview']({ targetId: run.targetId!, deploySlug: run.deploy!.slug!, versionNo: run.committed!.deployVersion.versionNo }).then((answer) => setError(answer.ok ? null : answer.error))}
-                >
-                  Open preview
-                </button>
-              )}
-              <button
-                type="button"
-                onClick={() => {
-                  const deploy = run.deploy!;
-                  openHistory({ deploy: { id: run.committed!.deployVersion.deployId, name: deploy.name, slug: deploy.slug }, versionId: run.committed!.deployVersion.id, versionNo: run.committed!.deployVersion.versionNo });
-                }}
-              >
-                See it in History
-              </button>
-              <button type="button" className="button-quiet" onClick={() => void leave(false)}>
-                Deploy another folder
-              </button>
-            </div>
-          </div>
-        </div>
-      )}
+      {run.status === 'committed' && run.committed && <CommittedPanel onLeave={() => void leave(false)} />}
 
       {run.status === 'failed' && run.failure && (
         <ErrorNotice

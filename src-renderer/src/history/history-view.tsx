@@ -1,9 +1,10 @@
 import { openHistory, selectedTarget, useAppStore, type DeployRef, type HistoryPlace } from '../store/app-store.ts';
 import { DeployHistoryList } from './deploy-history-list.tsx';
+import { VersionCompare } from './version-compare.tsx';
 import { VersionDetail } from './version-detail.tsx';
 import { VersionList } from './version-list.tsx';
 
-/** History: all deploys → one deploy's versions → one version, with a breadcrumb back up. */
+/** History: all deploys → one deploy's versions → one version (→ compared with another), with a breadcrumb back up. */
 export function HistoryView() {
   const place = useAppStore((state) => state.history);
   const target = useAppStore(selectedTarget);
@@ -14,7 +15,10 @@ export function HistoryView() {
       {place.deploy && <Breadcrumb deploy={place.deploy} place={place} />}
       {!place.deploy && <DeployHistoryList target={target} />}
       {place.deploy && !place.versionId && <VersionList target={target} deploy={place.deploy} />}
-      {place.deploy && place.versionId && <VersionDetail key={place.versionId} target={target} deploy={place.deploy} versionId={place.versionId} />}
+      {place.deploy && place.versionId && !place.compareWith && <VersionDetail key={place.versionId} target={target} deploy={place.deploy} versionId={place.versionId} />}
+      {place.deploy && place.versionId && place.compareWith && place.versionNo !== undefined && (
+        <VersionCompare key={`${place.versionId}:${place.compareWith.id}`} target={target} deploy={place.deploy} version={{ id: place.versionId, versionNo: place.versionNo }} other={place.compareWith} />
+      )}
     </section>
   );
 }
@@ -39,7 +43,18 @@ function Breadcrumb({ deploy, place }: { deploy: DeployRef; place: HistoryPlace 
         </li>
         {place.versionId && (
           <li>
-            <span aria-current="page">{place.versionNo ? `Version #${place.versionNo}` : 'Version'}</span>
+            {place.compareWith ? (
+              <button type="button" className="link" onClick={() => openHistory({ deploy, versionId: place.versionId, ...(place.versionNo !== undefined && { versionNo: place.versionNo }) })}>
+                {place.versionNo ? `Version #${place.versionNo}` : 'Version'}
+              </button>
+            ) : (
+              <span aria-current="page">{place.versionNo ? `Version #${place.versionNo}` : 'Version'}</span>
+            )}
+          </li>
+        )}
+        {place.compareWith && (
+          <li>
+            <span aria-current="page">Compared with #{place.compareWith.versionNo}</span>
           </li>
         )}
       </ol>

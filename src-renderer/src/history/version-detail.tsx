@@ -1,17 +1,32 @@
 import { useEffect, useState } from 'react';
 import type { DeployVersionDetail } from '../../../src-shared/api-types.ts';
 import type { IpcError, Target } from '../../../src-shared/ipc-contract.ts';
+import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { ErrorNotice } from '../components/error-notice.tsx';
 import { formatBytes, formatTime, plural } from '../format.ts';
+import { useStartRender } from '../hooks/use-start-render.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
-import type { DeployRef } from '../store/app-store.ts';
+import { openHistory, type DeployRef } from '../store/app-store.ts';
+import { CompareDialog } from './compare-dialog.tsx';
+import { PointAliasDialog } from './point-alias-dialog.tsx';
+import { RenderJobs } from './render-jobs.tsx';
 import { VersionFiles } from './version-files.tsx';
 
-/** One version: its number, time, files, size, title and aliases, "Open preview", and its file list. */
+/** The dialog over the version, if any. */
+type Open = { kind: 'point' } | { kind: 'compare' } | { kind: 'remove'; alias: string };
+
+/**
+ * One version: its number, time, files, size, title and aliases; what can
+ * be done with it (open its preview, render it to PDF, point an alias at
+ * it, compare it with another); its PDFs; and its file list.
+ */
 export function VersionDetail({ target, deploy, versionId }: { target: Target; deploy: DeployRef; versionId: string }) {
   const [detail, setDetail] = useState<DeployVersionDetail | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
   const [attempt, setAttempt] = useState(0);
+  const [open, setOpen] = useState<Open | null>(null);
+  const [done, setDone] = useState<string | null>(null);
+  const render = useStartRender(target.id, versionId);
 
   useEffect(() => {
     let current = true;
@@ -29,6 +44,12 @@ export function VersionDetail({ target, deploy, versionId }: { target: Target; d
     if (!detail || !deploy.slug) return;
     const answer = await pressdrop['versions.openPreview']({ targetId: target.id, deploySlug: deploy.slug, versionNo: detail.versionNo });
     setError(answer.ok ? null : answer.error);
+  };
+  /** A dialog changed the aliases: say so, and read the version again. */
+  const changed = (message: string) => {
+    setOpen(null);
+    setDone(message);
+    setAttempt((n) => n + 1);
   };
 
   if (!detail) {
@@ -49,17 +70,35 @@ export function VersionDetail({ target, deploy, versionId }: { target: Target; d
       </p>
     );
   }
+  const version = { id: detail.id, versionNo: detail.versionNo };
   return (
     <>
       <div className="detail-head">
         <h2 id="history-title">
           {deploy.name} <span className="version-no">#{detail.versionNo}</span>
         </h2>
-        <button type="button" className="button-primary" onClick={() => void openPreview()} disabled={!deploy.slug}>
-          Open preview
-        </button>
+        <div className="detail-actions" role="group" aria-label="Version actions">
+          <button type="button" className="button-primary" onClick={() => void openPreview()} disabled={!deploy.slug}>
+            Open preview
+          </button>
+          <button type="button" onClick={render.start} disabled={render.starting}>
+            {render.starting ? 'Starting…' : 'Render PDF'}
+          </button>
+          <button type="button" onClick={() => setOpen({ kind: 'point' })}>
+            Point alias…
+          </button>
+          <button type="button" onClick={() => setOpen({ kind: 'compare' })}>
+            Compare with…
+          </button>
+        </div>
       </div>
       {error && <ErrorNotice error={error} onDismiss={() => setError(null)} />}
+      {render.error && <ErrorNotice error={render.error} onDismiss={render.dismiss} />}
+      {done && (
+        <p className="notice notice-info" role="status">
+          {done}
+        </p>
+      )}
       <dl className="facts">
         <dt>Number</dt>
         <dd>#{detail.versionNo}</dd>
@@ -72,11 +111,14 @@ export function VersionDetail({ target, deploy, versionId }: { target: Target; d
         <dt>Title</dt>
         <dd>{detail.title ?? <span className="muted">none</span>}</dd>
         <dt>Aliases</dt>
-        <dd>
+        <dd className="alias-facts">
           {detail.aliases.length > 0
             ? detail.aliases.map((alias) => (
-                <span key={alias} className="chip">
+                <span key={alias} className="chip chip-removable">
                   {alias}
+                  <button type="button" className="chip-remove" aria-label={`Remove alias ${alias}`} title={`Remove alias ${alias}`} onClick={() => setOpen({ kind: 'remove', alias })}>
+                    ×
+                  </button>
                 </span>
               ))
             : <span className="muted">none</span>}
@@ -86,7 +128,32 @@ export function VersionDetail({ target, deploy, versionId }: { target: Target; d
         <dt>ID</dt>
         <dd className="path-inline">{detail.id}</dd>
       </dl>
+      <RenderJobs target={target} versionId={versionId} route={detail.route} />
       <VersionFiles target={target} versionId={versionId} fileCount={detail.fileCount} />
+
+      {open?.kind === 'point' && (
+        <PointAliasDialog target={target} deploy={deploy} version={version} onClose={() => setOpen(null)} onPointed={(alias) => changed(`${alias.name} now points to #${detail.versionNo}.`)} />
+      )}
+      {open?.kind === 'compare' && (
+        <CompareDialog target={target} deploy={deploy} version={version} onClose={() => setOpen(null)} onCompare={(other) => openHistory({ deploy, versionId, versionNo: detail.versionNo, compareWith: other })} />
+      )}
+      {open?.kind === 'remove' && (
+        <ConfirmDialog
+          title={`Remove alias ${open.alias}?`}
+          action={`Remove ${open.alias}`}
+          onClose={() => setOpen(null)}
+          onConfirm={async () => {
+            const answer = await pressdrop['aliases.remove']({ targetId: target.id, deployId: deploy.id, name: open.alias, expectedVersionId: detail.id });
+            if (!answer.ok) return answer.error;
+            changed(`${open.alias} was removed.`);
+            return null;
+          }}
+        >
+          <p>
+            It points to #{detail.versionNo}. Its address{deploy.slug && <> <span className="path-inline">/preview/{deploy.slug}/{open.alias}/</span></>} stops working; the version itself stays.
+          </p>
+        </ConfirmDialog>
+      )}
     </>
   );
 }

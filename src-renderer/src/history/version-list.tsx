@@ -1,5 +1,5 @@
-import { useCallback, useEffect, useState } from 'react';
-import type { DeployVersion, DeployVersionDetail } from '../../../src-shared/api-types.ts';
+import { useCallback } from 'react';
+import type { DeployVersionSummary } from '../../../src-shared/api-types.ts';
 import type { Target } from '../../../src-shared/ipc-contract.ts';
 import { ErrorNotice } from '../components/error-notice.tsx';
 import { LoadMore } from '../components/load-more.tsx';
@@ -8,10 +8,10 @@ import { usePagedList } from '../hooks/use-paged-list.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
 import { openHistory, type DeployRef } from '../store/app-store.ts';
 
-/** A deploy's versions, newest first, over cursors; each row fills in its files, size and aliases as they arrive. */
+/** A deploy's versions, newest first, over cursors; each row with its files, size and aliases, as the list gives them. */
 export function VersionList({ target, deploy }: { target: Target; deploy: DeployRef }) {
   const fetchPage = useCallback((cursor: string | null) => pressdrop['versions.list']({ targetId: target.id, deployId: deploy.id, cursor }), [target.id, deploy.id]);
-  const versions = usePagedList<DeployVersion>(`${target.id}:${deploy.id}`, fetchPage);
+  const versions = usePagedList<DeployVersionSummary>(`${target.id}:${deploy.id}`, fetchPage);
   return (
     <>
       <div className="detail-head">
@@ -25,7 +25,7 @@ export function VersionList({ target, deploy }: { target: Target; deploy: Deploy
         <ul className="item-list" aria-label="Versions, newest first">
           {versions.items.map((version) => (
             <li key={version.id}>
-              <VersionRow target={target} deploy={deploy} version={version} />
+              <VersionRow deploy={deploy} version={version} />
             </li>
           ))}
         </ul>
@@ -36,26 +36,15 @@ export function VersionList({ target, deploy }: { target: Target; deploy: Deploy
   );
 }
 
-/** One version: number and time at once; files, size and aliases from its detail. */
-function VersionRow({ target, deploy, version }: { target: Target; deploy: DeployRef; version: DeployVersion }) {
-  const [detail, setDetail] = useState<DeployVersionDetail | null>(null);
-  useEffect(() => {
-    let current = true;
-    void pressdrop['versions.get']({ targetId: target.id, versionId: version.id }).then((answer) => {
-      if (current && answer.ok) setDetail(answer.value);
-    });
-    return () => {
-      current = false;
-    };
-  }, [target.id, version.id]);
-
+/** One version: number, title, aliases, time, files and size. */
+function VersionRow({ deploy, version }: { deploy: DeployRef; version: DeployVersionSummary }) {
   return (
     <button type="button" className="item" data-testid="version-row" onClick={() => openHistory({ deploy, versionId: version.id, versionNo: version.versionNo })}>
       <span className="item-main">
         <span className="item-title">
           <span className="version-no">#{version.versionNo}</span> {version.title ?? <span className="muted">No title</span>}
-          {detail?.aliases.map((alias) => (
-            <span key={alias} className="chip">
+          {version.aliases.map((alias) => (
+            <span key={alias} className="chip" data-testid="alias-chip">
               {alias}
             </span>
           ))}
@@ -63,8 +52,8 @@ function VersionRow({ target, deploy, version }: { target: Target; deploy: Deplo
         <span className="muted">{formatTime(version.createdAt)}</span>
       </span>
       <span className="item-side">
-        <span>{detail ? plural(detail.fileCount, 'file') : '…'}</span>
-        <span className="muted">{detail ? formatBytes(detail.totalBytes) : ''}</span>
+        <span>{plural(version.fileCount, 'file')}</span>
+        <span className="muted">{formatBytes(version.totalBytes)}</span>
       </span>
     </button>
   );

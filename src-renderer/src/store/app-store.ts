@@ -14,12 +14,20 @@ export interface DeployRef {
   slug: string | null;
 }
 
-/** Where the history view is: all deploys, one deploy's versions, or one version. */
+/** A version as a place names it: its id, and its number for headings. */
+export interface VersionRef {
+  id: string;
+  versionNo: number;
+}
+
+/** Where the history view is: all deploys, one deploy's versions, one version, or one version compared with another. */
 export interface HistoryPlace {
   deploy: DeployRef | null;
   versionId: string | null;
   /** For the breadcrumb, when known. */
   versionNo?: number;
+  /** The other version of a comparison ("Compare with…"), shown instead of the version's detail. */
+  compareWith?: VersionRef;
 }
 
 /** Everything the window shows besides the run: targets, the chosen folder, resumable deploys, where the user is. */

@@ -4,7 +4,7 @@
  * in zustand and talks to main.
  */
 import type { DeployVersion } from '../../../src-shared/api-types.ts';
-import type { IpcError, IpcRequests } from '../../../src-shared/ipc-contract.ts';
+import type { IpcError, IpcRequests, PressConfigView } from '../../../src-shared/ipc-contract.ts';
 import type { DeployEvent, DeployFailure, DeployPhase, DeployTotals, PauseReason } from '../../../src-shared/upload-model.ts';
 import type { RunRows } from './run-rows.ts';
 
@@ -47,6 +47,10 @@ export interface RunState {
   lastRetry: string | null;
   failure: { failure: DeployFailure; resumable: boolean } | null;
   committed: { deployVersion: DeployVersion; previewUrl: string | null } | null;
+  /** The folder's press.json as the run uses it (its aliases are pointed at the version once committed). */
+  pressConfig: PressConfigView | null;
+  /** How pointing press.json's aliases went, once main has said (`run.aliases`). */
+  aliasesPointed: { pointed: string[]; error: IpcError | null } | null;
   action: RunAction | null;
   /** A control request main refused (the run ended meanwhile, …). */
   actionError: IpcError | null;
@@ -79,6 +83,8 @@ export const idleRun = (): Omit<RunState, 'rows'> => ({
   lastRetry: null,
   failure: null,
   committed: null,
+  pressConfig: null,
+  aliasesPointed: null,
   action: null,
   actionError: null,
 });

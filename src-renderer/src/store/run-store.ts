@@ -1,5 +1,5 @@
 import { create } from 'zustand';
-import type { IpcError, IpcRequests, ResumableDeploy, RunEvents } from '../../../src-shared/ipc-contract.ts';
+import type { IpcError, IpcRequests, ResumableDeploy, RunAliases, RunEvents } from '../../../src-shared/ipc-contract.ts';
 import type { DeployEvent } from '../../../src-shared/upload-model.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
 import { idleRun, isLive, reduceRunEvents, type RunAction, type RunDeployLabel, type RunOrigin, type RunState } from './run-events.ts';
@@ -24,6 +24,11 @@ export function applyRunEvents(batch: RunEvents): void {
   useRunStore.setState(reduceRunEvents(state, batch.events));
 }
 
+/** Main pointed press.json's aliases at the run's new version (or could not); called by the single `run.aliases` subscription. */
+export function applyRunAliases({ runId, pointed, error }: RunAliases): void {
+  if (runId === useRunStore.getState().runId) useRunStore.setState({ aliasesPointed: { pointed, error } });
+}
+
 /** Starts a run and makes it the session view's; resolves with main's refusal, or null once it runs. */
 async function begin(request: () => ReturnType<PressdropApiStart>, meta: { folder: string; deploy: RunDeployLabel; origin: RunOrigin }): Promise<IpcError | null> {
   const state = useRunStore.getState();
@@ -45,6 +50,7 @@ async function begin(request: () => ReturnType<PressdropApiStart>, meta: { folde
     runId: answer.value.runId,
     folder: answer.value.folder,
     targetId: answer.value.targetId,
+    pressConfig: answer.value.pressConfig,
     deploy: meta.deploy,
     origin: meta.origin,
     rowsVersion: useRunStore.getState().rowsVersion + 1,
