@@ -2,6 +2,7 @@ import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { deploy } from './deploy.ts';
 import { hashing } from './hashing.ts';
+import { render } from './render.ts';
 import { serverIngest } from './server-ingest.ts';
 import { ui } from './ui.ts';
 
@@ -24,6 +25,7 @@ const benches: Array<{ name: string; run: (log: (line: string) => void) => Promi
   { name: 'hashing', run: hashing },
   { name: 'deploy', run: deploy },
   { name: 'ui', run: ui },
+  { name: 'render', run: render },
 ];
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
