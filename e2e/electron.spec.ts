@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { electronDist, NO_ELECTRON_BINARY } from '../scripts/electron-binary.ts';
+import { inspectPdf } from '../src-server/testing/render-fixture.ts';
 import { expectCommitted, siteFiles, stateCount, writeSite } from './harness/ui-steps.ts';
 
 /**
@@ -146,6 +147,53 @@ test.describe('the Electron app', () => {
       await expect(window.getByTestId('pause-reason')).toContainText('The computer went to sleep');
       await app.evaluate(({ powerMonitor }) => void powerMonitor.emit('resume'));
       await expectCommitted(window, 1);
+    } finally {
+      await app.close();
+    }
+  });
+
+  test('render a version from History with Electron’s own printer (A5, its title and text), then open it in the viewer and save it', async () => {
+    const { app, window } = await launch(join(scratch, 'profile'));
+    try {
+      const site = writeSite(join(scratch, 'brochure'), {
+        'index.html': '<!doctype html><html><head><meta charset="utf-8"><title>Brochure</title><style>@page { size: A5; margin: 10mm; }</style></head><body><h1>Printed by Electron</h1></body></html>',
+        'press.json': JSON.stringify({ render: { title: 'The Brochure' } }),
+      });
+      await chooseFolder(app, window, site);
+      await window.getByRole('radio', { name: 'A new deploy' }).check();
+      await window.getByRole('button', { name: 'Create and deploy' }).click();
+      await expectCommitted(window, 1);
+      await window.getByRole('button', { name: 'See it in History' }).click();
+      await window.getByRole('button', { name: 'Render PDF' }).click();
+      const job = window.getByTestId('render-job');
+      await expect(job).toContainText('PDF ready', { timeout: 60_000 });
+      await window.screenshot({ path: join(root, 'e2e/screenshots/electron-render.png') });
+
+      // The system viewer and the save dialog, answered from the main process as the OS would.
+      const saveTo = join(scratch, 'saved.pdf');
+      await app.evaluate(({ shell, dialog }, path) => {
+        const opened: string[] = [];
+        (globalThis as unknown as { __opened: string[] }).__opened = opened;
+        shell.openPath = async (file: string) => {
+          opened.push(file);
+          return '';
+        };
+        dialog.showSaveDialog = async () => ({ canceled: false, filePath: path });
+      }, saveTo);
+      await job.getByRole('button', { name: 'Open PDF' }).click();
+      await expect.poll(() => app.evaluate(() => (globalThis as unknown as { __opened: string[] }).__opened.length)).toBe(1);
+      const opened = await app.evaluate(() => (globalThis as unknown as { __opened: string[] }).__opened[0]!);
+      expect(opened).toMatch(/brochure-1\.pdf$/);
+      await job.getByRole('button', { name: 'Save PDF…' }).click();
+      await expect(job.getByRole('status')).toContainText(`Saved as ${saveTo}`);
+      expect(readFileSync(saveTo)).toEqual(readFileSync(opened));
+
+      const pdf = inspectPdf(readFileSync(saveTo));
+      expect(pdf.title).toBe('The Brochure');
+      expect(pdf.text).toContain('Printed by Electron');
+      // A5 is 419.53 × 595.28 points: the page's own @page size, not the printer's default.
+      expect(Math.round(pdf.pageSize[0])).toBe(420);
+      expect(Math.round(pdf.pageSize[1])).toBe(595);
     } finally {
       await app.close();
     }
