@@ -108,3 +108,38 @@ test('render saves the PDF of a version (by alias, number, or the newest); a pag
   const queued = jsonEvents((await cli(t, server, 'render', 'docs', '--version', '1', '--no-wait', '--json')).stdout);
   assert.deepEqual(queued.map((event) => [event.type, (event.renderJob as { status: string }).status]), [['render', 'queued']]);
 });
+
+test('deploy --alias --render --out: the new version is aliased and printed; press.json gives the Title and aliases, and a bad one costs no upload', { timeout: 180_000 }, async (t) => {
+  const server = await startLoggedServer(t);
+  const site = tempDir(t, 'site');
+  const state = tempDir(t, 'state');
+  const out = tempDir(t, 'out');
+  writeTree(site, { 'index.html': '<title>Page title</title><h1>The launch plan</h1>', 'press.json': JSON.stringify({ render: { title: 'Launch Plan' }, aliases: ['latest'] }) });
+
+  const deployed = await runCli(t, deployArgs(server, state, site, '--create', 'plan', '--alias', 'production', '--render', '--out', join(out, 'plan.pdf')));
+  assert.equal(deployed.code, 0, deployed.stderr);
+  assert.match(deployed.stdout, /Deployed version #1 .*\n[\s\S]*  production now points at #1\.\nSaved .*plan\.pdf \(1 page, /);
+  assert.match(execFileSync('pdftotext', [join(out, 'plan.pdf'), '-'], { encoding: 'utf8' }), /The launch plan/);
+  assert.match(execFileSync('pdfinfo', [join(out, 'plan.pdf')], { encoding: 'utf8' }), /^Title:\s+Launch Plan$/m);
+  // --alias replaces press.json's aliases; press.json is never uploaded.
+  assert.match((await cli(t, server, 'alias', 'ls', 'plan')).stdout, /^production\s+#1/);
+  assert.equal((await server.request('GET', '/preview/plan/1/press.json')).status, 404);
+
+  // Without flags, press.json's aliases are pointed, and --json ends with them after the commit.
+  writeTree(site, { 'index.html': '<title>Page title</title><h1>The launch plan, v2</h1>' });
+  const second = jsonEvents((await runCli(t, deployArgs(server, state, site, '--deploy', 'plan', '--json'))).stdout);
+  assert.deepEqual(second.slice(-2).map((event) => event.type), ['committed', 'alias']);
+  assert.equal((second.at(-1)!.alias as { name: string }).name, 'latest');
+
+  // A press.json that cannot be used, or a route that names no file: refused in one line, before a byte is sent.
+  const sent = server.log.mark();
+  writeTree(site, { 'press.json': '{"render": {"tilte": "typo"}}' });
+  const badConfig = await runCli(t, deployArgs(server, state, site, '--deploy', 'plan'));
+  assert.equal(badConfig.code, 1);
+  assert.match(badConfig.stderr, /^pressdrop: press\.json: render has a field it does not know, "tilte" .* Nothing was uploaded\.\n$/);
+  writeTree(site, { 'press.json': '{}' });
+  const badRoute = await runCli(t, deployArgs(server, state, site, '--deploy', 'plan', '--route', '/missing.html'));
+  assert.equal(badRoute.code, 1);
+  assert.match(badRoute.stderr, /The render route "\/missing\.html" names no file of the folder/);
+  assert.deepEqual(server.log.matching('POST', /upload-sessions/, sent), [], 'no session was opened');
+});

@@ -1,12 +1,17 @@
+import { randomUUID } from 'node:crypto';
+import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { DeployRef } from '../src-core/deploy-journal.ts';
 import type { DeployOptions } from '../src-core/deploy-engine.ts';
-import { DeployError, type DeployRun } from '../src-core/deploy-run.ts';
-import { PressCloudClient } from '../src-core/press-cloud-client.ts';
-import { DEPLOY_SLUG_PATTERN } from '../src-shared/deploy-names.ts';
+import { DeployError, type DeployResult, type DeployRun } from '../src-core/deploy-run.ts';
+import { PressCloudClient, type PressCloudTarget } from '../src-core/press-cloud-client.ts';
+import { MAX_RENDER_TIMEOUT_MS, mergeRenderConfig, PressConfigError, readPressConfig } from '../src-core/press-config.ts';
+import type { RenderConfig } from '../src-shared/api-types.ts';
+import { ALIAS_NAME_PATTERN, DEPLOY_SLUG_PATTERN } from '../src-shared/deploy-names.ts';
 import { openEngine, resolveTarget, UsageError, type TargetFlags } from './cli-context.ts';
 import { DEFAULT_STATE_DIR } from './cli-defaults.ts';
 import { statusLine, summaryLines } from './progress-display.ts';
+import { renderAndSave } from './render-command.ts';
 
 /** What `deploy` and `resume` share beside the target: how hard to push, how long to wait, how to report. */
 interface RunFlags extends TargetFlags {
@@ -19,6 +24,19 @@ interface DeployFlags extends RunFlags {
   deploy?: string;
   create?: string;
   name?: string;
+  route?: string;
+  title?: string;
+  renderTimeout?: number;
+  metadata?: Record<string, string>;
+  alias?: string[];
+  render?: boolean;
+  out?: string;
+}
+
+/** What happens once the version is committed: aliases pointed at it, and a PDF printed (press.json, then the flags). */
+interface AfterCommit {
+  aliases: string[];
+  render: { out: string | null } | null;
 }
 
 type ResumeFlags = RunFlags;
@@ -45,11 +63,30 @@ export function registerDeployCommands(program: Command): void {
       .argument('<dir>', 'the folder to deploy')
       .option('--deploy <id|slug>', 'an existing deploy')
       .option('--create <slug>', 'create a new deploy with this slug')
-      .option('--name <name>', 'its name, with --create (default: the slug)'),
+      .option('--name <name>', 'its name, with --create (default: the slug)')
+      .option('--route <path>', 'the page a PDF of this version prints (default: press.json\'s, else /index.html)')
+      .option('--title <text>', 'the PDF\'s title (default: press.json\'s, else the page\'s)')
+      .option('--render-timeout <duration>', 'how long a print of this version may take, e.g. 45s (default: press.json\'s, else 30s)', duration)
+      .option('--metadata <key=value>', 'render metadata kept with the version; repeatable (merged over press.json\'s)', keyValue)
+      .option('--alias <name>', 'point this alias at the new version once it is committed; repeatable (instead of press.json\'s aliases)', aliasName)
+      .option('--render', 'print the new version to PDF once it is committed, and save it')
+      .option('--out <file>', 'with --render: where to save the PDF (default: ./<slug>-<version>.pdf)'),
   ).action(async (dir: string, flags: DeployFlags) => {
+    if (flags.out !== undefined && !flags.render) throw new UsageError('--out says where --render saves the PDF: add --render, or leave --out out.');
+    if (flags.renderTimeout !== undefined && flags.renderTimeout > MAX_RENDER_TIMEOUT_MS) throw new UsageError('--render-timeout: a print may take at most 10 minutes.');
+    // press.json is checked before anything is sent: a typo in it must not cost an upload.
+    const config = await pressConfigOf(dir);
+    const overrides: RenderConfig = {
+      ...(flags.route !== undefined && { route: flags.route }),
+      ...(flags.title !== undefined && { title: flags.title }),
+      ...(flags.renderTimeout !== undefined && { renderTimeoutMs: flags.renderTimeout }),
+      ...(flags.metadata !== undefined && { metadata: flags.metadata }),
+    };
+    const render = mergeRenderConfig(config?.render ?? null, overrides);
+    const after: AfterCommit = { aliases: flags.alias ?? config?.aliases ?? [], render: flags.render ? { out: flags.out === undefined ? null : resolve(flags.out) } : null };
     const target = await resolveTarget(flags);
     const deploy = await deployRef(flags, target);
-    await runToEnd(flags, (engine) => engine.deploy({ ...tuning(flags), folder: dir, target, deploy }));
+    await runToEnd(flags, (engine) => engine.deploy({ ...tuning(flags), folder: dir, target, deploy, ...(render && { render }) }), { target, after });
   });
 
   withTarget(
@@ -60,15 +97,19 @@ export function registerDeployCommands(program: Command): void {
       .option('--list', 'list interrupted deploys and stop'),
   ).action(async (jobId: string | undefined, flags: ResumeFlags & { list?: boolean }) => {
     if (flags.list) return listResumable(flags);
+    let resumed: { target: PressCloudTarget; after: AfterCommit } | undefined;
     await runToEnd(flags, async (engine) => {
       const job = jobId ?? engine.resumableJobs()[0]?.job.id;
       const stateDir = flags.stateDir ?? DEFAULT_STATE_DIR;
       if (!job) throw new UsageError(`Nothing to resume: no interrupted deploy is recorded in ${stateDir}.`);
       const record = engine.job(job);
       if (!record) throw new UsageError(`No deploy job ${job} is recorded in ${stateDir}; \`pressdrop resume --list\` shows those there are.`);
-      const { apiKey } = await resolveTarget({ ...flags, api: flags.api ?? record.apiUrl });
-      return engine.resume(job, apiKey, tuning(flags));
-    });
+      const target = await resolveTarget({ ...flags, api: flags.api ?? record.apiUrl });
+      // The folder's press.json as it is now: the version is committed with its render config, its aliases pointed.
+      const config = await pressConfigOf(record.folder);
+      resumed = { target, after: { aliases: config?.aliases ?? [], render: null } };
+      return engine.resume(job, target.apiKey, { ...tuning(flags), ...(config?.render && { render: config.render }) });
+    }, () => resumed);
   });
 }
 
@@ -98,7 +139,11 @@ async function deployRef(flags: DeployFlags, target: { apiUrl: string; apiKey: s
 }
 
 /** Runs a deploy to its end with a live display (or JSON lines), Ctrl-C leaving it resumable. */
-async function runToEnd(flags: { json?: boolean; stateDir?: string }, start: (engine: ReturnType<typeof openEngine>) => DeployRun | Promise<DeployRun>): Promise<void> {
+async function runToEnd(
+  flags: { json?: boolean; stateDir?: string },
+  start: (engine: ReturnType<typeof openEngine>) => DeployRun | Promise<DeployRun>,
+  then: { target: PressCloudTarget; after: AfterCommit } | (() => { target: PressCloudTarget; after: AfterCommit } | undefined),
+): Promise<void> {
   const engine = openEngine(flags);
   const started = performance.now();
   const live = !flags.json && process.stderr.isTTY;
@@ -124,6 +169,8 @@ async function runToEnd(flags: { json?: boolean; stateDir?: string }, start: (en
     const result = await current.result;
     if (live) process.stderr.write('\r\x1b[2K');
     if (!flags.json) for (const line of summaryLines(result, (performance.now() - started) / 1000)) process.stdout.write(`${line}\n`);
+    const next = typeof then === 'function' ? then() : then;
+    if (next) process.exitCode = await afterCommit(result, next.target, next.after, flags.json ?? false);
   } catch (error) {
     if (live) process.stderr.write('\r\x1b[2K');
     if (error instanceof DeployError && error.failure.code === 'cancelled') {
@@ -142,6 +189,44 @@ async function runToEnd(flags: { json?: boolean; stateDir?: string }, start: (en
     clearInterval(timer);
     process.removeListener('SIGINT', onSigint);
     await engine.close();
+  }
+}
+
+/** The folder's press.json, or a one-line refusal that names what is wrong in it. */
+async function pressConfigOf(folder: string) {
+  try {
+    return await readPressConfig(folder);
+  } catch (error) {
+    if (error instanceof PressConfigError) throw new UsageError(`${error.message} Nothing was uploaded.`);
+    throw error;
+  }
+}
+
+/**
+ * Once the version is committed: points the aliases at it, then prints it
+ * when asked. Resolves with the exit code (0, or the render's). The version
+ * stays committed whatever happens here, and an error says so.
+ */
+async function afterCommit(result: DeployResult, target: PressCloudTarget, after: AfterCommit, json: boolean): Promise<number> {
+  if (after.aliases.length === 0 && !after.render) return 0;
+  const { deployVersion } = result;
+  const client = new PressCloudClient(target);
+  try {
+    for (const name of after.aliases) {
+      try {
+        const alias = await client.setAlias(deployVersion.deployId, name, deployVersion.id);
+        if (json) process.stdout.write(`${JSON.stringify({ type: 'alias', alias, versionNo: deployVersion.versionNo })}\n`);
+        else process.stdout.write(`  ${name} now points at ${deployVersion.displayId}.\n`);
+      } catch (error) {
+        throw new UsageError(`${deployVersion.displayId} is committed, but pointing ${name} at it failed: ${error instanceof Error ? error.message : String(error)} Point it with: pressdrop alias set ${deployVersion.deployId} ${name} ${deployVersion.versionNo}`);
+      }
+    }
+    if (!after.render) return 0;
+    const { slug } = await client.getDeploy(deployVersion.deployId);
+    const job = await client.createRenderJob({ deployVersionId: deployVersion.id }, `pressdrop-render-${randomUUID()}`);
+    return await renderAndSave(client, job, { label: `${slug} ${deployVersion.displayId}`, out: after.render.out ?? resolve(`${slug}-${deployVersion.versionNo}.pdf`), json });
+  } finally {
+    await client.close();
   }
 }
 
@@ -171,6 +256,19 @@ function duration(text: string): number {
   const ms = match ? Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? 's'] ?? Number.NaN) : Number.NaN;
   if (!(ms >= 1_000)) throw new InvalidArgumentError('expected a duration of at least a second, such as 90s, 5m or 1h.');
   return ms;
+}
+
+/** `--metadata key=value`, gathered into one object. */
+function keyValue(text: string, previous: Record<string, string> | undefined): Record<string, string> {
+  const at = text.indexOf('=');
+  if (at < 1) throw new InvalidArgumentError('expected key=value, e.g. --metadata buildId=1234.');
+  return { ...previous, [text.slice(0, at)]: text.slice(at + 1) };
+}
+
+/** `--alias name`, gathered; checked as the server checks alias names. */
+function aliasName(text: string, previous: string[] | undefined): string[] {
+  if (!ALIAS_NAME_PATTERN.test(text)) throw new InvalidArgumentError('an alias is 1-63 characters of a-z, 0-9 and -, starting with a letter.');
+  return [...new Set([...(previous ?? []), text])];
 }
 
 function positiveNumber(text: string): number {

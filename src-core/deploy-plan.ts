@@ -78,6 +78,14 @@ export function limitProblem(plan: DeployPlan, limits: Limits): DeployFailure | 
   return null;
 }
 
+/** Why the version's render route would be refused at commit (it names no file of the folder), before anything is uploaded; null when fine. */
+export function renderRouteProblem(plan: DeployPlan, route: string | undefined): DeployFailure | null {
+  if (route === undefined) return null;
+  const path = route.startsWith('/') ? route.slice(1) : route;
+  if (plan.files.some((file) => file.path === path)) return null;
+  return { code: 'render_route_not_found', message: `The render route ${JSON.stringify(route)} names no file of the folder; point it (--route, or render.route in press.json) at the page to print, e.g. /index.html.` };
+}
+
 /** The files as the session registers them. */
 export function toDescriptors(files: readonly PlannedFile[]): FileDescriptor[] {
   return files.map((file) => ({ path: file.path, sha256: file.sha256, size: file.size, mime: file.mime }));

@@ -6,7 +6,7 @@ import type { DeployEvent, DeployPhase, DeployTotals, FileState, FileUpdate, Pau
 import { DeployError, errorMessage, needsNewPlan, settleFailedJob, toDeployError } from './deploy-error.ts';
 import { JobUnavailableError, type DeployJournal, type JobRecord, type JournalBlobState } from './deploy-journal.ts';
 import type { DeployOptions } from './deploy-engine.ts';
-import { buildPlan, firstChangedFile, limitProblem, toDescriptors, toEntries, type DeployPlan, type PlannedBlob } from './deploy-plan.ts';
+import { buildPlan, firstChangedFile, limitProblem, renderRouteProblem, toDescriptors, toEntries, type DeployPlan, type PlannedBlob } from './deploy-plan.ts';
 import type { HashCache } from './hash-cache.ts';
 import { hashFolder, type HashPool } from './hash-pool.ts';
 import { JobRequests, uploadTokenName, type OpenSession } from './job-requests.ts';
@@ -179,7 +179,7 @@ export class DeployRun {
           // Local work is done; the network waits while the run is held.
           await this.#untilReleased();
           limits ??= await client.limits();
-          const problem = limitProblem(plan, limits);
+          const problem = limitProblem(plan, limits) ?? renderRouteProblem(plan, this.#options.render?.route);
           if (problem) throw new DeployError(problem, false);
           this.#recordPlan(plan);
           return await this.#deploy(plan, client, limits);
