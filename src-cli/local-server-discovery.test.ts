@@ -7,13 +7,8 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeServerRecord } from '../src-server/server-record.ts';
-import { CLI_ENTRY, makeApiKey, spawnServerProcess, within, type ServerProcess } from '../src-server/testing/test-server.ts';
-
-interface Ran {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+import { makeApiKey, spawnServerProcess, within, type ServerProcess } from '../src-server/testing/test-server.ts';
+import { runCli, type CliResult } from './testing/deploy-harness.ts';
 
 /** A scratch folder, removed after the test. */
 function scratch(t: TestContext): string {
@@ -23,17 +18,8 @@ function scratch(t: TestContext): string {
 }
 
 /** `pressdrop ...args` as a user runs it with no PRESS_CLOUD_* set, looking for the local server's record in `serverData`. */
-async function pressdrop(serverData: string, args: string[]): Promise<Ran> {
-  const env: NodeJS.ProcessEnv = { ...process.env, PRESSDROP_SERVER_DATA: serverData };
-  delete env.PRESS_CLOUD_API;
-  delete env.PRESS_CLOUD_TOKEN;
-  const child = spawn(process.execPath, [CLI_ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const code = await within(new Promise<number | null>((resolve) => child.once('close', resolve)), 60_000, `pressdrop ${args.join(' ')}`);
-  return { code, stdout, stderr };
+function pressdrop(t: TestContext, serverData: string, args: string[]): Promise<CliResult> {
+  return runCli(t, args, 60_000, { PRESSDROP_SERVER_DATA: serverData });
 }
 
 /** A `pressdrop serve` on `dataDir`, stopped after the test. */
@@ -67,7 +53,7 @@ async function deadPid(): Promise<number> {
 }
 
 /** Exactly one line on stderr, matching `pattern`, and a failing exit. */
-function assertRefused(ran: Ran, pattern: RegExp): void {
+function assertRefused(ran: CliResult, pattern: RegExp): void {
   assert.equal(ran.code, 1, `stdout: ${ran.stdout}\nstderr: ${ran.stderr}`);
   const lines = ran.stderr.split('\n').filter(Boolean);
   assert.equal(lines.length, 1, ran.stderr);
@@ -82,13 +68,13 @@ test('with no --api, the CLI finds the running local server through its record a
   mkdirSync(site);
   writeFileSync(join(site, 'index.html'), '<h1>found</h1>');
 
-  const deployed = await pressdrop(serverData, ['deploy', site, '--create', 'found', '--state-dir', join(dir, 'state')]);
+  const deployed = await pressdrop(t, serverData, ['deploy', site, '--create', 'found', '--state-dir', join(dir, 'state')]);
   assert.equal(deployed.code, 0, deployed.stderr);
-  const listed = await pressdrop(serverData, ['deploys', '--json']);
+  const listed = await pressdrop(t, serverData, ['deploys', '--json']);
   assert.equal(listed.code, 0, listed.stderr);
   assert.equal(JSON.parse(listed.stdout.trim()).slug, 'found');
   // Its URL given without a key: the key is the record's server's own.
-  const byUrl = await pressdrop(serverData, ['versions', 'found', '--json', '--api', server.url]);
+  const byUrl = await pressdrop(t, serverData, ['versions', 'found', '--json', '--api', server.url]);
   assert.equal(byUrl.code, 0, byUrl.stderr);
   assert.equal(JSON.parse(byUrl.stdout.trim()).versionNo, 1);
 });
@@ -98,13 +84,13 @@ test('no local server running: one line that says how to start one, and no key i
   const other = await impostor(t);
   writeFileSync(join(dir, 'api-key'), `${makeApiKey()}\n`, { mode: 0o600 });
 
-  assertRefused(await pressdrop(dir, ['deploys']), /No local Press Cloud is running .*Start one with `pressdrop serve`/);
-  assertRefused(await pressdrop(dir, ['deploys', '--api', other.url]), /No API key for http:\/\/127\.0\.0\.1:\d+: pass --api-key/);
+  assertRefused(await pressdrop(t, dir, ['deploys']), /No local Press Cloud is running .*Start one with `pressdrop serve`/);
+  assertRefused(await pressdrop(t, dir, ['deploys', '--api', other.url]), /No API key for http:\/\/127\.0\.0\.1:\d+: pass --api-key/);
 
   // A record left by a server that was killed, pointing at a port someone else took since.
   writeServerRecord(dir, { pid: await deadPid(), port: other.port, url: other.url, instanceId: 'inst_gone', startedAt: Date.now() });
-  assertRefused(await pressdrop(dir, ['deploys']), /No local Press Cloud is running/);
-  assertRefused(await pressdrop(dir, ['deploys', '--api', other.url]), /No API key/);
+  assertRefused(await pressdrop(t, dir, ['deploys']), /No local Press Cloud is running/);
+  assertRefused(await pressdrop(t, dir, ['deploys', '--api', other.url]), /No API key/);
   assert.deepEqual(other.requests, [], 'the impostor got no request, and so no key');
 });
 
@@ -116,13 +102,13 @@ test('a record whose port answers as another server is refused in words', { time
   mkdirSync(serverData, { mode: 0o700 });
   writeFileSync(join(serverData, 'api-key'), `${makeApiKey()}\n`, { mode: 0o600 });
   writeServerRecord(serverData, { pid: elsewhere.child.pid!, port: Number(new URL(elsewhere.url).port), url: elsewhere.url, instanceId: 'inst_forged', startedAt: Date.now() });
-  assertRefused(await pressdrop(serverData, ['deploys']), /is not the local Press Cloud that .* records/);
+  assertRefused(await pressdrop(t, serverData, ['deploys']), /is not the local Press Cloud that .* records/);
 });
 
 test('plain http:// to another machine is refused before anything is sent, unless --insecure-http', { timeout: 30_000 }, async (t) => {
   const dir = scratch(t);
   assertRefused(
-    await pressdrop(dir, ['deploys', '--api', 'http://press.example.com', '--api-key', makeApiKey()]),
+    await pressdrop(t, dir, ['deploys', '--api', 'http://press.example.com', '--api-key', makeApiKey()]),
     /^pressdrop: http:\/\/press\.example\.com sends the API key unencrypted to press\.example\.com.*Use https:\/\/, or pass --insecure-http/,
   );
 });

@@ -1,7 +1,7 @@
-import { randomBytes } from 'node:crypto';
-import { chmodSync, closeSync, constants, fchmodSync, fstatSync, fsyncSync, mkdirSync, openSync, readFileSync, renameSync, rmSync, statSync, writeSync } from 'node:fs';
-import { dirname, join } from 'node:path';
+import { chmodSync, closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import { join } from 'node:path';
 import { ACCEPTED_API_KEY_PATTERN } from './ids.ts';
+import { writePrivateFile } from './private-file.ts';
 import { isProcessAlive } from './server-record.ts';
 
 /** Where the server keeps what, under its data folder. */
@@ -102,27 +102,6 @@ export function writeGeneratedApiKey(dataDir: string, apiKey: string): void {
 /** Removes the generated key's file: its key no longer opens anything, so it must not look as if it did. */
 export function removeGeneratedApiKey(dataDir: string): void {
   rmSync(dataDirLayout(dataDir).apiKeyFile, { force: true });
-}
-
-/**
- * Writes `file` (0600) through a temp file with an unpredictable name
- * opened with O_EXCL, fsynced, then renamed over it: a reader sees the old
- * or the new content, and a file or link planted at the temp name is never
- * written through.
- */
-export function writePrivateFile(file: string, content: string): void {
-  const temp = join(dirname(file), `.${randomBytes(9).toString('base64url')}.tmp`);
-  const fd = openSync(temp, 'wx', 0o600);
-  try {
-    writeSync(fd, content);
-    fsyncSync(fd);
-  } catch (error) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
-    throw error;
-  }
-  closeSync(fd);
-  renameSync(temp, file);
 }
 
 /**

@@ -1,6 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { writePrivateFile } from './private-file.ts';
 
 /**
  * What a running local server says of itself in its data folder, so that a
@@ -25,20 +25,7 @@ export function serverRecordPath(dataDir: string): string {
 
 /** Writes the record for the owner only (0600), through a temp file with an unpredictable name, so a reader never sees half of it. */
 export function writeServerRecord(dataDir: string, record: ServerRecord): void {
-  const file = serverRecordPath(dataDir);
-  const temp = `${file}.${randomBytes(9).toString('base64url')}.tmp`;
-  // 'wx' is O_CREAT | O_EXCL: an attacker's file or link planted at that name is never written through.
-  const fd = openSync(temp, 'wx', 0o600);
-  try {
-    writeSync(fd, JSON.stringify(record));
-    fsyncSync(fd);
-  } catch (error) {
-    closeSync(fd);
-    rmSync(temp, { force: true });
-    throw error;
-  }
-  closeSync(fd);
-  renameSync(temp, file);
+  writePrivateFile(serverRecordPath(dataDir), JSON.stringify(record));
 }
 
 /** The record in `dataDir`, or null when there is none or it is not one (a crash mid-write cannot leave half of it). */

@@ -139,9 +139,9 @@ export interface CliProcess {
   ended: Promise<CliResult>;
 }
 
-/** Spawns `pressdrop ...args` (with the pinned Node); killed after the test if still running. */
-export function startCli(t: TestContext, args: string[]): CliProcess {
-  const env = { ...process.env };
+/** Spawns `pressdrop ...args` (with the pinned Node, no PRESS_CLOUD_* from the caller, `extraEnv` added); killed after the test if still running. */
+export function startCli(t: TestContext, args: string[], extraEnv: NodeJS.ProcessEnv = {}): CliProcess {
+  const env = { ...process.env, ...extraEnv };
   delete env.PRESS_CLOUD_API;
   delete env.PRESS_CLOUD_TOKEN;
   const child = spawn(process.execPath, [CLI_ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
@@ -155,8 +155,8 @@ export function startCli(t: TestContext, args: string[]): CliProcess {
 }
 
 /** Runs `pressdrop ...args` to its end (at most `timeoutMs`). */
-export async function runCli(t: TestContext, args: string[], timeoutMs = 60_000): Promise<CliResult> {
-  const cli = startCli(t, args);
+export async function runCli(t: TestContext, args: string[], timeoutMs = 60_000, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+  const cli = startCli(t, args, extraEnv);
   return within(cli.ended, timeoutMs, `pressdrop ${args.join(' ')} to exit`);
 }
 
