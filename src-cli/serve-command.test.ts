@@ -88,20 +88,7 @@ test('a bad flag value exits non-zero with one clear line on stderr and starts n
     [['--api-key', 'nope'], /--api-key/],
     [['--faults', 'bogus=1'], /--faults.*bogus/],
   ];
-  await Promise.all(
-    cases.map(async ([flags, named], i) => {
-      const dataDir = join(parent, `data-${i}`);
-      const { code, stdout, stderr } = await runCli(['serve', '--port', '0', '--data', dataDir, ...flags]);
-      const what = `serve ${flags.join(' ')}`;
-      assert.notEqual(code, 0, `${what} exited 0`);
-      const problems = stderr.split('\n').filter((line) => line.trim() !== '');
-      assert.equal(problems.length, 1, `${what}: stderr is not one line:\n${stderr}`);
-      assert.match(problems[0]!, named, `${what}: the line does not name the flag`);
-      assert.doesNotMatch(stderr, /^\s+at /m, `${what}: a stack trace on stderr`);
-      assert.doesNotMatch(stdout, /listening on/, `${what}: it started listening`);
-      assert.equal(existsSync(dataDir), false, `${what}: it created its data folder`);
-    }),
-  );
+  await assertServeRefuses(parent, cases);
 });
 
 test('--faults prints a WARNING line and the faults are on', { timeout: 20_000 }, async (t) => {
@@ -187,19 +174,7 @@ test('an --api-key-file others can read, an --allow-host that is no host name, o
     [['--api-key-file', join(parent, 'absent')], /--api-key-file .*ENOENT/],
   ];
   if (process.platform !== 'win32') cases.push([['--api-key-file', loose], /--api-key-file .*other users can read or change it \(mode 0644\); run chmod 600/]);
-  await Promise.all(
-    cases.map(async ([flags, named], i) => {
-      const dataDir = join(parent, `data-${i}`);
-      const { code, stdout, stderr } = await runCli(['serve', '--port', '0', '--data', dataDir, ...flags]);
-      const what = `serve ${flags.join(' ')}`;
-      assert.notEqual(code, 0, `${what} exited 0`);
-      const problems = stderr.split('\n').filter((line) => line.trim() !== '');
-      assert.equal(problems.length, 1, `${what}: stderr is not one line:\n${stderr}`);
-      assert.match(problems[0]!, named, `${what}: ${problems[0]}`);
-      assert.doesNotMatch(stdout, /listening on/);
-      assert.equal(existsSync(dataDir), false, `${what}: it created its data folder`);
-    }),
-  );
+  await assertServeRefuses(parent, cases);
 });
 
 test('--allow-host adds names (a bare name with any port, name:port exactly); other Hosts get 421', { timeout: 20_000 }, async (t) => {
@@ -241,3 +216,21 @@ test('the server keeps a 0600 record of its pid and port in a 0700 folder while 
   await within(server.exited, 10_000, 'the server to stop');
   assert.equal(readServerRecord(server.dataDir), null, 'the record is removed at stop');
 });
+
+/** Each `pressdrop serve <flags>` exits non-zero with one line on stderr naming the problem, no stack, and starts nothing. */
+async function assertServeRefuses(parent: string, cases: Array<[flags: string[], named: RegExp]>): Promise<void> {
+  await Promise.all(
+    cases.map(async ([flags, named], i) => {
+      const dataDir = join(parent, `data-${i}`);
+      const { code, stdout, stderr } = await runCli(['serve', '--port', '0', '--data', dataDir, ...flags]);
+      const what = `serve ${flags.join(' ')}`;
+      assert.notEqual(code, 0, `${what} exited 0`);
+      const problems = stderr.split('\n').filter((line) => line.trim() !== '');
+      assert.equal(problems.length, 1, `${what}: stderr is not one line:\n${stderr}`);
+      assert.match(problems[0]!, named, `${what}: ${problems[0]}`);
+      assert.doesNotMatch(stderr, /^\s+at /m, `${what}: a stack trace on stderr`);
+      assert.doesNotMatch(stdout, /listening on/, `${what}: it started listening`);
+      assert.equal(existsSync(dataDir), false, `${what}: it created its data folder`);
+    }),
+  );
+}
