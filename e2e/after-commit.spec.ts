@@ -268,7 +268,7 @@ test('press.json: the chooser shows what it will do; the done panel says its ali
     await snap(page, 'chooser-press-json');
     await page.getByRole('button', { name: 'Create and deploy' }).click();
     await expectCommitted(page, 1);
-    await expect(page.getByTestId('config-aliases')).toHaveText('production points to #1 now (from press.json).');
+    await expect(page.getByTestId('config-aliases')).toHaveText('production now points to #1 (from press.json).');
 
     await page.getByRole('button', { name: 'Render PDF' }).click();
     const job = page.getByTestId('render-job');

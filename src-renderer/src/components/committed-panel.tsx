@@ -78,7 +78,7 @@ export function CommittedPanel({ onLeave }: { onLeave: () => void }) {
         {error && <ErrorNotice error={error} onDismiss={() => setError(null)} />}
         {render.error && <ErrorNotice error={render.error} onDismiss={render.dismiss} />}
         {jobs.length > 0 && (
-          <ul className="render-job-list" aria-label="PDFs of this version">
+          <ul className="item-list render-job-list" aria-label="PDFs of this version">
             {jobs.map((job) => (
               <RenderJobItem key={job.id} job={job} />
             ))}
@@ -107,7 +107,7 @@ function ConfigAliases({ names, versionNo, result }: { names: string[]; versionN
   if (!result.error) {
     return (
       <p data-testid="config-aliases">
-        {listWords(result.pointed)} {result.pointed.length === 1 ? 'points' : 'point'} to #{versionNo} now (from press.json).
+        {listWords(result.pointed)} now {result.pointed.length === 1 ? 'points' : 'point'} to #{versionNo} (from press.json).
       </p>
     );
   }

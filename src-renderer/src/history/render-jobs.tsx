@@ -30,7 +30,7 @@ export function RenderJobs({ target, versionId, route }: { target: Target; versi
       {listed.status === 'failed' && listed.items.length === 0 && listed.error ? (
         <ErrorNotice error={listed.error} action={{ label: 'Try again', run: listed.reload }} />
       ) : (
-        <ul className="render-job-list" aria-label="Render jobs, newest first">
+        <ul className="item-list render-job-list" aria-label="Render jobs, newest first">
           {jobs.map((job) => (
             <RenderJobItem key={job.id} job={job} />
           ))}
