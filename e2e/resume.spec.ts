@@ -9,8 +9,9 @@ const FILE_COUNT = 48;
 const FILE_BYTES = 3 * 1024 * 1024;
 
 test('kill the engine mid-upload, relaunch, resume: the version commits and nothing stored is sent again', async ({ browser }) => {
-  // Every request waits 250 ms, so the upload lasts long enough to be caught half-way.
-  const first = await openApp(browser, { server: { faults: parseFaultSpec('latency=250') } });
+  // Every request waits 500 ms: the 48 uploads go in three waves of 16, so the upload lasts over a second
+  // after its first file is done, and the test (looking every 50 ms) catches it half-way.
+  const first = await openApp(browser, { server: { faults: parseFaultSpec('latency=500') } });
   let second: Awaited<ReturnType<typeof openApp>> | null = null;
   try {
     const files: Record<string, Buffer> = { 'index.html': Buffer.from('<h1>Big</h1>') };
@@ -19,7 +20,7 @@ test('kill the engine mid-upload, relaunch, resume: the version commits and noth
 
     await dropPaths(first.page, [site]);
     await first.page.getByRole('button', { name: 'Create and deploy' }).click();
-    await expect.poll(() => stateCount(first.page, 'done'), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => stateCount(first.page, 'done'), { timeout: 30_000, intervals: [50] }).toBeGreaterThan(0);
     await expect(first.page.locator('.phase-step.is-current')).toContainText('Upload');
     await snap(first.page, 'uploading');
     const doneBeforeCrash = await stateCount(first.page, 'done');
