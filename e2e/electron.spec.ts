@@ -104,7 +104,7 @@ test.describe('the Electron app', () => {
     await chooseFolder(first.app, first.window, site);
     await first.window.getByRole('radio', { name: 'A new deploy' }).check();
     await first.window.getByRole('button', { name: 'Create and deploy' }).click();
-    await expect.poll(() => stateCount(first.window, 'done'), { timeout: 30_000 }).toBeGreaterThan(0);
+    await expect.poll(() => stateCount(first.window, 'done'), { timeout: 30_000, intervals: [50] }).toBeGreaterThan(0);
     first.app.process().kill('SIGKILL');
 
     const second = await launch(profile);
