@@ -27,7 +27,11 @@ export default defineConfig({
     plugins: [
       react(),
       // The dev server's React refresh needs an inline script; the built app keeps the strict CSP meta.
-      { name: 'pressdrop-dev-csp', apply: 'serve', transformIndexHtml: (html: string) => html.replace(/\s*<meta http-equiv="Content-Security-Policy"[^>]*>/, '') },
+      {
+        name: 'pressdrop-dev-csp',
+        apply: 'serve',
+        transformIndexHtml: (html: string) => html.replace(/\s*<meta http-equiv="Content-Security-Policy"[^>]*>/, ''),
+      },
     ],
     build: {
       outDir: resolve(here, 'out/renderer'),

@@ -24,14 +24,34 @@ const nodeBuiltins = [...builtinModules, ...builtinModules.map((name) => `node:$
 
 /** Packages a layer must not import, beyond other layers. */
 const forbiddenPackages = {
-  'src-shared': { patterns: [{ regex: '^[^.]', message: 'src-shared is plain types and constants: no packages, no Node, no DOM.' }] },
-  'src-core': { paths: ['electron', 'react', 'react-dom', 'zustand'].map((name) => ({ name, message: 'src-core is pure Node: ports bring in what differs between app, CLI and tests.' })) },
-  'src-server': { paths: ['electron', 'react', 'react-dom', 'zustand'].map((name) => ({ name, message: 'src-server is pure Node.' })) },
-  'src-cli': { paths: ['electron', 'react', 'react-dom', 'zustand'].map((name) => ({ name, message: 'the CLI runs in plain Node.' })) },
-  'src-main': { paths: ['react', 'react-dom', 'zustand'].map((name) => ({ name, message: 'UI code belongs in src-renderer.' })) },
+  'src-shared': {
+    patterns: [{ regex: '^[^.]', message: 'src-shared is plain types and constants: no packages, no Node, no DOM.' }],
+  },
+  'src-core': {
+    paths: ['electron', 'react', 'react-dom', 'zustand'].map((name) => ({
+      name,
+      message: 'src-core is pure Node: ports bring in what differs between app, CLI and tests.',
+    })),
+  },
+  'src-server': {
+    paths: ['electron', 'react', 'react-dom', 'zustand'].map((name) => ({ name, message: 'src-server is pure Node.' })),
+  },
+  'src-cli': {
+    paths: ['electron', 'react', 'react-dom', 'zustand'].map((name) => ({
+      name,
+      message: 'the CLI runs in plain Node.',
+    })),
+  },
+  'src-main': {
+    paths: ['react', 'react-dom', 'zustand'].map((name) => ({ name, message: 'UI code belongs in src-renderer.' })),
+  },
   'src-preload': {
     paths: [
-      { name: 'electron', allowImportNames: ['contextBridge', 'ipcRenderer', 'webUtils'], message: 'the preload may use only contextBridge, ipcRenderer and webUtils.' },
+      {
+        name: 'electron',
+        allowImportNames: ['contextBridge', 'ipcRenderer', 'webUtils'],
+        message: 'the preload may use only contextBridge, ipcRenderer and webUtils.',
+      },
       ...nodeBuiltins.map((name) => ({ name, message: 'the preload is sandboxed: no Node modules.' })),
     ],
   },
@@ -66,14 +86,23 @@ export default tseslint.config(
           zones: layers
             .map((layer) => ({
               target: `./${layer}`,
-              from: layers.filter((other) => other !== layer && !mayImport[layer].includes(other)).map((other) => `./${other}`),
+              from: layers
+                .filter((other) => other !== layer && !mayImport[layer].includes(other))
+                .map((other) => `./${other}`),
               message: `${layer} may import only ${mayImport[layer].join(', ') || 'nothing from other folders'} (ARCHITECTURE.md).`,
             }))
             .filter((zone) => zone.from.length > 0),
         },
       ],
       // node:test's test()/describe() return promises the runner awaits itself.
-      '@typescript-eslint/no-floating-promises': ['error', { allowForKnownSafeCalls: [{ from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] }] }],
+      '@typescript-eslint/no-floating-promises': [
+        'error',
+        {
+          allowForKnownSafeCalls: [
+            { from: 'package', package: 'node:test', name: ['test', 'it', 'describe', 'suite'] },
+          ],
+        },
+      ],
       // Fastify handlers are async by convention: they may return a value or throw an ApiError.
       '@typescript-eslint/require-await': 'off',
       '@typescript-eslint/consistent-type-imports': 'error',

@@ -1,6 +1,18 @@
 import { execFile, spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, ftruncateSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, statfsSync, writeFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  ftruncateSync,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statfsSync,
+  writeFileSync,
+  writeSync,
+} from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -8,7 +20,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { DeployEvent, DeployPhase } from '../src-shared/upload-model.ts';
 import { RACY_WINDOW_MS } from '../src-core/hash-cache.ts';
-import { CLI_ENTRY, makeApiKey, request, spawnServerProcess, type ServerProcess } from '../src-server/testing/test-server.ts';
+import {
+  CLI_ENTRY,
+  makeApiKey,
+  request,
+  spawnServerProcess,
+  type ServerProcess,
+} from '../src-server/testing/test-server.ts';
 
 /**
  * Deploy: the `pressdrop deploy` command end to end against a fresh
@@ -50,7 +68,7 @@ function writeRandomFile(absolutePath: string, size: number): string {
   const hash = createHash('sha256');
   const fd = openSync(absolutePath, 'w');
   try {
-    for (let written = 0; written < size; ) {
+    for (let written = 0; written < size;) {
       const chunk = randomBytes(Math.min(16 * MiB, size - written));
       hash.update(chunk);
       writeSync(fd, chunk);
@@ -82,10 +100,17 @@ function writeSmallFiles(root: string, prefix: string, count: number): SourceFil
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const fixed = (values: number[], digits = 2) => values.map((v) => v.toFixed(digits)).join(' / ');
 /** The machine's load before a case, for the report: this 2-core VM is shared. */
-const loadLine = () => `Load average before the case: ${loadavg().map((l) => l.toFixed(2)).join(', ')}.`;
+const loadLine = () =>
+  `Load average before the case: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')}.`;
 
 /** A fresh `pressdrop serve` on a new data folder under `scratch` for `work`; stopped and its folder removed after. */
-async function withServer<T>(scratch: string, extraArgs: string[], work: (server: ServerProcess, apiKey: string) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  scratch: string,
+  extraArgs: string[],
+  work: (server: ServerProcess, apiKey: string) => Promise<T>,
+): Promise<T> {
   const dataDir = mkdtempSync(join(scratch, 'data-'));
   const apiKey = makeApiKey();
   let server: ServerProcess | null = null;
@@ -127,11 +152,19 @@ function procStatus(pid: number): { rssKiB: number; hwmKiB: number } | null {
 }
 
 /** Runs `pressdrop deploy <args> --json` (under `/usr/bin/time -v` with `timeV`, in `env` if given), sampling its memory with `sampleMs`. */
-function runDeploy(args: string[], options: { timeV?: boolean; sampleMs?: number; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+function runDeploy(
+  args: string[],
+  options: { timeV?: boolean; sampleMs?: number; env?: NodeJS.ProcessEnv } = {},
+): Promise<CliRun> {
   const cli = [process.execPath, CLI_ENTRY, 'deploy', ...args, '--json'];
   const started = performance.now();
-  const spawnOptions = { stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env };
-  const child = options.timeV ? spawn('/usr/bin/time', ['-v', ...cli], spawnOptions) : spawn(cli[0]!, cli.slice(1), spawnOptions);
+  const spawnOptions = {
+    stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'],
+    env: options.env ?? process.env,
+  };
+  const child = options.timeV
+    ? spawn('/usr/bin/time', ['-v', ...cli], spawnOptions)
+    : spawn(cli[0]!, cli.slice(1), spawnOptions);
   const result: CliRun = { seconds: 0, phaseAt: {}, maxRssKiB: null, samples: [] };
   let stdout = '';
   let stderr = '';
@@ -160,7 +193,10 @@ function runDeploy(args: string[], options: { timeV?: boolean; sampleMs?: number
   });
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   // Under `time`, the CLI is time's only child.
-  const cliPid = () => (options.timeV ? Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0]) || null : child.pid!);
+  const cliPid = () =>
+    options.timeV
+      ? Number(readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(' ')[0]) || null
+      : child.pid!;
   const sampler =
     options.sampleMs === undefined
       ? undefined
@@ -180,16 +216,28 @@ function runDeploy(args: string[], options: { timeV?: boolean; sampleMs?: number
       result.seconds = (performance.now() - started) / 1000;
       const rss = /Maximum resident set size \(kbytes\): (\d+)/.exec(stderr);
       if (rss) result.maxRssKiB = Number(rss[1]);
-      if (code !== 0 || !committed) reject(new Error(`pressdrop deploy ${args.join(' ')}: exit ${code}${committed ? '' : ', no commit'}\n${stderr}`));
+      if (code !== 0 || !committed)
+        reject(
+          new Error(`pressdrop deploy ${args.join(' ')}: exit ${code}${committed ? '' : ', no commit'}\n${stderr}`),
+        );
       else resolve(result);
     });
   });
 }
 
-const between = (run: CliRun, from: DeployPhase, to: DeployPhase | 'committed') => (run.phaseAt[to]! - run.phaseAt[from]!) / 1000;
+const between = (run: CliRun, from: DeployPhase, to: DeployPhase | 'committed') =>
+  (run.phaseAt[to]! - run.phaseAt[from]!) / 1000;
 
 /** The CLI's flags for a server and a state dir. */
-const target = (server: ServerProcess, apiKey: string, stateDir: string) => ['--api', server.url, '--api-key', apiKey, '--state-dir', stateDir, ...(CONCURRENCY ? ['--concurrency', CONCURRENCY] : [])];
+const target = (server: ServerProcess, apiKey: string, stateDir: string) => [
+  '--api',
+  server.url,
+  '--api-key',
+  apiKey,
+  '--state-dir',
+  stateDir,
+  ...(CONCURRENCY ? ['--concurrency', CONCURRENCY] : []),
+];
 
 // ---- (1) first deploy of 1 GiB vs curl ----
 
@@ -217,27 +265,60 @@ async function timePressdrop(tree: string, scratch: string): Promise<FirstDeploy
 async function timeCurl(files: SourceFile[], scratch: string): Promise<number> {
   return withServer(scratch, [], async (server, apiKey) => {
     const descriptors = files.map(({ path, sha256, size }) => ({ path, sha256, size }));
-    const created = await request(server.url, apiKey, 'POST', '/v1/upload-sessions', { json: { createDeploy: { slug: 'bench', name: 'bench' }, files: descriptors } });
+    const created = await request(server.url, apiKey, 'POST', '/v1/upload-sessions', {
+      json: { createDeploy: { slug: 'bench', name: 'bench' }, files: descriptors },
+    });
     if (created.status !== 201) throw new Error(`create session: ${created.status} ${JSON.stringify(created.body)}`);
     const { uploadToken } = created.body as { uploadToken: string };
     const sessionId = (created.body as { uploadSession: { id: string } }).uploadSession.id;
     const missing = new Set<string>();
     for (let i = 0; i < descriptors.length; i += 1000) {
-      const answer = await request(server.url, apiKey, 'POST', `/v1/upload-sessions/${sessionId}/missing-blobs`, { json: { files: descriptors.slice(i, i + 1000) }, uploadToken });
+      const answer = await request(server.url, apiKey, 'POST', `/v1/upload-sessions/${sessionId}/missing-blobs`, {
+        json: { files: descriptors.slice(i, i + 1000) },
+        uploadToken,
+      });
       if (answer.status !== 200) throw new Error(`missing-blobs: ${answer.status} ${JSON.stringify(answer.body)}`);
-      for (const blob of (answer.body as { missingBlobs: Array<{ sha256: string }> }).missingBlobs) missing.add(blob.sha256);
+      for (const blob of (answer.body as { missingBlobs: Array<{ sha256: string }> }).missingBlobs)
+        missing.add(blob.sha256);
     }
     const bySha = new Map(files.map((file) => [file.sha256, file]));
     const argsFile = join(scratch, 'curl-args');
     // Three arguments per blob, one a line: --data-binary @file URL.
-    writeFileSync(argsFile, [...missing].map((sha) => `--data-binary\n@${bySha.get(sha)!.absolutePath}\n${server.url}/v1/upload-sessions/${sessionId}/blobs/${sha}\n`).join(''));
-    const curl = ['curl', '-sS', '-f', '-o', '/dev/null', '-X', 'PUT', '-H', `authorization: Bearer ${apiKey}`, '-H', `x-upload-token: ${uploadToken}`, '-H', 'content-type: application/octet-stream', '-H', 'expect:'];
+    writeFileSync(
+      argsFile,
+      [...missing]
+        .map(
+          (sha) =>
+            `--data-binary\n@${bySha.get(sha)!.absolutePath}\n${server.url}/v1/upload-sessions/${sessionId}/blobs/${sha}\n`,
+        )
+        .join(''),
+    );
+    const curl = [
+      'curl',
+      '-sS',
+      '-f',
+      '-o',
+      '/dev/null',
+      '-X',
+      'PUT',
+      '-H',
+      `authorization: Bearer ${apiKey}`,
+      '-H',
+      `x-upload-token: ${uploadToken}`,
+      '-H',
+      'content-type: application/octet-stream',
+      '-H',
+      'expect:',
+    ];
     const started = performance.now();
     await run('xargs', ['-a', argsFile, '-d', '\\n', `-P${CURL_PARALLEL}`, '-n3', ...curl]);
     const seconds = (performance.now() - started) / 1000;
     rmSync(argsFile);
     const entries = files.map((file) => ({ path: file.path, blobHash: file.sha256, size: file.size }));
-    const commit = await request(server.url, apiKey, 'POST', `/v1/upload-sessions/${sessionId}/commit`, { json: { entries }, uploadToken });
+    const commit = await request(server.url, apiKey, 'POST', `/v1/upload-sessions/${sessionId}/commit`, {
+      json: { entries },
+      uploadToken,
+    });
     if (commit.status !== 201) throw new Error(`commit after curl: ${commit.status} ${JSON.stringify(commit.body)}`);
     return seconds;
   });
@@ -249,7 +330,12 @@ async function firstDeployCase(scratch: string, log: (line: string) => void): Pr
   log(`deploy: writing ${BIG_FILES} × ${BIG_MIB} MiB and ${EXTRA_SMALL_FILES} small files…`);
   const files = Array.from({ length: BIG_FILES }, (_, i): SourceFile => {
     const path = `media/video-${i}.bin`;
-    return { path, absolutePath: join(tree, path), size: BIG_MIB * MiB, sha256: writeRandomFile(join(tree, path), BIG_MIB * MiB) };
+    return {
+      path,
+      absolutePath: join(tree, path),
+      size: BIG_MIB * MiB,
+      sha256: writeRandomFile(join(tree, path), BIG_MIB * MiB),
+    };
   });
   files.push(...writeSmallFiles(tree, 'pages/', EXTRA_SMALL_FILES));
   await run('sync');
@@ -261,7 +347,9 @@ async function firstDeployCase(scratch: string, log: (line: string) => void): Pr
     ours.push(await timePressdrop(tree, scratch));
     theirs.push(await timeCurl(files, scratch));
     const o = ours.at(-1)!;
-    log(`deploy: round ${round}/${RUNS} first deploy: pressdrop ${o.total.toFixed(2)} s (upload ${o.upload.toFixed(2)} s) vs curl ${theirs.at(-1)!.toFixed(2)} s`);
+    log(
+      `deploy: round ${round}/${RUNS} first deploy: pressdrop ${o.total.toFixed(2)} s (upload ${o.upload.toFixed(2)} s) vs curl ${theirs.at(-1)!.toFixed(2)} s`,
+    );
   }
   rmSync(tree, { recursive: true, force: true });
   const curl = median(theirs);
@@ -274,8 +362,16 @@ async function firstDeployCase(scratch: string, log: (line: string) => void): Pr
     '',
     '| case | seconds | MiB/s | ratio to curl | aim |',
     '| --- | ---: | ---: | ---: | --- |',
-    row('`pressdrop deploy`, whole command (Node start, scan, hash, session, upload, commit)', total, `≤ 1.1 ${total / curl <= 1.1 ? '✓' : '✗'}`),
-    row('`pressdrop deploy`, upload part (first missing-blobs call → last PUT answered)', upload, `≤ 1.1 ${upload / curl <= 1.1 ? '✓' : '✗'}`),
+    row(
+      '`pressdrop deploy`, whole command (Node start, scan, hash, session, upload, commit)',
+      total,
+      `≤ 1.1 ${total / curl <= 1.1 ? '✓' : '✗'}`,
+    ),
+    row(
+      '`pressdrop deploy`, upload part (first missing-blobs call → last PUT answered)',
+      upload,
+      `≤ 1.1 ${upload / curl <= 1.1 ? '✓' : '✗'}`,
+    ),
     `| \`xargs -P${CURL_PARALLEL} curl -X PUT --data-binary @file\` (PUTs only) | ${curl.toFixed(2)} | ${(totalMiB / curl).toFixed(0)} | 1.00 | baseline |`,
     '',
     `Each run (s): pressdrop whole ${fixed(ours.map((o) => o.total))}; of which scan + hash + session ${fixed(ours.map((o) => o.prepare))}, upload ${fixed(ours.map((o) => o.upload))}; curl ${fixed(theirs)}. ${load}`,
@@ -346,7 +442,9 @@ async function redeployCase(scratch: string, log: (line: string) => void): Promi
   }
   const routes = [...new Set([...firstCounts.keys(), ...againCounts.flatMap((counts) => [...counts.keys()])])];
   const sum = (counts: Map<string, number>) => [...counts.values()].reduce((a, b) => a + b, 0);
-  const sameEachRound = againCounts.every((counts) => routes.every((route) => counts.get(route) === againCounts[0]!.get(route)));
+  const sameEachRound = againCounts.every((counts) =>
+    routes.every((route) => counts.get(route) === againCounts[0]!.get(route)),
+  );
   const second = median(again);
   return [
     `#### (2) ${TREE_FILES} files of 0–16 KiB: first deploy, then re-deploys after one changed file (same state dir: warm hash cache)`,
@@ -372,7 +470,8 @@ async function peakMemoryCase(scratch: string, log: (line: string) => void): Pro
   const title = `#### (3) peak memory of the CLI uploading one ${HUGE_GIB} GiB file (sparse), fresh server and state dir`;
   const { bavail, bsize } = statfsSync(scratch);
   // The source is sparse; the server's copy is not.
-  if (bavail * bsize < (HUGE_GIB + 4) * GiB) return [title, '', `Skipped: ${((bavail * bsize) / GiB).toFixed(1)} GiB free in ${scratch}.`];
+  if (bavail * bsize < (HUGE_GIB + 4) * GiB)
+    return [title, '', `Skipped: ${((bavail * bsize) / GiB).toFixed(1)} GiB free in ${scratch}.`];
   const dir = join(scratch, 'site-huge');
   mkdirSync(dir);
   const fd = openSync(join(dir, 'huge.bin'), 'w');
@@ -389,15 +488,28 @@ async function peakMemoryCase(scratch: string, log: (line: string) => void): Pro
   const cacheDir = mkdtempSync(join(scratch, 'compile-cache-'));
   const cliEnv: NodeJS.ProcessEnv = { ...process.env, NODE_COMPILE_CACHE: cacheDir };
   try {
-    const first = await withServer(scratch, [], (server, apiKey) => runDeploy([dir, '--create', 'huge', ...target(server, apiKey, firstStateDir)], { timeV, sampleMs: 100, env: cliEnv }));
+    const first = await withServer(scratch, [], (server, apiKey) =>
+      runDeploy([dir, '--create', 'huge', ...target(server, apiKey, firstStateDir)], {
+        timeV,
+        sampleMs: 100,
+        env: cliEnv,
+      }),
+    );
     // The floor: the CLI with its modules loaded (undici, commander, SQLite…) and nothing run.
-    const help = timeV ? await run('/usr/bin/time', ['-v', process.execPath, CLI_ENTRY, '--help'], { env: cliEnv }).catch((error: { stderr?: string }) => ({ stderr: error.stderr ?? '' })) : null;
+    const help = timeV
+      ? await run('/usr/bin/time', ['-v', process.execPath, CLI_ENTRY, '--help'], { env: cliEnv }).catch(
+          (error: { stderr?: string }) => ({ stderr: error.stderr ?? '' }),
+        )
+      : null;
     const helpKiB = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(help?.stderr ?? '')?.[1] ?? NaN);
     const load = loadLine();
-    const cli = await withServer(scratch, [], (server, apiKey) => runDeploy([dir, '--create', 'huge', ...target(server, apiKey, stateDir)], { timeV, sampleMs: 100, env: cliEnv }));
+    const cli = await withServer(scratch, [], (server, apiKey) =>
+      runDeploy([dir, '--create', 'huge', ...target(server, apiKey, stateDir)], { timeV, sampleMs: 100, env: cliEnv }),
+    );
     const peakOf = (run: CliRun) => run.maxRssKiB ?? Math.max(...run.samples.map((s) => s.hwmKiB));
     const mib = (kib: number) => (kib / 1024).toFixed(0);
-    const maxOf = (samples: CliRun['samples']) => (samples.length === 0 ? NaN : Math.max(...samples.map((s) => s.rssKiB)));
+    const maxOf = (samples: CliRun['samples']) =>
+      samples.length === 0 ? NaN : Math.max(...samples.map((s) => s.rssKiB));
     const uploading = cli.samples.filter((s) => s.phase === 'upload');
     const half = (HUGE_GIB * GiB) / 2;
     const peak = peakOf(cli);
@@ -431,7 +543,13 @@ export async function deploy(log: (line: string) => void = () => {}): Promise<st
     if (only.includes('1')) sections.push(await firstDeployCase(scratch, log));
     if (only.includes('2')) sections.push(await redeployCase(scratch, log));
     if (only.includes('3')) sections.push(await peakMemoryCase(scratch, log));
-    return [`### deploy: \`pressdrop deploy\` (CLI child process) to a fresh \`pressdrop serve\` child process over loopback, data on the same disk`, '', ...sections.flatMap((s) => [...s, ''])].join('\n').trimEnd();
+    return [
+      `### deploy: \`pressdrop deploy\` (CLI child process) to a fresh \`pressdrop serve\` child process over loopback, data on the same disk`,
+      '',
+      ...sections.flatMap((s) => [...s, '']),
+    ]
+      .join('\n')
+      .trimEnd();
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -51,7 +51,8 @@ function writeBigFiles(dir: string): string[] {
     const path = join(dir, `big-${i}.bin`);
     const fd = openSync(path, 'wx');
     try {
-      for (let written = 0; written < BIG_MIB; written += 16) writeSync(fd, randomBytes(Math.min(16, BIG_MIB - written) * MiB));
+      for (let written = 0; written < BIG_MIB; written += 16)
+        writeSync(fd, randomBytes(Math.min(16, BIG_MIB - written) * MiB));
     } finally {
       closeSync(fd);
     }
@@ -66,7 +67,8 @@ function writeSmallTree(dir: string): void {
     for (let b = 0; b < 50 && n < SMALL_FILES; b++) {
       const folder = join(dir, `section-${a}`, `page-${b}`);
       mkdirSync(folder, { recursive: true });
-      for (let c = 0; c < 20 && n < SMALL_FILES; c++, n++) writeFileSync(join(folder, `asset-${c}.dat`), randomBytes(Math.floor(Math.random() * (SMALL_MAX_BYTES + 1))));
+      for (let c = 0; c < 20 && n < SMALL_FILES; c++, n++)
+        writeFileSync(join(folder, `asset-${c}.dat`), randomBytes(Math.floor(Math.random() * (SMALL_MAX_BYTES + 1))));
     }
   }
 }
@@ -79,7 +81,9 @@ async function measure(c: Case, log: (line: string) => void): Promise<void> {
   for (let round = 1; round <= RUNS; round++) {
     c.ourSeconds.push(await c.ours());
     c.theirSeconds.push(await c.theirs());
-    log(`hashing: round ${round}/${RUNS} ${c.name}: ${c.ourSeconds.at(-1)!.toFixed(3)} s vs ${c.theirSeconds.at(-1)!.toFixed(3)} s`);
+    log(
+      `hashing: round ${round}/${RUNS} ${c.name}: ${c.ourSeconds.at(-1)!.toFixed(3)} s vs ${c.theirSeconds.at(-1)!.toFixed(3)} s`,
+    );
   }
 }
 
@@ -120,7 +124,13 @@ export async function hashing(log: (line: string) => void = () => {}): Promise<s
         baseline: `\`find -type f -print0 \\| xargs -0 -P${threads} sha256sum\``, // \| keeps the table's columns
         aim: 1.0,
         ours: () => seconds(async () => pool.hashFiles((await scanFolder(tree, { pool })).files)),
-        theirs: () => seconds(() => sh(`find "$1" -path "$1/.git" -prune -o -type f -print0 | xargs -0 -P${threads} sha256sum > /dev/null`, tree)),
+        theirs: () =>
+          seconds(() =>
+            sh(
+              `find "$1" -path "$1/.git" -prune -o -type f -print0 | xargs -0 -P${threads} sha256sum > /dev/null`,
+              tree,
+            ),
+          ),
       },
     ].map((c) => ({ ...c, ourSeconds: [], theirSeconds: [] }));
     for (const c of cases.slice(0, 2)) await measure(c, log);
@@ -128,7 +138,11 @@ export async function hashing(log: (line: string) => void = () => {}): Promise<s
     log('hashing: git init + add + commit, filling the hash cache (untimed)…');
     await run('git', ['init', '-q'], { cwd: tree });
     await run('git', ['add', '-A'], { cwd: tree });
-    await run('git', ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', 'commit', '-q', '-m', 'tree'], { cwd: tree });
+    await run(
+      'git',
+      ['-c', 'user.name=bench', '-c', 'user.email=bench@example.invalid', 'commit', '-q', '-m', 'tree'],
+      { cwd: tree },
+    );
     // The racy-git rule: only files written RACY_WINDOW_MS before hashing are cached.
     await sleep(Math.max(0, writtenAt + RACY_WINDOW_MS + 200 - Date.now()));
     await hashFolder(await scanFolder(tree, { pool }), cache, pool);
@@ -139,7 +153,8 @@ export async function hashing(log: (line: string) => void = () => {}): Promise<s
       ours: () =>
         seconds(async () => {
           const result = await hashFolder(await scanFolder(tree, options), cache, pool);
-          if (result.cacheHits !== SMALL_FILES) throw new Error(`re-scan: ${result.cacheHits} cache hits of ${SMALL_FILES}`);
+          if (result.cacheHits !== SMALL_FILES)
+            throw new Error(`re-scan: ${result.cacheHits} cache hits of ${SMALL_FILES}`);
         }),
       theirs: () => seconds(() => run('git', ['status', '--porcelain'], { cwd: tree })),
       ourSeconds: [],

@@ -9,7 +9,15 @@ import { findChromium } from '../src-server/render/find-chromium.ts';
 import { HEADLESS_CHROMIUM_ARGS } from '../src-server/render/pdf-printer.ts';
 import { commitSite } from '../src-server/testing/render-fixture.ts';
 import { siteFile } from '../src-server/testing/security-fixture.ts';
-import { CLI_ENTRY, makeApiKey, makeDataDir, request, spawnServerProcess, type ServerProcess, type TestServer } from '../src-server/testing/test-server.ts';
+import {
+  CLI_ENTRY,
+  makeApiKey,
+  makeDataDir,
+  request,
+  spawnServerProcess,
+  type ServerProcess,
+  type TestServer,
+} from '../src-server/testing/test-server.ts';
 
 /**
  * Render and diff: what a user waits for after the commit, as whole
@@ -29,17 +37,29 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 
 /** A plain 20-page document: a heading and paragraphs per page, `@page` A4. */
 function twentyPages() {
-  const sections = Array.from({ length: 20 }, (_, i) => `<section><h1>Chapter ${i + 1}</h1>${'<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.</p>'.repeat(12)}</section>`);
+  const sections = Array.from(
+    { length: 20 },
+    (_, i) =>
+      `<section><h1>Chapter ${i + 1}</h1>${'<p>Lorem ipsum dolor sit amet, consectetur adipiscing elit, sed do eiusmod tempor incididunt ut labore et dolore magna aliqua.</p>'.repeat(12)}</section>`,
+  );
   const html = `<!doctype html><html><head><meta charset="utf-8"><title>Twenty pages</title><style>@page { size: A4; margin: 20mm } section { break-after: page } section:last-child { break-after: auto }</style></head><body>${sections.join('')}</body></html>`;
   return [siteFile('index.html', html, 'text/html; charset=utf-8')];
 }
 
-async function withServer<T>(extraArgs: string[], work: (server: TestServer, proc: ServerProcess) => Promise<T>): Promise<T> {
+async function withServer<T>(
+  extraArgs: string[],
+  work: (server: TestServer, proc: ServerProcess) => Promise<T>,
+): Promise<T> {
   const dataDir = makeDataDir();
   const apiKey = makeApiKey();
   const proc = await spawnServerProcess(dataDir, ['--api-key', apiKey, ...extraArgs]);
   try {
-    const server = { url: proc.url, apiKey, request: (method: string, path: string, init?: Parameters<TestServer['request']>[2]) => request(proc.url, apiKey, method, path, init) } as TestServer;
+    const server = {
+      url: proc.url,
+      apiKey,
+      request: (method: string, path: string, init?: Parameters<TestServer['request']>[2]) =>
+        request(proc.url, apiKey, method, path, init),
+    } as TestServer;
     return await work(server, proc);
   } finally {
     proc.child.kill('SIGTERM');
@@ -69,7 +89,14 @@ async function warmAgainstCold(chromium: string, scratch: string, log: (line: st
     const warm: number[] = [];
     const cold: number[] = [];
     const out = join(scratch, 'cold.pdf');
-    const args = [...HEADLESS_CHROMIUM_ARGS, '--headless', '--no-pdf-header-footer', ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []), `--print-to-pdf=${out}`, url];
+    const args = [
+      ...HEADLESS_CHROMIUM_ARGS,
+      '--headless',
+      '--no-pdf-header-footer',
+      ...(process.getuid?.() === 0 ? ['--no-sandbox'] : []),
+      `--print-to-pdf=${out}`,
+      url,
+    ];
     for (let round = 0; round < RUNS; round++) {
       warm.push(await renderOnce(server, versionId));
       const started = performance.now();
@@ -101,7 +128,14 @@ async function jobsPerMinute(log: (line: string) => void): Promise<string[]> {
       const { versionId } = await commitSite(server, 'twenty', twentyPages());
       await renderOnce(server, versionId);
       const started = performance.now();
-      const jobs = await Promise.all(Array.from({ length: JOBS }, async () => (await server.request('POST', '/v1/render-jobs', { json: { deployVersionId: versionId } })).body.renderJob.id as string));
+      const jobs = await Promise.all(
+        Array.from(
+          { length: JOBS },
+          async () =>
+            (await server.request('POST', '/v1/render-jobs', { json: { deployVersionId: versionId } })).body.renderJob
+              .id as string,
+        ),
+      );
       for (const id of jobs) {
         for (;;) {
           const job = (await server.request('GET', `/v1/render-jobs/${id}`)).body.renderJob;
@@ -114,9 +148,19 @@ async function jobsPerMinute(log: (line: string) => void): Promise<string[]> {
     });
     perMinute.push(rate);
     log(`render (2): concurrency ${concurrency}: ${rate.toFixed(1)} jobs/min`);
-    rows.push(`| \`--render-concurrency ${concurrency}\` | ${rate.toFixed(1)} | ${(rate / perMinute[0]!).toFixed(2)} |`);
+    rows.push(
+      `| \`--render-concurrency ${concurrency}\` | ${rate.toFixed(1)} | ${(rate / perMinute[0]!).toFixed(2)} |`,
+    );
   }
-  return ['#### (2) render jobs per minute: 10 jobs of the 20-page document queued at once, printer warm', '', loadLine(), '', '| server | jobs per minute | ratio to concurrency 1 |', '| --- | ---: | ---: |', ...rows];
+  return [
+    '#### (2) render jobs per minute: 10 jobs of the 20-page document queued at once, printer warm',
+    '',
+    loadLine(),
+    '',
+    '| server | jobs per minute | ratio to concurrency 1 |',
+    '| --- | ---: | ---: |',
+    ...rows,
+  ];
 }
 
 async function diffOfTwoVersions(log: (line: string) => void): Promise<string[]> {
@@ -129,13 +173,26 @@ async function diffOfTwoVersions(log: (line: string) => void): Promise<string[]>
       const files = [];
       for (let i = 0; i < DIFF_FILES + 500; i++) {
         const blob = pick(i);
-        if (blob !== null) files.push({ path: `dir-${String(i % 200).padStart(3, '0')}/file-${String(i).padStart(5, '0')}.txt`, sha256: blobs[blob]!.sha256, size: 100, mime: 'text/plain' });
+        if (blob !== null)
+          files.push({
+            path: `dir-${String(i % 200).padStart(3, '0')}/file-${String(i).padStart(5, '0')}.txt`,
+            sha256: blobs[blob]!.sha256,
+            size: 100,
+            mime: 'text/plain',
+          });
       }
       const session = await server.request('POST', '/v1/upload-sessions', { json: { deployId, files } });
       const { id } = session.body.uploadSession;
       const token = session.body.uploadToken;
-      for (const blob of blobs) await server.request('PUT', `/v1/upload-sessions/${id}/blobs/${blob.sha256}`, { uploadToken: token, raw: blob.bytes });
-      const committed = await server.request('POST', `/v1/upload-sessions/${id}/commit`, { uploadToken: token, json: { entries: files.map((f) => ({ path: f.path, blobHash: f.sha256, size: f.size, mime: f.mime })) } });
+      for (const blob of blobs)
+        await server.request('PUT', `/v1/upload-sessions/${id}/blobs/${blob.sha256}`, {
+          uploadToken: token,
+          raw: blob.bytes,
+        });
+      const committed = await server.request('POST', `/v1/upload-sessions/${id}/commit`, {
+        uploadToken: token,
+        json: { entries: files.map((f) => ({ path: f.path, blobHash: f.sha256, size: f.size, mime: f.mime })) },
+      });
       if (committed.status !== 201) throw new Error(JSON.stringify(committed.body));
     };
     // #1: files 0..19,999; #2: 500 removed, 500 added, 1,000 changed.
@@ -146,7 +203,24 @@ async function diffOfTwoVersions(log: (line: string) => void): Promise<string[]>
     let summary = '';
     for (let round = 0; round < RUNS; round++) {
       const started = performance.now();
-      const { stdout, stderr } = await run('/usr/bin/time', ['-f', '%M', process.execPath, CLI_ENTRY, 'diff', 'big', '1', '2', '--api', server.url, '--api-key', server.apiKey], { maxBuffer: 64 * 1024 * 1024 });
+      const { stdout, stderr } = await run(
+        '/usr/bin/time',
+        [
+          '-f',
+          '%M',
+          process.execPath,
+          CLI_ENTRY,
+          'diff',
+          'big',
+          '1',
+          '2',
+          '--api',
+          server.url,
+          '--api-key',
+          server.apiKey,
+        ],
+        { maxBuffer: 64 * 1024 * 1024 },
+      );
       seconds.push((performance.now() - started) / 1000);
       rss.push(Number(stderr.trim().split('\n').at(-1)) / 1024);
       summary = stdout.trim().split('\n').at(-1)!;
@@ -166,7 +240,10 @@ async function diffOfTwoVersions(log: (line: string) => void): Promise<string[]>
   });
 }
 
-const loadLine = () => `Load average before the case: ${loadavg().map((l) => l.toFixed(2)).join(', ')}.`;
+const loadLine = () =>
+  `Load average before the case: ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ')}.`;
 
 /** Runs the render bench (a temp folder, removed after) and returns its markdown report. */
 export async function render(log: (line: string) => void = () => {}): Promise<string> {
@@ -174,10 +251,21 @@ export async function render(log: (line: string) => void = () => {}): Promise<st
   if (!chromium) return '### render\n\nSkipped: no Chromium (see scripts/ensure-test-tools.ts).';
   const scratch = mkdtempSync(join(tmpdir(), 'pressdrop-bench-render-'));
   try {
-    const sections = [await warmAgainstCold(chromium, scratch, log), await jobsPerMinute(log), await diffOfTwoVersions(log)];
-    return ['### render: printing versions to PDF, and comparing versions, as whole processes', '', `Chromium: \`${chromium}\`, the same binary for the printer and the baseline.`, '', ...sections.flatMap((s) => [...s, ''])].join('\n').trimEnd();
+    const sections = [
+      await warmAgainstCold(chromium, scratch, log),
+      await jobsPerMinute(log),
+      await diffOfTwoVersions(log),
+    ];
+    return [
+      '### render: printing versions to PDF, and comparing versions, as whole processes',
+      '',
+      `Chromium: \`${chromium}\`, the same binary for the printer and the baseline.`,
+      '',
+      ...sections.flatMap((s) => [...s, '']),
+    ]
+      .join('\n')
+      .trimEnd();
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
 }
-

@@ -64,7 +64,14 @@ async function timeShellCopy(blobs: Blob[], scratch: string, copy: string): Prom
 }
 
 /** PUTs one blob file to the session as a stream; rejects unless the server answers 200 and stored it anew. */
-function putBlob(agent: http.Agent, baseUrl: string, apiKey: string, sessionId: string, uploadToken: string, blob: Blob): Promise<void> {
+function putBlob(
+  agent: http.Agent,
+  baseUrl: string,
+  apiKey: string,
+  sessionId: string,
+  uploadToken: string,
+  blob: Blob,
+): Promise<void> {
   return new Promise((resolve, reject) => {
     const req = http.request(new URL(`/v1/upload-sessions/${sessionId}/blobs/${blob.sha256}`, baseUrl), {
       method: 'PUT',
@@ -98,7 +105,9 @@ async function timeServerIngest(blobs: Blob[], scratch: string, concurrency: num
   try {
     server = await spawnServerProcess(dataDir, ['--api-key', apiKey]);
     const files = blobs.map((b) => ({ path: basename(b.path), sha256: b.sha256, size: b.size }));
-    const created = await request(server.url, apiKey, 'POST', '/v1/upload-sessions', { json: { createDeploy: { slug: 'bench', name: 'Bench' }, files } });
+    const created = await request(server.url, apiKey, 'POST', '/v1/upload-sessions', {
+      json: { createDeploy: { slug: 'bench', name: 'Bench' }, files },
+    });
     if (created.status !== 201) throw new Error(`create session: ${created.status} ${JSON.stringify(created.body)}`);
     const { uploadToken } = created.body;
     const sessionId: string = created.body.uploadSession.id;
@@ -107,20 +116,27 @@ async function timeServerIngest(blobs: Blob[], scratch: string, concurrency: num
     const started = performance.now();
     await Promise.all(
       Array.from({ length: concurrency }, async () => {
-        for (let blob = queue.shift(); blob; blob = queue.shift()) await putBlob(agent, server!.url, apiKey, sessionId, uploadToken, blob);
+        for (let blob = queue.shift(); blob; blob = queue.shift())
+          await putBlob(agent, server!.url, apiKey, sessionId, uploadToken, blob);
       }),
     );
     const seconds = (performance.now() - started) / 1000;
 
     const entries = files.map((f) => ({ path: f.path, blobHash: f.sha256, size: f.size }));
-    const commit = await request(server.url, apiKey, 'POST', `/v1/upload-sessions/${sessionId}/commit`, { json: { entries }, uploadToken });
+    const commit = await request(server.url, apiKey, 'POST', `/v1/upload-sessions/${sessionId}/commit`, {
+      json: { entries },
+      uploadToken,
+    });
     if (commit.status !== 201) throw new Error(`commit: ${commit.status} ${JSON.stringify(commit.body)}`);
     return seconds;
   } finally {
     agent.destroy();
     if (server && server.child.exitCode === null && server.child.signalCode === null) {
       server.child.kill('SIGTERM');
-      const stopped = await Promise.race([server.exited, new Promise((resolve) => setTimeout(resolve, 10_000, 'timeout'))]);
+      const stopped = await Promise.race([
+        server.exited,
+        new Promise((resolve) => setTimeout(resolve, 10_000, 'timeout')),
+      ]);
       if (stopped === 'timeout') server.child.kill('SIGKILL');
       await server.exited;
     }
@@ -140,7 +156,10 @@ export async function serverIngest(log: (line: string) => void = () => {}): Prom
     const blobs = makeBlobs(sources);
     const cases: Array<{ name: string; time: () => Promise<number> }> = [
       { name: '`cat > file`', time: () => timeShellCopy(blobs, scratch, 'cat "$f" > "$d/${f##*/}"') },
-      { name: '`dd bs=4M conv=fsync`', time: () => timeShellCopy(blobs, scratch, 'dd if="$f" of="$d/${f##*/}" bs=4M conv=fsync status=none') },
+      {
+        name: '`dd bs=4M conv=fsync`',
+        time: () => timeShellCopy(blobs, scratch, 'dd if="$f" of="$d/${f##*/}" bs=4M conv=fsync status=none'),
+      },
       { name: 'server PUT, concurrency 1', time: () => timeServerIngest(blobs, scratch, 1) },
       { name: 'server PUT, concurrency 4', time: () => timeServerIngest(blobs, scratch, 4) },
     ];

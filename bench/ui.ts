@@ -138,8 +138,19 @@ interface Figures {
 
 /** Installed in the page (serialized by Playwright, so self-contained): rAF, long tasks, run.events batches. */
 function installRecorder(channel: string): void {
-  const w = window as unknown as { __uiBench: PageRecord; __pressdropEmit: (channel: string, payload: unknown) => void };
-  const record: PageRecord = { frames: [], longTasks: [], batches: [], biggest: null, biggestUpdates: 0, phase: null, ended: null };
+  const w = window as unknown as {
+    __uiBench: PageRecord;
+    __pressdropEmit: (channel: string, payload: unknown) => void;
+  };
+  const record: PageRecord = {
+    frames: [],
+    longTasks: [],
+    batches: [],
+    biggest: null,
+    biggestUpdates: 0,
+    phase: null,
+    ended: null,
+  };
   w.__uiBench = record;
   const frame = (time: number) => {
     record.frames.push(time);
@@ -228,7 +239,10 @@ function threadCpuMs(pid: number, tid: number): number {
 async function chromiumCpu(browserCdp: CDPSession): Promise<{ mainMs: number; allMs: number }> {
   const { processInfo } = await browserCdp.send('SystemInfo.getProcessInfo');
   const renderers = processInfo.filter((info) => info.type === 'renderer');
-  return { mainMs: renderers.reduce((sum, info) => sum + threadCpuMs(info.id, info.id), 0), allMs: processInfo.reduce((sum, info) => sum + info.cpuTime * 1000, 0) };
+  return {
+    mainMs: renderers.reduce((sum, info) => sum + threadCpuMs(info.id, info.id), 0),
+    allMs: processInfo.reduce((sum, info) => sum + info.cpuTime * 1000, 0),
+  };
 }
 
 async function cdpMetrics(cdp: CDPSession): Promise<Record<string, number>> {
@@ -240,7 +254,12 @@ async function cdpMetrics(cdp: CDPSession): Promise<Record<string, number>> {
  * Measures one window: up to `maxMs`, or until `stop` says so; with `scroll`, wheel notches over the file list
  * the whole time, turning at either end. The page is polled every POLL_MS in every kind of window alike.
  */
-async function measure({ page, cdp, browserCdp }: Probes, kind: Kind, maxMs: number, options: { stop?: (state: PageState) => boolean; scroll?: boolean } = {}): Promise<{ window: Window; state: PageState }> {
+async function measure(
+  { page, cdp, browserCdp }: Probes,
+  kind: Kind,
+  maxMs: number,
+  options: { stop?: (state: PageState) => boolean; scroll?: boolean } = {},
+): Promise<{ window: Window; state: PageState }> {
   let direction = 1;
   if (options.scroll) {
     const box = await page.locator('.file-scroller').boundingBox();
@@ -253,7 +272,25 @@ async function measure({ page, cdp, browserCdp }: Probes, kind: Kind, maxMs: num
   const machine0 = machineCpu();
   let state = await pollPage(page);
   const t0 = state.now;
-  const window: Window = { kind, t0, t1: t0, taskMs: 0, scriptMs: 0, layoutMs: 0, styleMs: 0, cdpMs: 0, mainCpuMs: 0, chromiumCpuMs: 0, maxRows: state.rows, maxNodes: state.nodes, wheels: 0, scrolledPx: 0, benchCpuMs: 0, machineBusyMs: 0, machineTotalMs: 0 };
+  const window: Window = {
+    kind,
+    t0,
+    t1: t0,
+    taskMs: 0,
+    scriptMs: 0,
+    layoutMs: 0,
+    styleMs: 0,
+    cdpMs: 0,
+    mainCpuMs: 0,
+    chromiumCpuMs: 0,
+    maxRows: state.rows,
+    maxNodes: state.nodes,
+    wheels: 0,
+    scrolledPx: 0,
+    benchCpuMs: 0,
+    machineBusyMs: 0,
+    machineTotalMs: 0,
+  };
   const end = Date.now() + maxMs;
   let nextPoll = Date.now() + POLL_MS;
   while (Date.now() < end && !options.stop?.(state)) {
@@ -303,7 +340,10 @@ async function measure({ page, cdp, browserCdp }: Probes, kind: Kind, maxMs: num
 
 const sorted = (values: number[]) => [...values].sort((a, b) => a - b);
 /** Nearest-rank percentile of ascending `values`. */
-const percentile = (values: number[], p: number) => (values.length === 0 ? NaN : values[Math.min(values.length - 1, Math.max(0, Math.ceil((p / 100) * values.length) - 1))]!);
+const percentile = (values: number[], p: number) =>
+  values.length === 0
+    ? NaN
+    : values[Math.min(values.length - 1, Math.max(0, Math.ceil((p / 100) * values.length) - 1))]!;
 const median = (values: number[]) => sorted(values)[Math.floor(values.length / 2)]!;
 
 /** Sums a round's windows of one kind into its figures. */
@@ -334,7 +374,8 @@ function figures(record: PageRecord, windows: Window[]): Figures {
     chromiumCpu: sum((w) => w.chromiumCpuMs) / sum((w) => w.cdpMs),
     scriptShare: sum((w) => w.scriptMs) / sum((w) => w.cdpMs),
     batchesPerSecond: batches.length / seconds,
-    updatesPerBatch: batches.length === 0 ? NaN : batches.reduce((total, [, , updates]) => total + updates, 0) / batches.length,
+    updatesPerBatch:
+      batches.length === 0 ? NaN : batches.reduce((total, [, , updates]) => total + updates, 0) / batches.length,
     handleMean: batches.length === 0 ? NaN : batches.reduce((total, [, , , ms]) => total + ms, 0) / batches.length,
     handleMax: batches.length === 0 ? NaN : Math.max(...batches.map(([, , , ms]) => ms)),
     maxRows: Math.max(...windows.map((w) => w.maxRows)),
@@ -353,7 +394,9 @@ function newestMtime(paths: string[]): number {
     const stat = statSync(path, { throwIfNoEntry: false });
     if (!stat) continue;
     newest = Math.max(newest, stat.mtimeMs);
-    if (stat.isDirectory()) for (const entry of readdirSync(path, { recursive: true, withFileTypes: true })) if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
+    if (stat.isDirectory())
+      for (const entry of readdirSync(path, { recursive: true, withFileTypes: true }))
+        if (entry.isFile()) newest = Math.max(newest, statSync(join(entry.parentPath, entry.name)).mtimeMs);
   }
   return newest;
 }
@@ -361,8 +404,17 @@ function newestMtime(paths: string[]): number {
 /** The renderer and the harness preload as the e2e specs load them: the e2e global setup's build, run only when a source is newer. */
 async function ensureBuilt(log: (line: string) => void): Promise<string> {
   const root = join(import.meta.dirname, '..');
-  const outputs = [join(RENDERER_DIR, 'index.html'), HARNESS_PRELOAD].map((path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0);
-  const sources = ['src-renderer', 'src-shared', 'src-preload', 'e2e/harness/browser-preload.ts', 'electron.vite.config.ts', 'package-lock.json'].map((path) => join(root, path));
+  const outputs = [join(RENDERER_DIR, 'index.html'), HARNESS_PRELOAD].map(
+    (path) => statSync(path, { throwIfNoEntry: false })?.mtimeMs ?? 0,
+  );
+  const sources = [
+    'src-renderer',
+    'src-shared',
+    'src-preload',
+    'e2e/harness/browser-preload.ts',
+    'electron.vite.config.ts',
+    'package-lock.json',
+  ].map((path) => join(root, path));
   if (newestMtime(sources) < Math.min(...outputs)) return 'reused (newer than its sources)';
   log('ui: building the renderer and the harness preload (the e2e global setup)…');
   const started = Date.now();
@@ -376,7 +428,10 @@ function writeFiles(root: string, count: number): void {
     const folder = join(root, `d${String(i % 100).padStart(2, '0')}`);
     if (i < 100) mkdirSync(folder, { recursive: true });
     // The index first: even the short files differ.
-    writeFileSync(join(folder, `f${String(i).padStart(5, '0')}.dat`), Buffer.concat([Buffer.from(`${i}\n`), randomBytes(Math.floor(Math.random() * (SMALL_MAX_BYTES + 1)))]));
+    writeFileSync(
+      join(folder, `f${String(i).padStart(5, '0')}.dat`),
+      Buffer.concat([Buffer.from(`${i}\n`), randomBytes(Math.floor(Math.random() * (SMALL_MAX_BYTES + 1)))]),
+    );
   }
 }
 
@@ -394,7 +449,9 @@ interface Round {
 }
 
 async function runRound(browser: Browser, site: string, round: number, log: (line: string) => void): Promise<Round> {
-  const load = loadavg().map((l) => l.toFixed(2)).join(', ');
+  const load = loadavg()
+    .map((l) => l.toFixed(2))
+    .join(', ');
   const app = await openApp(browser);
   try {
     const { page } = app;
@@ -412,7 +469,9 @@ async function runRound(browser: Browser, site: string, round: number, log: (lin
     await dropPaths(page, [site]);
     await page.getByRole('button', { name: 'Create and deploy' }).click();
     const clicked = Date.now();
-    const prepared = await measure(probes, 'prepare', 10 * 60_000, { stop: (state) => state.phase === 'upload' || state.ended !== null });
+    const prepared = await measure(probes, 'prepare', 10 * 60_000, {
+      stop: (state) => state.phase === 'upload' || state.ended !== null,
+    });
     windows.push(prepared.window);
     if (prepared.state.ended === 'failed') throw new Error('ui: the deploy failed before its upload');
     const uploadStarted = Date.now();
@@ -420,7 +479,10 @@ async function runRound(browser: Browser, site: string, round: number, log: (lin
     // Watching and scrolling alternate through the upload; which comes first alternates by round.
     let scroll = round % 2 === 0;
     for (let state = prepared.state; state.phase === 'upload' && state.ended === null; scroll = !scroll) {
-      const slice = await measure(probes, scroll ? 'upload-scroll' : 'upload', SLICE_MS, { scroll, stop: (s) => s.phase !== 'upload' || s.ended !== null });
+      const slice = await measure(probes, scroll ? 'upload-scroll' : 'upload', SLICE_MS, {
+        scroll,
+        stop: (s) => s.phase !== 'upload' || s.ended !== null,
+      });
       windows.push(slice.window);
       state = slice.state;
     }
@@ -431,7 +493,10 @@ async function runRound(browser: Browser, site: string, round: number, log: (lin
     await sleep(1000);
     windows.push((await measure(probes, 'idle-list', IDLE_MS)).window);
     windows.push((await measure(probes, 'idle-list-scroll', IDLE_MS, { scroll: true })).window);
-    const record = await page.evaluate(() => ({ ...(window as unknown as { __uiBench: PageRecord }).__uiBench, biggest: null }));
+    const record = await page.evaluate(() => ({
+      ...(window as unknown as { __uiBench: PageRecord }).__uiBench,
+      biggest: null,
+    }));
     // What Electron's IPC would do with the biggest batch instead of the harness's page.evaluate: a structured clone.
     const cloneMs = await page.evaluate(() => {
       const { biggest } = (window as unknown as { __uiBench: PageRecord }).__uiBench;
@@ -448,7 +513,16 @@ async function runRound(browser: Browser, site: string, round: number, log: (lin
     const big = record.batches.find(([, , updates]) => updates === record.biggestUpdates)!;
     const carrier = record.longTasks.find(([start, duration]) => start <= big[0] && big[0] <= start + duration);
     const biggest = { updates: big[2], handleMs: big[3], taskMs: carrier?.[1] ?? NaN, cloneMs };
-    return { record, windows, prepareSeconds: (uploadStarted - clicked) / 1000, uploadSeconds, totalSeconds, batchesTotal: record.batches.length, biggest, load };
+    return {
+      record,
+      windows,
+      prepareSeconds: (uploadStarted - clicked) / 1000,
+      uploadSeconds,
+      totalSeconds,
+      batchesTotal: record.batches.length,
+      biggest,
+      load,
+    };
   } finally {
     await app.close();
   }
@@ -457,7 +531,18 @@ async function runRound(browser: Browser, site: string, round: number, log: (lin
 const KINDS: Kind[] = ['idle-empty', 'prepare', 'upload', 'upload-scroll', 'idle-list', 'idle-list-scroll'];
 
 function report(rounds: Round[], build: string, browserVersion: string, launchOptions: LaunchOptions): string {
-  const perRound = rounds.map((round) => Object.fromEntries(KINDS.map((kind) => [kind, figures(round.record, round.windows.filter((w) => w.kind === kind))])) as Record<Kind, Figures>);
+  const perRound = rounds.map(
+    (round) =>
+      Object.fromEntries(
+        KINDS.map((kind) => [
+          kind,
+          figures(
+            round.record,
+            round.windows.filter((w) => w.kind === kind),
+          ),
+        ]),
+      ) as Record<Kind, Figures>,
+  );
   const med = (kind: Kind, pick: (f: Figures) => number) => median(perRound.map((r) => pick(r[kind])));
   const fix = (value: number, digits = 1) => (Number.isFinite(value) ? value.toFixed(digits) : '–');
   const pct = (value: number) => (Number.isFinite(value) ? `${(value * 100).toFixed(0)}%` : '–');
@@ -473,7 +558,13 @@ function report(rounds: Round[], build: string, browserVersion: string, launchOp
     const base = BASELINE_OF[kind];
     const ratio = base === kind ? 'baseline' : fix(median(perRound.map((r) => r[kind].p95 / r[base].p95)), 2);
     lines.push(
-      `| ${LABELS[kind]} | ${fix(med(kind, (f) => f.seconds))} | ${fix(med(kind, (f) => f.p50))} | ${fix(med(kind, (f) => f.p95))} | ${fix(med(kind, (f) => f.max))} | ${ratio} | ${fix(med(kind, (f) => f.longTasks), 0)} (${fix(med(kind, (f) => f.longTaskMs), 0)}) | ${fix(med(kind, (f) => f.longTaskMs / f.seconds))} | ${pct(med(kind, (f) => f.busy))} | ${pct(med(kind, (f) => f.mainCpu))} |`,
+      `| ${LABELS[kind]} | ${fix(med(kind, (f) => f.seconds))} | ${fix(med(kind, (f) => f.p50))} | ${fix(med(kind, (f) => f.p95))} | ${fix(med(kind, (f) => f.max))} | ${ratio} | ${fix(
+        med(kind, (f) => f.longTasks),
+        0,
+      )} (${fix(
+        med(kind, (f) => f.longTaskMs),
+        0,
+      )}) | ${fix(med(kind, (f) => f.longTaskMs / f.seconds))} | ${pct(med(kind, (f) => f.busy))} | ${pct(med(kind, (f) => f.mainCpu))} |`,
     );
   }
   lines.push(
@@ -485,15 +576,40 @@ function report(rounds: Round[], build: string, browserVersion: string, launchOp
   );
   for (const kind of KINDS) {
     lines.push(
-      `| ${LABELS[kind]} | ${fix(med(kind, (f) => f.batchesPerSecond))} | ${fix(med(kind, (f) => f.updatesPerBatch), 0)} | ${fix(med(kind, (f) => f.handleMean))} / ${fix(med(kind, (f) => f.handleMax))} | ${fix(med(kind, (f) => f.maxRows), 0)} | ${fix(med(kind, (f) => f.maxNodes), 0)} | ${pct(med(kind, (f) => f.scriptShare))} | ${fix(med(kind, (f) => f.frames / f.seconds), 0)} | ${pct(med(kind, (f) => f.chromiumCpu))} | ${pct(med(kind, (f) => f.machineCpu))} |`,
+      `| ${LABELS[kind]} | ${fix(med(kind, (f) => f.batchesPerSecond))} | ${fix(
+        med(kind, (f) => f.updatesPerBatch),
+        0,
+      )} | ${fix(med(kind, (f) => f.handleMean))} / ${fix(med(kind, (f) => f.handleMax))} | ${fix(
+        med(kind, (f) => f.maxRows),
+        0,
+      )} | ${fix(
+        med(kind, (f) => f.maxNodes),
+        0,
+      )} | ${pct(med(kind, (f) => f.scriptShare))} | ${fix(
+        med(kind, (f) => f.frames / f.seconds),
+        0,
+      )} | ${pct(med(kind, (f) => f.chromiumCpu))} | ${pct(med(kind, (f) => f.machineCpu))} |`,
     );
   }
   const big = (pick: (b: Round['biggest']) => number) => median(rounds.map((round) => pick(round.biggest)));
-  const scrolling = (kind: Kind) => `${fix(med(kind, (f) => f.wheelsPerSecond), 0)} wheel events/s moving the list ${fix(med(kind, (f) => f.scrollPxPerSecond), 0)} px/s`;
+  const scrolling = (kind: Kind) =>
+    `${fix(
+      med(kind, (f) => f.wheelsPerSecond),
+      0,
+    )} wheel events/s moving the list ${fix(
+      med(kind, (f) => f.scrollPxPerSecond),
+      0,
+    )} px/s`;
   lines.push(
     '',
     `Handling a batch: from the harness's call into the page to a microtask queued after it, i.e. the store's update and React's render and commit (not layout and paint). ` +
-      `The biggest batch (the scan's, ${fix(big((b) => b.updates), 0)} file updates): handled in ${fix(big((b) => b.handleMs))} ms; the long task that carried it here ${fix(big((b) => b.taskMs), 0)} ms; ` +
+      `The biggest batch (the scan's, ${fix(
+        big((b) => b.updates),
+        0,
+      )} file updates): handled in ${fix(big((b) => b.handleMs))} ms; the long task that carried it here ${fix(
+        big((b) => b.taskMs),
+        0,
+      )} ms; ` +
       `a structured clone of it, what Electron's IPC does instead of the harness's \`page.evaluate\`, ${fix(big((b) => b.cloneMs))} ms. ` +
       `Scrolling: ${scrolling('upload-scroll')} during the upload, ${scrolling('idle-list-scroll')} after it. ` +
       `This process (engine, local server, Playwright) used ${pct(med('upload', (f) => f.benchCpu))} of a core during the upload.`,
@@ -502,10 +618,16 @@ function report(rounds: Round[], build: string, browserVersion: string, launchOp
     '',
     ...rounds.map((round, i) => {
       const f = perRound[i]!;
-      const uploadTasks = round.record.longTasks.filter(([start]) => round.windows.some((w) => w.kind.startsWith('upload') && start >= w.t0 && start < w.t1));
+      const uploadTasks = round.record.longTasks.filter(([start]) =>
+        round.windows.some((w) => w.kind.startsWith('upload') && start >= w.t0 && start < w.t1),
+      );
       // A batch is handled inside the task that delivered it: which long tasks carried one, and what handling it took there.
-      const carried = uploadTasks.flatMap(([start, duration]) => round.record.batches.filter(([time]) => time >= start && time <= start + duration).map(([, , , ms]) => ms));
-      const carriers = uploadTasks.filter(([start, duration]) => round.record.batches.some(([time]) => time >= start && time <= start + duration)).length;
+      const carried = uploadTasks.flatMap(([start, duration]) =>
+        round.record.batches.filter(([time]) => time >= start && time <= start + duration).map(([, , , ms]) => ms),
+      );
+      const carriers = uploadTasks.filter(([start, duration]) =>
+        round.record.batches.some(([time]) => time >= start && time <= start + duration),
+      ).length;
       return `- round ${i + 1}: click → upload ${round.prepareSeconds.toFixed(1)} s, upload ${round.uploadSeconds.toFixed(1)} s, click → committed ${round.totalSeconds.toFixed(1)} s; ${round.batchesTotal} batches in all; frame p95 (ms) ${KINDS.map((kind) => `${kind} ${fix(f[kind].p95)}`).join(', ')}; ${uploadTasks.length} long tasks during the upload (longest ${fix(Math.max(0, ...uploadTasks.map(([, d]) => d)), 0)} ms), ${carriers} of them delivering a batch${carried.length > 0 ? ` (handled there in ≤ ${fix(Math.max(...carried))} ms)` : ''}; load average before the round ${round.load}.`;
     }),
     '',
@@ -521,7 +643,8 @@ export async function ui(log: (line: string) => void = () => {}): Promise<string
   // The e2e config's launch options (system Chromium, its flags), read as the specs get them.
   env.PRESSDROP_CHROMIUM = executable;
   const { default: config } = await import('../e2e/playwright.config.ts');
-  const launchOptions: LaunchOptions = config.projects?.find((project) => project.name === 'chromium')?.use?.launchOptions ?? { executablePath: executable };
+  const launchOptions: LaunchOptions = config.projects?.find((project) => project.name === 'chromium')?.use
+    ?.launchOptions ?? { executablePath: executable };
   const build = await ensureBuilt(log);
   const scratch = mkdtempSync(join(tmpdir(), 'pressdrop-bench-'));
   const browser = await chromium.launch(launchOptions);

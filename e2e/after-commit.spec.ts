@@ -2,7 +2,15 @@ import { expect, test, type Page } from '@playwright/test';
 import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { openApp } from './harness/app-harness.ts';
-import { commitEntriesViaApi, dropPaths, expectCommitted, horizontalOverflow, openVersion, snap, writeSite } from './harness/ui-steps.ts';
+import {
+  commitEntriesViaApi,
+  dropPaths,
+  expectCommitted,
+  horizontalOverflow,
+  openVersion,
+  snap,
+  writeSite,
+} from './harness/ui-steps.ts';
 
 /**
  * After the commit (issue 10), in the renderer against the real main-side
@@ -21,15 +29,24 @@ async function recordRenderStates(page: Page): Promise<void> {
       const status = document.querySelector('[data-testid="render-job"]')?.getAttribute('data-status');
       if (status && seen.at(-1) !== status) seen.push(status);
     };
-    new MutationObserver(note).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-status'] });
+    new MutationObserver(note).observe(document.body, {
+      subtree: true,
+      childList: true,
+      attributes: true,
+      attributeFilter: ['data-status'],
+    });
   });
 }
 
-const renderStates = (page: Page) => page.evaluate(() => (window as unknown as { __renderStates: string[] }).__renderStates);
+const renderStates = (page: Page) =>
+  page.evaluate(() => (window as unknown as { __renderStates: string[] }).__renderStates);
 
-const htmlPage = (title: string) => `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title><style>@page { size: A5; }</style></head><body><h1>${title}</h1><p>Printed by PressDrop.</p></body></html>`;
+const htmlPage = (title: string) =>
+  `<!doctype html><html><head><meta charset="utf-8"><title>${title}</title><style>@page { size: A5; }</style></head><body><h1>${title}</h1><p>Printed by PressDrop.</p></body></html>`;
 
-test('render a version from History: queued → done, open it in the viewer, save it where the dialog says; the version lists its PDFs', async ({ browser }) => {
+test('render a version from History: queued → done, open it in the viewer, save it where the dialog says; the version lists its PDFs', async ({
+  browser,
+}) => {
   const app = await openApp(browser);
   try {
     const { page } = app;
@@ -70,21 +87,31 @@ test('render a version from History: queued → done, open it in the viewer, sav
     await page.getByRole('button', { name: 'Render PDF' }).click();
     await expect(page.getByTestId('render-job')).toHaveCount(2);
     await expect(page.getByTestId('render-job').first()).toContainText('PDF ready', { timeout: 30_000 });
-    await page.getByRole('navigation', { name: 'Where you are in History' }).getByRole('button', { name: 'handbook' }).click();
+    await page
+      .getByRole('navigation', { name: 'Where you are in History' })
+      .getByRole('button', { name: 'handbook' })
+      .click();
     await openVersion(page, 'handbook', 1);
-    await expect(page.getByRole('list', { name: 'Render jobs, newest first' }).getByTestId('render-job')).toHaveCount(2);
+    await expect(page.getByRole('list', { name: 'Render jobs, newest first' }).getByTestId('render-job')).toHaveCount(
+      2,
+    );
     await expect(page.getByRole('heading', { name: 'PDFs (2 renders)' })).toBeVisible();
   } finally {
     await app.close();
   }
 });
 
-test('the renderer failing: each retry counts down with the reason, then the failure is said in words', async ({ browser }) => {
+test('the renderer failing: each retry counts down with the reason, then the failure is said in words', async ({
+  browser,
+}) => {
   // Backoffs long enough to see the countdown (main asks twice a second), short enough for a test.
   const app = await openApp(browser, { server: { render: { retryDelaysMs: [2_500, 2_500] } } });
   try {
     const { page } = app;
-    const site = writeSite(join(app.scratch, 'chart'), { 'index.html': '<!doctype html><title>Chart</title><h1>Chart</h1><script src="chart.js"></script>', 'chart.js': 'throw new Error("chart data missing");\n' });
+    const site = writeSite(join(app.scratch, 'chart'), {
+      'index.html': '<!doctype html><title>Chart</title><h1>Chart</h1><script src="chart.js"></script>',
+      'chart.js': 'throw new Error("chart data missing");\n',
+    });
     await dropPaths(page, [site]);
     await page.getByRole('button', { name: 'Create and deploy' }).click();
     await expectCommitted(page, 1);
@@ -104,7 +131,9 @@ test('the renderer failing: each retry counts down with the reason, then the fai
   }
 });
 
-test('promote a version to a new alias, roll the deploy back with a confirmation that names from where to where; a move someone else made meanwhile is refused', async ({ browser }) => {
+test('promote a version to a new alias, roll the deploy back with a confirmation that names from where to where; a move someone else made meanwhile is refused', async ({
+  browser,
+}) => {
   const app = await openApp(browser);
   try {
     const { page } = app;
@@ -129,7 +158,10 @@ test('promote a version to a new alias, roll the deploy back with a confirmation
     await snap(page, 'alias-promoted');
 
     // Roll back to #1: the existing alias is offered, and moving it asks first.
-    await page.getByRole('navigation', { name: 'Where you are in History' }).getByRole('button', { name: 'site' }).click();
+    await page
+      .getByRole('navigation', { name: 'Where you are in History' })
+      .getByRole('button', { name: 'site' })
+      .click();
     await expect(page.getByTestId('version-row').first()).toContainText('production');
     await openVersion(page, 'site', 1);
     await page.getByRole('button', { name: 'Point alias…' }).click();
@@ -142,7 +174,10 @@ test('promote a version to a new alias, roll the deploy back with a confirmation
     await snap(page, 'alias-roll-back-confirm');
     await dialog.getByRole('button', { name: 'Roll production back to #1', exact: true }).click();
     await expect(page.getByRole('status').filter({ hasText: 'production now points to #1.' })).toBeVisible();
-    await page.getByRole('navigation', { name: 'Where you are in History' }).getByRole('button', { name: 'site' }).click();
+    await page
+      .getByRole('navigation', { name: 'Where you are in History' })
+      .getByRole('button', { name: 'site' })
+      .click();
     const rows = page.getByTestId('version-row');
     await expect(rows.filter({ hasText: '#1' })).toContainText('production');
     await expect(rows.filter({ hasText: '#3' })).not.toContainText('production');
@@ -155,8 +190,15 @@ test('promote a version to a new alias, roll the deploy back with a confirmation
     await dialog.getByRole('button', { name: 'Move production to #2…' }).click();
     await expect(dialog.getByText('Move production from #1 to #2?')).toBeVisible();
     const deployId = (await app.server.request('GET', '/v1/deploys')).body.items[0].id as string;
-    const three = (await app.server.request('GET', `/v1/deploys/${deployId}/versions?limit=1`)).body.items[0].id as string;
-    expect((await app.server.request('PUT', `/v1/deploys/${deployId}/aliases/production`, { json: { deployVersionId: three } })).status).toBe(200);
+    const three = (await app.server.request('GET', `/v1/deploys/${deployId}/versions?limit=1`)).body.items[0]
+      .id as string;
+    expect(
+      (
+        await app.server.request('PUT', `/v1/deploys/${deployId}/aliases/production`, {
+          json: { deployVersionId: three },
+        })
+      ).status,
+    ).toBe(200);
     await dialog.getByRole('button', { name: 'Move production to #2', exact: true }).click();
     await expect(dialog.getByRole('alert')).toContainText('That alias changed since you looked, so nothing was moved.');
     await expect(dialog.getByRole('alert')).toContainText('production now points to #3 since you looked');
@@ -165,7 +207,10 @@ test('promote a version to a new alias, roll the deploy back with a confirmation
     await expect(dialog).toBeHidden();
 
     // Remove it, from #3's facts, with a confirmation.
-    await page.getByRole('navigation', { name: 'Where you are in History' }).getByRole('button', { name: 'site' }).click();
+    await page
+      .getByRole('navigation', { name: 'Where you are in History' })
+      .getByRole('button', { name: 'site' })
+      .click();
     await openVersion(page, 'site', 3);
     await page.getByRole('button', { name: 'Remove alias production' }).click();
     const remove = page.getByRole('dialog', { name: 'Remove alias production?' });
@@ -178,11 +223,18 @@ test('promote a version to a new alias, roll the deploy back with a confirmation
   }
 });
 
-test('compare two versions: counts, the added, removed and changed files, a filter and toggles', async ({ browser }) => {
+test('compare two versions: counts, the added, removed and changed files, a filter and toggles', async ({
+  browser,
+}) => {
   const app = await openApp(browser);
   try {
     const { page } = app;
-    const site = writeSite(join(app.scratch, 'guide'), { 'index.html': htmlPage('Guide'), 'old.html': 'old', 'style.css': 'body{}', 'img/logo.svg': '<svg/>' });
+    const site = writeSite(join(app.scratch, 'guide'), {
+      'index.html': htmlPage('Guide'),
+      'old.html': 'old',
+      'style.css': 'body{}',
+      'img/logo.svg': '<svg/>',
+    });
     await dropPaths(page, [site]);
     await page.getByRole('button', { name: 'Create and deploy' }).click();
     await expectCommitted(page, 1);
@@ -200,9 +252,16 @@ test('compare two versions: counts, the added, removed and changed files, a filt
     await expect(dialog.getByRole('radio', { name: /#1/ })).toBeChecked();
     await dialog.getByRole('button', { name: 'Compare with #1' }).click();
     await expect(page.getByRole('heading', { name: 'guide: #1 → #2' })).toBeVisible();
-    await expect(page.getByTestId('compare-summary')).toHaveText('From #1 to #2: 2 added, 1 removed, 1 changed, 2 files the same.');
+    await expect(page.getByTestId('compare-summary')).toHaveText(
+      'From #1 to #2: 2 added, 1 removed, 1 changed, 2 files the same.',
+    );
     const list = page.getByRole('list', { name: /Differing files/ });
-    await expect(list.getByRole('listitem')).toHaveText([/Added\s*new\/more\.html/, /Added\s*new\/page\.html/, /Removed\s*old\.html/, /Changed\s*style\.css\s*6 B → 20 B/]);
+    await expect(list.getByRole('listitem')).toHaveText([
+      /Added\s*new\/more\.html/,
+      /Added\s*new\/page\.html/,
+      /Removed\s*old\.html/,
+      /Changed\s*style\.css\s*6 B → 20 B/,
+    ]);
     await snap(page, 'compare');
 
     await page.getByPlaceholder('Filter by path').fill('NEW/');
@@ -212,14 +271,19 @@ test('compare two versions: counts, the added, removed and changed files, a filt
     await expect(list).toContainText('No differing file matches “NEW/”.');
     await page.getByPlaceholder('Filter by path').fill('');
     await expect(list.getByRole('listitem')).toHaveText([/Removed\s*old\.html/, /Changed\s*style\.css/]);
-    await page.getByRole('navigation', { name: 'Where you are in History' }).getByRole('button', { name: 'Version #2' }).click();
+    await page
+      .getByRole('navigation', { name: 'Where you are in History' })
+      .getByRole('button', { name: 'Version #2' })
+      .click();
     await expect(page.getByRole('heading', { name: 'guide #2' })).toBeVisible();
   } finally {
     await app.close();
   }
 });
 
-test('comparing versions of 20,000 files: the list stays virtualized and the filter finds one file', async ({ browser }) => {
+test('comparing versions of 20,000 files: the list stays virtualized and the filter finds one file', async ({
+  browser,
+}) => {
   test.setTimeout(120_000);
   const app = await openApp(browser);
   try {
@@ -239,26 +303,41 @@ test('comparing versions of 20,000 files: the list stays virtualized and the fil
     await openVersion(page, 'big', 2);
     await page.getByRole('button', { name: 'Compare with…' }).click();
     await page.getByRole('button', { name: 'Compare with #1' }).click();
-    await expect(page.getByTestId('compare-summary')).toHaveText('From #1 to #2: 6,667 added, 6,667 removed, 6,667 changed, 6,666 files the same.', { timeout: 60_000 });
+    await expect(page.getByTestId('compare-summary')).toHaveText(
+      'From #1 to #2: 6,667 added, 6,667 removed, 6,667 changed, 6,666 files the same.',
+      { timeout: 60_000 },
+    );
     await expect(page.getByRole('list', { name: 'Differing files, 20,001 shown' })).toBeVisible();
     const list = page.getByRole('list', { name: /Differing files/ });
     expect(await page.locator('.diff-row').count()).toBeLessThan(80);
     await list.evaluate((element) => (element.scrollTop = element.scrollHeight));
     await expect(list.getByRole('listitem').last()).toContainText('new/d99/f19999.txt');
     await page.getByPlaceholder('Filter by path').fill('f12346');
-    await expect(list.getByRole('listitem')).toHaveText([/Removed\s*d46\/f12346\.txt/, /Added\s*new\/d46\/f12346\.txt/]);
+    await expect(list.getByRole('listitem')).toHaveText([
+      /Removed\s*d46\/f12346\.txt/,
+      /Added\s*new\/d46\/f12346\.txt/,
+    ]);
     await snap(page, 'compare-20000');
   } finally {
     await app.close();
   }
 });
 
-test('press.json: the chooser shows what it will do; the done panel says its aliases moved, renders a PDF and points another alias; a bad one is refused in words', async ({ browser }) => {
+test('press.json: the chooser shows what it will do; the done panel says its aliases moved, renders a PDF and points another alias; a bad one is refused in words', async ({
+  browser,
+}) => {
   const app = await openApp(browser);
   try {
     const { page } = app;
-    const config = { render: { title: 'Annual report', route: '/report.html', renderTimeoutMs: 20_000 }, aliases: ['production'] };
-    const site = writeSite(join(app.scratch, 'report'), { 'index.html': htmlPage('Home'), 'report.html': htmlPage('Annual report'), 'press.json': JSON.stringify(config) });
+    const config = {
+      render: { title: 'Annual report', route: '/report.html', renderTimeoutMs: 20_000 },
+      aliases: ['production'],
+    };
+    const site = writeSite(join(app.scratch, 'report'), {
+      'index.html': htmlPage('Home'),
+      'report.html': htmlPage('Annual report'),
+      'press.json': JSON.stringify(config),
+    });
     await dropPaths(page, [site]);
     const settings = page.getByRole('region', { name: 'Settings from press.json' });
     await expect(settings).toContainText('/report.html');
@@ -285,7 +364,12 @@ test('press.json: the chooser shows what it will do; the done panel says its ali
     await dialog.getByRole('button', { name: 'Point staging to #1' }).click();
     await expect(page.getByTestId('pointed-alias')).toHaveText('staging now points to #1.');
     await snap(page, 'done-after-commit');
-    const version = (await app.server.request('GET', `/v1/deploy-versions/${(await app.server.request('GET', '/v1/deploys')).body.items[0].latestVersion.id}`)).body.deployVersion;
+    const version = (
+      await app.server.request(
+        'GET',
+        `/v1/deploy-versions/${(await app.server.request('GET', '/v1/deploys')).body.items[0].latestVersion.id}`,
+      )
+    ).body.deployVersion;
     expect(version.render).toEqual(config.render);
     expect([...version.aliases].sort()).toEqual(['production', 'staging']);
 
@@ -294,7 +378,9 @@ test('press.json: the chooser shows what it will do; the done panel says its ali
     writeFileSync(join(site, 'press.json'), JSON.stringify({ render: { tilte: 'Typo' } }));
     await dropPaths(page, [site]);
     const problem = page.getByRole('alert').filter({ hasText: 'press.json cannot be used' });
-    await expect(problem).toContainText('The folder’s press.json cannot be used. Fix what is said below, or remove the file to deploy without it.');
+    await expect(problem).toContainText(
+      'The folder’s press.json cannot be used. Fix what is said below, or remove the file to deploy without it.',
+    );
     await expect(problem).toContainText('"tilte"');
     await snap(page, 'chooser-press-json-error');
     await page.getByRole('button', { name: 'Deploy to report' }).click();
@@ -312,13 +398,21 @@ test('press.json: the chooser shows what it will do; the done panel says its ali
   }
 });
 
-test('dark theme and 200% zoom: the version actions, PDFs, alias dialog and comparison fit and read', async ({ browser }) => {
+test('dark theme and 200% zoom: the version actions, PDFs, alias dialog and comparison fit and read', async ({
+  browser,
+}) => {
   for (const colorScheme of ['dark', 'light'] as const) {
     const app = await openApp(browser, { colorScheme });
     try {
       const { page } = app;
-      await commitEntriesViaApi(app.server, 'a-deploy-with-a-long-slug-name', { 'index.html': htmlPage('One'), 'a.txt': 'a' });
-      await commitEntriesViaApi(app.server, 'a-deploy-with-a-long-slug-name', { 'index.html': htmlPage('Two'), 'b/a-rather-long-folder-name/and-a-long-file-name.txt': 'b' });
+      await commitEntriesViaApi(app.server, 'a-deploy-with-a-long-slug-name', {
+        'index.html': htmlPage('One'),
+        'a.txt': 'a',
+      });
+      await commitEntriesViaApi(app.server, 'a-deploy-with-a-long-slug-name', {
+        'index.html': htmlPage('Two'),
+        'b/a-rather-long-folder-name/and-a-long-file-name.txt': 'b',
+      });
       if (colorScheme === 'light') await page.setViewportSize({ width: 550, height: 380 });
       const name = colorScheme === 'dark' ? 'dark' : 'zoom-200';
       await openVersion(page, 'a-deploy-with-a-long-slug-name', 2);
@@ -335,10 +429,16 @@ test('dark theme and 200% zoom: the version actions, PDFs, alias dialog and comp
       await dialog.getByLabel('Name').fill('production');
       await dialog.getByRole('button', { name: 'Point production to #2' }).click();
       await expect(dialog).toBeHidden();
-      await page.getByRole('navigation', { name: 'Where you are in History' }).getByRole('button', { name: 'a-deploy-with-a-long-slug-name' }).click();
+      await page
+        .getByRole('navigation', { name: 'Where you are in History' })
+        .getByRole('button', { name: 'a-deploy-with-a-long-slug-name' })
+        .click();
       await openVersion(page, 'a-deploy-with-a-long-slug-name', 1);
       await page.getByRole('button', { name: 'Point alias…' }).click();
-      await page.getByRole('dialog', { name: 'Point an alias to #1' }).getByRole('button', { name: 'Roll production back to #1…' }).click();
+      await page
+        .getByRole('dialog', { name: 'Point an alias to #1' })
+        .getByRole('button', { name: 'Roll production back to #1…' })
+        .click();
       expect(await horizontalOverflow(page)).toBe(0);
       await snap(page, `${name}-alias-confirm`);
       await page.keyboard.press('Escape');

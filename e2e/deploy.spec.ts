@@ -52,7 +52,8 @@ test('20,000 files: the list stays virtualized and every file reaches done', asy
   try {
     const { page } = app;
     const files: Record<string, string> = {};
-    for (let i = 0; i < 20_000; i++) files[`d${String(i % 100).padStart(2, '0')}/f${String(i).padStart(5, '0')}.txt`] = `content ${i % 50}\n`;
+    for (let i = 0; i < 20_000; i++)
+      files[`d${String(i % 100).padStart(2, '0')}/f${String(i).padStart(5, '0')}.txt`] = `content ${i % 50}\n`;
     const site = writeSite(join(app.scratch, 'many'), files);
     await dropPaths(page, [site]);
     await page.getByRole('button', { name: 'Create and deploy' }).click();
@@ -63,7 +64,9 @@ test('20,000 files: the list stays virtualized and every file reaches done', asy
     expect(await stateCount(page, 'done')).toBe(20_000);
     expect(await page.locator('.file-row').count()).toBeLessThan(80);
     // Scrolled to the end, the last file is there.
-    await page.getByRole('list', { name: 'Files, 20,000 in all' }).evaluate((element) => (element.scrollTop = element.scrollHeight));
+    await page
+      .getByRole('list', { name: 'Files, 20,000 in all' })
+      .evaluate((element) => (element.scrollTop = element.scrollHeight));
     await expect(page.getByText('f19999.txt')).toBeVisible();
     await snap(page, 'many-files');
   } finally {
@@ -71,12 +74,19 @@ test('20,000 files: the list stays virtualized and every file reaches done', asy
   }
 });
 
-test('File › Deploy a Folder… opens the folder picker; a folder dropped anywhere on the window replaces the chosen one', async ({ browser }) => {
+test('File › Deploy a Folder… opens the folder picker; a folder dropped anywhere on the window replaces the chosen one', async ({
+  browser,
+}) => {
   const app = await openApp(browser);
   try {
     const { page } = app;
     // The menu reaches the renderer as a menu.command event, as main sends it.
-    await page.evaluate(() => (window as unknown as { __pressdropEmit(channel: string, payload: unknown): void }).__pressdropEmit('pressdrop:menu.command', { command: 'chooseFolder' }));
+    await page.evaluate(() =>
+      (window as unknown as { __pressdropEmit(channel: string, payload: unknown): void }).__pressdropEmit(
+        'pressdrop:menu.command',
+        { command: 'chooseFolder' },
+      ),
+    );
     await expect.poll(() => app.requests.filter((name) => name === 'folder.choose').length).toBe(1);
     await page.getByRole('button', { name: 'Choose folder…' }).click();
     await expect.poll(() => app.requests.filter((name) => name === 'folder.choose').length).toBe(2);

@@ -21,7 +21,11 @@ if (binary === null) process.stderr.write(`electron specs skipped: ${SKIP_REASON
 
 /** Starts the built app on a profile folder (kept between launches of one test). */
 async function launch(userData: string): Promise<{ app: ElectronApplication; window: Page }> {
-  const app = await electron.launch({ executablePath: binary!, args: [join(root, 'out/main/index.js')], env: { ...process.env, PRESSDROP_USER_DATA: userData } });
+  const app = await electron.launch({
+    executablePath: binary!,
+    args: [join(root, 'out/main/index.js')],
+    env: { ...process.env, PRESSDROP_USER_DATA: userData },
+  });
   const window = await app.firstWindow();
   await expect(window.getByRole('heading', { name: 'Drop a folder here to deploy it' })).toBeVisible();
   return { app, window };
@@ -53,7 +57,12 @@ test.describe('the Electron app', () => {
     const { app, window } = await launch(join(scratch, 'profile'));
     try {
       await expect(window.getByText(/http:\/\/127\.0\.0\.1:\d+/).first()).toBeVisible();
-      expect(await window.evaluate(() => [typeof (globalThis as { require?: unknown }).require, typeof (globalThis as { process?: unknown }).process])).toEqual(['undefined', 'undefined']);
+      expect(
+        await window.evaluate(() => [
+          typeof (globalThis as { require?: unknown }).require,
+          typeof (globalThis as { process?: unknown }).process,
+        ]),
+      ).toEqual(['undefined', 'undefined']);
       // The CSP forbids eval: code that tries it is refused.
       expect(
         await window.evaluate(() => {
@@ -90,7 +99,9 @@ test.describe('the Electron app', () => {
 
       await window.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'History' }).click();
       await window.getByRole('button', { name: /Electron Site/ }).click();
-      await expect(window.getByRole('list', { name: 'Versions, newest first' }).getByTestId('version-row')).toHaveCount(2);
+      await expect(window.getByRole('list', { name: 'Versions, newest first' }).getByTestId('version-row')).toHaveCount(
+        2,
+      );
       await window.screenshot({ path: join(root, 'e2e/screenshots/electron-history.png') });
     } finally {
       await app.close();
@@ -100,7 +111,12 @@ test.describe('the Electron app', () => {
   test('killed mid-upload, relaunched, resumed: the version commits', async () => {
     const profile = join(scratch, 'profile');
     const first = await launch(profile);
-    const site = writeSite(join(scratch, 'big-site'), { 'index.html': '<h1>big</h1>', ...Object.fromEntries(Array.from({ length: 6 }, (_, i) => [`media/clip-${i}.bin`, Buffer.alloc(64 * 1024 * 1024, i + 1)])) });
+    const site = writeSite(join(scratch, 'big-site'), {
+      'index.html': '<h1>big</h1>',
+      ...Object.fromEntries(
+        Array.from({ length: 6 }, (_, i) => [`media/clip-${i}.bin`, Buffer.alloc(64 * 1024 * 1024, i + 1)]),
+      ),
+    });
     await chooseFolder(first.app, first.window, site);
     await first.window.getByRole('radio', { name: 'A new deploy' }).check();
     await first.window.getByRole('button', { name: 'Create and deploy' }).click();
@@ -127,7 +143,11 @@ test.describe('the Electron app', () => {
       await chooseFolder(app, window, site);
       await window.getByRole('radio', { name: 'A new deploy' }).check();
       const server = await embeddedServer(window, profile);
-      const taken = await fetch(`${server.url}/v1/deploys`, { method: 'POST', headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' }, body: JSON.stringify({ slug: 'site', name: 'Taken' }) });
+      const taken = await fetch(`${server.url}/v1/deploys`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${server.apiKey}`, 'content-type': 'application/json' },
+        body: JSON.stringify({ slug: 'site', name: 'Taken' }),
+      });
       expect(taken.status).toBe(201);
       await window.getByRole('button', { name: 'Create and deploy' }).click();
       await expect(window.getByRole('alert')).toContainText('A deploy with that slug already exists.');
@@ -156,7 +176,8 @@ test.describe('the Electron app', () => {
     const { app, window } = await launch(join(scratch, 'profile'));
     try {
       const site = writeSite(join(scratch, 'brochure'), {
-        'index.html': '<!doctype html><html><head><meta charset="utf-8"><title>Brochure</title><style>@page { size: A5; margin: 10mm; }</style></head><body><h1>Printed by Electron</h1></body></html>',
+        'index.html':
+          '<!doctype html><html><head><meta charset="utf-8"><title>Brochure</title><style>@page { size: A5; margin: 10mm; }</style></head><body><h1>Printed by Electron</h1></body></html>',
         'press.json': JSON.stringify({ render: { title: 'The Brochure' } }),
       });
       await chooseFolder(app, window, site);
@@ -181,7 +202,9 @@ test.describe('the Electron app', () => {
         dialog.showSaveDialog = async () => ({ canceled: false, filePath: path });
       }, saveTo);
       await job.getByRole('button', { name: 'Open PDF' }).click();
-      await expect.poll(() => app.evaluate(() => (globalThis as unknown as { __opened: string[] }).__opened.length)).toBe(1);
+      await expect
+        .poll(() => app.evaluate(() => (globalThis as unknown as { __opened: string[] }).__opened.length))
+        .toBe(1);
       const opened = await app.evaluate(() => (globalThis as unknown as { __opened: string[] }).__opened[0]!);
       expect(opened).toMatch(/brochure-1\.pdf$/);
       await job.getByRole('button', { name: 'Save PDF…' }).click();

@@ -11,11 +11,15 @@ test('a server error is shown in words, with a way out: the slug was taken meanw
     await dropPaths(page, [site]);
     await expect(page.getByLabel('Slug')).toHaveValue('site');
     // Someone else creates the slug after the chooser listed the deploys: only the server can tell.
-    expect((await app.server.request('POST', '/v1/deploys', { json: { slug: 'site', name: 'Taken' } })).status).toBeLessThan(300);
+    expect(
+      (await app.server.request('POST', '/v1/deploys', { json: { slug: 'site', name: 'Taken' } })).status,
+    ).toBeLessThan(300);
     await page.getByRole('button', { name: 'Create and deploy' }).click();
 
     const alert = page.getByRole('alert');
-    await expect(alert).toContainText('A deploy with that slug already exists. Pick it under “An existing deploy”, or choose another slug.');
+    await expect(alert).toContainText(
+      'A deploy with that slug already exists. Pick it under “An existing deploy”, or choose another slug.',
+    );
     await expect(page.getByRole('heading', { name: 'Stopped deploying “site”' })).toBeVisible();
     await expect(page.locator('.phase-step.is-failed')).toHaveCount(1);
     await snap(page, 'error');
@@ -27,7 +31,9 @@ test('a server error is shown in words, with a way out: the slug was taken meanw
     await page.getByRole('radio', { name: 'A new deploy' }).check();
     await expect(page.getByText('“site” is already a deploy here.')).toBeVisible();
     await page.getByLabel('Slug').fill('Site!');
-    await expect(page.getByText('Use lowercase letters, digits and hyphens, starting with a letter or digit.')).toBeVisible();
+    await expect(
+      page.getByText('Use lowercase letters, digits and hyphens, starting with a letter or digit.'),
+    ).toBeVisible();
     await page.getByLabel('Slug').fill('site-2');
     await page.getByRole('button', { name: 'Create and deploy' }).click();
     await expectCommitted(page, 1);
@@ -48,7 +54,9 @@ test('a file, or several items, dropped instead of one folder get a clear answer
     await expect(page.getByRole('alert')).toContainText('Drop one folder: the one that holds your site.');
     await expect(page.getByRole('alert')).toContainText('You dropped 2 items.');
     await dropPaths(page, [join(site, 'index.html')]);
-    await expect(page.getByRole('alert')).toContainText('index.html is a file. Drop the folder that holds your site instead.');
+    await expect(page.getByRole('alert')).toContainText(
+      'index.html is a file. Drop the folder that holds your site instead.',
+    );
     await snap(page, 'drop-error');
     await page.getByRole('button', { name: 'Dismiss' }).click();
     await expect(page.getByRole('alert')).toBeHidden();
@@ -65,7 +73,9 @@ test('a folder over the server’s limits is refused before anything is uploaded
     await dropPaths(page, [site]);
     await page.getByRole('button', { name: 'Create and deploy' }).click();
     const alert = page.getByRole('alert');
-    await expect(alert).toContainText('The folder has more files than this Press Cloud accepts in one version. Leave some out with .pressignore.');
+    await expect(alert).toContainText(
+      'The folder has more files than this Press Cloud accepts in one version. Leave some out with .pressignore.',
+    );
     await expect(alert).toContainText('this server takes at most 3 per version');
     await expect(alert.getByRole('button', { name: 'Choose another folder' })).toBeVisible();
   } finally {

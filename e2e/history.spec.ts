@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { openApp } from './harness/app-harness.ts';
 import { commitViaApi, deployNew, dropPaths, expectCommitted, siteFiles, snap, writeSite } from './harness/ui-steps.ts';
 
-test('browse the versions: newest first, more on scroll, a version’s facts and files, its preview', async ({ browser }) => {
+test('browse the versions: newest first, more on scroll, a version’s facts and files, its preview', async ({
+  browser,
+}) => {
   const app = await openApp(browser);
   try {
     const { page } = app;
@@ -25,7 +27,12 @@ test('browse the versions: newest first, more on scroll, a version’s facts and
     // 58 more straight through the API, so the list needs a second page (50 a page).
     const deploy = (await app.server.request('GET', '/v1/deploys')).body.items[0];
     for (let n = 3; n <= 60; n++) await commitViaApi(app.server, deploy.id, `Build ${n}`);
-    await app.server.request('PUT', `/v1/deploys/${deploy.id}/aliases/production`, { json: { deployVersionId: (await app.server.request('GET', `/v1/deploys/${deploy.id}/versions?limit=1`)).body.items[0].id } });
+    await app.server.request('PUT', `/v1/deploys/${deploy.id}/aliases/production`, {
+      json: {
+        deployVersionId: (await app.server.request('GET', `/v1/deploys/${deploy.id}/versions?limit=1`)).body.items[0]
+          .id,
+      },
+    });
 
     await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'History' }).click();
     await expect(page.getByRole('heading', { name: 'Deploys on this computer' })).toBeVisible();

@@ -16,7 +16,12 @@ export default defineConfig({
       name: 'chromium',
       testIgnore: /electron\.spec\.ts$/,
       use: {
-        ...(executablePath && { launchOptions: { executablePath, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'] } }),
+        ...(executablePath && {
+          launchOptions: {
+            executablePath,
+            args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update'],
+          },
+        }),
       },
     },
     { name: 'electron', testMatch: /electron\.spec\.ts$/ },

@@ -12,18 +12,43 @@ import { startTestServer, type TestServer } from '../src-server/testing/test-ser
 
 /** Deploys `files` (path → text) as version 1 of a new deploy `slug` through the API. */
 async function deploy(server: TestServer, slug: string, files: Record<string, string>): Promise<void> {
-  const mimes: Record<string, string> = { html: 'text/html; charset=utf-8', js: 'text/javascript; charset=utf-8', json: 'application/json' };
+  const mimes: Record<string, string> = {
+    html: 'text/html; charset=utf-8',
+    js: 'text/javascript; charset=utf-8',
+    json: 'application/json',
+  };
   const list = Object.entries(files).map(([path, text]) => {
     const bytes = Buffer.from(text);
-    return { path, bytes, sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length, mime: mimes[path.split('.').pop()!]! };
+    return {
+      path,
+      bytes,
+      sha256: createHash('sha256').update(bytes).digest('hex'),
+      size: bytes.length,
+      mime: mimes[path.split('.').pop()!]!,
+    };
   });
-  const created = await server.request('POST', '/v1/upload-sessions', { json: { createDeploy: { slug, name: slug }, files: list.map(({ path, sha256, size, mime }) => ({ path, sha256, size, mime })) } });
+  const created = await server.request('POST', '/v1/upload-sessions', {
+    json: {
+      createDeploy: { slug, name: slug },
+      files: list.map(({ path, sha256, size, mime }) => ({ path, sha256, size, mime })),
+    },
+  });
   expect(created.status).toBe(201);
   const session = { id: created.body.uploadSession.id, token: created.body.uploadToken };
   for (const file of list) {
-    expect((await server.request('PUT', `/v1/upload-sessions/${session.id}/blobs/${file.sha256}`, { uploadToken: session.token, raw: file.bytes })).status).toBe(200);
+    expect(
+      (
+        await server.request('PUT', `/v1/upload-sessions/${session.id}/blobs/${file.sha256}`, {
+          uploadToken: session.token,
+          raw: file.bytes,
+        })
+      ).status,
+    ).toBe(200);
   }
-  const committed = await server.request('POST', `/v1/upload-sessions/${session.id}/commit`, { uploadToken: session.token, json: { entries: list.map(({ path, sha256, size, mime }) => ({ path, blobHash: sha256, size, mime })) } });
+  const committed = await server.request('POST', `/v1/upload-sessions/${session.id}/commit`, {
+    uploadToken: session.token,
+    json: { entries: list.map(({ path, sha256, size, mime }) => ({ path, blobHash: sha256, size, mime })) },
+  });
   expect(committed.status).toBe(201);
 }
 
@@ -70,17 +95,22 @@ document.getElementById('status').textContent = 'done';
 `;
 }
 
-test('a preview runs sandboxed: its module script and JSON load, the API and the origin’s storage stay out of reach', async ({ page }) => {
+test('a preview runs sandboxed: its module script and JSON load, the API and the origin’s storage stay out of reach', async ({
+  page,
+}) => {
   const server = await startTestServer();
   try {
     await deploy(server, 'site', {
-      'index.html': '<!doctype html><meta charset="utf-8"><title>Sandboxed page</title><p id="status">loading</p><script type="module" src="app.js"></script>',
+      'index.html':
+        '<!doctype html><meta charset="utf-8"><title>Sandboxed page</title><p id="status">loading</p><script type="module" src="app.js"></script>',
       'app.js': probeScript(server.apiKey),
       'lib.js': "export const greeting = 'hello from a module';",
       'data.json': '{"answer":42}',
     });
     const answer = await page.goto(`${server.url}/preview/site/1/`);
-    expect(answer?.headers()['content-security-policy']).toBe('sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads');
+    expect(answer?.headers()['content-security-policy']).toBe(
+      'sandbox allow-scripts allow-forms allow-popups allow-modals allow-downloads',
+    );
     await expect(page.locator('#status')).toHaveText('done');
     const results = JSON.parse((await page.locator('body').getAttribute('data-results'))!);
 

@@ -8,14 +8,17 @@ import { dropPaths, expectCommitted, snap, stateCount, writeSite } from './harne
 const FILE_COUNT = 48;
 const FILE_BYTES = 3 * 1024 * 1024;
 
-test('kill the engine mid-upload, relaunch, resume: the version commits and nothing stored is sent again', async ({ browser }) => {
+test('kill the engine mid-upload, relaunch, resume: the version commits and nothing stored is sent again', async ({
+  browser,
+}) => {
   // Every request waits 500 ms: the 48 uploads go in three waves of 16, so the upload lasts over a second
   // after its first file is done, and the test (looking every 50 ms) catches it half-way.
   const first = await openApp(browser, { server: { faults: parseFaultSpec('latency=500') } });
   let second: Awaited<ReturnType<typeof openApp>> | null = null;
   try {
     const files: Record<string, Buffer> = { 'index.html': Buffer.from('<h1>Big</h1>') };
-    for (let i = 1; i < FILE_COUNT; i++) files[`media/clip-${String(i).padStart(2, '0')}.bin`] = randomBytes(FILE_BYTES);
+    for (let i = 1; i < FILE_COUNT; i++)
+      files[`media/clip-${String(i).padStart(2, '0')}.bin`] = randomBytes(FILE_BYTES);
     const site = writeSite(join(first.scratch, 'big-site'), files);
 
     await dropPaths(first.page, [site]);
@@ -60,7 +63,8 @@ test('pause, resume, cancel, then try again: the run continues where it stopped 
   try {
     const { page } = app;
     const files: Record<string, Buffer> = { 'index.html': Buffer.from('<h1>Steer</h1>') };
-    for (let i = 1; i < FILE_COUNT; i++) files[`media/part-${String(i).padStart(2, '0')}.bin`] = randomBytes(FILE_BYTES);
+    for (let i = 1; i < FILE_COUNT; i++)
+      files[`media/part-${String(i).padStart(2, '0')}.bin`] = randomBytes(FILE_BYTES);
     const site = writeSite(join(app.scratch, 'steer'), files);
     await dropPaths(page, [site]);
     await page.getByRole('button', { name: 'Create and deploy' }).click();
@@ -74,7 +78,9 @@ test('pause, resume, cancel, then try again: the run continues where it stopped 
 
     await page.getByRole('button', { name: 'Cancel' }).click();
     const alert = page.getByRole('alert');
-    await expect(alert).toContainText('The deploy was stopped. Nothing stored is lost: try again to continue where it stopped.');
+    await expect(alert).toContainText(
+      'The deploy was stopped. Nothing stored is lost: try again to continue where it stopped.',
+    );
     await expect(page.getByRole('heading', { name: 'Stopped deploying “steer”' })).toBeVisible();
     await alert.getByRole('button', { name: 'Try again' }).click();
     await expect(page.getByText('resumed: files already stored are not sent again')).toBeVisible();
@@ -85,22 +91,34 @@ test('pause, resume, cancel, then try again: the run continues where it stopped 
   }
 });
 
-test('offline, a deploy to a remote Press Cloud waits and says why; back online, it commits by itself', async ({ browser }) => {
+test('offline, a deploy to a remote Press Cloud waits and says why; back online, it commits by itself', async ({
+  browser,
+}) => {
   const app = await openApp(browser);
   try {
     const { page, controller, server } = app;
     // The harness's own server stands in for a remote one: added as a target, as the dialog would.
-    const remote = await controller.handlers['targets.add']({ name: 'Team Cloud', apiUrl: server.url, apiKey: server.apiKey, allowBasicText: false, allowInsecureHttp: false });
+    const remote = await controller.handlers['targets.add']({
+      name: 'Team Cloud',
+      apiUrl: server.url,
+      apiKey: server.apiKey,
+      allowBasicText: false,
+      allowInsecureHttp: false,
+    });
     await controller.handlers['targets.select']({ targetId: remote.id });
     await page.reload();
     await expect(page.getByLabel('Deploy to')).toHaveValue(remote.id);
     // What main does when Electron's net.isOnline() turns false.
     controller.holdAll('offline');
 
-    await dropPaths(page, [writeSite(join(app.scratch, 'away'), { 'index.html': '<h1>Away</h1>', 'about.html': '<p>About</p>' })]);
+    await dropPaths(page, [
+      writeSite(join(app.scratch, 'away'), { 'index.html': '<h1>Away</h1>', 'about.html': '<p>About</p>' }),
+    ]);
     await page.getByRole('button', { name: 'Create and deploy' }).click();
     await expect(page.getByRole('heading', { name: 'Paused deploying “away”' })).toBeVisible();
-    await expect(page.getByTestId('pause-reason')).toHaveText('This computer is offline: nothing is being sent. Uploads continue by themselves when it is back; Resume tries now.');
+    await expect(page.getByTestId('pause-reason')).toHaveText(
+      'This computer is offline: nothing is being sent. Uploads continue by themselves when it is back; Resume tries now.',
+    );
     // Local work goes on while the network is held.
     await expect(page.getByRole('region', { name: 'Progress' })).toContainText('Every file is hashed');
     await snap(page, 'offline');

@@ -4,7 +4,9 @@ import { startTestServer } from '../src-server/testing/test-server.ts';
 import { openApp } from './harness/app-harness.ts';
 import { commitViaApi, snap } from './harness/ui-steps.ts';
 
-test('add a remote Press Cloud: a wrong key is refused in words and never shown again; the right one selects it', async ({ browser }) => {
+test('add a remote Press Cloud: a wrong key is refused in words and never shown again; the right one selects it', async ({
+  browser,
+}) => {
   const app = await openApp(browser);
   const remote = await startTestServer();
   try {
@@ -48,12 +50,16 @@ test('add a remote Press Cloud: a wrong key is refused in words and never shown 
   }
 });
 
-test('no keychain (basic_text): the dialog warns before a key is typed, and adds only after “Store it anyway”', async ({ browser }) => {
+test('no keychain (basic_text): the dialog warns before a key is typed, and adds only after “Store it anyway”', async ({
+  browser,
+}) => {
   const app = await openApp(browser, { keyStorage: 'basic_text' });
   const remote = await startTestServer();
   try {
     const { page } = app;
-    const handbook = (await remote.request('POST', '/v1/deploys', { json: { slug: 'handbook', name: 'Team Handbook' } })).body.deploy;
+    const handbook = (
+      await remote.request('POST', '/v1/deploys', { json: { slug: 'handbook', name: 'Team Handbook' } })
+    ).body.deploy;
     await commitViaApi(remote, handbook.id, 'Handbook');
 
     await page.getByRole('button', { name: 'Add Press Cloud…' }).click();
@@ -61,7 +67,9 @@ test('no keychain (basic_text): the dialog warns before a key is typed, and adds
     // Said before anything is typed, and the key field does not promise a keychain.
     await expect(dialog).toContainText('This system has no keychain PressDrop can use.');
     await expect(dialog).toContainText('The API key would be stored obfuscated, not encrypted');
-    await expect(dialog.getByText('Stored obfuscated on this computer, not encrypted; PressDrop never shows it again.')).toBeVisible();
+    await expect(
+      dialog.getByText('Stored obfuscated on this computer, not encrypted; PressDrop never shows it again.'),
+    ).toBeVisible();
     await expect(dialog.getByText(/Kept in your system keychain/)).toHaveCount(0);
     await expect(dialog.getByLabel('Name')).toBeFocused();
 
@@ -97,7 +105,13 @@ test('no keychain (basic_text): the dialog warns before a key is typed, and adds
     await expect(page.getByRole('button', { name: /Team Handbook/ })).toBeVisible();
 
     // Nowhere in the page: not in its text, its markup, nor a field's value.
-    const everything = await page.evaluate(() => [document.documentElement.outerHTML, document.body.innerText, ...Array.from(document.querySelectorAll('input, textarea'), (field) => (field as HTMLInputElement).value)].join('\n'));
+    const everything = await page.evaluate(() =>
+      [
+        document.documentElement.outerHTML,
+        document.body.innerText,
+        ...Array.from(document.querySelectorAll('input, textarea'), (field) => (field as HTMLInputElement).value),
+      ].join('\n'),
+    );
     expect(everything).not.toContain(remote.apiKey);
   } finally {
     await app.close();
@@ -105,7 +119,9 @@ test('no keychain (basic_text): the dialog warns before a key is typed, and adds
   }
 });
 
-test('no safe place for keys (unavailable): the dialog says so before anything is typed, and nothing is added', async ({ browser }) => {
+test('no safe place for keys (unavailable): the dialog says so before anything is typed, and nothing is added', async ({
+  browser,
+}) => {
   const app = await openApp(browser, { keyStorage: 'unavailable' });
   try {
     const { page } = app;
@@ -130,7 +146,9 @@ test('no safe place for keys (unavailable): the dialog says so before anything i
   }
 });
 
-test('plain http:// to another machine: the dialog says what it risks and adds nothing until plain HTTP is allowed on purpose', async ({ browser }) => {
+test('plain http:// to another machine: the dialog says what it risks and adds nothing until plain HTTP is allowed on purpose', async ({
+  browser,
+}) => {
   const app = await openApp(browser);
   try {
     const { page } = app;
@@ -150,7 +168,9 @@ test('plain http:// to another machine: the dialog says what it risks and adds n
     // Consent is for that host only; allowed, the request goes to main, which asks the server there. On
     // this machine's own network address, where nothing serves that port, the refusal is the network's.
     await allow.check();
-    const lan = Object.values(networkInterfaces()).flat().find((address) => address?.family === 'IPv4' && !address.internal)?.address;
+    const lan = Object.values(networkInterfaces())
+      .flat()
+      .find((address) => address?.family === 'IPv4' && !address.internal)?.address;
     if (lan) {
       await dialog.getByLabel('URL').fill(`http://${lan}:9`);
       const allowLan = dialog.getByLabel(`Allow plain HTTP to ${lan}:9 anyway`);

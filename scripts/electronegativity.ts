@@ -20,7 +20,9 @@ interface Finding {
 }
 
 const require = createRequire(import.meta.url);
-const run = require('@doyensec/electronegativity/dist/runner.js') as (options: Record<string, unknown>) => Promise<{ issues: Finding[]; errors: Array<{ file: string; message: string; tolerable: boolean }> }>;
+const run = require('@doyensec/electronegativity/dist/runner.js') as (
+  options: Record<string, unknown>,
+) => Promise<{ issues: Finding[]; errors: Array<{ file: string; message: string; tolerable: boolean }> }>;
 
 const root = join(import.meta.dirname, '..');
 const ELECTRON_VERSION = '45.0.0';
@@ -31,7 +33,13 @@ for (const folder of ['src-main', 'src-preload', 'src-renderer']) {
 }
 let failed = false;
 try {
-  const { issues, errors } = await run({ input: app, electronVersionOverride: ELECTRON_VERSION, isRelative: true, severitySet: 'informational', confidenceSet: 'tentative' });
+  const { issues, errors } = await run({
+    input: app,
+    electronVersionOverride: ELECTRON_VERSION,
+    isRelative: true,
+    severitySet: 'informational',
+    confidenceSet: 'tentative',
+  });
   for (const error of errors.filter((e) => !e.tolerable)) {
     failed = true;
     process.stdout.write(`${error.file}: could not be scanned: ${error.message}\n`);
@@ -39,10 +47,14 @@ try {
   for (const issue of issues) {
     const above = issue.severity.name !== 'INFORMATIONAL' && issue.severity.name !== 'LOW';
     failed ||= above;
-    process.stdout.write(`${above ? 'FAIL' : 'note'} ${issue.severity.name.padEnd(13)} ${issue.id.padEnd(40)} ${issue.file}:${issue.location.line}  ${issue.description}\n`);
+    process.stdout.write(
+      `${above ? 'FAIL' : 'note'} ${issue.severity.name.padEnd(13)} ${issue.id.padEnd(40)} ${issue.file}:${issue.location.line}  ${issue.description}\n`,
+    );
   }
 } finally {
   rmSync(app, { recursive: true, force: true });
 }
-process.stdout.write(failed ? 'electronegativity: findings above LOW (see FAIL lines).\n' : 'electronegativity: nothing above LOW.\n');
+process.stdout.write(
+  failed ? 'electronegativity: findings above LOW (see FAIL lines).\n' : 'electronegativity: nothing above LOW.\n',
+);
 process.exit(failed ? 1 : 0);

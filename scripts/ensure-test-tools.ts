@@ -20,12 +20,28 @@ interface Need {
   elsewhere: string;
 }
 
-const onPath = (command: string) => (process.env.PATH ?? '').split(delimiter).some((dir) => existsSync(join(dir, command)));
+const onPath = (command: string) =>
+  (process.env.PATH ?? '').split(delimiter).some((dir) => existsSync(join(dir, command)));
 
 const NEEDS: Need[] = [
-  { what: 'Chromium', present: async () => (await findChromium()) !== null, debianPackage: 'chromium', elsewhere: 'npx playwright install chromium, or point PRESSDROP_CHROMIUM at a Chromium or Chrome binary' },
-  { what: 'poppler-utils (pdfinfo, pdftotext, pdffonts)', present: () => ['pdfinfo', 'pdftotext', 'pdffonts'].every(onPath), debianPackage: 'poppler-utils', elsewhere: 'brew install poppler, or your system’s poppler-utils' },
-  { what: 'the DejaVu fonts', present: () => existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf'), debianPackage: 'fonts-dejavu-core', elsewhere: 'your system’s DejaVu fonts package (fonts-dejavu-core)' },
+  {
+    what: 'Chromium',
+    present: async () => (await findChromium()) !== null,
+    debianPackage: 'chromium',
+    elsewhere: 'npx playwright install chromium, or point PRESSDROP_CHROMIUM at a Chromium or Chrome binary',
+  },
+  {
+    what: 'poppler-utils (pdfinfo, pdftotext, pdffonts)',
+    present: () => ['pdfinfo', 'pdftotext', 'pdffonts'].every(onPath),
+    debianPackage: 'poppler-utils',
+    elsewhere: 'brew install poppler, or your system’s poppler-utils',
+  },
+  {
+    what: 'the DejaVu fonts',
+    present: () => existsSync('/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf'),
+    debianPackage: 'fonts-dejavu-core',
+    elsewhere: 'your system’s DejaVu fonts package (fonts-dejavu-core)',
+  },
 ];
 
 async function missing(): Promise<Need[]> {
@@ -39,15 +55,24 @@ export async function ensureTestTools(): Promise<string | null> {
   let absent = await missing();
   if (absent.length > 0 && process.getuid?.() === 0 && existsSync('/usr/bin/apt-get')) {
     const packages = absent.map((need) => need.debianPackage);
-    process.stderr.write(`The tests need ${absent.map((need) => need.what).join(', ')}: installing Debian's ${packages.join(' ')} (apt-get update && apt-get install)…\n`);
-    const apt = (args: string[]) => execFileSync('apt-get', args, { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+    process.stderr.write(
+      `The tests need ${absent.map((need) => need.what).join(', ')}: installing Debian's ${packages.join(' ')} (apt-get update && apt-get install)…\n`,
+    );
+    const apt = (args: string[]) =>
+      execFileSync('apt-get', args, {
+        stdio: ['ignore', 'ignore', 'inherit'],
+        env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+      });
     apt(['update']);
     apt(['install', '-y', '--no-install-recommends', ...packages]);
     absent = await missing();
   }
   if (absent.length > 0) {
     process.stderr.write('The tests need tools this machine does not have:\n');
-    for (const need of absent) process.stderr.write(`  ${need.what}: Debian/Ubuntu: sudo apt-get install ${need.debianPackage}; elsewhere: ${need.elsewhere}\n`);
+    for (const need of absent)
+      process.stderr.write(
+        `  ${need.what}: Debian/Ubuntu: sudo apt-get install ${need.debianPackage}; elsewhere: ${need.elsewhere}\n`,
+      );
     return null;
   }
   return findChromium();

@@ -10,7 +10,8 @@ import envPaths from 'env-paths';
 import module from 'node:module';
 import { join } from 'node:path';
 
-const compileCache = process.env.NODE_COMPILE_CACHE || join(envPaths('pressdrop', { suffix: '' }).cache, 'compile-cache');
+const compileCache =
+  process.env.NODE_COMPILE_CACHE || join(envPaths('pressdrop', { suffix: '' }).cache, 'compile-cache');
 if (module.enableCompileCache?.(compileCache)?.directory !== undefined) process.env.NODE_COMPILE_CACHE = compileCache;
 const { main } = await import('./main.ts');
 process.exitCode = await main(process.argv);

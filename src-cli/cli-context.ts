@@ -28,7 +28,10 @@ const INSTANCE_CHECK_TIMEOUT_MS = 5_000;
  * runs, found through the record it keeps in its data folder, never by
  * trying a port: the key goes only to the server that wrote it.
  */
-export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv = process.env): Promise<PressCloudTarget> {
+export async function resolveTarget(
+  flags: TargetFlags,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<PressCloudTarget> {
   const givenUrl = flags.api ?? env.PRESS_CLOUD_API;
   const givenKey = flags.apiKey ?? env.PRESS_CLOUD_TOKEN;
   if (givenUrl === undefined) {
@@ -42,10 +45,13 @@ export async function resolveTarget(flags: TargetFlags, env: NodeJS.ProcessEnv =
   } catch {
     throw new UsageError(`"${apiUrl}" is not a URL; pass --api http://host:port (or set PRESS_CLOUD_API).`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new UsageError(`--api ${apiUrl}: only http:// and https:// URLs are supported.`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:')
+    throw new UsageError(`--api ${apiUrl}: only http:// and https:// URLs are supported.`);
   const exposure = plainHttpProblem(url.protocol, url.hostname);
   if (exposure && !flags.insecureHttp) {
-    throw new UsageError(`${url.origin} ${exposure}. Use https://, or pass --insecure-http if you accept that (a private test network, say).`);
+    throw new UsageError(
+      `${url.origin} ${exposure}. Use https://, or pass --insecure-http if you accept that (a private test network, say).`,
+    );
   }
   if (givenKey !== undefined) return { apiUrl, apiKey: givenKey };
   // A loopback URL with no key: the local server's own key, if that URL is the running local server.
@@ -73,7 +79,9 @@ function requireLiveRecord(): ServerRecord {
 async function localServerKey(record: ServerRecord): Promise<string> {
   const apiKey = readGeneratedApiKey(DEFAULT_SERVER_DATA_DIR);
   if (!apiKey) {
-    throw new UsageError(`The local Press Cloud at ${record.url} keeps no generated key in ${DEFAULT_SERVER_DATA_DIR} (it was started with --api-key or --api-key-file): pass that key with --api-key.`);
+    throw new UsageError(
+      `The local Press Cloud at ${record.url} keeps no generated key in ${DEFAULT_SERVER_DATA_DIR} (it was started with --api-key or --api-key-file): pass that key with --api-key.`,
+    );
   }
   await assertSameInstance(record, apiKey);
   return apiKey;
@@ -87,12 +95,18 @@ async function assertSameInstance(record: ServerRecord, apiKey: string): Promise
       headers: { authorization: `Bearer ${apiKey}`, accept: 'application/json' },
       signal: AbortSignal.timeout(INSTANCE_CHECK_TIMEOUT_MS),
     });
-    instanceId = response.ok ? ((await response.json()) as { instanceId?: unknown }).instanceId : `HTTP ${response.status}`;
+    instanceId = response.ok
+      ? ((await response.json()) as { instanceId?: unknown }).instanceId
+      : `HTTP ${response.status}`;
   } catch (error) {
-    throw new UsageError(`The local Press Cloud's record points at ${record.url}, which does not answer (${error instanceof Error ? error.message : String(error)}). Restart \`pressdrop serve\`.`);
+    throw new UsageError(
+      `The local Press Cloud's record points at ${record.url}, which does not answer (${error instanceof Error ? error.message : String(error)}). Restart \`pressdrop serve\`.`,
+    );
   }
   if (instanceId !== record.instanceId) {
-    throw new UsageError(`The server at ${record.url} is not the local Press Cloud that ${DEFAULT_SERVER_DATA_DIR} records (it answered ${JSON.stringify(instanceId)}). Restart \`pressdrop serve\`.`);
+    throw new UsageError(
+      `The server at ${record.url} is not the local Press Cloud that ${DEFAULT_SERVER_DATA_DIR} records (it answered ${JSON.stringify(instanceId)}). Restart \`pressdrop serve\`.`,
+    );
   }
 }
 
@@ -107,7 +121,10 @@ export function withTargetOptions(command: Command): Command {
   return command
     .option('--api <url>', 'Press Cloud API URL (default: $PRESS_CLOUD_API, else the local server)')
     .option('--api-key <pcak_…>', "API key (default: $PRESS_CLOUD_TOKEN, else the local server's)")
-    .option('--insecure-http', 'allow a plain http:// API URL that is not this machine (the key crosses the network unencrypted)')
+    .option(
+      '--insecure-http',
+      'allow a plain http:// API URL that is not this machine (the key crosses the network unencrypted)',
+    )
     .option('--json', 'one JSON object per line on stdout, for scripts and CI');
 }
 

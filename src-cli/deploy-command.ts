@@ -5,7 +5,12 @@ import type { DeployRef } from '../src-core/deploy-journal.ts';
 import type { DeployOptions } from '../src-core/deploy-engine.ts';
 import { DeployError, type DeployResult, type DeployRun } from '../src-core/deploy-run.ts';
 import { PressCloudClient, type PressCloudTarget } from '../src-core/press-cloud-client.ts';
-import { MAX_RENDER_TIMEOUT_MS, mergeRenderConfig, PressConfigError, readPressConfig } from '../src-core/press-config.ts';
+import {
+  MAX_RENDER_TIMEOUT_MS,
+  mergeRenderConfig,
+  PressConfigError,
+  readPressConfig,
+} from '../src-core/press-config.ts';
 import type { RenderConfig } from '../src-shared/api-types.ts';
 import { ALIAS_NAME_PATTERN, DEPLOY_SLUG_PATTERN } from '../src-shared/deploy-names.ts';
 import { openEngine, resolveTarget, UsageError, type TargetFlags } from './cli-context.ts';
@@ -49,11 +54,18 @@ export function registerDeployCommands(program: Command): void {
   const withTarget = (command: Command) =>
     command
       .option('--api <url>', 'Press Cloud API URL (default: $PRESS_CLOUD_API, else the local server)')
-      .option('--api-key <pcak_…>', 'API key (default: $PRESS_CLOUD_TOKEN, else the local server\'s)')
-      .option('--insecure-http', 'allow a plain http:// API URL that is not this machine (the key crosses the network unencrypted)')
+      .option('--api-key <pcak_…>', "API key (default: $PRESS_CLOUD_TOKEN, else the local server's)")
+      .option(
+        '--insecure-http',
+        'allow a plain http:// API URL that is not this machine (the key crosses the network unencrypted)',
+      )
       .option('--state-dir <dir>', 'where the resume journal and hash cache live (default: the app-data folder)')
       .option('--concurrency <n>', 'blob uploads at once (default 16)', positiveNumber)
-      .option('--give-up-after <duration>', 'stop (resumably) once the server has not answered for this long, e.g. 90s, 5m, 1h (default 5m)', duration)
+      .option(
+        '--give-up-after <duration>',
+        'stop (resumably) once the server has not answered for this long, e.g. 90s, 5m, 1h (default 5m)',
+        duration,
+      )
       .option('--json', 'one JSON event per line on stdout, for CI');
 
   withTarget(
@@ -64,16 +76,30 @@ export function registerDeployCommands(program: Command): void {
       .option('--deploy <id|slug>', 'an existing deploy')
       .option('--create <slug>', 'create a new deploy with this slug')
       .option('--name <name>', 'its name, with --create (default: the slug)')
-      .option('--route <path>', 'the page a PDF of this version prints (default: press.json\'s, else /index.html)')
-      .option('--title <text>', 'the PDF\'s title (default: press.json\'s, else the page\'s)')
-      .option('--render-timeout <duration>', 'how long a print of this version may take, e.g. 45s (default: press.json\'s, else 30s)', duration)
-      .option('--metadata <key=value>', 'render metadata kept with the version; repeatable (merged over press.json\'s)', keyValue)
-      .option('--alias <name>', 'point this alias at the new version once it is committed; repeatable (instead of press.json\'s aliases)', aliasName)
+      .option('--route <path>', "the page a PDF of this version prints (default: press.json's, else /index.html)")
+      .option('--title <text>', "the PDF's title (default: press.json's, else the page's)")
+      .option(
+        '--render-timeout <duration>',
+        "how long a print of this version may take, e.g. 45s (default: press.json's, else 30s)",
+        duration,
+      )
+      .option(
+        '--metadata <key=value>',
+        "render metadata kept with the version; repeatable (merged over press.json's)",
+        keyValue,
+      )
+      .option(
+        '--alias <name>',
+        "point this alias at the new version once it is committed; repeatable (instead of press.json's aliases)",
+        aliasName,
+      )
       .option('--render', 'print the new version to PDF once it is committed, and save it')
       .option('--out <file>', 'with --render: where to save the PDF (default: ./<slug>-<version>.pdf)'),
   ).action(async (dir: string, flags: DeployFlags) => {
-    if (flags.out !== undefined && !flags.render) throw new UsageError('--out says where --render saves the PDF: add --render, or leave --out out.');
-    if (flags.renderTimeout !== undefined && flags.renderTimeout > MAX_RENDER_TIMEOUT_MS) throw new UsageError('--render-timeout: a print may take at most 10 minutes.');
+    if (flags.out !== undefined && !flags.render)
+      throw new UsageError('--out says where --render saves the PDF: add --render, or leave --out out.');
+    if (flags.renderTimeout !== undefined && flags.renderTimeout > MAX_RENDER_TIMEOUT_MS)
+      throw new UsageError('--render-timeout: a print may take at most 10 minutes.');
     // press.json is checked before anything is sent: a typo in it must not cost an upload.
     const config = await pressConfigOf(dir);
     const overrides: RenderConfig = {
@@ -83,10 +109,17 @@ export function registerDeployCommands(program: Command): void {
       ...(flags.metadata !== undefined && { metadata: flags.metadata }),
     };
     const render = mergeRenderConfig(config?.render ?? null, overrides);
-    const after: AfterCommit = { aliases: flags.alias ?? config?.aliases ?? [], render: flags.render ? { out: flags.out === undefined ? null : resolve(flags.out) } : null };
+    const after: AfterCommit = {
+      aliases: flags.alias ?? config?.aliases ?? [],
+      render: flags.render ? { out: flags.out === undefined ? null : resolve(flags.out) } : null,
+    };
     const target = await resolveTarget(flags);
     const deploy = await deployRef(flags, target);
-    await runToEnd(flags, (engine) => engine.deploy({ ...tuning(flags), folder: dir, target, deploy, ...(render && { render }) }), { target, after });
+    await runToEnd(
+      flags,
+      (engine) => engine.deploy({ ...tuning(flags), folder: dir, target, deploy, ...(render && { render }) }),
+      { target, after },
+    );
   });
 
   withTarget(
@@ -98,40 +131,60 @@ export function registerDeployCommands(program: Command): void {
   ).action(async (jobId: string | undefined, flags: ResumeFlags & { list?: boolean }) => {
     if (flags.list) return listResumable(flags);
     let resumed: { target: PressCloudTarget; after: AfterCommit } | undefined;
-    await runToEnd(flags, async (engine) => {
-      const job = jobId ?? engine.resumableJobs()[0]?.job.id;
-      const stateDir = flags.stateDir ?? DEFAULT_STATE_DIR;
-      if (!job) throw new UsageError(`Nothing to resume: no interrupted deploy is recorded in ${stateDir}.`);
-      const record = engine.job(job);
-      if (!record) throw new UsageError(`No deploy job ${job} is recorded in ${stateDir}; \`pressdrop resume --list\` shows those there are.`);
-      const target = await resolveTarget({ ...flags, api: flags.api ?? record.apiUrl });
-      // The folder's press.json as it is now: the version is committed with its render config, its aliases pointed.
-      const config = await pressConfigOf(record.folder);
-      resumed = { target, after: { aliases: config?.aliases ?? [], render: null } };
-      return engine.resume(job, target.apiKey, { ...tuning(flags), ...(config?.render && { render: config.render }) });
-    }, () => resumed);
+    await runToEnd(
+      flags,
+      async (engine) => {
+        const job = jobId ?? engine.resumableJobs()[0]?.job.id;
+        const stateDir = flags.stateDir ?? DEFAULT_STATE_DIR;
+        if (!job) throw new UsageError(`Nothing to resume: no interrupted deploy is recorded in ${stateDir}.`);
+        const record = engine.job(job);
+        if (!record)
+          throw new UsageError(
+            `No deploy job ${job} is recorded in ${stateDir}; \`pressdrop resume --list\` shows those there are.`,
+          );
+        const target = await resolveTarget({ ...flags, api: flags.api ?? record.apiUrl });
+        // The folder's press.json as it is now: the version is committed with its render config, its aliases pointed.
+        const config = await pressConfigOf(record.folder);
+        resumed = { target, after: { aliases: config?.aliases ?? [], render: null } };
+        return engine.resume(job, target.apiKey, {
+          ...tuning(flags),
+          ...(config?.render && { render: config.render }),
+        });
+      },
+      () => resumed,
+    );
   });
 }
 
 function tuning(flags: RunFlags): Pick<DeployOptions, 'concurrency' | 'retry'> {
-  return { ...(flags.concurrency !== undefined && { concurrency: flags.concurrency }), retry: { giveUpAfterMs: flags.giveUpAfter ?? DEFAULT_GIVE_UP_AFTER_MS } };
+  return {
+    ...(flags.concurrency !== undefined && { concurrency: flags.concurrency }),
+    retry: { giveUpAfterMs: flags.giveUpAfter ?? DEFAULT_GIVE_UP_AFTER_MS },
+  };
 }
 
 /** `--deploy` by id or slug (a slug is looked up), or `--create`. */
 async function deployRef(flags: DeployFlags, target: { apiUrl: string; apiKey: string }): Promise<DeployRef> {
   if ((flags.deploy === undefined) === (flags.create === undefined)) {
-    throw new UsageError('Say where to deploy: --deploy <id|slug> for an existing deploy, or --create <slug> for a new one.');
+    throw new UsageError(
+      'Say where to deploy: --deploy <id|slug> for an existing deploy, or --create <slug> for a new one.',
+    );
   }
   if (flags.create !== undefined) {
     if (!DEPLOY_SLUG_PATTERN.test(flags.create)) {
-      throw new UsageError(`--create "${flags.create}": a slug is 1-63 characters of a-z, 0-9 and -, starting with a letter or digit.`);
+      throw new UsageError(
+        `--create "${flags.create}": a slug is 1-63 characters of a-z, 0-9 and -, starting with a letter or digit.`,
+      );
     }
     return { createDeploy: { slug: flags.create, name: flags.name ?? flags.create } };
   }
   const client = new PressCloudClient(target);
   try {
     const found = await client.findDeploy(flags.deploy!);
-    if (!found) throw new UsageError(`No deploy "${flags.deploy}" on ${target.apiUrl}; see \`pressdrop deploys\`, or create one with --create.`);
+    if (!found)
+      throw new UsageError(
+        `No deploy "${flags.deploy}" on ${target.apiUrl}; see \`pressdrop deploys\`, or create one with --create.`,
+      );
     return { deployId: found.id };
   } finally {
     await client.close();
@@ -142,7 +195,9 @@ async function deployRef(flags: DeployFlags, target: { apiUrl: string; apiKey: s
 async function runToEnd(
   flags: { json?: boolean; stateDir?: string },
   start: (engine: ReturnType<typeof openEngine>) => DeployRun | Promise<DeployRun>,
-  then: { target: PressCloudTarget; after: AfterCommit } | (() => { target: PressCloudTarget; after: AfterCommit } | undefined),
+  then:
+    | { target: PressCloudTarget; after: AfterCommit }
+    | (() => { target: PressCloudTarget; after: AfterCommit } | undefined),
 ): Promise<void> {
   const engine = openEngine(flags);
   const started = performance.now();
@@ -160,7 +215,8 @@ async function runToEnd(
     const current = run;
     current.on((event) => {
       if (flags.json) process.stdout.write(`${JSON.stringify(event)}\n`);
-      else if (event.type === 'job' && event.resumed) process.stderr.write(`Resuming the interrupted deploy of this folder (${event.jobId}).\n`);
+      else if (event.type === 'job' && event.resumed)
+        process.stderr.write(`Resuming the interrupted deploy of this folder (${event.jobId}).\n`);
       // Said as it happens, in every mode: a server that does not answer must not leave the terminal (or a CI log) silent.
       if (event.type === 'retry') process.stderr.write(`${live ? '\r\x1b[2K' : ''}${event.message}\n`);
       if (event.type === 'paused' || event.type === 'resumed') paused = event.type === 'paused';
@@ -168,19 +224,25 @@ async function runToEnd(
     if (live) timer = setInterval(() => process.stderr.write(`\r\x1b[2K${statusLine(current.totals(), paused)}`), 100);
     const result = await current.result;
     if (live) process.stderr.write('\r\x1b[2K');
-    if (!flags.json) for (const line of summaryLines(result, (performance.now() - started) / 1000)) process.stdout.write(`${line}\n`);
+    if (!flags.json)
+      for (const line of summaryLines(result, (performance.now() - started) / 1000)) process.stdout.write(`${line}\n`);
     const next = typeof then === 'function' ? then() : then;
     if (next) process.exitCode = await afterCommit(result, next.target, next.after, flags.json ?? false);
   } catch (error) {
     if (live) process.stderr.write('\r\x1b[2K');
     if (error instanceof DeployError && error.failure.code === 'cancelled') {
-      const how = error.resumable ? 'Run the same command again, or `pressdrop resume`, to continue where it stopped.' : 'Nothing was uploaded yet: run the same command again to deploy.';
+      const how = error.resumable
+        ? 'Run the same command again, or `pressdrop resume`, to continue where it stopped.'
+        : 'Nothing was uploaded yet: run the same command again to deploy.';
       process.stderr.write(`Interrupted. ${how}\n`);
       process.exitCode = 130;
       return;
     }
     if (error instanceof DeployError) {
-      const slug = error.failure.code === 'deploy_slug_conflict' ? ' To add a version to that deploy, use --deploy <slug> instead of --create.' : '';
+      const slug =
+        error.failure.code === 'deploy_slug_conflict'
+          ? ' To add a version to that deploy, use --deploy <slug> instead of --create.'
+          : '';
       const hint = error.resumable ? ' (`pressdrop resume` continues it)' : slug;
       throw new UsageError(`${error.message}${hint}`);
     }
@@ -207,7 +269,12 @@ async function pressConfigOf(folder: string) {
  * when asked. Resolves with the exit code (0, or the render's). The version
  * stays committed whatever happens here, and an error says so.
  */
-async function afterCommit(result: DeployResult, target: PressCloudTarget, after: AfterCommit, json: boolean): Promise<number> {
+async function afterCommit(
+  result: DeployResult,
+  target: PressCloudTarget,
+  after: AfterCommit,
+  json: boolean,
+): Promise<number> {
   if (after.aliases.length === 0 && !after.render) return 0;
   const { deployVersion } = result;
   const client = new PressCloudClient(target);
@@ -215,16 +282,23 @@ async function afterCommit(result: DeployResult, target: PressCloudTarget, after
     for (const name of after.aliases) {
       try {
         const alias = await client.setAlias(deployVersion.deployId, name, deployVersion.id);
-        if (json) process.stdout.write(`${JSON.stringify({ type: 'alias', alias, versionNo: deployVersion.versionNo })}\n`);
+        if (json)
+          process.stdout.write(`${JSON.stringify({ type: 'alias', alias, versionNo: deployVersion.versionNo })}\n`);
         else process.stdout.write(`  ${name} now points at ${deployVersion.displayId}.\n`);
       } catch (error) {
-        throw new UsageError(`${deployVersion.displayId} is committed, but pointing ${name} at it failed: ${error instanceof Error ? error.message : String(error)} Point it with: pressdrop alias set ${deployVersion.deployId} ${name} ${deployVersion.versionNo}`);
+        throw new UsageError(
+          `${deployVersion.displayId} is committed, but pointing ${name} at it failed: ${error instanceof Error ? error.message : String(error)} Point it with: pressdrop alias set ${deployVersion.deployId} ${name} ${deployVersion.versionNo}`,
+        );
       }
     }
     if (!after.render) return 0;
     const { slug } = await client.getDeploy(deployVersion.deployId);
     const job = await client.createRenderJob({ deployVersionId: deployVersion.id }, `pressdrop-render-${randomUUID()}`);
-    return await renderAndSave(client, job, { label: `${slug} ${deployVersion.displayId}`, out: after.render.out ?? resolve(`${slug}-${deployVersion.versionNo}.pdf`), json });
+    return await renderAndSave(client, job, {
+      label: `${slug} ${deployVersion.displayId}`,
+      out: after.render.out ?? resolve(`${slug}-${deployVersion.versionNo}.pdf`),
+      json,
+    });
   } finally {
     await client.close();
   }
@@ -235,13 +309,18 @@ function listResumable(flags: ResumeFlags): void {
   try {
     const jobs = engine.resumableJobs();
     if (flags.json) {
-      for (const { job, progress } of jobs) process.stdout.write(`${JSON.stringify({ jobId: job.id, folder: job.folder, apiUrl: job.apiUrl, status: job.status, progress, error: job.error })}\n`);
+      for (const { job, progress } of jobs)
+        process.stdout.write(
+          `${JSON.stringify({ jobId: job.id, folder: job.folder, apiUrl: job.apiUrl, status: job.status, progress, error: job.error })}\n`,
+        );
       return;
     }
     if (jobs.length === 0) return void process.stdout.write('No interrupted deploys.\n');
     for (const { job, progress } of jobs) {
       const done = progress.bytes > 0 ? Math.floor((progress.storedBytes / progress.bytes) * 100) : 0;
-      process.stdout.write(`${job.id}  ${job.status.padEnd(11)} ${done}% stored  ${job.folder} → ${job.apiUrl}${job.error ? `\n    ${job.error}` : ''}\n`);
+      process.stdout.write(
+        `${job.id}  ${job.status.padEnd(11)} ${done}% stored  ${job.folder} → ${job.apiUrl}${job.error ? `\n    ${job.error}` : ''}\n`,
+      );
     }
   } finally {
     void engine.close();
@@ -254,7 +333,8 @@ const DURATION_UNITS_MS: Readonly<Record<string, number>> = { ms: 1, s: 1_000, m
 function duration(text: string): number {
   const match = /^(\d+(?:\.\d+)?)\s*(ms|s|m|min|h)?$/.exec(text.trim());
   const ms = match ? Number(match[1]) * (DURATION_UNITS_MS[match[2] ?? 's'] ?? Number.NaN) : Number.NaN;
-  if (!(ms >= 1_000)) throw new InvalidArgumentError('expected a duration of at least a second, such as 90s, 5m or 1h.');
+  if (!(ms >= 1_000))
+    throw new InvalidArgumentError('expected a duration of at least a second, such as 90s, 5m or 1h.');
   return ms;
 }
 
@@ -267,7 +347,8 @@ function keyValue(text: string, previous: Record<string, string> | undefined): R
 
 /** `--alias name`, gathered; checked as the server checks alias names. */
 function aliasName(text: string, previous: string[] | undefined): string[] {
-  if (!ALIAS_NAME_PATTERN.test(text)) throw new InvalidArgumentError('an alias is 1-63 characters of a-z, 0-9 and -, starting with a letter.');
+  if (!ALIAS_NAME_PATTERN.test(text))
+    throw new InvalidArgumentError('an alias is 1-63 characters of a-z, 0-9 and -, starting with a letter.');
   return [...new Set([...(previous ?? []), text])];
 }
 

@@ -35,25 +35,36 @@ function modestTree(root: string): void {
 }
 
 for (const seed of [1, 2]) {
-  test(`with every fault injected (seed ${seed}), deploys still commit exactly the folder`, { timeout: 60_000 }, async (t) => {
-    const server = await startLoggedServer(t, ['--faults', FAULTS, '--faults-seed', String(seed)]);
-    const site = tempDir(t, 'site');
-    const state = tempDir(t, 'state');
-    modestTree(site);
+  test(
+    `with every fault injected (seed ${seed}), deploys still commit exactly the folder`,
+    { timeout: 60_000 },
+    async (t) => {
+      const server = await startLoggedServer(t, ['--faults', FAULTS, '--faults-seed', String(seed)]);
+      const site = tempDir(t, 'site');
+      const state = tempDir(t, 'state');
+      modestTree(site);
 
-    const first = await runCli(t, deployArgs(server, state, site, '--create', `faults-${seed}`, '--json'));
-    assert.deepEqual(await versionManifest(server, committedVersion(first).id), await localManifest(site));
+      const first = await runCli(t, deployArgs(server, state, site, '--create', `faults-${seed}`, '--json'));
+      assert.deepEqual(await versionManifest(server, committedVersion(first).id), await localManifest(site));
 
-    writeFileSync(join(site, 'pages/page-3.html'), '<p>changed</p>');
-    writeFileSync(join(site, 'new.txt'), 'added');
-    const second = await runCli(t, deployArgs(server, state, site, '--deploy', `faults-${seed}`, '--json'));
-    assert.deepEqual(await versionManifest(server, committedVersion(second).id), await localManifest(site));
+      writeFileSync(join(site, 'pages/page-3.html'), '<p>changed</p>');
+      writeFileSync(join(site, 'new.txt'), 'added');
+      const second = await runCli(t, deployArgs(server, state, site, '--deploy', `faults-${seed}`, '--json'));
+      assert.deepEqual(await versionManifest(server, committedVersion(second).id), await localManifest(site));
 
-    // The faults did happen, and the CLI retried through them.
-    const statuses = server.log.all().map((request) => request.status);
-    assert.ok(statuses.includes(503) && statuses.includes(429), `no injected 503 and 429 seen:\n${server.log.summary()}`);
-    const retries = [first, second].flatMap((run) => jsonEvents(run.stdout)).filter((event) => event.type === 'retry');
-    assert.ok(retries.length > 0, 'the CLI reported no retry');
-    t.diagnostic(`${server.log.all().length} requests, ${retries.length} retries, ${server.log.matching('POST', /^\/v1\/upload-sessions$/).length} sessions`);
-  });
+      // The faults did happen, and the CLI retried through them.
+      const statuses = server.log.all().map((request) => request.status);
+      assert.ok(
+        statuses.includes(503) && statuses.includes(429),
+        `no injected 503 and 429 seen:\n${server.log.summary()}`,
+      );
+      const retries = [first, second]
+        .flatMap((run) => jsonEvents(run.stdout))
+        .filter((event) => event.type === 'retry');
+      assert.ok(retries.length > 0, 'the CLI reported no retry');
+      t.diagnostic(
+        `${server.log.all().length} requests, ${retries.length} retries, ${server.log.matching('POST', /^\/v1\/upload-sessions$/).length} sessions`,
+      );
+    },
+  );
 }

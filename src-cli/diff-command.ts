@@ -27,12 +27,26 @@ export function registerDiffCommand(program: Command): void {
         for (const file of diff.added) lines.push(JSON.stringify({ type: 'file', change: 'added', ...file }));
         for (const file of diff.removed) lines.push(JSON.stringify({ type: 'file', change: 'removed', ...file }));
         for (const file of diff.changed) lines.push(JSON.stringify({ type: 'file', change: 'changed', ...file }));
-        const counts = { added: diff.added.length, removed: diff.removed.length, changed: diff.changed.length, unchanged: diff.unchangedCount };
-        lines.push(JSON.stringify({ type: 'diff', deployId: deploy.id, from: { id: from.id, versionNo: from.versionNo }, to: { id: to.id, versionNo: to.versionNo }, ...counts }));
+        const counts = {
+          added: diff.added.length,
+          removed: diff.removed.length,
+          changed: diff.changed.length,
+          unchanged: diff.unchangedCount,
+        };
+        lines.push(
+          JSON.stringify({
+            type: 'diff',
+            deployId: deploy.id,
+            from: { id: from.id, versionNo: from.versionNo },
+            to: { id: to.id, versionNo: to.versionNo },
+            ...counts,
+          }),
+        );
       } else {
         for (const file of diff.added) lines.push(`+ ${file.path}  (${formatBytes(file.size)})`);
         for (const file of diff.removed) lines.push(`- ${file.path}  (${formatBytes(file.size)})`);
-        for (const file of diff.changed) lines.push(`~ ${file.path}  (${formatBytes(file.sizeBefore)} → ${formatBytes(file.sizeAfter)})`);
+        for (const file of diff.changed)
+          lines.push(`~ ${file.path}  (${formatBytes(file.sizeBefore)} → ${formatBytes(file.sizeAfter)})`);
         lines.push(
           `${deploy.slug} #${from.versionNo} → #${to.versionNo}: ${diff.added.length} added, ${diff.removed.length} removed, ${diff.changed.length} changed, ${diff.unchangedCount} unchanged.`,
         );

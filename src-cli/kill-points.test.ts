@@ -64,9 +64,12 @@ interface KillPoint {
   resumeWith: 'deploy' | 'resume';
 }
 
-const has = (view: View, type: string, phase?: string) => view.events.some((event) => event.type === type && (phase === undefined || event.phase === phase));
-const requestsTo = (view: View, method: string, path: RegExp) => view.requests.filter((r) => r.method === method && path.test(r.url.split('?')[0]!));
-const inFlight = (view: View, method: string, path: RegExp) => requestsTo(view, method, path).some((r) => r.status === null);
+const has = (view: View, type: string, phase?: string) =>
+  view.events.some((event) => event.type === type && (phase === undefined || event.phase === phase));
+const requestsTo = (view: View, method: string, path: RegExp) =>
+  view.requests.filter((r) => r.method === method && path.test(r.url.split('?')[0]!));
+const inFlight = (view: View, method: string, path: RegExp) =>
+  requestsTo(view, method, path).some((r) => r.status === null);
 const PUTS = /\/blobs\/[0-9a-f]{64}$/;
 const SESSIONS = /^\/v1\/upload-sessions$/;
 const COMMIT = /\/commit$/;
@@ -151,7 +154,15 @@ const KILL_POINTS: KillPoint[] = [
     id: 'mid-put',
     label: 'mid-PUT (a 32 MiB blob, its body partly sent)',
     hold: { latencyMs: 250, bigFileMiB: 32 },
-    at: (v) => inFlight(v, 'PUT', PUTS) && v.events.some((e) => e.type === 'files' && (e.updates as Array<{ path: string; sentBytes?: number }>).some((u) => u.path === 'big.bin' && (u.sentBytes ?? 0) > 0)),
+    at: (v) =>
+      inFlight(v, 'PUT', PUTS) &&
+      v.events.some(
+        (e) =>
+          e.type === 'files' &&
+          (e.updates as Array<{ path: string; sentBytes?: number }>).some(
+            (u) => u.path === 'big.bin' && (u.sentBytes ?? 0) > 0,
+          ),
+      ),
     landed: (v) => unless(!inFlight(v, 'PUT', PUTS), 'no PUT was in flight'),
     resumeWith: 'deploy',
   },
@@ -160,7 +171,11 @@ const KILL_POINTS: KillPoint[] = [
     label: 'just before the commit (phase commit)',
     hold: { latencyMs: 100 },
     at: (v) => has(v, 'phase', 'commit'),
-    landed: (v) => unless(requestsTo(v, 'POST', COMMIT).some((r) => r.status !== null), 'the commit had been answered'),
+    landed: (v) =>
+      unless(
+        requestsTo(v, 'POST', COMMIT).some((r) => r.status !== null),
+        'the commit had been answered',
+      ),
     resumeWith: 'resume',
   },
   {
@@ -184,18 +199,35 @@ const KILL_POINTS: KillPoint[] = [
 
 /** A case's site: small distinct files (a duplicate pair, an empty file) tagged with the case, plus what holds its step open. */
 function writeSite(site: string, tag: string, point: KillPoint): void {
-  const files: Record<string, string> = { 'index.html': `<h1>${tag}</h1>`, 'empty.txt': '', 'dup/a.txt': `same ${tag}`, 'dup/b.txt': `same ${tag}` };
+  const files: Record<string, string> = {
+    'index.html': `<h1>${tag}</h1>`,
+    'empty.txt': '',
+    'dup/a.txt': `same ${tag}`,
+    'dup/b.txt': `same ${tag}`,
+  };
   for (let i = 0; i < 4; i++) files[`pages/page-${i}.txt`] = `${tag} page ${i}\n`.repeat(300 * (i + 1));
   writeTree(site, files);
-  if (point.hold.bigFileMiB) writeBigFile(join(site, 'big.bin'), point.hold.bigFileMiB * MiB, [...tag].reduce((sum, c) => sum * 31 + c.charCodeAt(0), 7) >>> 0);
+  if (point.hold.bigFileMiB)
+    writeBigFile(
+      join(site, 'big.bin'),
+      point.hold.bigFileMiB * MiB,
+      [...tag].reduce((sum, c) => sum * 31 + c.charCodeAt(0), 7) >>> 0,
+    );
   if (point.hold.fifo) execFileSync('mkfifo', [join(site, '.pressignore')]);
 }
 
 /** What a run did, in short: where it was killed, or what it sent. */
 function describe_(view: View): string {
-  const count = (method: string, path: RegExp, status?: number) => requestsTo(view, method, path).filter((r) => status === undefined || r.status === status).length;
+  const count = (method: string, path: RegExp, status?: number) =>
+    requestsTo(view, method, path).filter((r) => status === undefined || r.status === status).length;
   const session = view.events.find((e) => e.type === 'session');
-  const sessionWords = !session ? '' : !session.resumed ? ' (a new one)' : count('POST', SESSIONS) > 0 ? " (the killed run's, got back)" : " (the journal's, continued)";
+  const sessionWords = !session
+    ? ''
+    : !session.resumed
+      ? ' (a new one)'
+      : count('POST', SESSIONS) > 0
+        ? " (the killed run's, got back)"
+        : " (the journal's, continued)";
   const parts = [
     `deploys ${count('POST', /^\/v1\/deploys$/)}`,
     `sessions ${count('POST', SESSIONS)}${sessionWords}`,
@@ -212,11 +244,17 @@ async function killAt(cli: CliProcess, server: LoggedServer, since: number, poin
   const ended = () => cli.child.exitCode !== null || cli.child.signalCode !== null;
   const details = () => `${point.label}\n${server.log.summary(since)}`;
   // A run that resumes may no longer reach the step (its commit landed, say): then it just ends.
-  const reached = await pollUntil(`${point.label}`, () => point.at(view()) || (ended() ? 'ended' : false), { timeoutMs: 30_000, details });
+  const reached = await pollUntil(`${point.label}`, () => point.at(view()) || (ended() ? 'ended' : false), {
+    timeoutMs: 30_000,
+    details,
+  });
   if (reached === 'ended') return null;
   if (point.answered) {
     freezeCli(cli);
-    await pollUntil(`the server to answer (${point.label})`, () => point.answered!(view()), { timeoutMs: 10_000, details });
+    await pollUntil(`the server to answer (${point.label})`, () => point.answered!(view()), {
+      timeoutMs: 10_000,
+      details,
+    });
   }
   const seen = view();
   await killCli(cli);
@@ -224,20 +262,35 @@ async function killAt(cli: CliProcess, server: LoggedServer, since: number, poin
 }
 
 /** The checks every case ends with. */
-async function assertResumedRight(server: LoggedServer, state: string, site: string, slug: string, final: { id: string; deployId: string }): Promise<void> {
+async function assertResumedRight(
+  server: LoggedServer,
+  state: string,
+  site: string,
+  slug: string,
+  final: { id: string; deployId: string },
+): Promise<void> {
   assert.deepEqual(await versionManifest(server, final.id), await localManifest(site), 'the version equals the folder');
   const deploy = await deployBySlug(server, slug);
   assert.equal(deploy?.id, final.deployId, 'the deploy the job made');
-  assert.deepEqual((await deployVersions(server, final.deployId)).map((v) => v.id), [final.id], 'exactly one version');
+  assert.deepEqual(
+    (await deployVersions(server, final.deployId)).map((v) => v.id),
+    [final.id],
+    'exactly one version',
+  );
   assertNoPutAfterConfirmed(server.log);
   const journal = DeployJournal.open(join(state, 'journal.sqlite'));
   try {
-    assert.deepEqual(journal.listResumable().map((job) => `${job.id} ${job.status}`), [], 'nothing stale to resume');
+    assert.deepEqual(
+      journal.listResumable().map((job) => `${job.id} ${job.status}`),
+      [],
+      'nothing stale to resume',
+    );
   } finally {
     journal.close();
   }
   const secrets = join(state, 'secrets.json');
-  if (existsSync(secrets)) assert.deepEqual(JSON.parse(readFileSync(secrets, 'utf8')), {}, 'no upload token left behind');
+  if (existsSync(secrets))
+    assert.deepEqual(JSON.parse(readFileSync(secrets, 'utf8')), {}, 'no upload token left behind');
 }
 
 /**
@@ -252,14 +305,23 @@ const ATTEMPTS = 3;
  * One case: a deploy killed at `point` (and, with `kills` 2, the run resuming it killed there too),
  * then finished and checked. Returns whether every kill landed at its step.
  */
-async function killAndResume(t: TestContext, server: LoggedServer, point: KillPoint, kills: 1 | 2, attempt: number): Promise<boolean> {
+async function killAndResume(
+  t: TestContext,
+  server: LoggedServer,
+  point: KillPoint,
+  kills: 1 | 2,
+  attempt: number,
+): Promise<boolean> {
   const slug = `kill-${point.id}-${kills}-${attempt}`;
   const site = tempDir(t, 'site');
   const state = tempDir(t, 'state');
   writeSite(site, slug, point);
   const first = server.log.mark();
   const deploy = deployArgs(server, state, site, '--create', slug, '--json', '--concurrency', '2');
-  const again = point.resumeWith === 'deploy' ? deploy : ['resume', '--api-key', server.apiKey, '--state-dir', state, '--json', '--concurrency', '2'];
+  const again =
+    point.resumeWith === 'deploy'
+      ? deploy
+      : ['resume', '--api-key', server.apiKey, '--state-dir', state, '--json', '--concurrency', '2'];
   const seen = await killAt(startCli(t, deploy), server, first, point);
   assert.ok(seen, `the first run reached ${point.label}`);
   const misses = [point.landed(seen)];
@@ -274,7 +336,11 @@ async function killAndResume(t: TestContext, server: LoggedServer, point: KillPo
     if (resumed) misses.push(point.landed(resumed));
     const late = resumed && point.landed(resumed) ? ` (late: ${point.landed(resumed)})` : '';
     const did = describe_(resumed ?? { events: [], requests: server.log.all().slice(second) });
-    story.push(resumed ? `${point.resumeWith} killed again at the step${late}: ${did}` : `${point.resumeWith} never reached the step, and ended: ${did}`);
+    story.push(
+      resumed
+        ? `${point.resumeWith} killed again at the step${late}: ${did}`
+        : `${point.resumeWith} never reached the step, and ended: ${did}`,
+    );
   }
   if (point.hold.fifo) rmSync(join(site, '.pressignore'));
   const last = server.log.mark();
@@ -284,42 +350,62 @@ async function killAndResume(t: TestContext, server: LoggedServer, point: KillPo
   if (!ended) story.push(`${point.resumeWith}: ${describe_({ events: [], requests: server.log.all().slice(last) })}`);
   await assertResumedRight(server, state, site, slug, final);
   const hit = misses.every((miss) => miss === null);
-  t.diagnostic(`[${point.id} ×${kills}${attempt > 1 ? ` try ${attempt}` : ''}] ${story.join(' | ')} → version ${final.versionNo} equals the folder${hit ? '' : '; the kill missed its step, trying again'}`);
+  t.diagnostic(
+    `[${point.id} ×${kills}${attempt > 1 ? ` try ${attempt}` : ''}] ${story.join(' | ')} → version ${final.versionNo} equals the folder${hit ? '' : '; the kill missed its step, trying again'}`,
+  );
   return hit;
 }
 
 describe('kill -9 at every step a deploy reports, then the same deploy again or `resume`', { concurrency: 2 }, () => {
   for (const point of KILL_POINTS) {
-    test(`${point.id}: ${point.label}`, { timeout: 180_000, skip: point.hold.fifo && process.platform === 'win32' ? 'no mkfifo' : false }, async (t) => {
-      const server = await startLoggedServer(t, ['--faults', `latency=${point.hold.latencyMs}`]);
-      for (const kills of [1, 2] as const) {
-        let attempt = 1;
-        while (!(await killAndResume(t, server, point, kills, attempt))) {
-          assert.ok(++attempt <= ATTEMPTS, `${point.label}: ${ATTEMPTS} kills in a row landed after the step (the test process saw it too late each time)`);
+    test(
+      `${point.id}: ${point.label}`,
+      { timeout: 180_000, skip: point.hold.fifo && process.platform === 'win32' ? 'no mkfifo' : false },
+      async (t) => {
+        const server = await startLoggedServer(t, ['--faults', `latency=${point.hold.latencyMs}`]);
+        for (const kills of [1, 2] as const) {
+          let attempt = 1;
+          while (!(await killAndResume(t, server, point, kills, attempt))) {
+            assert.ok(
+              ++attempt <= ATTEMPTS,
+              `${point.label}: ${ATTEMPTS} kills in a row landed after the step (the test process saw it too late each time)`,
+            );
+          }
         }
-      }
-    });
+      },
+    );
   }
 });
 
-test('twenty CLIs started at once on a new state folder all deploy, lose no token update and leave nothing to resume (issue 9, defect 3)', { timeout: 120_000 }, async (t) => {
-  const server = await startLoggedServer(t);
-  const root = tempDir(t, 'twenty');
-  const state = join(root, 'state'); // not there yet: the twenty create it
-  const sites = Array.from({ length: 20 }, (_, i) => {
-    const site = join(root, `site-${i}`);
-    writeTree(site, { 'index.html': `<h1>site ${i}</h1>`, [`page-${i}.txt`]: `page ${i}\n`.repeat(100 * (i + 1)) });
-    return site;
-  });
-  const clis = sites.map((site, i) => startCli(t, deployArgs(server, state, site, '--create', `twenty-${i}`, '--json')));
-  const results = await within(Promise.all(clis.map((cli) => cli.ended)), 100_000, 'twenty deploys to end');
+test(
+  'twenty CLIs started at once on a new state folder all deploy, lose no token update and leave nothing to resume (issue 9, defect 3)',
+  { timeout: 120_000 },
+  async (t) => {
+    const server = await startLoggedServer(t);
+    const root = tempDir(t, 'twenty');
+    const state = join(root, 'state'); // not there yet: the twenty create it
+    const sites = Array.from({ length: 20 }, (_, i) => {
+      const site = join(root, `site-${i}`);
+      writeTree(site, { 'index.html': `<h1>site ${i}</h1>`, [`page-${i}.txt`]: `page ${i}\n`.repeat(100 * (i + 1)) });
+      return site;
+    });
+    const clis = sites.map((site, i) =>
+      startCli(t, deployArgs(server, state, site, '--create', `twenty-${i}`, '--json')),
+    );
+    const results = await within(Promise.all(clis.map((cli) => cli.ended)), 100_000, 'twenty deploys to end');
 
-  const failed = results.map((result, i) => ({ i, result })).filter(({ result }) => result.code !== 0);
-  assert.deepEqual(failed.map(({ i, result }) => `#${i}: ${result.code} ${result.stderr.trim()}`), [], 'every CLI deployed');
-  for (const [i, result] of results.entries()) assert.deepEqual(await versionManifest(server, committedVersion(result).id), await localManifest(sites[i]!));
-  assert.equal((await runCli(t, ['resume', '--list', '--state-dir', state])).stdout, 'No interrupted deploys.\n');
-  // Each run stored its session's token and deleted it at its commit: a lost update would leave one behind (or lose one).
-  assert.deepEqual(JSON.parse(readFileSync(join(state, 'secrets.json'), 'utf8')), {}, 'no token left behind');
-  if (process.platform !== 'win32') assertPrivateStateDir(state);
-  t.diagnostic(`[twenty] 20 of 20 committed, each equal to its folder; no token left; nothing to resume`);
-});
+    const failed = results.map((result, i) => ({ i, result })).filter(({ result }) => result.code !== 0);
+    assert.deepEqual(
+      failed.map(({ i, result }) => `#${i}: ${result.code} ${result.stderr.trim()}`),
+      [],
+      'every CLI deployed',
+    );
+    for (const [i, result] of results.entries())
+      assert.deepEqual(await versionManifest(server, committedVersion(result).id), await localManifest(sites[i]!));
+    assert.equal((await runCli(t, ['resume', '--list', '--state-dir', state])).stdout, 'No interrupted deploys.\n');
+    // Each run stored its session's token and deleted it at its commit: a lost update would leave one behind (or lose one).
+    assert.deepEqual(JSON.parse(readFileSync(join(state, 'secrets.json'), 'utf8')), {}, 'no token left behind');
+    if (process.platform !== 'win32') assertPrivateStateDir(state);
+    t.diagnostic(`[twenty] 20 of 20 committed, each equal to its folder; no token left; nothing to resume`);
+  },
+);

@@ -37,7 +37,9 @@ async function impostor(t: TestContext): Promise<{ url: string; port: number; re
   const requests: string[] = [];
   const server = createServer((request, response) => {
     requests.push(`${request.method} ${request.url} ${request.headers.authorization ?? '(no key)'}`);
-    response.writeHead(200, { 'content-type': 'application/json' }).end('{"items":[],"nextCursor":null,"instanceId":"inst_impostor"}');
+    response
+      .writeHead(200, { 'content-type': 'application/json' })
+      .end('{"items":[],"nextCursor":null,"instanceId":"inst_impostor"}');
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   t.after(() => new Promise<void>((resolve) => server.close(() => resolve())));
@@ -60,39 +62,66 @@ function assertRefused(ran: CliResult, pattern: RegExp): void {
   assert.match(lines[0]!, pattern);
 }
 
-test('with no --api, the CLI finds the running local server through its record and its generated key', { timeout: 90_000 }, async (t) => {
-  const dir = scratch(t);
-  const serverData = join(dir, 'server');
-  const server = await serve(t, serverData);
-  const site = join(dir, 'site');
-  mkdirSync(site);
-  writeFileSync(join(site, 'index.html'), '<h1>found</h1>');
+test(
+  'with no --api, the CLI finds the running local server through its record and its generated key',
+  { timeout: 90_000 },
+  async (t) => {
+    const dir = scratch(t);
+    const serverData = join(dir, 'server');
+    const server = await serve(t, serverData);
+    const site = join(dir, 'site');
+    mkdirSync(site);
+    writeFileSync(join(site, 'index.html'), '<h1>found</h1>');
 
-  const deployed = await pressdrop(t, serverData, ['deploy', site, '--create', 'found', '--state-dir', join(dir, 'state')]);
-  assert.equal(deployed.code, 0, deployed.stderr);
-  const listed = await pressdrop(t, serverData, ['deploys', '--json']);
-  assert.equal(listed.code, 0, listed.stderr);
-  assert.equal(JSON.parse(listed.stdout.trim()).slug, 'found');
-  // Its URL given without a key: the key is the record's server's own.
-  const byUrl = await pressdrop(t, serverData, ['versions', 'found', '--json', '--api', server.url]);
-  assert.equal(byUrl.code, 0, byUrl.stderr);
-  assert.equal(JSON.parse(byUrl.stdout.trim()).versionNo, 1);
-});
+    const deployed = await pressdrop(t, serverData, [
+      'deploy',
+      site,
+      '--create',
+      'found',
+      '--state-dir',
+      join(dir, 'state'),
+    ]);
+    assert.equal(deployed.code, 0, deployed.stderr);
+    const listed = await pressdrop(t, serverData, ['deploys', '--json']);
+    assert.equal(listed.code, 0, listed.stderr);
+    assert.equal(JSON.parse(listed.stdout.trim()).slug, 'found');
+    // Its URL given without a key: the key is the record's server's own.
+    const byUrl = await pressdrop(t, serverData, ['versions', 'found', '--json', '--api', server.url]);
+    assert.equal(byUrl.code, 0, byUrl.stderr);
+    assert.equal(JSON.parse(byUrl.stdout.trim()).versionNo, 1);
+  },
+);
 
-test('no local server running: one line that says how to start one, and no key is sent to whatever listens', { timeout: 30_000 }, async (t) => {
-  const dir = scratch(t);
-  const other = await impostor(t);
-  writeFileSync(join(dir, 'api-key'), `${makeApiKey()}\n`, { mode: 0o600 });
+test(
+  'no local server running: one line that says how to start one, and no key is sent to whatever listens',
+  { timeout: 30_000 },
+  async (t) => {
+    const dir = scratch(t);
+    const other = await impostor(t);
+    writeFileSync(join(dir, 'api-key'), `${makeApiKey()}\n`, { mode: 0o600 });
 
-  assertRefused(await pressdrop(t, dir, ['deploys']), /No local Press Cloud is running .*Start one with `pressdrop serve`/);
-  assertRefused(await pressdrop(t, dir, ['deploys', '--api', other.url]), /No API key for http:\/\/127\.0\.0\.1:\d+: pass --api-key/);
+    assertRefused(
+      await pressdrop(t, dir, ['deploys']),
+      /No local Press Cloud is running .*Start one with `pressdrop serve`/,
+    );
+    assertRefused(
+      await pressdrop(t, dir, ['deploys', '--api', other.url]),
+      /No API key for http:\/\/127\.0\.0\.1:\d+: pass --api-key/,
+    );
 
-  // A record left by a server that was killed, pointing at a port someone else took since.
-  writeServerRecord(dir, { pid: await deadPid(), port: other.port, url: other.url, instanceId: 'inst_gone', startedAt: Date.now() });
-  assertRefused(await pressdrop(t, dir, ['deploys']), /No local Press Cloud is running/);
-  assertRefused(await pressdrop(t, dir, ['deploys', '--api', other.url]), /No API key/);
-  assert.deepEqual(other.requests, [], 'the impostor got no request, and so no key');
-});
+    // A record left by a server that was killed, pointing at a port someone else took since.
+    writeServerRecord(dir, {
+      pid: await deadPid(),
+      port: other.port,
+      url: other.url,
+      instanceId: 'inst_gone',
+      startedAt: Date.now(),
+    });
+    assertRefused(await pressdrop(t, dir, ['deploys']), /No local Press Cloud is running/);
+    assertRefused(await pressdrop(t, dir, ['deploys', '--api', other.url]), /No API key/);
+    assert.deepEqual(other.requests, [], 'the impostor got no request, and so no key');
+  },
+);
 
 test('a record whose port answers as another server is refused in words', { timeout: 60_000 }, async (t) => {
   const dir = scratch(t);
@@ -101,14 +130,24 @@ test('a record whose port answers as another server is refused in words', { time
   const serverData = join(dir, 'server');
   mkdirSync(serverData, { mode: 0o700 });
   writeFileSync(join(serverData, 'api-key'), `${makeApiKey()}\n`, { mode: 0o600 });
-  writeServerRecord(serverData, { pid: elsewhere.child.pid!, port: Number(new URL(elsewhere.url).port), url: elsewhere.url, instanceId: 'inst_forged', startedAt: Date.now() });
+  writeServerRecord(serverData, {
+    pid: elsewhere.child.pid!,
+    port: Number(new URL(elsewhere.url).port),
+    url: elsewhere.url,
+    instanceId: 'inst_forged',
+    startedAt: Date.now(),
+  });
   assertRefused(await pressdrop(t, serverData, ['deploys']), /is not the local Press Cloud that .* records/);
 });
 
-test('plain http:// to another machine is refused before anything is sent, unless --insecure-http', { timeout: 30_000 }, async (t) => {
-  const dir = scratch(t);
-  assertRefused(
-    await pressdrop(t, dir, ['deploys', '--api', 'http://press.example.com', '--api-key', makeApiKey()]),
-    /^pressdrop: http:\/\/press\.example\.com sends the API key unencrypted to press\.example\.com.*Use https:\/\/, or pass --insecure-http/,
-  );
-});
+test(
+  'plain http:// to another machine is refused before anything is sent, unless --insecure-http',
+  { timeout: 30_000 },
+  async (t) => {
+    const dir = scratch(t);
+    assertRefused(
+      await pressdrop(t, dir, ['deploys', '--api', 'http://press.example.com', '--api-key', makeApiKey()]),
+      /^pressdrop: http:\/\/press\.example\.com sends the API key unencrypted to press\.example\.com.*Use https:\/\/, or pass --insecure-http/,
+    );
+  },
+);

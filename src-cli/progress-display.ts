@@ -2,17 +2,27 @@ import type { DeployResult } from '../src-core/deploy-run.ts';
 import { formatBytes, formatDuration, formatSpeed } from '../src-shared/units.ts';
 import type { DeployTotals } from '../src-shared/upload-model.ts';
 
-const PHASE_WORDS = { scan: 'Scanning', hash: 'Hashing', check: 'Checking', upload: 'Uploading', commit: 'Committing' } as const;
+const PHASE_WORDS = {
+  scan: 'Scanning',
+  hash: 'Hashing',
+  check: 'Checking',
+  upload: 'Uploading',
+  commit: 'Committing',
+} as const;
 const BAR_WIDTH = 24;
 
 /** One status line for a terminal: phase, a bar, bytes, speed, ETA, skipped bytes and retries. */
 export function statusLine(totals: DeployTotals, paused: boolean): string {
   const words = paused ? 'Paused' : PHASE_WORDS[totals.phase];
   if (totals.phase === 'scan') return `${words}…`;
-  const [done, all] = totals.phase === 'hash' ? [totals.hashedBytes, totals.totalBytes] : [totals.sentBytes, totals.uploadBytes];
+  const [done, all] =
+    totals.phase === 'hash' ? [totals.hashedBytes, totals.totalBytes] : [totals.sentBytes, totals.uploadBytes];
   const ratio = all > 0 ? Math.min(1, done / all) : 1;
   const filled = Math.round(ratio * BAR_WIDTH);
-  const parts = [`${words.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(ratio * 100)).padStart(3)}%`, `${formatBytes(done)} / ${formatBytes(all)}`];
+  const parts = [
+    `${words.padEnd(10)} [${'#'.repeat(filled)}${'.'.repeat(BAR_WIDTH - filled)}] ${String(Math.floor(ratio * 100)).padStart(3)}%`,
+    `${formatBytes(done)} / ${formatBytes(all)}`,
+  ];
   if (totals.phase === 'upload' || totals.phase === 'commit') {
     if (totals.bytesPerSecond !== null) parts.push(formatSpeed(totals.bytesPerSecond));
     if (totals.etaSeconds !== null) parts.push(`ETA ${formatDuration(totals.etaSeconds)}`);

@@ -31,7 +31,8 @@ export function registerRenderCommand(program: Command): void {
       .option('--out <file>', 'where to save the PDF (default: ./<slug>-<version>.pdf)', pdfPath)
       .option('--no-wait', 'queue the job, print it, and return at once'),
   ).action(async (deployRef: string, flags: RenderFlags) => {
-    if (flags.version !== undefined && flags.alias !== undefined) throw new UsageError('Name the version once: --version or --alias, not both.');
+    if (flags.version !== undefined && flags.alias !== undefined)
+      throw new UsageError('Name the version once: --version or --alias, not both.');
     await withClient(flags, async (client) => {
       const deploy = await findDeployOrFail(client, deployRef);
       const version = await pickVersion(client, deploy, flags);
@@ -42,7 +43,11 @@ export function registerRenderCommand(program: Command): void {
         return;
       }
       const out = flags.out ?? resolve(`${deploy.slug}-${version.versionNo}.pdf`);
-      process.exitCode = await renderAndSave(client, job, { label: `${deploy.slug} #${version.versionNo}`, out, json: flags.json ?? false });
+      process.exitCode = await renderAndSave(client, job, {
+        label: `${deploy.slug} #${version.versionNo}`,
+        out,
+        json: flags.json ?? false,
+      });
     });
   });
 }
@@ -54,7 +59,11 @@ export function registerRenderCommand(program: Command): void {
  * the job failed (its reason said), 130 on Ctrl-C (the job goes on).
  * `pressdrop deploy --render` ends the same way.
  */
-export async function renderAndSave(client: PressCloudClient, job: RenderJob, options: { label: string; out: string; json: boolean }): Promise<number> {
+export async function renderAndSave(
+  client: PressCloudClient,
+  job: RenderJob,
+  options: { label: string; out: string; json: boolean },
+): Promise<number> {
   const live = !options.json && process.stderr.isTTY;
   const say = (text: string) => (live ? process.stderr.write(`\r\x1b[2K${text}`) : process.stderr.write(`${text}\n`));
   const stop = new AbortController();
@@ -67,10 +76,12 @@ export async function renderAndSave(client: PressCloudClient, job: RenderJob, op
       signal: stop.signal,
       onChange: (current) => {
         clearInterval(countdown);
-        if (options.json) return void process.stdout.write(`${JSON.stringify({ type: 'render', renderJob: current })}\n`);
+        if (options.json)
+          return void process.stdout.write(`${JSON.stringify({ type: 'render', renderJob: current })}\n`);
         say(`Rendering ${options.label}: ${renderJobWords(current)}`);
         // The retry countdown moves on a terminal; elsewhere one line per state is enough.
-        if (live && current.status === 'retry_scheduled') countdown = setInterval(() => say(`Rendering ${options.label}: ${renderJobWords(current)}`), 1000);
+        if (live && current.status === 'retry_scheduled')
+          countdown = setInterval(() => say(`Rendering ${options.label}: ${renderJobWords(current)}`), 1000);
       },
     });
   } catch (error) {
@@ -85,13 +96,20 @@ export async function renderAndSave(client: PressCloudClient, job: RenderJob, op
   if (live) process.stderr.write('\n');
   if (ended.status === 'failed') {
     if (options.json) process.stdout.write(`${JSON.stringify({ type: 'render-failed', renderJob: ended })}\n`);
-    else process.stderr.write(`The render of ${options.label} failed after ${ended.attempts} attempt(s): ${ended.error?.message ?? 'no reason given'}\n`);
+    else
+      process.stderr.write(
+        `The render of ${options.label} failed after ${ended.attempts} attempt(s): ${ended.error?.message ?? 'no reason given'}\n`,
+      );
     return RENDER_FAILED_EXIT_CODE;
   }
   const pdf = await client.getPdf(ended.pdfId!);
   await client.savePdf(pdf.id, options.out);
-  if (options.json) process.stdout.write(`${JSON.stringify({ type: 'rendered', renderJob: ended, pdf, path: options.out })}\n`);
-  else process.stdout.write(`Saved ${options.out} (${pdf.pageCount} page${pdf.pageCount === 1 ? '' : 's'}, ${formatBytes(pdf.size)}).\n`);
+  if (options.json)
+    process.stdout.write(`${JSON.stringify({ type: 'rendered', renderJob: ended, pdf, path: options.out })}\n`);
+  else
+    process.stdout.write(
+      `Saved ${options.out} (${pdf.pageCount} page${pdf.pageCount === 1 ? '' : 's'}, ${formatBytes(pdf.size)}).\n`,
+    );
   return 0;
 }
 

@@ -24,27 +24,48 @@ interface ServeFlags {
   logRequests?: boolean;
 }
 
-
-
 /** `pressdrop serve`: a local Press Cloud on loopback, until SIGINT or SIGTERM. */
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
     .description('Run a local Press Cloud server on 127.0.0.1')
-    .option('--port <n>', `port to listen on; 0 takes a free one (default ${DEFAULT_SERVER_PORT})`, wholeNumber, DEFAULT_SERVER_PORT)
+    .option(
+      '--port <n>',
+      `port to listen on; 0 takes a free one (default ${DEFAULT_SERVER_PORT})`,
+      wholeNumber,
+      DEFAULT_SERVER_PORT,
+    )
     .option('--data <dir>', 'folder for metadata and blobs', DEFAULT_SERVER_DATA_DIR)
-    .option('--api-key <pcak_…>', 'accept this API key, and no other (default: generate one, print it once, keep it in the data folder)')
-    .option('--api-key-file <path>', 'accept the API key kept in this file (mode 0600), so it is not on the command line')
+    .option(
+      '--api-key <pcak_…>',
+      'accept this API key, and no other (default: generate one, print it once, keep it in the data folder)',
+    )
+    .option(
+      '--api-key-file <path>',
+      'accept the API key kept in this file (mode 0600), so it is not on the command line',
+    )
     .option('--rotate-key', 'replace the generated API key with a new one, printed once; the old one stops working')
-    .option('--allow-host <name>', 'also answer requests whose Host is this name (name or name:port), e.g. behind a proxy; repeatable', collect, [])
+    .option(
+      '--allow-host <name>',
+      'also answer requests whose Host is this name (name or name:port), e.g. behind a proxy; repeatable',
+      collect,
+      [],
+    )
     .option('--session-ttl-ms <n>', 'upload session lifetime', positiveNumber)
     .option('--max-blob-bytes <n>', 'largest file', positiveNumber)
     .option('--max-session-bytes <n>', 'largest session and version, in bytes', positiveNumber)
     .option('--max-files <n>', 'most files per version', positiveNumber)
     .option('--max-missing-per-call <n>', 'most files per missing-blobs call', positiveNumber)
     .option('--render-concurrency <n>', 'render jobs printed at once (default 1)', positiveNumber)
-    .option('--render-retry-delay <ms>', 'wait before a failed render job is tried again; the next wait is 4 times longer (default 2000)', positiveNumber)
-    .option('--faults <spec>', 'FOR TESTING CLIENTS: inject faults, e.g. 503=0.1,429=0.05,reset=0.05,drop=0.02,latency=5-50,expire=0.1')
+    .option(
+      '--render-retry-delay <ms>',
+      'wait before a failed render job is tried again; the next wait is 4 times longer (default 2000)',
+      positiveNumber,
+    )
+    .option(
+      '--faults <spec>',
+      'FOR TESTING CLIENTS: inject faults, e.g. 503=0.1,429=0.05,reset=0.05,drop=0.02,latency=5-50,expire=0.1',
+    )
     .option('--faults-seed <n>', 'seed for --faults, so a run repeats', wholeNumber)
     .option('--log-requests', 'log every request to stdout')
     .action(async (flags: ServeFlags) => {
@@ -63,12 +84,20 @@ export function registerServeCommand(program: Command): void {
       if (flags.maxSessionBytes !== undefined) limits.maxSessionBytes = flags.maxSessionBytes;
       if (flags.maxFiles !== undefined) limits.maxFilesPerVersion = flags.maxFiles;
       if (flags.maxMissingPerCall !== undefined) limits.maxMissingBlobsPerCall = flags.maxMissingPerCall;
-      const options: ServerOptions = { dataDir: flags.data, port: flags.port, limits, allowedHosts: flags.allowHost, logRequests: flags.logRequests ?? false };
+      const options: ServerOptions = {
+        dataDir: flags.data,
+        port: flags.port,
+        limits,
+        allowedHosts: flags.allowHost,
+        logRequests: flags.logRequests ?? false,
+      };
       if (flags.apiKey !== undefined) options.apiKey = flags.apiKey;
       if (flags.apiKeyFile !== undefined) options.apiKey = readApiKeyFile(flags.apiKeyFile);
       if (flags.rotateKey) options.rotateApiKey = true;
-      if (flags.renderConcurrency !== undefined) options.render = { ...options.render, concurrency: flags.renderConcurrency };
-      if (flags.renderRetryDelay !== undefined) options.render = { ...options.render, retryDelaysMs: [flags.renderRetryDelay, flags.renderRetryDelay * 4] };
+      if (flags.renderConcurrency !== undefined)
+        options.render = { ...options.render, concurrency: flags.renderConcurrency };
+      if (flags.renderRetryDelay !== undefined)
+        options.render = { ...options.render, retryDelaysMs: [flags.renderRetryDelay, flags.renderRetryDelay * 4] };
       if (flags.faults !== undefined) {
         options.faults = parseFaultSpec(flags.faults);
         options.faultsSeed = flags.faultsSeed ?? 1;
@@ -78,17 +107,25 @@ export function registerServeCommand(program: Command): void {
       const out = (line: string) => process.stdout.write(`${line}\n`);
       const keyFile = join(flags.data, 'api-key');
       if (server.generatedApiKey?.createdNow) {
-        out(flags.rotateKey
-          ? `Made a new API key for this server; the old one no longer works (shown once; also kept in ${keyFile}):`
-          : `Created an API key for this server (shown once; also kept in ${keyFile}):`);
+        out(
+          flags.rotateKey
+            ? `Made a new API key for this server; the old one no longer works (shown once; also kept in ${keyFile}):`
+            : `Created an API key for this server (shown once; also kept in ${keyFile}):`,
+        );
         out(`  ${server.generatedApiKey.key}`);
       } else if (server.generatedApiKey) {
         out(`API key: the one kept in ${keyFile}`);
       }
-      if (server.generatedApiKey) out('To replace it with a new key (the old one then stops working): pressdrop serve --rotate-key');
+      if (server.generatedApiKey)
+        out('To replace it with a new key (the old one then stops working): pressdrop serve --rotate-key');
       for (const name of flags.allowHost) out(`Also answering requests addressed to ${name} (--allow-host).`);
-      if (options.faults) out(`WARNING: fault injection is ON (${flags.faults}, seed ${options.faultsSeed}). Not for real use.`);
-      out(server.printer ? `PDF rendering: ${server.printer}, started at the first render job.` : `PDF rendering: off. ${NO_CHROMIUM_HELP}`);
+      if (options.faults)
+        out(`WARNING: fault injection is ON (${flags.faults}, seed ${options.faultsSeed}). Not for real use.`);
+      out(
+        server.printer
+          ? `PDF rendering: ${server.printer}, started at the first render job.`
+          : `PDF rendering: off. ${NO_CHROMIUM_HELP}`,
+      );
       out(`Data: ${flags.data}`);
       out(`Local Press Cloud listening on ${server.url}`);
 

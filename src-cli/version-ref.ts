@@ -6,7 +6,8 @@ import { UsageError } from './cli-context.ts';
 /** A deploy named on the command line by id (`dpl_…`) or slug, or a refusal that says how to find one. */
 export async function findDeployOrFail(client: PressCloudClient, ref: string): Promise<Deploy> {
   const deploy = await client.findDeploy(ref);
-  if (!deploy) throw new UsageError(`No deploy ${JSON.stringify(abbreviate(ref))} here; \`pressdrop deploys\` lists them.`);
+  if (!deploy)
+    throw new UsageError(`No deploy ${JSON.stringify(abbreviate(ref))} here; \`pressdrop deploys\` lists them.`);
   return deploy;
 }
 
@@ -33,20 +34,27 @@ export async function resolveVersion(client: PressCloudClient, deploy: Deploy, r
   }
   if (ref.startsWith('dv_')) {
     const version = await client.getVersion(ref).catch(() => null);
-    if (!version || version.deployId !== deploy.id) throw new UsageError(`${deploy.slug} has no version ${JSON.stringify(abbreviate(ref))}.`);
+    if (!version || version.deployId !== deploy.id)
+      throw new UsageError(`${deploy.slug} has no version ${JSON.stringify(abbreviate(ref))}.`);
     return version;
   }
   if (ALIAS_NAME_PATTERN.test(ref)) return resolveAlias(client, deploy, ref);
-  throw new UsageError(`${JSON.stringify(abbreviate(ref))} names no version: give a version number (3 or #3), a version id (dv_…) or an alias.`);
+  throw new UsageError(
+    `${JSON.stringify(abbreviate(ref))} names no version: give a version number (3 or #3), a version id (dv_…) or an alias.`,
+  );
 }
 
 /** The version alias `name` of `deploy` points at, or a refusal that lists the aliases it has. */
 export async function resolveAlias(client: PressCloudClient, deploy: Deploy, name: string): Promise<DeployVersion> {
-  if (!ALIAS_NAME_PATTERN.test(name)) throw new UsageError(`${JSON.stringify(abbreviate(name))} is not an alias name: 1-63 characters of a-z, 0-9 and -, starting with a letter.`);
+  if (!ALIAS_NAME_PATTERN.test(name))
+    throw new UsageError(
+      `${JSON.stringify(abbreviate(name))} is not an alias name: 1-63 characters of a-z, 0-9 and -, starting with a letter.`,
+    );
   const aliases = await client.listAliases(deploy.id);
   const alias = aliases.find((candidate) => candidate.name === name);
   if (!alias) {
-    const known = aliases.length > 0 ? `its aliases are ${aliases.map((a) => a.name).join(', ')}` : 'it has no aliases yet';
+    const known =
+      aliases.length > 0 ? `its aliases are ${aliases.map((a) => a.name).join(', ')}` : 'it has no aliases yet';
     throw new UsageError(`${deploy.slug} has no alias "${name}" (${known}).`);
   }
   return client.getVersion(alias.deployVersionId);

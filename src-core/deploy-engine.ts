@@ -68,7 +68,11 @@ export class DeployEngine {
   }
 
   /** Continues that very job from the journal; the API key comes from the caller, never from the journal. */
-  resume(jobId: string, apiKey: string, overrides: Omit<DeployOptions, 'folder' | 'target' | 'deploy'> = {}): DeployRun {
+  resume(
+    jobId: string,
+    apiKey: string,
+    overrides: Omit<DeployOptions, 'folder' | 'target' | 'deploy'> = {},
+  ): DeployRun {
     const job = this.#journal.job(jobId);
     if (!job) throw new Error(`No deploy job ${jobId} in the journal.`);
     const options = { ...overrides, folder: job.folder, target: { apiUrl: job.apiUrl, apiKey }, deploy: job.deploy };

@@ -44,7 +44,10 @@ export function settleFailedJob(journal: DeployJournal, jobId: string, cause: De
 /** Errors a new scan and a new session can cure: a file changed under us, or the session ran out. */
 export function needsNewPlan(error: unknown): boolean {
   if (error instanceof FileChangedError) return true;
-  return error instanceof PressCloudError && ['upload_session_expired', 'blob_hash_mismatch', 'blob_size_mismatch', 'blobs_missing'].includes(error.code);
+  return (
+    error instanceof PressCloudError &&
+    ['upload_session_expired', 'blob_hash_mismatch', 'blob_size_mismatch', 'blobs_missing'].includes(error.code)
+  );
 }
 
 /** An error's message, or the thrown value in words. */
@@ -55,10 +58,18 @@ export function errorMessage(error: unknown): string {
 /** Any failure as a DeployError: the server's code where there is one; resumable unless retrying cannot help. */
 export function toDeployError(error: unknown): DeployError {
   if (error instanceof DeployError) return error;
-  if (error instanceof PressCloudError) return new DeployError({ code: error.code, message: error.message }, error.retryable || error.code === 'aborted');
+  if (error instanceof PressCloudError)
+    return new DeployError({ code: error.code, message: error.message }, error.retryable || error.code === 'aborted');
   if (error instanceof ScanError) return new DeployError({ code: error.code, message: error.message }, false);
   if (error instanceof FileChangedError) {
-    return new DeployError({ code: 'file_changed', message: `${error.message} It kept changing; deploy again once it is written.`, paths: [error.path] }, true);
+    return new DeployError(
+      {
+        code: 'file_changed',
+        message: `${error.message} It kept changing; deploy again once it is written.`,
+        paths: [error.path],
+      },
+      true,
+    );
   }
   return new DeployError({ code: 'internal_error', message: errorMessage(error) }, true);
 }

@@ -14,13 +14,30 @@ function tempDir(t: { after: (fn: () => void) => void }): string {
   return dir;
 }
 
-const version = { id: 'dv_1', displayId: '#1', deployId: 'dpl_1', versionNo: 1, route: null, title: null, status: 'ready' as const, createdAt: 1 };
+const version = {
+  id: 'dv_1',
+  displayId: '#1',
+  deployId: 'dpl_1',
+  versionNo: 1,
+  route: null,
+  title: null,
+  status: 'ready' as const,
+  createdAt: 1,
+};
 
 test('a job survives closing and reopening the journal, and is found again by folder, server and deploy', (t) => {
   const file = join(tempDir(t), 'journal.sqlite');
   const journal = DeployJournal.open(file);
   const job = journal.createJob('/site', 'http://127.0.0.1:1', { createDeploy: { slug: 'docs', name: 'Docs' } });
-  journal.recordPlan(job.id, { manifestDigest: 'm1', fileCount: 3, totalBytes: 30, blobs: [{ sha256: 'a', size: 10 }, { sha256: 'b', size: 20 }] });
+  journal.recordPlan(job.id, {
+    manifestDigest: 'm1',
+    fileCount: 3,
+    totalBytes: 30,
+    blobs: [
+      { sha256: 'a', size: 10 },
+      { sha256: 'b', size: 20 },
+    ],
+  });
   journal.recordSession(job.id, 'us_1', 1_000);
   journal.setDeployId(job.id, 'dpl_1');
   journal.close();
@@ -32,22 +49,53 @@ test('a job survives closing and reopening the journal, and is found again by fo
   assert.equal(found?.sessionId, 'us_1');
   assert.equal(found?.deployId, 'dpl_1');
   assert.equal(found?.manifestDigest, 'm1');
-  assert.equal(reopened.findResumable('/site', 'http://127.0.0.1:2', { deployId: 'dpl_1' }), undefined, 'another server is another job');
-  assert.equal(reopened.findResumable('/other', 'http://127.0.0.1:1', { createDeploy: { slug: 'docs', name: 'Docs' } }), undefined);
+  assert.equal(
+    reopened.findResumable('/site', 'http://127.0.0.1:2', { deployId: 'dpl_1' }),
+    undefined,
+    'another server is another job',
+  );
+  assert.equal(
+    reopened.findResumable('/other', 'http://127.0.0.1:1', { createDeploy: { slug: 'docs', name: 'Docs' } }),
+    undefined,
+  );
 });
 
 test('progress counts what the server holds; a new plan keeps what was confirmed and forgets the session made for the old one', (t) => {
   const journal = DeployJournal.open(join(tempDir(t), 'journal.sqlite'));
   t.after(() => journal.close());
   const job = journal.createJob('/site', 'http://x', { deployId: 'dpl_1' });
-  journal.recordPlan(job.id, { manifestDigest: 'm1', fileCount: 2, totalBytes: 30, blobs: [{ sha256: 'a', size: 10 }, { sha256: 'b', size: 20 }] });
+  journal.recordPlan(job.id, {
+    manifestDigest: 'm1',
+    fileCount: 2,
+    totalBytes: 30,
+    blobs: [
+      { sha256: 'a', size: 10 },
+      { sha256: 'b', size: 20 },
+    ],
+  });
   journal.setBlobStates(job.id, [{ sha256: 'a', state: 'uploaded' }]);
   assert.deepEqual(journal.progress(job.id), { blobCount: 2, storedBlobCount: 1, bytes: 30, storedBytes: 10 });
   journal.recordSession(job.id, 'us_1', 1_000);
-  journal.recordPlan(job.id, { manifestDigest: 'm1', fileCount: 2, totalBytes: 30, blobs: [{ sha256: 'a', size: 10 }, { sha256: 'b', size: 20 }] });
+  journal.recordPlan(job.id, {
+    manifestDigest: 'm1',
+    fileCount: 2,
+    totalBytes: 30,
+    blobs: [
+      { sha256: 'a', size: 10 },
+      { sha256: 'b', size: 20 },
+    ],
+  });
   assert.equal(journal.job(job.id)!.sessionId, 'us_1', 'the same manifest keeps its session');
 
-  journal.recordPlan(job.id, { manifestDigest: 'm2', fileCount: 2, totalBytes: 35, blobs: [{ sha256: 'a', size: 10 }, { sha256: 'c', size: 25 }] });
+  journal.recordPlan(job.id, {
+    manifestDigest: 'm2',
+    fileCount: 2,
+    totalBytes: 35,
+    blobs: [
+      { sha256: 'a', size: 10 },
+      { sha256: 'c', size: 25 },
+    ],
+  });
   assert.deepEqual(Object.fromEntries(journal.blobStates(job.id)), { a: 'uploaded', c: 'missing' });
   assert.equal(journal.job(job.id)!.sessionId, null, 'a new manifest needs a new session');
 });
@@ -90,8 +138,18 @@ test('a job is claimed by one live process at a time; one whose process is gone 
   const before = journal.job(first.job.id)!.updatedAt;
   journal.heartbeat(first.job.id, before + 5_000);
   assert.equal(journal.job(first.job.id)!.updatedAt, before + 5_000, 'a heartbeat says the process is at it');
-  const later = journal.claim('/site', 'http://x', deploy, (pid) => running.has(pid), before + 5_000 + ACTIVE_JOB_STALE_MS + 1);
-  assert.equal(later.resumed, true, 'a job its process stopped touching is taken up, even if a process has its pid (after a reboot)');
+  const later = journal.claim(
+    '/site',
+    'http://x',
+    deploy,
+    (pid) => running.has(pid),
+    before + 5_000 + ACTIVE_JOB_STALE_MS + 1,
+  );
+  assert.equal(
+    later.resumed,
+    true,
+    'a job its process stopped touching is taken up, even if a process has its pid (after a reboot)',
+  );
   running.clear();
   const after = journal.claim('/site', 'http://x', deploy, (pid) => running.has(pid));
   assert.equal(after.resumed, true, 'killed, its job is taken up');
@@ -106,10 +164,21 @@ test('committed, abandoned and refused jobs are no longer resumable; interrupted
   const ids = ['interrupted', 'failed', 'committed', 'abandoned', 'refused'].map((status) => {
     const job = journal.createJob(`/site-${status}`, 'http://x', { deployId: 'dpl_1' });
     if (status === 'committed') journal.markCommitted(job.id, version);
-    else journal.setStatus(job.id, status as 'interrupted' | 'failed' | 'abandoned' | 'refused', status === 'failed' ? 'the server refused it' : null);
+    else
+      journal.setStatus(
+        job.id,
+        status as 'interrupted' | 'failed' | 'abandoned' | 'refused',
+        status === 'failed' ? 'the server refused it' : null,
+      );
     return job.id;
   });
-  assert.deepEqual(journal.listResumable().map((job) => job.folder).sort(), ['/site-failed', '/site-interrupted']);
+  assert.deepEqual(
+    journal
+      .listResumable()
+      .map((job) => job.folder)
+      .sort(),
+    ['/site-failed', '/site-interrupted'],
+  );
   assert.equal(journal.job(ids[1]!)?.error, 'the server refused it');
   assert.deepEqual(journal.job(ids[2]!)?.deployVersion, version);
 });
@@ -117,7 +186,11 @@ test('committed, abandoned and refused jobs are no longer resumable; interrupted
 test('twenty openers at once on a fresh state folder each get a working journal (issue 9, defect 3)', async (t) => {
   const dir = tempDir(t);
   const outcomes = await atOnce(20, 'journal', () => [dir]);
-  assert.deepEqual(outcomes.filter((outcome) => !outcome.ok), [], 'no opener failed');
+  assert.deepEqual(
+    outcomes.filter((outcome) => !outcome.ok),
+    [],
+    'no opener failed',
+  );
   const journal = DeployJournal.open(join(dir, 'journal.sqlite'));
   t.after(() => journal.close());
   assert.equal(journal.listResumable().length, 20, 'every job was written');
@@ -128,24 +201,39 @@ test('a journal an older PressDrop wrote (schema 1) upgrades in place: its jobs 
   const old = new DatabaseSync(file);
   old.exec(JOURNAL_MIGRATIONS[0]!);
   old.exec('PRAGMA user_version = 1');
-  old.prepare(
-    `INSERT INTO jobs (id, folder, api_url, deploy_json, deploy_id, status, manifest_digest, session_id, session_expires_at, create_key, commit_key, file_count, total_bytes, created_at, updated_at)
+  old
+    .prepare(
+      `INSERT INTO jobs (id, folder, api_url, deploy_json, deploy_id, status, manifest_digest, session_id, session_expires_at, create_key, commit_key, file_count, total_bytes, created_at, updated_at)
      VALUES ('job_old', '/site', 'http://x', '{"deployId":"dpl_1"}', 'dpl_1', 'active', 'm1', 'us_1', 99, 'pressdrop-create-old', 'pressdrop-commit-old', 1, 10, 1, 2)`,
-  ).run();
+    )
+    .run();
   old.prepare("INSERT INTO job_blobs (job_id, sha256, size, state) VALUES ('job_old', 'a', 10, 'uploaded')").run();
   old.close();
 
   const journal = DeployJournal.open(file);
   t.after(() => journal.close());
   const job = journal.job('job_old')!;
-  assert.deepEqual([job.status, job.ownerPid, job.manifestDigest, job.sessionId, job.deployId], ['active', null, 'm1', 'us_1', 'dpl_1']);
+  assert.deepEqual(
+    [job.status, job.ownerPid, job.manifestDigest, job.sessionId, job.deployId],
+    ['active', null, 'm1', 'us_1', 'dpl_1'],
+  );
   assert.match(job.session.key, /^pressdrop-session-[0-9a-f]{32}$/);
   assert.equal(job.session.digest, null, 'what the old key went out with is unknown: the next request gets a new one');
-  assert.deepEqual(Object.fromEntries(journal.blobStates('job_old')), { a: 'uploaded' }, 'its blobs kept (and still tied to it)');
+  assert.deepEqual(
+    Object.fromEntries(journal.blobStates('job_old')),
+    { a: 'uploaded' },
+    'its blobs kept (and still tied to it)',
+  );
   journal.setStatus('job_old', 'refused');
   assert.deepEqual(journal.listResumable(), []);
   const db = new DatabaseSync(file);
   t.after(() => db.close());
   assert.deepEqual({ ...db.prepare('PRAGMA user_version').get() }, { user_version: JOURNAL_MIGRATIONS.length });
-  assert.deepEqual(db.prepare('PRAGMA foreign_key_list(job_blobs)').all().map((row) => (row as { table: string }).table), ['jobs']);
+  assert.deepEqual(
+    db
+      .prepare('PRAGMA foreign_key_list(job_blobs)')
+      .all()
+      .map((row) => (row as { table: string }).table),
+    ['jobs'],
+  );
 });

@@ -107,7 +107,11 @@ export class DeployJournal {
   static open(file: string): DeployJournal {
     const db = openStateDatabase(file, { synchronous: 'FULL', foreignKeys: true });
     try {
-      migrateStateDatabase(db, JOURNAL_MIGRATIONS, () => `The deploy journal ${file} was written by a newer PressDrop; upgrade, or use another --state-dir.`);
+      migrateStateDatabase(
+        db,
+        JOURNAL_MIGRATIONS,
+        () => `The deploy journal ${file} was written by a newer PressDrop; upgrade, or use another --state-dir.`,
+      );
     } catch (error) {
       db.close();
       throw error;
@@ -123,7 +127,19 @@ export class DeployJournal {
         `INSERT INTO jobs (id, folder, api_url, deploy_json, deploy_id, status, owner_pid, deploy_key, session_key, commit_key, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)`,
       )
-      .run(id, folder, apiUrl, JSON.stringify(deploy), 'deployId' in deploy ? deploy.deployId : null, process.pid, newKey('deploy'), newKey('session'), newKey('commit'), now, now);
+      .run(
+        id,
+        folder,
+        apiUrl,
+        JSON.stringify(deploy),
+        'deployId' in deploy ? deploy.deployId : null,
+        process.pid,
+        newKey('deploy'),
+        newKey('session'),
+        newKey('commit'),
+        now,
+        now,
+      );
     return this.job(id)!;
   }
 
@@ -132,9 +148,21 @@ export class DeployJournal {
    * that no live process is running, or starts a new one: one transaction,
    * so two processes never take the same job.
    */
-  claim(folder: string, apiUrl: string, deploy: DeployRef, isRunning: (pid: number) => boolean = isProcessRunning, now = Date.now()): { job: JobRecord; resumed: boolean } {
+  claim(
+    folder: string,
+    apiUrl: string,
+    deploy: DeployRef,
+    isRunning: (pid: number) => boolean = isProcessRunning,
+    now = Date.now(),
+  ): { job: JobRecord; resumed: boolean } {
     return this.#transaction(() => {
-      const found = this.listResumable().find((job) => job.folder === folder && job.apiUrl === apiUrl && sameDeploy(job.deploy, deploy) && !isJobRunning(job, isRunning, now));
+      const found = this.listResumable().find(
+        (job) =>
+          job.folder === folder &&
+          job.apiUrl === apiUrl &&
+          sameDeploy(job.deploy, deploy) &&
+          !isJobRunning(job, isRunning, now),
+      );
       if (!found) return { job: this.createJob(folder, apiUrl, deploy, now), resumed: false };
       this.#own(found.id, now);
       return { job: this.job(found.id)!, resumed: true };
@@ -145,9 +173,16 @@ export class DeployJournal {
   claimJob(id: string, isRunning: (pid: number) => boolean = isProcessRunning, now = Date.now()): JobRecord {
     return this.#transaction(() => {
       const job = this.job(id);
-      if (!job) throw new JobUnavailableError(`No deploy job ${id} in the journal; \`pressdrop resume --list\` shows those there are.`);
-      if (FINAL_STATUSES.includes(job.status)) throw new JobUnavailableError(`Deploy job ${id} is ${job.status}: there is nothing to resume.`);
-      if (isJobRunning(job, isRunning, now)) throw new JobUnavailableError(`Deploy job ${id} is being deployed right now by process ${job.ownerPid}; let it finish, or stop it first.`);
+      if (!job)
+        throw new JobUnavailableError(
+          `No deploy job ${id} in the journal; \`pressdrop resume --list\` shows those there are.`,
+        );
+      if (FINAL_STATUSES.includes(job.status))
+        throw new JobUnavailableError(`Deploy job ${id} is ${job.status}: there is nothing to resume.`);
+      if (isJobRunning(job, isRunning, now))
+        throw new JobUnavailableError(
+          `Deploy job ${id} is being deployed right now by process ${job.ownerPid}; let it finish, or stop it first.`,
+        );
       this.#own(id, now);
       return this.job(id)!;
     });
@@ -160,18 +195,26 @@ export class DeployJournal {
 
   /** The newest unfinished job for this folder, server and deploy, if any. */
   findResumable(folder: string, apiUrl: string, deploy: DeployRef): JobRecord | undefined {
-    return this.listResumable().find((job) => job.folder === folder && job.apiUrl === apiUrl && sameDeploy(job.deploy, deploy));
+    return this.listResumable().find(
+      (job) => job.folder === folder && job.apiUrl === apiUrl && sameDeploy(job.deploy, deploy),
+    );
   }
 
   /** Every job not in a final state, newest first (active ones included: the caller asks whether their process lives). */
   listResumable(): JobRecord[] {
-    const rows = this.#db.prepare("SELECT * FROM jobs WHERE status NOT IN ('committed', 'abandoned', 'refused') ORDER BY updated_at DESC, rowid DESC").all() as unknown as JobRow[];
+    const rows = this.#db
+      .prepare(
+        "SELECT * FROM jobs WHERE status NOT IN ('committed', 'abandoned', 'refused') ORDER BY updated_at DESC, rowid DESC",
+      )
+      .all() as unknown as JobRow[];
     return rows.map(toJob);
   }
 
   /** Says the job's process is still at it: an active job not touched for ACTIVE_JOB_STALE_MS is taken for dead. */
   heartbeat(id: string, now = Date.now()): void {
-    this.#db.prepare("UPDATE jobs SET updated_at = ? WHERE id = ? AND status = 'active' AND owner_pid = ?").run(now, id, process.pid);
+    this.#db
+      .prepare("UPDATE jobs SET updated_at = ? WHERE id = ? AND status = 'active' AND owner_pid = ?")
+      .run(now, id, process.pid);
   }
 
   setStatus(id: string, status: JobStatus, error: string | null = null, now = Date.now()): void {
@@ -188,7 +231,16 @@ export class DeployJournal {
    * manifest needs with what the server said of it (kept for blobs already
    * known). A new manifest forgets the session, which was made for the old one.
    */
-  recordPlan(id: string, plan: { manifestDigest: string; fileCount: number; totalBytes: number; blobs: ReadonlyArray<{ sha256: string; size: number }> }, now = Date.now()): void {
+  recordPlan(
+    id: string,
+    plan: {
+      manifestDigest: string;
+      fileCount: number;
+      totalBytes: number;
+      blobs: ReadonlyArray<{ sha256: string; size: number }>;
+    },
+    now = Date.now(),
+  ): void {
     this.#transaction(() => {
       this.#db
         .prepare(
@@ -196,9 +248,18 @@ export class DeployJournal {
              manifest_digest = ?, file_count = ?, total_bytes = ?, updated_at = ? WHERE id = ?`,
         )
         .run(plan.manifestDigest, plan.manifestDigest, plan.manifestDigest, plan.fileCount, plan.totalBytes, now, id);
-      const known = new Map((this.#db.prepare('SELECT sha256, state FROM job_blobs WHERE job_id = ?').all(id) as Array<{ sha256: string; state: JournalBlobState }>).map((r) => [r.sha256, r.state]));
+      const known = new Map(
+        (
+          this.#db.prepare('SELECT sha256, state FROM job_blobs WHERE job_id = ?').all(id) as Array<{
+            sha256: string;
+            state: JournalBlobState;
+          }>
+        ).map((r) => [r.sha256, r.state]),
+      );
       this.#db.prepare('DELETE FROM job_blobs WHERE job_id = ?').run(id);
-      const insert = this.#db.prepare('INSERT OR IGNORE INTO job_blobs (job_id, sha256, size, state) VALUES (?, ?, ?, ?)');
+      const insert = this.#db.prepare(
+        'INSERT OR IGNORE INTO job_blobs (job_id, sha256, size, state) VALUES (?, ?, ?, ?)',
+      );
       for (const blob of plan.blobs) insert.run(id, blob.sha256, blob.size, known.get(blob.sha256) ?? 'missing');
     });
   }
@@ -214,7 +275,9 @@ export class DeployJournal {
       const current = this.job(id)![kind];
       if (current.digest === digest) return { key: current.key, repeat: true };
       const key = newKey(kind);
-      this.#db.prepare(`UPDATE jobs SET ${kind}_key = ?, ${kind}_digest = ?, updated_at = ? WHERE id = ?`).run(key, digest, now, id);
+      this.#db
+        .prepare(`UPDATE jobs SET ${kind}_key = ?, ${kind}_digest = ?, updated_at = ? WHERE id = ?`)
+        .run(key, digest, now, id);
       return { key, repeat: false };
     });
   }
@@ -225,12 +288,16 @@ export class DeployJournal {
   }
 
   recordSession(id: string, sessionId: string, expiresAt: number, now = Date.now()): void {
-    this.#db.prepare('UPDATE jobs SET session_id = ?, session_expires_at = ?, updated_at = ? WHERE id = ?').run(sessionId, expiresAt, now, id);
+    this.#db
+      .prepare('UPDATE jobs SET session_id = ?, session_expires_at = ?, updated_at = ? WHERE id = ?')
+      .run(sessionId, expiresAt, now, id);
   }
 
   /** The session is gone (expired, unknown to the server): the next run needs another. */
   forgetSession(id: string, now = Date.now()): void {
-    this.#db.prepare('UPDATE jobs SET session_id = NULL, session_expires_at = NULL, updated_at = ? WHERE id = ?').run(now, id);
+    this.#db
+      .prepare('UPDATE jobs SET session_id = NULL, session_expires_at = NULL, updated_at = ? WHERE id = ?')
+      .run(now, id);
   }
 
   /** Sets the state of several blobs in one transaction (the pipeline batches confirmations). */
@@ -243,7 +310,10 @@ export class DeployJournal {
   }
 
   blobStates(id: string): Map<string, JournalBlobState> {
-    const rows = this.#db.prepare('SELECT sha256, state FROM job_blobs WHERE job_id = ?').all(id) as Array<{ sha256: string; state: JournalBlobState }>;
+    const rows = this.#db.prepare('SELECT sha256, state FROM job_blobs WHERE job_id = ?').all(id) as Array<{
+      sha256: string;
+      state: JournalBlobState;
+    }>;
     return new Map(rows.map((row) => [row.sha256, row.state]));
   }
 
@@ -256,12 +326,21 @@ export class DeployJournal {
          FROM job_blobs WHERE job_id = ?`,
       )
       .get(id) as unknown as JobProgress;
-    return { blobCount: row.blobCount, storedBlobCount: row.storedBlobCount, bytes: row.bytes, storedBytes: row.storedBytes };
+    return {
+      blobCount: row.blobCount,
+      storedBlobCount: row.storedBlobCount,
+      bytes: row.bytes,
+      storedBytes: row.storedBytes,
+    };
   }
 
   markCommitted(id: string, deployVersion: DeployVersion, now = Date.now()): void {
     this.#transaction(() => {
-      this.#db.prepare("UPDATE jobs SET status = 'committed', deploy_version_json = ?, error = NULL, updated_at = ? WHERE id = ?").run(JSON.stringify(deployVersion), now, id);
+      this.#db
+        .prepare(
+          "UPDATE jobs SET status = 'committed', deploy_version_json = ?, error = NULL, updated_at = ? WHERE id = ?",
+        )
+        .run(JSON.stringify(deployVersion), now, id);
       // A committed job needs no per-blob memory any more.
       this.#db.prepare('DELETE FROM job_blobs WHERE job_id = ?').run(id);
     });
@@ -272,7 +351,9 @@ export class DeployJournal {
   }
 
   #own(id: string, now: number): void {
-    this.#db.prepare("UPDATE jobs SET status = 'active', owner_pid = ?, updated_at = ? WHERE id = ?").run(process.pid, now, id);
+    this.#db
+      .prepare("UPDATE jobs SET status = 'active', owner_pid = ?, updated_at = ? WHERE id = ?")
+      .run(process.pid, now, id);
   }
 
   #transaction<T>(work: () => T): T {
@@ -298,8 +379,17 @@ function newKey(kind: 'deploy' | KeyedRequestKind): string {
  * Whether a process is deploying this job right now, so that no other run
  * may take it: active, touched by its process lately, and that process alive.
  */
-export function isJobRunning(job: JobRecord, isRunning: (pid: number) => boolean = isProcessRunning, now = Date.now()): boolean {
-  return job.status === 'active' && job.ownerPid !== null && now - job.updatedAt < ACTIVE_JOB_STALE_MS && isRunning(job.ownerPid);
+export function isJobRunning(
+  job: JobRecord,
+  isRunning: (pid: number) => boolean = isProcessRunning,
+  now = Date.now(),
+): boolean {
+  return (
+    job.status === 'active' &&
+    job.ownerPid !== null &&
+    now - job.updatedAt < ACTIVE_JOB_STALE_MS &&
+    isRunning(job.ownerPid)
+  );
 }
 
 function sameDeploy(a: DeployRef, b: DeployRef): boolean {

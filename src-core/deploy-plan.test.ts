@@ -4,8 +4,21 @@ import type { Limits } from '../src-shared/api-types.ts';
 import { buildPlan, limitProblem } from './deploy-plan.ts';
 import type { ScannedFile } from './scan-folder.ts';
 
-const file = (path: string, size: number): ScannedFile => ({ path, absolutePath: `/site/${path}`, size, mtimeNs: 1n, ino: 1n, dev: 1n });
-const limits: Limits = { maxBlobBytes: 100, maxSessionBytes: 150, maxFilesPerVersion: 3, maxMissingBlobsPerCall: 10, sessionTtlMs: 1000 };
+const file = (path: string, size: number): ScannedFile => ({
+  path,
+  absolutePath: `/site/${path}`,
+  size,
+  mtimeNs: 1n,
+  ino: 1n,
+  dev: 1n,
+});
+const limits: Limits = {
+  maxBlobBytes: 100,
+  maxSessionBytes: 150,
+  maxFilesPerVersion: 3,
+  maxMissingBlobsPerCall: 10,
+  sessionTtlMs: 1000,
+};
 
 test('identical content at several paths is one blob, uploaded from its first path', () => {
   const plan = buildPlan([
@@ -13,14 +26,26 @@ test('identical content at several paths is one blob, uploaded from its first pa
     { file: file('a.txt', 5), sha256: 'x' },
     { file: file('index.html', 7), sha256: 'y' },
   ]);
-  assert.deepEqual(plan.files.map((f) => f.path), ['a.txt', 'b.txt', 'index.html']);
-  assert.deepEqual(plan.blobs.map((b) => [b.sha256, b.paths, b.source.path]), [['x', ['a.txt', 'b.txt'], 'a.txt'], ['y', ['index.html'], 'index.html']]);
+  assert.deepEqual(
+    plan.files.map((f) => f.path),
+    ['a.txt', 'b.txt', 'index.html'],
+  );
+  assert.deepEqual(
+    plan.blobs.map((b) => [b.sha256, b.paths, b.source.path]),
+    [
+      ['x', ['a.txt', 'b.txt'], 'a.txt'],
+      ['y', ['index.html'], 'index.html'],
+    ],
+  );
   assert.equal(plan.totalBytes, 17);
   assert.equal(plan.files[2]!.mime, 'text/html');
 });
 
 test('the manifest digest names the content: same folder, same digest; any path, hash or size change, another', () => {
-  const base = [{ file: file('a', 1), sha256: 'x' }, { file: file('b', 2), sha256: 'y' }];
+  const base = [
+    { file: file('a', 1), sha256: 'x' },
+    { file: file('b', 2), sha256: 'y' },
+  ];
   const digest = buildPlan(base).manifestDigest;
   assert.equal(buildPlan([...base].reverse()).manifestDigest, digest);
   assert.notEqual(buildPlan([{ file: file('a', 1), sha256: 'z' }, base[1]!]).manifestDigest, digest);
@@ -35,6 +60,12 @@ test('each limit is refused before any upload, in words that say what to do', ()
   const big = limitProblem(buildPlan([{ file: file('big.bin', 101), sha256: 'x' }]), limits)!;
   assert.equal(big.code, 'upload_blob_too_large');
   assert.deepEqual(big.paths, ['big.bin']);
-  const total = limitProblem(buildPlan([{ file: file('a', 100), sha256: 'x' }, { file: file('b', 100), sha256: 'y' }]), limits)!;
+  const total = limitProblem(
+    buildPlan([
+      { file: file('a', 100), sha256: 'x' },
+      { file: file('b', 100), sha256: 'y' },
+    ]),
+    limits,
+  )!;
   assert.equal(total.code, 'upload_session_too_large');
 });

@@ -38,7 +38,15 @@ export interface DeployPlan {
 /** Builds the plan from hashed files (sorted by path, as the scan gives them). */
 export function buildPlan(hashed: ReadonlyArray<{ file: ScannedFile; sha256: string }>): DeployPlan {
   const files = hashed
-    .map(({ file, sha256 }) => ({ path: file.path, absolutePath: file.absolutePath, sha256, size: file.size, mime: mime.getType(file.path) ?? 'application/octet-stream', mtimeNs: file.mtimeNs, ino: file.ino }))
+    .map(({ file, sha256 }) => ({
+      path: file.path,
+      absolutePath: file.absolutePath,
+      sha256,
+      size: file.size,
+      mime: mime.getType(file.path) ?? 'application/octet-stream',
+      mtimeNs: file.mtimeNs,
+      ino: file.ino,
+    }))
     .sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
   const blobs = new Map<string, PlannedBlob>();
   const digest = createHash('sha256');
@@ -83,7 +91,10 @@ export function renderRouteProblem(plan: DeployPlan, route: string | undefined):
   if (route === undefined) return null;
   const path = route.startsWith('/') ? route.slice(1) : route;
   if (plan.files.some((file) => file.path === path)) return null;
-  return { code: 'render_route_not_found', message: `The render route ${JSON.stringify(route)} names no file of the folder; point it (--route, or render.route in press.json) at the page to print, e.g. /index.html.` };
+  return {
+    code: 'render_route_not_found',
+    message: `The render route ${JSON.stringify(route)} names no file of the folder; point it (--route, or render.route in press.json) at the page to print, e.g. /index.html.`,
+  };
 }
 
 /** The files as the session registers them. */

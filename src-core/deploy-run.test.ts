@@ -38,13 +38,22 @@ test('a file rewritten after its upload, just before the commit, is deployed as 
   mkdirSync(site);
   writeFileSync(join(site, 'index.html'), '<h1>hi</h1>');
   writeFileSync(join(site, 'notes.txt'), 'first draft');
-  const engine = new DeployEngine({ stateDir: join(dir, 'state'), secrets: new FileSecretStore(join(dir, 'state', 'secrets.json')) });
+  const engine = new DeployEngine({
+    stateDir: join(dir, 'state'),
+    secrets: new FileSecretStore(join(dir, 'state', 'secrets.json')),
+  });
   t.after(() => engine.close());
-  const run = engine.deploy({ folder: site, target: { apiUrl: cloud.url, apiKey: cloud.apiKey }, deploy: { createDeploy: { slug: 'late-edit', name: 'Late edit' } }, retry: FAST_RETRY });
+  const run = engine.deploy({
+    folder: site,
+    target: { apiUrl: cloud.url, apiKey: cloud.apiKey },
+    deploy: { createDeploy: { slug: 'late-edit', name: 'Late edit' } },
+    retry: FAST_RETRY,
+  });
   let rewrites = 0;
   run.on((event) => {
     // Phase events are emitted synchronously, right before the last look: the write lands exactly in that gap.
-    if (event.type === 'phase' && event.phase === 'commit' && rewrites++ === 0) writeFileSync(join(site, 'notes.txt'), 'final text, longer');
+    if (event.type === 'phase' && event.phase === 'commit' && rewrites++ === 0)
+      writeFileSync(join(site, 'notes.txt'), 'final text, longer');
   });
   const { deployVersion } = await run.result;
   assert.equal(rewrites, 2, 'the first commit attempt was abandoned for a new plan');
@@ -60,16 +69,29 @@ test('a held run hashes but sends nothing; the system lifts only its own hold, a
   const site = join(dir, 'site');
   mkdirSync(site);
   for (let i = 0; i < 5; i++) writeFileSync(join(site, `page-${i}.html`), `<p>${i}</p>`);
-  const engine = new DeployEngine({ stateDir: join(dir, 'state'), secrets: new FileSecretStore(join(dir, 'state', 'secrets.json')) });
+  const engine = new DeployEngine({
+    stateDir: join(dir, 'state'),
+    secrets: new FileSecretStore(join(dir, 'state', 'secrets.json')),
+  });
   t.after(() => engine.close());
-  const run = engine.deploy({ folder: site, target: { apiUrl: cloud.url, apiKey: cloud.apiKey }, deploy: { createDeploy: { slug: 'held', name: 'Held' } }, retry: FAST_RETRY });
+  const run = engine.deploy({
+    folder: site,
+    target: { apiUrl: cloud.url, apiKey: cloud.apiKey },
+    deploy: { createDeploy: { slug: 'held', name: 'Held' } },
+    retry: FAST_RETRY,
+  });
   const seen: string[] = [];
   let released = false;
   run.on((event) => {
     if (event.type === 'paused') seen.push(`paused:${event.reasons.join('+')}`);
     if (event.type === 'resumed') seen.push('resumed');
     if (event.type === 'phase') seen.push(event.phase);
-    if (event.type === 'progress' && !released && event.totals.fileCount === 5 && event.totals.hashedBytes === event.totals.totalBytes) {
+    if (
+      event.type === 'progress' &&
+      !released &&
+      event.totals.fileCount === 5 &&
+      event.totals.hashedBytes === event.totals.totalBytes
+    ) {
       // Everything is hashed, and the run waits. The network comes back: the user's hold stays.
       released = true;
       run.resume('offline');
@@ -82,6 +104,17 @@ test('a held run hashes but sends nothing; the system lifts only its own hold, a
   run.pause('user');
   run.pause('user');
   const { deployVersion } = await run.result;
-  assert.deepEqual(seen, ['paused:offline', 'paused:offline+user', 'scan', 'hash', 'paused:user', 'network back', 'resumed', 'check', 'upload', 'commit']);
+  assert.deepEqual(seen, [
+    'paused:offline',
+    'paused:offline+user',
+    'scan',
+    'hash',
+    'paused:user',
+    'network back',
+    'resumed',
+    'check',
+    'upload',
+    'commit',
+  ]);
   assert.equal((await cloud.client().listVersionFiles(deployVersion.id)).items.length, 5);
 });

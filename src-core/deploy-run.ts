@@ -2,11 +2,27 @@ import { realpath } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
 import type { DeployVersion, Limits } from '../src-shared/api-types.ts';
 import { mapBounded } from '../src-shared/map-bounded.ts';
-import type { DeployEvent, DeployPhase, DeployTotals, FileState, FileUpdate, PauseReason } from '../src-shared/upload-model.ts';
+import type {
+  DeployEvent,
+  DeployPhase,
+  DeployTotals,
+  FileState,
+  FileUpdate,
+  PauseReason,
+} from '../src-shared/upload-model.ts';
 import { DeployError, errorMessage, needsNewPlan, settleFailedJob, toDeployError } from './deploy-error.ts';
 import { JobUnavailableError, type DeployJournal, type JobRecord, type JournalBlobState } from './deploy-journal.ts';
 import type { DeployOptions } from './deploy-engine.ts';
-import { buildPlan, firstChangedFile, limitProblem, renderRouteProblem, toDescriptors, toEntries, type DeployPlan, type PlannedBlob } from './deploy-plan.ts';
+import {
+  buildPlan,
+  firstChangedFile,
+  limitProblem,
+  renderRouteProblem,
+  toDescriptors,
+  toEntries,
+  type DeployPlan,
+  type PlannedBlob,
+} from './deploy-plan.ts';
 import type { HashCache } from './hash-cache.ts';
 import { hashFolder, type HashPool } from './hash-pool.ts';
 import { JobRequests, uploadTokenName, type OpenSession } from './job-requests.ts';
@@ -94,7 +110,19 @@ export class DeployRun {
     this.#resumeJobId = resumeJobId;
     this.#folder = options.folder;
     this.#resources = resources;
-    this.#totals = { atMs: Date.now(), phase: 'scan', fileCount: 0, totalBytes: 0, hashedBytes: 0, uploadBytes: 0, sentBytes: 0, skippedBytes: 0, bytesPerSecond: null, etaSeconds: null, retries: 0 };
+    this.#totals = {
+      atMs: Date.now(),
+      phase: 'scan',
+      fileCount: 0,
+      totalBytes: 0,
+      hashedBytes: 0,
+      uploadBytes: 0,
+      sentBytes: 0,
+      skippedBytes: 0,
+      bytesPerSecond: null,
+      etaSeconds: null,
+      retries: 0,
+    };
     // Started on a later turn of the event loop, not a microtask: a caller that gets the run through a few
     // awaits (`pressdrop resume` does) and subscribes then still sees every event, the first `job` included.
     this.result = new Promise((resolve) => setImmediate(resolve)).then(() => this.#run());
@@ -110,7 +138,12 @@ export class DeployRun {
   /** The numbers as of now (speed and ETA computed on the spot). */
   totals(): DeployTotals {
     const remaining = this.#totals.uploadBytes - this.#totals.sentBytes;
-    return { ...this.#totals, atMs: Date.now(), bytesPerSecond: this.#meter.bytesPerSecond(), etaSeconds: this.#totals.phase === 'upload' ? this.#meter.etaSeconds(remaining) : null };
+    return {
+      ...this.#totals,
+      atMs: Date.now(),
+      bytesPerSecond: this.#meter.bytesPerSecond(),
+      etaSeconds: this.#totals.phase === 'upload' ? this.#meter.etaSeconds(remaining) : null,
+    };
   }
 
   /**
@@ -170,7 +203,7 @@ export class DeployRun {
       // Asked before the scan, so a wrong URL or key fails before a long hash; a run held from its start asks once released.
       let limits = this.#pauseReasons.size === 0 ? await client.limits() : null;
       // Plans that end without a blob confirmed count toward the limit; an expiry after progress does not.
-      for (let fruitlessPlans = 0; ; ) {
+      for (let fruitlessPlans = 0; ;) {
         this.#throwIfCancelled();
         const confirmedBefore = this.#confirmedBlobs;
         try {
@@ -188,16 +221,23 @@ export class DeployRun {
           if (fruitlessPlans >= MAX_FRUITLESS_PLANS || !needsNewPlan(error) || this.#cancel.signal.aborted) throw error;
           // A changed file is usually still being written (a save, a copy): scanned again at once, it is
           // caught mid-write again, and every plan is spent within the same write.
-          if (error instanceof FileChangedError) await delay(CHANGE_SETTLE_MS, undefined, { signal: this.#cancel.signal });
+          if (error instanceof FileChangedError)
+            await delay(CHANGE_SETTLE_MS, undefined, { signal: this.#cancel.signal });
         }
       }
     } catch (error) {
       // Stopped before its job was journaled (the folder is missing, or the job is another run's),
       // a run leaves nothing for `pressdrop resume`: only running it again helps, and the error says so.
       const journaled = this.#job !== null;
-      const cancelled = journaled ? 'The deploy was cancelled; run it again (or `pressdrop resume`) to continue.' : 'The deploy was cancelled before it started; run it again to deploy.';
-      const cause = this.#cancel.signal.aborted ? new DeployError({ code: 'cancelled', message: cancelled }, true) : toDeployError(error);
-      const failure = !journaled ? new DeployError(cause.failure, false) : settleFailedJob(this.#resources.journal, this.#job!.id, cause);
+      const cancelled = journaled
+        ? 'The deploy was cancelled; run it again (or `pressdrop resume`) to continue.'
+        : 'The deploy was cancelled before it started; run it again to deploy.';
+      const cause = this.#cancel.signal.aborted
+        ? new DeployError({ code: 'cancelled', message: cancelled }, true)
+        : toDeployError(error);
+      const failure = !journaled
+        ? new DeployError(cause.failure, false)
+        : settleFailedJob(this.#resources.journal, this.#job!.id, cause);
       this.#flush();
       this.#emit({ type: 'failed', failure: failure.failure, resumable: failure.resumable });
       throw failure;
@@ -216,7 +256,8 @@ export class DeployRun {
       try {
         this.#job = journal.claimJob(this.#resumeJobId);
       } catch (error) {
-        if (error instanceof JobUnavailableError) throw new DeployError({ code: 'job_unavailable', message: error.message }, false);
+        if (error instanceof JobUnavailableError)
+          throw new DeployError({ code: 'job_unavailable', message: error.message }, false);
         throw error;
       }
     } else {
@@ -235,13 +276,29 @@ export class DeployRun {
     if (scan.problems.length > 0) {
       const shown = scan.problems.slice(0, 5).map((problem) => problem.message);
       const more = scan.problems.length > 5 ? ` …and ${scan.problems.length - 5} more.` : '';
-      throw new DeployError({ code: 'scan_problems', message: `Nothing was uploaded: ${shown.join(' ')}${more}`, paths: scan.problems.map((p) => p.path) }, false);
+      throw new DeployError(
+        {
+          code: 'scan_problems',
+          message: `Nothing was uploaded: ${shown.join(' ')}${more}`,
+          paths: scan.problems.map((p) => p.path),
+        },
+        false,
+      );
     }
     if (scan.files.length === 0) {
-      const ignored = scan.ignoredCount > 0 ? ` (${scan.ignoredCount} entries are ignored by .pressignore or by default)` : '';
+      const ignored =
+        scan.ignoredCount > 0 ? ` (${scan.ignoredCount} entries are ignored by .pressignore or by default)` : '';
       throw new DeployError({ code: 'empty_folder', message: `${scan.root} has no files to deploy${ignored}.` }, false);
     }
-    this.#totals = { ...this.#totals, fileCount: scan.files.length, totalBytes: scan.totalBytes, hashedBytes: 0, uploadBytes: 0, sentBytes: 0, skippedBytes: 0 };
+    this.#totals = {
+      ...this.#totals,
+      fileCount: scan.files.length,
+      totalBytes: scan.totalBytes,
+      hashedBytes: 0,
+      uploadBytes: 0,
+      sentBytes: 0,
+      skippedBytes: 0,
+    };
     this.#confirmedBytes = 0;
     this.#folder = scan.root;
     for (const file of scan.files) this.#update({ path: file.path, state: 'hashing', size: file.size });
@@ -254,7 +311,17 @@ export class DeployRun {
     });
     const unreadable = hashed.problems.filter((problem) => problem.error.code === 'unreadable');
     if (unreadable.length > 0) {
-      throw new DeployError({ code: 'unreadable_files', message: `Nothing was uploaded: ${unreadable.map((p) => p.error.message).slice(0, 5).join(' ')}`, paths: unreadable.map((p) => p.file.path) }, false);
+      throw new DeployError(
+        {
+          code: 'unreadable_files',
+          message: `Nothing was uploaded: ${unreadable
+            .map((p) => p.error.message)
+            .slice(0, 5)
+            .join(' ')}`,
+          paths: unreadable.map((p) => p.file.path),
+        },
+        false,
+      );
     }
     if (hashed.problems.length > 0) {
       const first = hashed.problems[0]!;
@@ -274,38 +341,63 @@ export class DeployRun {
       this.#emit({ type: 'job', jobId: claimed.job.id, resumed: claimed.resumed });
     }
     if (journal.job(this.#job.id)!.manifestDigest !== plan.manifestDigest) {
-      journal.recordPlan(this.#job.id, { manifestDigest: plan.manifestDigest, fileCount: plan.files.length, totalBytes: plan.totalBytes, blobs: plan.blobs });
+      journal.recordPlan(this.#job.id, {
+        manifestDigest: plan.manifestDigest,
+        fileCount: plan.files.length,
+        totalBytes: plan.totalBytes,
+        blobs: plan.blobs,
+      });
     }
     this.#job = journal.job(this.#job.id)!;
-    this.#emit({ type: 'plan', fileCount: plan.files.length, totalBytes: plan.totalBytes, blobCount: plan.blobs.length });
+    this.#emit({
+      type: 'plan',
+      fileCount: plan.files.length,
+      totalBytes: plan.totalBytes,
+      blobCount: plan.blobs.length,
+    });
   }
 
   async #deploy(plan: DeployPlan, client: PressCloudClient, limits: Limits): Promise<DeployResult> {
     const { journal, secrets } = this.#resources;
-    const requests = new JobRequests({ journal, secrets, client, jobId: this.#job!.id, startedAt: this.#startedAt, emit: (event) => this.#emit(event) });
+    const requests = new JobRequests({
+      journal,
+      secrets,
+      client,
+      jobId: this.#job!.id,
+      startedAt: this.#startedAt,
+      emit: (event) => this.#emit(event),
+    });
     const deployId = await requests.deployId();
     const session = await requests.session(plan, deployId);
     if ('deployVersion' in session) return this.#finish(session.deployVersion, client);
 
     this.#phase('check');
-    const queue = new UploadQueue<PlannedBlob>({ concurrency: this.#options.concurrency ?? DEFAULT_CONCURRENCY, maxBytesInFlight: this.#options.maxBytesInFlight ?? 256 * 1024 * 1024 }, (blob, signal) =>
-      this.#upload(blob, session, client, signal),
+    const queue = new UploadQueue<PlannedBlob>(
+      {
+        concurrency: this.#options.concurrency ?? DEFAULT_CONCURRENCY,
+        maxBytesInFlight: this.#options.maxBytesInFlight ?? 256 * 1024 * 1024,
+      },
+      (blob, signal) => this.#upload(blob, session, client, signal),
     );
     this.#queue = queue;
     if (this.#pauseReasons.size > 0) queue.pause();
     const batches: PlannedBlob[][] = [];
-    for (let i = 0; i < plan.blobs.length; i += limits.maxMissingBlobsPerCall) batches.push(plan.blobs.slice(i, i + limits.maxMissingBlobsPerCall));
+    for (let i = 0; i < plan.blobs.length; i += limits.maxMissingBlobsPerCall)
+      batches.push(plan.blobs.slice(i, i + limits.maxMissingBlobsPerCall));
     // A few calls in flight; each answer feeds the queue at once, so uploads start on the first.
     await mapBounded(batches, CHECKS_IN_FLIGHT, async (batch) => {
       await this.#untilReleased();
-      const missing = new Set(await client.missingBlobs(session.id, session.token, toDescriptors(batch.map((blob) => blob.source))));
+      const missing = new Set(
+        await client.missingBlobs(session.id, session.token, toDescriptors(batch.map((blob) => blob.source))),
+      );
       this.#throwIfCancelled();
       const toUpload = batch.filter((blob) => missing.has(blob.sha256));
       for (const blob of batch) {
         if (missing.has(blob.sha256)) continue;
         this.#pendingMarks.set(blob.sha256, 'present');
         this.#totals.skippedBytes += blob.size * blob.paths.length;
-        for (const path of blob.paths) this.#update({ path, state: 'skipped', size: blob.size, message: 'already on the server' });
+        for (const path of blob.paths)
+          this.#update({ path, state: 'skipped', size: blob.size, message: 'already on the server' });
       }
       if (toUpload.length > 0) {
         this.#totals.uploadBytes += toUpload.reduce((sum, blob) => sum + blob.size, 0);
@@ -319,9 +411,17 @@ export class DeployRun {
     this.#phase('commit');
     this.#flush();
     const changed = await firstChangedFile(plan.files);
-    if (changed) throw new FileChangedError(changed.path, 'changed', `${changed.path} changed after it was uploaded; deploying the folder as it is now.`);
+    if (changed)
+      throw new FileChangedError(
+        changed.path,
+        'changed',
+        `${changed.path} changed after it was uploaded; deploying the folder as it is now.`,
+      );
     await this.#untilReleased();
-    const deployVersion = await requests.commit(session, { entries: toEntries(plan.files), ...(this.#options.render && { render: this.#options.render }) });
+    const deployVersion = await requests.commit(session, {
+      entries: toEntries(plan.files),
+      ...(this.#options.render && { render: this.#options.render }),
+    });
     return this.#finish(deployVersion, client);
   }
 
@@ -345,7 +445,12 @@ export class DeployRun {
       this.#pendingMarks.set(blob.sha256, 'uploaded');
       this.#setBlobFiles(blob, 'done', blob.size);
     } catch (error) {
-      this.#setBlobFiles(blob, signal.aborted ? 'waiting' : 'failed', 0, signal.aborted ? undefined : errorMessage(error));
+      this.#setBlobFiles(
+        blob,
+        signal.aborted ? 'waiting' : 'failed',
+        0,
+        signal.aborted ? undefined : errorMessage(error),
+      );
       throw error;
     } finally {
       this.#inFlightBytes -= sent;
@@ -358,8 +463,13 @@ export class DeployRun {
     const job = this.#job!;
     this.#resources.journal.markCommitted(job.id, deployVersion);
     await this.#resources.secrets.delete(uploadTokenName(job.id));
-    const slug = 'createDeploy' in job.deploy ? job.deploy.createDeploy.slug : (await client.getDeploy(deployVersion.deployId).catch(() => null))?.slug;
-    const previewUrl = slug ? `${this.#options.target.apiUrl.replace(/\/+$/, '')}/preview/${encodeURIComponent(slug)}/${deployVersion.versionNo}/` : null;
+    const slug =
+      'createDeploy' in job.deploy
+        ? job.deploy.createDeploy.slug
+        : (await client.getDeploy(deployVersion.deployId).catch(() => null))?.slug;
+    const previewUrl = slug
+      ? `${this.#options.target.apiUrl.replace(/\/+$/, '')}/preview/${encodeURIComponent(slug)}/${deployVersion.versionNo}/`
+      : null;
     this.#flush();
     const totals = this.totals();
     this.#emit({ type: 'committed', deployVersion, previewUrl, totals });
@@ -375,7 +485,8 @@ export class DeployRun {
   }
 
   #setBlobFiles(blob: PlannedBlob, state: FileState, sentBytes: number, message?: string): void {
-    for (const path of blob.paths) this.#update({ path, state, size: blob.size, sentBytes, ...(message !== undefined && { message }) });
+    for (const path of blob.paths)
+      this.#update({ path, state, size: blob.size, sentBytes, ...(message !== undefined && { message }) });
   }
 
   #update(update: FileUpdate): void {
@@ -391,7 +502,10 @@ export class DeployRun {
   /** Sends batched file updates and totals, and writes batched blob states to the journal. */
   #flush(): void {
     if (this.#job && this.#pendingMarks.size > 0) {
-      this.#resources.journal.setBlobStates(this.#job.id, [...this.#pendingMarks].map(([sha256, state]) => ({ sha256, state })));
+      this.#resources.journal.setBlobStates(
+        this.#job.id,
+        [...this.#pendingMarks].map(([sha256, state]) => ({ sha256, state })),
+      );
     }
     this.#pendingMarks.clear();
     if (this.#pendingUpdates.size > 0) {
@@ -427,6 +541,7 @@ export class DeployRun {
   }
 
   #throwIfCancelled(): void {
-    if (this.#cancel.signal.aborted) throw new DeployError({ code: 'cancelled', message: 'The deploy was cancelled.' }, true);
+    if (this.#cancel.signal.aborted)
+      throw new DeployError({ code: 'cancelled', message: 'The deploy was cancelled.' }, true);
   }
 }

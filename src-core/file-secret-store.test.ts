@@ -1,6 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import {
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  symlinkSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { FileSecretStore } from './file-secret-store.ts';
@@ -33,23 +42,34 @@ test('twenty stores over one file, writing at the same instant, lose no update (
   const seeded = new FileSecretStore(file);
   await seeded.set('gone', 'deleted by everyone');
   const outcomes = await atOnce(20, 'secrets', (i) => [file, `upload-token:job_${i}`, 'gone']);
-  assert.deepEqual(outcomes.filter((outcome) => !outcome.ok), []);
+  assert.deepEqual(
+    outcomes.filter((outcome) => !outcome.ok),
+    [],
+  );
   const kept = JSON.parse(readFileSync(file, 'utf8')) as Record<string, string>;
-  assert.deepEqual(Object.keys(kept).sort(), Array.from({ length: 20 }, (_, i) => `upload-token:job_${i}`).sort(), 'every set kept, the delete not undone');
+  assert.deepEqual(
+    Object.keys(kept).sort(),
+    Array.from({ length: 20 }, (_, i) => `upload-token:job_${i}`).sort(),
+    'every set kept, the delete not undone',
+  );
 });
 
-test('a write goes through a temp file of an unpredictable name, never through one planted beside the store', posixOnly, async (t) => {
-  const dir = tempDir(t);
-  const file = join(dir, 'secrets.json');
-  const elsewhere = join(dir, 'elsewhere');
-  mkdirSync(elsewhere);
-  // The names a writer that names its temp file after its pid (or a counter) would use, planted as links.
-  const target = join(elsewhere, 'target');
-  writeFileSync(target, 'untouched');
-  symlinkSync(target, `${file}.${process.pid}.tmp`);
-  symlinkSync(target, `${file}.tmp`);
-  await new FileSecretStore(file).set('upload-token:job_1', 'ustk_secret');
-  assert.equal(readFileSync(target, 'utf8'), 'untouched', 'the planted link was not written through');
-  assert.ok(statSync(file, { throwIfNoEntry: false })?.isFile(), 'the store is a file of its own');
-  assert.equal(await new FileSecretStore(file).get('upload-token:job_1'), 'ustk_secret');
-});
+test(
+  'a write goes through a temp file of an unpredictable name, never through one planted beside the store',
+  posixOnly,
+  async (t) => {
+    const dir = tempDir(t);
+    const file = join(dir, 'secrets.json');
+    const elsewhere = join(dir, 'elsewhere');
+    mkdirSync(elsewhere);
+    // The names a writer that names its temp file after its pid (or a counter) would use, planted as links.
+    const target = join(elsewhere, 'target');
+    writeFileSync(target, 'untouched');
+    symlinkSync(target, `${file}.${process.pid}.tmp`);
+    symlinkSync(target, `${file}.tmp`);
+    await new FileSecretStore(file).set('upload-token:job_1', 'ustk_secret');
+    assert.equal(readFileSync(target, 'utf8'), 'untouched', 'the planted link was not written through');
+    assert.ok(statSync(file, { throwIfNoEntry: false })?.isFile(), 'the store is a file of its own');
+    assert.equal(await new FileSecretStore(file).get('upload-token:job_1'), 'ustk_secret');
+  },
+);

@@ -40,7 +40,13 @@ test('a stored hash is found again after a re-scan, and after reopening the file
     const [a, b] = await writeOld(dir, { 'a.txt': 'alpha', 'b.txt': 'beta' });
     let cache = HashCache.open(cacheFile);
     assert.equal(cache.lookup(a!), null);
-    cache.store([{ file: a!, sha256: FAKE_SHA(1) }, { file: b!, sha256: FAKE_SHA(2) }], Date.now());
+    cache.store(
+      [
+        { file: a!, sha256: FAKE_SHA(1) },
+        { file: b!, sha256: FAKE_SHA(2) },
+      ],
+      Date.now(),
+    );
     assert.equal(cache.lookup(await rescan(dir, 'a.txt')), FAKE_SHA(1));
     cache.close();
     cache = HashCache.open(cacheFile);
@@ -50,7 +56,12 @@ test('a stored hash is found again after a re-scan, and after reopening the file
 
 test('a touch, a rewrite, a same-size rewrite with a new mtime, or a replacement (new inode) is a miss', () =>
   withFolder(async (dir, cacheFile) => {
-    const files = await writeOld(dir, { 'touched.txt': 'same', 'longer.txt': 'short', 'samesize.txt': 'abcd', 'replaced.txt': 'old!' });
+    const files = await writeOld(dir, {
+      'touched.txt': 'same',
+      'longer.txt': 'short',
+      'samesize.txt': 'abcd',
+      'replaced.txt': 'old!',
+    });
     const cache = HashCache.open(cacheFile);
     cache.store(
       files.map((file, i) => ({ file, sha256: FAKE_SHA(i) })),
@@ -95,7 +106,10 @@ test('lookupMany answers as lookup does, for many files at once', () =>
       Date.now(),
     );
     const many = cache.lookupMany(files);
-    assert.deepEqual(many, files.map((file) => cache.lookup(file)));
+    assert.deepEqual(
+      many,
+      files.map((file) => cache.lookup(file)),
+    );
     assert.equal(many.filter((sha) => sha !== null).length, 100);
     cache.close();
   }));
@@ -103,7 +117,14 @@ test('lookupMany answers as lookup does, for many files at once', () =>
 test('inode and device numbers over 2^63 round-trip', () =>
   withFolder(async (dir, cacheFile) => {
     const cache = HashCache.open(cacheFile);
-    const file: ScannedFile = { path: 'x', absolutePath: join(dir, 'x'), size: 1, mtimeNs: 1_000_000_000n, ino: 2n ** 64n - 5n, dev: 2n ** 63n + 1n };
+    const file: ScannedFile = {
+      path: 'x',
+      absolutePath: join(dir, 'x'),
+      size: 1,
+      mtimeNs: 1_000_000_000n,
+      ino: 2n ** 64n - 5n,
+      dev: 2n ** 63n + 1n,
+    };
     cache.store([{ file, sha256: FAKE_SHA(9) }], Date.now());
     assert.equal(cache.lookup(file), FAKE_SHA(9));
     assert.equal(cache.lookup({ ...file, ino: 2n ** 64n - 4n }), null);
@@ -124,5 +145,9 @@ test('the schema is versioned with user_version; a newer file is refused in word
 test('twenty openers at once on a fresh state folder each get a working cache (issue 9, defect 3)', () =>
   withFolder(async (_dir, cacheFile) => {
     const outcomes = await atOnce(20, 'cache', () => [join(cacheFile, '..')]);
-    assert.deepEqual(outcomes.filter((outcome) => !outcome.ok), [], 'no opener failed');
+    assert.deepEqual(
+      outcomes.filter((outcome) => !outcome.ok),
+      [],
+      'no opener failed',
+    );
   }));

@@ -53,7 +53,9 @@ export class HashCache {
   private constructor(db: DatabaseSync) {
     this.#db = db;
     this.#get = db.prepare(`SELECT ${ROW_COLUMNS} FROM file_hashes WHERE path = ? AND ${TRUSTED}`);
-    this.#range = db.prepare(`SELECT path, ${ROW_COLUMNS} FROM file_hashes WHERE path >= ? AND path < ? AND ${TRUSTED}`);
+    this.#range = db.prepare(
+      `SELECT path, ${ROW_COLUMNS} FROM file_hashes WHERE path >= ? AND path < ? AND ${TRUSTED}`,
+    );
     for (const statement of [this.#get, this.#range]) {
       statement.setReadBigInts(true);
       statement.setReturnArrays(true); // arrays read faster than objects: a re-scan looks up every file
@@ -70,7 +72,12 @@ export class HashCache {
     // WAL: a reader (a second window, the CLI) never waits for a writer; NORMAL sync is durable enough for a cache.
     const db = openStateDatabase(file, { synchronous: 'NORMAL' });
     try {
-      migrateStateDatabase(db, MIGRATIONS, (version) => `The hash cache ${file} was written by a newer PressDrop (schema ${version}, this one knows ${MIGRATIONS.length}); update PressDrop or delete the file.`);
+      migrateStateDatabase(
+        db,
+        MIGRATIONS,
+        (version) =>
+          `The hash cache ${file} was written by a newer PressDrop (schema ${version}, this one knows ${MIGRATIONS.length}); update PressDrop or delete the file.`,
+      );
       return new HashCache(db);
     } catch (error) {
       db.close();
@@ -125,7 +132,15 @@ export class HashCache {
     this.#db.exec('BEGIN IMMEDIATE');
     try {
       for (const { file, sha256 } of entries) {
-        this.#put.run(file.absolutePath, file.size, file.mtimeNs, BigInt.asIntN(64, file.ino), BigInt.asIntN(64, file.dev), sha256, at);
+        this.#put.run(
+          file.absolutePath,
+          file.size,
+          file.mtimeNs,
+          BigInt.asIntN(64, file.ino),
+          BigInt.asIntN(64, file.dev),
+          sha256,
+          at,
+        );
       }
       this.#db.exec('COMMIT');
     } catch (error) {

@@ -2,7 +2,19 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import { execFileSync } from 'node:child_process';
-import { appendFileSync, chmodSync, lstatSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, unlinkSync, utimesSync, writeFileSync } from 'node:fs';
+import {
+  appendFileSync,
+  chmodSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  unlinkSync,
+  utimesSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { HashCache } from './hash-cache.ts';
@@ -45,11 +57,14 @@ async function withCache(run: (cache: HashCache) => Promise<void>): Promise<void
   }
 }
 
-const hashesOf = (outcomes: HashOutcome[]) => Object.fromEntries(outcomes.map((o) => [o.file.path, 'sha256' in o ? o.sha256 : o.error.code]));
+const hashesOf = (outcomes: HashOutcome[]) =>
+  Object.fromEntries(outcomes.map((o) => [o.file.path, 'sha256' in o ? o.sha256 : o.error.code]));
 
 test('hashes equal sha256 of the bytes, at every size around the read chunk, with duplicates and empties', () => {
   const sizes = [0, 1, 4096, MiB - 1, MiB, MiB + 1, 3 * MiB + 5, 9 * MiB];
-  const files: Record<string, Uint8Array> = Object.fromEntries(sizes.map((size) => [`s/${size}.bin`, randomBytes(size)]));
+  const files: Record<string, Uint8Array> = Object.fromEntries(
+    sizes.map((size) => [`s/${size}.bin`, randomBytes(size)]),
+  );
   files['dup/a.txt'] = Buffer.from('same');
   files['dup/b.txt'] = Buffer.from('same');
   files['empty2'] = new Uint8Array();
@@ -71,7 +86,9 @@ test('hashes equal sha256 of the bytes, at every size around the read chunk, wit
 });
 
 test('small files are batched (≤ 256 per task); large files go one per task, biggest first', () => {
-  const files: Record<string, Uint8Array> = Object.fromEntries(Array.from({ length: 600 }, (_, i) => [`small/${i}.txt`, Buffer.from(`file ${i}`)]));
+  const files: Record<string, Uint8Array> = Object.fromEntries(
+    Array.from({ length: 600 }, (_, i) => [`small/${i}.txt`, Buffer.from(`file ${i}`)]),
+  );
   files['big-1.bin'] = randomBytes(8 * MiB);
   files['big-2.bin'] = randomBytes(12 * MiB);
   return withFiles(files, async (root) => {
@@ -90,45 +107,66 @@ test('small files are batched (≤ 256 per task); large files go one per task, b
 });
 
 test('one task at a time runs on one thread; more at once start all the threads, even while the one thread is busy', () =>
-  withFiles({ 'big.bin': randomBytes(12 * MiB), 'mid.bin': randomBytes(9 * MiB), 'small.txt': Buffer.from('small') }, async (root) => {
-    const lazy = new HashPool({ threads: 2 });
-    try {
-      const scan = await scanFolder(root, { pool: lazy });
-      const big = scan.files.find((f) => f.path === 'big.bin')!;
-      const [alone] = await lazy.hashFiles([big]);
-      assert.equal(alone && 'sha256' in alone && alone.sha256, sha256(readFileSync(big.absolutePath)));
-      assert.equal(lazy.threadCount, 1, 'a scan of one batch and a hash of one task need one thread');
-      // The one thread is busy with a task when more are asked for: the full pool takes over, and the task still ends well.
-      const running = lazy.hashFiles([big]);
-      const [all, again] = await Promise.all([lazy.hashFiles(scan.files), running]);
-      assert.deepEqual(
-        hashesOf(all),
-        Object.fromEntries(scan.files.map((f) => [f.path, sha256(readFileSync(f.absolutePath))])),
-      );
-      assert.deepEqual(again, [alone]);
-      assert.equal(lazy.threadCount, 2, 'the one-thread pool stops once its task is done');
-      assert.equal((await lazy.lstatMany([big.absolutePath])).length, LSTAT_SLOTS);
-    } finally {
-      await lazy.destroy();
-    }
-  }));
+  withFiles(
+    { 'big.bin': randomBytes(12 * MiB), 'mid.bin': randomBytes(9 * MiB), 'small.txt': Buffer.from('small') },
+    async (root) => {
+      const lazy = new HashPool({ threads: 2 });
+      try {
+        const scan = await scanFolder(root, { pool: lazy });
+        const big = scan.files.find((f) => f.path === 'big.bin')!;
+        const [alone] = await lazy.hashFiles([big]);
+        assert.equal(alone && 'sha256' in alone && alone.sha256, sha256(readFileSync(big.absolutePath)));
+        assert.equal(lazy.threadCount, 1, 'a scan of one batch and a hash of one task need one thread');
+        // The one thread is busy with a task when more are asked for: the full pool takes over, and the task still ends well.
+        const running = lazy.hashFiles([big]);
+        const [all, again] = await Promise.all([lazy.hashFiles(scan.files), running]);
+        assert.deepEqual(
+          hashesOf(all),
+          Object.fromEntries(scan.files.map((f) => [f.path, sha256(readFileSync(f.absolutePath))])),
+        );
+        assert.deepEqual(again, [alone]);
+        assert.equal(lazy.threadCount, 2, 'the one-thread pool stops once its task is done');
+        assert.equal((await lazy.lstatMany([big.absolutePath])).length, LSTAT_SLOTS);
+      } finally {
+        await lazy.destroy();
+      }
+    },
+  ));
 
 test('a file deleted after the scan is vanished; one that changed is changed; both in sentences', () =>
-  withFiles({ 'gone.txt': Buffer.from('bye'), 'grown.txt': Buffer.from('12345'), 'edited.txt': Buffer.from('abcd'), 'ok.txt': Buffer.from('ok') }, async (root) => {
-    const scan = await scanFolder(root);
-    unlinkSync(join(root, 'gone.txt'));
-    appendFileSync(join(root, 'grown.txt'), '678');
-    writeFileSync(join(root, 'edited.txt'), 'wxyz'); // same size, new mtime
-    const outcomes = await pool.hashFiles(scan.files);
-    assert.deepEqual(hashesOf(outcomes), { 'edited.txt': 'changed', 'gone.txt': 'vanished', 'grown.txt': 'changed', 'ok.txt': sha256(Buffer.from('ok')) });
-    const messages = new Map(outcomes.flatMap((o) => ('error' in o ? [[o.file.path, o.error.message] as const] : [])));
-    assert.match(messages.get('gone.txt')!, /^"gone\.txt" was deleted after the folder was scanned; deploy again/);
-    assert.match(messages.get('grown.txt')!, /^"grown\.txt" changed size after the folder was scanned \(5 bytes then, 8 now\); wait until it is saved/);
-    assert.match(messages.get('edited.txt')!, /^"edited\.txt" was modified after the folder was scanned/);
-  }));
+  withFiles(
+    {
+      'gone.txt': Buffer.from('bye'),
+      'grown.txt': Buffer.from('12345'),
+      'edited.txt': Buffer.from('abcd'),
+      'ok.txt': Buffer.from('ok'),
+    },
+    async (root) => {
+      const scan = await scanFolder(root);
+      unlinkSync(join(root, 'gone.txt'));
+      appendFileSync(join(root, 'grown.txt'), '678');
+      writeFileSync(join(root, 'edited.txt'), 'wxyz'); // same size, new mtime
+      const outcomes = await pool.hashFiles(scan.files);
+      assert.deepEqual(hashesOf(outcomes), {
+        'edited.txt': 'changed',
+        'gone.txt': 'vanished',
+        'grown.txt': 'changed',
+        'ok.txt': sha256(Buffer.from('ok')),
+      });
+      const messages = new Map(
+        outcomes.flatMap((o) => ('error' in o ? [[o.file.path, o.error.message] as const] : [])),
+      );
+      assert.match(messages.get('gone.txt')!, /^"gone\.txt" was deleted after the folder was scanned; deploy again/);
+      assert.match(
+        messages.get('grown.txt')!,
+        /^"grown\.txt" changed size after the folder was scanned \(5 bytes then, 8 now\); wait until it is saved/,
+      );
+      assert.match(messages.get('edited.txt')!, /^"edited\.txt" was modified after the folder was scanned/);
+    },
+  ));
 
 test('a file that became a FIFO since the scan is changed, and does not hang the worker', () =>
-  withFiles({ 'pipe': Buffer.from('was a file') }, async (root) => {
+  withFiles({ pipe: Buffer.from('was a file') }, async (root) => {
     const scan = await scanFolder(root);
     unlinkSync(join(root, 'pipe'));
     execFileSync('mkfifo', [join(root, 'pipe')]);
@@ -150,24 +188,27 @@ test('an unreadable file is unreadable, in a sentence', (t) =>
   }));
 
 test('abort cancels the queued tasks and rejects with the reason; the pool still works after', () =>
-  withFiles(Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`f${i}.bin`, randomBytes(8 * MiB)])), async (root) => {
-    const scan = await scanFolder(root);
-    const controller = new AbortController();
-    let hashed = 0;
-    await assert.rejects(
-      pool.hashFiles(scan.files, {
-        signal: controller.signal,
-        onHashed: () => {
-          if (++hashed === 1) controller.abort(new Error('stop'));
-        },
-      }),
-      /stop/,
-    );
-    assert.ok(hashed < scan.files.length, `${hashed} of ${scan.files.length} hashed`);
-    const [first] = await pool.hashFiles(scan.files.slice(0, 1));
-    assert.ok(first && 'sha256' in first);
-    await assert.rejects(pool.hashFiles(scan.files, { signal: controller.signal }), /stop/);
-  }));
+  withFiles(
+    Object.fromEntries(Array.from({ length: 16 }, (_, i) => [`f${i}.bin`, randomBytes(8 * MiB)])),
+    async (root) => {
+      const scan = await scanFolder(root);
+      const controller = new AbortController();
+      let hashed = 0;
+      await assert.rejects(
+        pool.hashFiles(scan.files, {
+          signal: controller.signal,
+          onHashed: () => {
+            if (++hashed === 1) controller.abort(new Error('stop'));
+          },
+        }),
+        /stop/,
+      );
+      assert.ok(hashed < scan.files.length, `${hashed} of ${scan.files.length} hashed`);
+      const [first] = await pool.hashFiles(scan.files.slice(0, 1));
+      assert.ok(first && 'sha256' in first);
+      await assert.rejects(pool.hashFiles(scan.files, { signal: controller.signal }), /stop/);
+    },
+  ));
 
 test('hashFolder: misses are hashed and stored; a second run reads nothing and answers from the cache', () =>
   withFiles({ 'a.txt': Buffer.from('alpha'), 'b/c.txt': Buffer.from('gamma'), 'd.txt': Buffer.from('delta') }, (root) =>
@@ -190,7 +231,10 @@ test('hashFolder: misses are hashed and stored; a second run reads nothing and a
       const tasksBefore = pool.tasksSent;
       const seen: string[] = [];
       let bytes = 0;
-      const second = await hashFolder(await scanFolder(root), cache, pool, { onHashed: (file) => seen.push(file.path), onBytes: (n) => (bytes += n) });
+      const second = await hashFolder(await scanFolder(root), cache, pool, {
+        onHashed: (file) => seen.push(file.path),
+        onBytes: (n) => (bytes += n),
+      });
       assert.equal(second.cacheHits, 2);
       assert.equal(pool.tasksSent, tasksBefore);
       assert.equal(second.files[0]!.sha256, sha256(Buffer.from('alpha')));
@@ -227,7 +271,17 @@ test('lstatMany answers the same on the pool, inline, and inline on a "slow" fil
     assert.deepEqual(await new InlineStatPool().lstatMany(paths), onPool);
     assert.deepEqual(await new InlineStatPool({ slow: true }).lstatMany(paths), onPool);
     const kinds = names.map((_, i) => onPool[i * LSTAT_SLOTS]);
-    assert.deepEqual(kinds, [LstatKind.file, LstatKind.directory, LstatKind.symlink, LstatKind.other, LstatKind.missing, LstatKind.missing]);
+    assert.deepEqual(kinds, [
+      LstatKind.file,
+      LstatKind.directory,
+      LstatKind.symlink,
+      LstatKind.other,
+      LstatKind.missing,
+      LstatKind.missing,
+    ]);
     const stats = lstatSync(paths[0]!, { bigint: true });
-    assert.deepEqual([...onPool.subarray(1, LSTAT_SLOTS)], [stats.size, stats.mtimeNs, BigInt.asIntN(64, stats.ino), BigInt.asIntN(64, stats.dev)]);
+    assert.deepEqual(
+      [...onPool.subarray(1, LSTAT_SLOTS)],
+      [stats.size, stats.mtimeNs, BigInt.asIntN(64, stats.ino), BigInt.asIntN(64, stats.dev)],
+    );
   }));

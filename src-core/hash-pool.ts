@@ -13,7 +13,8 @@ import type { ScannedFile, ScanResult, StatPool } from './scan-folder.ts';
 export type HashErrorCode = 'unreadable' | 'vanished' | 'changed';
 
 /** One file's hash, or why it has none (with a sentence naming the file and what to do). */
-export type HashOutcome = { file: ScannedFile; sha256: string } | { file: ScannedFile; error: { code: HashErrorCode; message: string } };
+export type HashOutcome =
+  { file: ScannedFile; sha256: string } | { file: ScannedFile; error: { code: HashErrorCode; message: string } };
 
 /** A file that could not be hashed. */
 export type HashFailure = Extract<HashOutcome, { error: unknown }>;
@@ -87,11 +88,19 @@ export class HashPool implements StatPool {
   /** lstats paths on the worker threads, packed as hash-worker's lstatTask does: lets scanFolder stat in parallel, off the main thread. */
   lstatMany(paths: string[], options: { signal?: AbortSignal } = {}): Promise<BigInt64Array> {
     // One NUL-joined string clones far faster than an array of hundreds of strings (NUL cannot occur in a path).
-    return this.#run(this.#workersFor(1), paths.join('\0'), { name: 'lstatTask', signal: options.signal ?? null }) as Promise<BigInt64Array>;
+    return this.#run(this.#workersFor(1), paths.join('\0'), {
+      name: 'lstatTask',
+      signal: options.signal ?? null,
+    }) as Promise<BigInt64Array>;
   }
 
   #start(threads: number): Workers {
-    const workers: Workers = new Piscina({ filename: this.#workerUrl.href, name: 'hashTask', minThreads: threads, maxThreads: threads });
+    const workers: Workers = new Piscina({
+      filename: this.#workerUrl.href,
+      name: 'hashTask',
+      minThreads: threads,
+      maxThreads: threads,
+    });
     // Piscina emits 'error' for what belongs to no task: the answer of a task aborted while its worker was
     // already posting it ("Unexpected message from Worker"), a worker dying while idle. Every task's own
     // failure reaches its caller, and the pool replaces dead workers; unheard, the event would crash the process.
@@ -111,7 +120,11 @@ export class HashPool implements StatPool {
     return this.#workers;
   }
 
-  async #run(workers: Workers, task: HashTask | string, options: { name?: string; signal: AbortSignal | null }): Promise<HashTaskResult | BigInt64Array> {
+  async #run(
+    workers: Workers,
+    task: HashTask | string,
+    options: { name?: string; signal: AbortSignal | null },
+  ): Promise<HashTaskResult | BigInt64Array> {
     this.#unsettled.set(workers, (this.#unsettled.get(workers) ?? 0) + 1);
     try {
       return await workers.run(task, options);
@@ -248,7 +261,12 @@ export interface HashFolderResult {
  * and onBytes first), misses go to the pool, and new hashes are stored in the
  * cache, even those finished before an abort.
  */
-export async function hashFolder(scan: ScanResult, cache: HashCache, pool: HashPool, options: HashFilesOptions = {}): Promise<HashFolderResult> {
+export async function hashFolder(
+  scan: ScanResult,
+  cache: HashCache,
+  pool: HashPool,
+  options: HashFilesOptions = {},
+): Promise<HashFolderResult> {
   const cached = cache.lookupMany(scan.files);
   const misses: ScannedFile[] = [];
   let hitBytes = 0;
@@ -333,14 +351,23 @@ function describe(file: ScannedFile, failure: HashTaskFailure): { code: HashErro
   const later = 'wait until it is saved, then deploy again';
   switch (failure.code) {
     case 'vanished':
-      return { code: 'vanished', message: `${name} was deleted after the folder was scanned; deploy again to send the folder as it is now.` };
+      return {
+        code: 'vanished',
+        message: `${name} was deleted after the folder was scanned; deploy again to send the folder as it is now.`,
+      };
     case 'unreadable': {
       const why = failure.cause === 'EACCES' || failure.cause === 'EPERM' ? 'permission denied' : failure.cause;
-      return { code: 'unreadable', message: `${name} cannot be read (${why}); give yourself read access to it, or list it in .pressignore.` };
+      return {
+        code: 'unreadable',
+        message: `${name} cannot be read (${why}); give yourself read access to it, or list it in .pressignore.`,
+      };
     }
     case 'changed': {
       if (failure.now === 'not_a_file') {
-        return { code: 'changed', message: `${name} is no longer a regular file; remove it or list it in .pressignore, then deploy again.` };
+        return {
+          code: 'changed',
+          message: `${name} is no longer a regular file; remove it or list it in .pressignore, then deploy again.`,
+        };
       }
       const what =
         failure.now === 'size'

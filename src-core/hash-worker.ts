@@ -84,7 +84,13 @@ export function packLstat(out: BigInt64Array, i: number, stats: BigIntStats | un
     out[at] = LstatKind.missing;
     return;
   }
-  out[at] = stats.isFile() ? LstatKind.file : stats.isDirectory() ? LstatKind.directory : stats.isSymbolicLink() ? LstatKind.symlink : LstatKind.other;
+  out[at] = stats.isFile()
+    ? LstatKind.file
+    : stats.isDirectory()
+      ? LstatKind.directory
+      : stats.isSymbolicLink()
+        ? LstatKind.symlink
+        : LstatKind.other;
   out[at + 1] = stats.size;
   out[at + 2] = stats.mtimeNs;
   out[at + 3] = stats.ino;

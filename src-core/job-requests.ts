@@ -4,7 +4,12 @@ import type { DeployEvent } from '../src-shared/upload-model.ts';
 import type { DeployJournal, JobRecord } from './deploy-journal.ts';
 import { toDescriptors, type DeployPlan } from './deploy-plan.ts';
 import type { SecretStore } from './ports.ts';
-import { PressCloudError, type CommitBody, type CreateUploadSessionBody, type PressCloudClient } from './press-cloud-client.ts';
+import {
+  PressCloudError,
+  type CommitBody,
+  type CreateUploadSessionBody,
+  type PressCloudClient,
+} from './press-cloud-client.ts';
 
 /** An upload session a run can use: its id and its token. */
 export interface OpenSession {
@@ -75,9 +80,16 @@ export class JobRequests {
     if (job.sessionId && job.manifestDigest === plan.manifestDigest) {
       const token = await secrets.get(tokenName);
       const session = token ? await client.getUploadSession(job.sessionId, token).catch(ignoreGone) : null;
-      if (session?.status === 'committed' && session.deployVersionId) return { deployVersion: await client.getVersion(session.deployVersionId) };
+      if (session?.status === 'committed' && session.deployVersionId)
+        return { deployVersion: await client.getVersion(session.deployVersionId) };
       if (token && session?.status === 'open' && session.expiresAt - Date.now() > SESSION_MARGIN_MS) {
-        this.#ctx.emit({ type: 'session', sessionId: session.id, createdAt: session.createdAt, expiresAt: session.expiresAt, resumed: true });
+        this.#ctx.emit({
+          type: 'session',
+          sessionId: session.id,
+          createdAt: session.createdAt,
+          expiresAt: session.expiresAt,
+          resumed: true,
+        });
         return { id: session.id, token };
       }
       journal.forgetSession(jobId);
@@ -99,14 +111,24 @@ export class JobRequests {
       await secrets.set(tokenName, uploadToken);
       journal.recordSession(jobId, uploadSession.id, uploadSession.expiresAt);
       const resumed = repeat && uploadSession.createdAt < this.#ctx.startedAt;
-      this.#ctx.emit({ type: 'session', sessionId: uploadSession.id, createdAt: uploadSession.createdAt, expiresAt: uploadSession.expiresAt, resumed });
+      this.#ctx.emit({
+        type: 'session',
+        sessionId: uploadSession.id,
+        createdAt: uploadSession.createdAt,
+        expiresAt: uploadSession.expiresAt,
+        resumed,
+      });
       return { id: uploadSession.id, token: uploadToken };
     }
   }
 
   /** Commits `session` as the deploy's next version; a commit an earlier run sent (and whose answer it lost) is not made twice. */
   async commit(session: OpenSession, body: CommitBody): Promise<DeployVersion> {
-    const { key } = this.#ctx.journal.requestKey(this.#ctx.jobId, 'commit', requestDigest('POST', `/v1/upload-sessions/${session.id}/commit`, body));
+    const { key } = this.#ctx.journal.requestKey(
+      this.#ctx.jobId,
+      'commit',
+      requestDigest('POST', `/v1/upload-sessions/${session.id}/commit`, body),
+    );
     return this.#ctx.client.commit(session.id, session.token, body, key);
   }
 
@@ -122,11 +144,14 @@ export function uploadTokenName(jobId: string): string {
 
 /** What names a request for its Idempotency-Key: method, path, and the body as the client serializes it. */
 export function requestDigest(method: string, path: string, body: unknown): string {
-  return createHash('sha256').update(`${method} ${path}\n${JSON.stringify(body)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${method} ${path}\n${JSON.stringify(body)}`)
+    .digest('hex');
 }
 
 /** A session the server no longer knows, or no longer lets us use, is simply replaced. */
 function ignoreGone(error: unknown): null {
-  if (error instanceof PressCloudError && (error.status === 401 || error.status === 404 || error.status === 410)) return null;
+  if (error instanceof PressCloudError && (error.status === 401 || error.status === 404 || error.status === 410))
+    return null;
   throw error;
 }

@@ -47,7 +47,9 @@ export interface PressCloudClientOptions {
 }
 
 /** `POST /v1/upload-sessions` body: an existing deploy or one to create, and the files. */
-export type CreateUploadSessionBody = ({ deployId: string } | { createDeploy: { slug: string; name: string } }) & { files: FileDescriptor[] };
+export type CreateUploadSessionBody = ({ deployId: string } | { createDeploy: { slug: string; name: string } }) & {
+  files: FileDescriptor[];
+};
 
 /** `POST /v1/upload-sessions/{id}/commit` body. */
 export interface CommitBody {
@@ -106,7 +108,10 @@ export class PressCloudClient {
       pool,
       basePath: url.pathname.replace(/\/+$/, ''),
       apiKey: target.apiKey,
-      stallTimeoutMs: Math.max(1, Math.min(options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, Math.floor(giveUpAfterMs / 3))),
+      stallTimeoutMs: Math.max(
+        1,
+        Math.min(options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, Math.floor(giveUpAfterMs / 3)),
+      ),
       onActivity: () => (this.#lastActivityAt = Date.now()),
     };
   }
@@ -114,7 +119,11 @@ export class PressCloudClient {
   /** `GET /v1/limits`: read before uploading, to fail early with a clear message. */
   async limits(): Promise<Limits> {
     const body = await this.#call({ method: 'GET', path: '/v1/limits', request: 'GET limits' });
-    return expectFields<Limits>(body, ['maxBlobBytes', 'maxSessionBytes', 'maxFilesPerVersion', 'maxMissingBlobsPerCall', 'sessionTtlMs'], 'GET limits');
+    return expectFields<Limits>(
+      body,
+      ['maxBlobBytes', 'maxSessionBytes', 'maxFilesPerVersion', 'maxMissingBlobsPerCall', 'sessionTtlMs'],
+      'GET limits',
+    );
   }
 
   /** One page of deploys, newest first. */
@@ -125,7 +134,11 @@ export class PressCloudClient {
   /** One deploy by id; `deploy_not_found` when unknown. */
   async getDeploy(deployId: string): Promise<Deploy> {
     const request = `GET deploy ${deployId}`;
-    return field<Deploy>(await this.#call({ method: 'GET', path: `/v1/deploys/${seg(deployId)}`, request }), 'deploy', request);
+    return field<Deploy>(
+      await this.#call({ method: 'GET', path: `/v1/deploys/${seg(deployId)}`, request }),
+      'deploy',
+      request,
+    );
   }
 
   /** A deploy by id (`dpl_…`) or by slug, or null when there is none. */
@@ -152,14 +165,29 @@ export class PressCloudClient {
   /** `POST /v1/deploys`; a retry with the same key gets the first answer back. */
   async createDeploy(slug: string, name: string, idempotencyKey: string): Promise<Deploy> {
     const request = `POST deploy "${slug}"`;
-    const body = await this.#call({ method: 'POST', path: '/v1/deploys', request, json: { slug, name }, idempotencyKey });
+    const body = await this.#call({
+      method: 'POST',
+      path: '/v1/deploys',
+      request,
+      json: { slug, name },
+      idempotencyKey,
+    });
     return field<Deploy>(body, 'deploy', request);
   }
 
   /** Step 1: register the files; the answer holds the session's upload token (a secret). */
-  async createUploadSession(body: CreateUploadSessionBody, idempotencyKey: string): Promise<CreateUploadSessionResponse> {
+  async createUploadSession(
+    body: CreateUploadSessionBody,
+    idempotencyKey: string,
+  ): Promise<CreateUploadSessionResponse> {
     const request = 'POST upload session';
-    const answer = await this.#call({ method: 'POST', path: '/v1/upload-sessions', request, json: body, idempotencyKey });
+    const answer = await this.#call({
+      method: 'POST',
+      path: '/v1/upload-sessions',
+      request,
+      json: body,
+      idempotencyKey,
+    });
     field(answer, 'uploadSession', request);
     return expectFields<CreateUploadSessionResponse>(answer, ['uploadToken'], request);
   }
@@ -173,7 +201,13 @@ export class PressCloudClient {
   /** Step 2: the sha256s of `files` not yet stored (at most `maxMissingBlobsPerCall` files per call). */
   async missingBlobs(sessionId: string, uploadToken: string, files: FileDescriptor[]): Promise<string[]> {
     const request = `POST missing-blobs of session ${sessionId}`;
-    const body = await this.#call({ method: 'POST', path: `/v1/upload-sessions/${seg(sessionId)}/missing-blobs`, request, json: { files }, uploadToken });
+    const body = await this.#call({
+      method: 'POST',
+      path: `/v1/upload-sessions/${seg(sessionId)}/missing-blobs`,
+      request,
+      json: { files },
+      uploadToken,
+    });
     const { missingBlobs } = expectFields<MissingBlobsResponse>(body, ['missingBlobs'], request);
     if (!Array.isArray(missingBlobs)) throw badResponseError(request, 200, '"missingBlobs" is not a list');
     return missingBlobs.map((blob) => blob.sha256);
@@ -191,7 +225,8 @@ export class PressCloudClient {
     options: PutBlobOptions = {},
   ): Promise<PutBlobResponse> {
     const request = `PUT blob ${blob.sha256.slice(0, 12)}…`;
-    if (!Number.isSafeInteger(blob.size) || blob.size < 0) throw new RangeError(`${request}: size must be a whole number of bytes, not ${blob.size}.`);
+    if (!Number.isSafeInteger(blob.size) || blob.size < 0)
+      throw new RangeError(`${request}: size must be a whole number of bytes, not ${blob.size}.`);
     const body = await this.#call({
       method: 'PUT',
       path: `/v1/upload-sessions/${seg(sessionId)}/blobs/${seg(blob.sha256)}`,
@@ -210,9 +245,21 @@ export class PressCloudClient {
    * committed session yields its version instead of a second commit; so
    * does a `409 upload_session_committed` to a retry.
    */
-  async commit(sessionId: string, uploadToken: string, body: CommitBody, idempotencyKey: string): Promise<DeployVersion> {
+  async commit(
+    sessionId: string,
+    uploadToken: string,
+    body: CommitBody,
+    idempotencyKey: string,
+  ): Promise<DeployVersion> {
     const request = `POST commit of session ${sessionId}`;
-    const call: Call = { method: 'POST', path: `/v1/upload-sessions/${seg(sessionId)}/commit`, request, json: body, uploadToken, idempotencyKey };
+    const call: Call = {
+      method: 'POST',
+      path: `/v1/upload-sessions/${seg(sessionId)}/commit`,
+      request,
+      json: body,
+      uploadToken,
+      idempotencyKey,
+    };
     return withRetry(async (attempt) => {
       // Only a retry can follow a commit that landed: the first attempt has nothing to recover.
       const recovered = attempt > 1 ? await this.#committedVersion(sessionId, uploadToken) : null;
@@ -231,52 +278,97 @@ export class PressCloudClient {
 
   /** One page of a deploy's versions, newest first, each with its totals and aliases. */
   async listVersions(deployId: string, cursor?: string): Promise<Page<DeployVersionSummary>> {
-    return this.#page<DeployVersionSummary>(`/v1/deploys/${seg(deployId)}/versions`, `GET versions of ${deployId}`, cursor);
+    return this.#page<DeployVersionSummary>(
+      `/v1/deploys/${seg(deployId)}/versions`,
+      `GET versions of ${deployId}`,
+      cursor,
+    );
   }
 
   /** One version with its totals, render config and aliases. */
   async getVersion(versionId: string): Promise<DeployVersionDetail> {
-    return field<DeployVersionDetail>(await this.#call(this.#getVersionCall(versionId)), 'deployVersion', `GET version ${versionId}`);
+    return field<DeployVersionDetail>(
+      await this.#call(this.#getVersionCall(versionId)),
+      'deployVersion',
+      `GET version ${versionId}`,
+    );
   }
 
   /** One page of a version's files, sorted by path (`limit` per page, at most 200; the server's default otherwise). */
   async listVersionFiles(versionId: string, cursor?: string, limit?: number): Promise<Page<VersionEntry>> {
-    return this.#page<VersionEntry>(`/v1/deploy-versions/${seg(versionId)}/files`, `GET files of ${versionId}`, cursor, limit);
+    return this.#page<VersionEntry>(
+      `/v1/deploy-versions/${seg(versionId)}/files`,
+      `GET files of ${versionId}`,
+      cursor,
+      limit,
+    );
   }
 
   /** Points alias `name` of a deploy at one of its versions (a new alias, or one moved: promote, roll back). */
   async setAlias(deployId: string, name: string, versionId: string): Promise<Alias> {
     const request = `PUT alias ${name} of ${deployId}`;
-    return field<Alias>(await this.#call({ method: 'PUT', path: `/v1/deploys/${seg(deployId)}/aliases/${seg(name)}`, request, json: { deployVersionId: versionId } }), 'alias', request);
+    return field<Alias>(
+      await this.#call({
+        method: 'PUT',
+        path: `/v1/deploys/${seg(deployId)}/aliases/${seg(name)}`,
+        request,
+        json: { deployVersionId: versionId },
+      }),
+      'alias',
+      request,
+    );
   }
 
   /** A deploy's aliases, by name. */
   async listAliases(deployId: string): Promise<Alias[]> {
     const request = `GET aliases of ${deployId}`;
-    const { items } = expectFields<{ items: Alias[] }>(await this.#call({ method: 'GET', path: `/v1/deploys/${seg(deployId)}/aliases`, request }), ['items'], request);
+    const { items } = expectFields<{ items: Alias[] }>(
+      await this.#call({ method: 'GET', path: `/v1/deploys/${seg(deployId)}/aliases`, request }),
+      ['items'],
+      request,
+    );
     return items;
   }
 
   /** Removes an alias; `alias_not_found` when it has none of that name. */
   async deleteAlias(deployId: string, name: string): Promise<void> {
-    await this.#call({ method: 'DELETE', path: `/v1/deploys/${seg(deployId)}/aliases/${seg(name)}`, request: `DELETE alias ${name} of ${deployId}` });
+    await this.#call({
+      method: 'DELETE',
+      path: `/v1/deploys/${seg(deployId)}/aliases/${seg(name)}`,
+      request: `DELETE alias ${name} of ${deployId}`,
+    });
   }
 
   /** Queues a PDF of a version (or of what an alias points at); a retry with the same key gets the first job back. */
-  async createRenderJob(of: { deployVersionId: string } | { deployId: string; alias: string }, idempotencyKey: string): Promise<RenderJob> {
+  async createRenderJob(
+    of: { deployVersionId: string } | { deployId: string; alias: string },
+    idempotencyKey: string,
+  ): Promise<RenderJob> {
     const request = 'POST render job';
-    return field<RenderJob>(await this.#call({ method: 'POST', path: '/v1/render-jobs', request, json: of, idempotencyKey }), 'renderJob', request);
+    return field<RenderJob>(
+      await this.#call({ method: 'POST', path: '/v1/render-jobs', request, json: of, idempotencyKey }),
+      'renderJob',
+      request,
+    );
   }
 
   /** A render job as it stands. */
   async getRenderJob(jobId: string): Promise<RenderJob> {
     const request = `GET render job ${jobId}`;
-    return field<RenderJob>(await this.#call({ method: 'GET', path: `/v1/render-jobs/${seg(jobId)}`, request }), 'renderJob', request);
+    return field<RenderJob>(
+      await this.#call({ method: 'GET', path: `/v1/render-jobs/${seg(jobId)}`, request }),
+      'renderJob',
+      request,
+    );
   }
 
   /** One page of a version's render jobs, newest first. */
   async listRenderJobs(versionId: string, cursor?: string): Promise<Page<RenderJob>> {
-    return this.#page<RenderJob>(`/v1/deploy-versions/${seg(versionId)}/render-jobs`, `GET render jobs of ${versionId}`, cursor);
+    return this.#page<RenderJob>(
+      `/v1/deploy-versions/${seg(versionId)}/render-jobs`,
+      `GET render jobs of ${versionId}`,
+      cursor,
+    );
   }
 
   /** A PDF's facts (size, pages, sha256). */
@@ -302,7 +394,9 @@ export class PressCloudClient {
           method: 'GET',
           path: `/v1/pdfs/${seg(pdfId)}/content`,
           request,
-          download: { write: async (chunk) => void (written += (await file.write(chunk, 0, chunk.length, written)).bytesWritten) },
+          download: {
+            write: async (chunk) => void (written += (await file.write(chunk, 0, chunk.length, written)).bytesWritten),
+          },
         });
         return written;
       }, this.#retryOptions(request));
@@ -331,7 +425,11 @@ export class PressCloudClient {
    * same attempt, and on a bad enough network every attempt could fail.
    */
   async #committedVersion(sessionId: string, uploadToken: string): Promise<DeployVersion | null> {
-    const session = field<UploadSession>(await this.#call(this.#getSessionCall(sessionId, uploadToken)), 'uploadSession', `GET upload session ${sessionId}`);
+    const session = field<UploadSession>(
+      await this.#call(this.#getSessionCall(sessionId, uploadToken)),
+      'uploadSession',
+      `GET upload session ${sessionId}`,
+    );
     if (session.status !== 'committed' || session.deployVersionId === null) return null;
     const { id, displayId, deployId, versionNo, route, title, status, createdAt } = field<DeployVersionDetail>(
       await this.#call(this.#getVersionCall(session.deployVersionId)),
@@ -342,7 +440,12 @@ export class PressCloudClient {
   }
 
   #getSessionCall(sessionId: string, uploadToken: string): Call {
-    return { method: 'GET', path: `/v1/upload-sessions/${seg(sessionId)}`, request: `GET upload session ${sessionId}`, uploadToken };
+    return {
+      method: 'GET',
+      path: `/v1/upload-sessions/${seg(sessionId)}`,
+      request: `GET upload session ${sessionId}`,
+      uploadToken,
+    };
   }
 
   #getVersionCall(versionId: string): Call {
@@ -353,7 +456,11 @@ export class PressCloudClient {
     const query = new URLSearchParams();
     if (cursor !== undefined) query.set('cursor', cursor);
     if (limit !== undefined) query.set('limit', String(limit));
-    const body = await this.#call({ method: 'GET', path: query.size > 0 ? `${path}?${query.toString()}` : path, request });
+    const body = await this.#call({
+      method: 'GET',
+      path: query.size > 0 ? `${path}?${query.toString()}` : path,
+      request,
+    });
     const page = expectFields<Page<T>>(body, ['items', 'nextCursor'], request);
     if (!Array.isArray(page.items) || (page.nextCursor !== null && typeof page.nextCursor !== 'string')) {
       throw badResponseError(request, 200, 'not a page of {"items": [...], "nextCursor"}');
@@ -362,7 +469,13 @@ export class PressCloudClient {
   }
 
   #retryOptions(request: string, signal?: AbortSignal) {
-    return { request, policy: this.#retry, signal: this.#signal(signal), onRetry: this.#onRetry, lastActivityAt: () => this.#lastActivityAt };
+    return {
+      request,
+      policy: this.#retry,
+      signal: this.#signal(signal),
+      onRetry: this.#onRetry,
+      lastActivityAt: () => this.#lastActivityAt,
+    };
   }
 
   #signal(signal: AbortSignal | undefined): AbortSignal {

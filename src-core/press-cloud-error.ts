@@ -18,7 +18,14 @@ export class PressCloudError extends Error {
 
   constructor(
     message: string,
-    init: { code: string; status?: number | null; retryable?: boolean; retryAfterMs?: number | null; details?: Record<string, unknown>; cause?: unknown },
+    init: {
+      code: string;
+      status?: number | null;
+      retryable?: boolean;
+      retryAfterMs?: number | null;
+      details?: Record<string, unknown>;
+      cause?: unknown;
+    },
   ) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = 'PressCloudError';
@@ -37,9 +44,22 @@ export function isRetryableStatus(status: number): boolean {
 
 // Connection-level failures after which the same request may well go through (undici's RetryHandler list, plus timeouts).
 const RETRYABLE_NETWORK_CODES = new Set([
-  'ECONNRESET', 'ECONNREFUSED', 'ECONNABORTED', 'EPIPE', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN',
-  'ENETDOWN', 'ENETUNREACH', 'EHOSTDOWN', 'EHOSTUNREACH',
-  'UND_ERR_SOCKET', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_HEADERS_TIMEOUT', 'UND_ERR_BODY_TIMEOUT', 'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'ENETDOWN',
+  'ENETUNREACH',
+  'EHOSTDOWN',
+  'EHOSTUNREACH',
+  'UND_ERR_SOCKET',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
+  'UND_ERR_RES_CONTENT_LENGTH_MISMATCH',
 ]);
 
 /** The error code of a Node or undici error, looking one `cause` deep (fetch-style wrappers hide it there). */
@@ -56,19 +76,25 @@ export function networkError(request: string, cause: unknown): PressCloudError {
   const code = systemErrorCode(cause);
   const retryable = code !== null && RETRYABLE_NETWORK_CODES.has(code);
   const what = cause instanceof Error ? cause.message : String(cause);
-  return new PressCloudError(`${request}: the connection to Press Cloud failed (${code ?? 'error'}: ${what})${retryable ? '' : '; not retrying'}.`, {
-    code: 'network_error',
-    retryable,
-    cause,
-  });
+  return new PressCloudError(
+    `${request}: the connection to Press Cloud failed (${code ?? 'error'}: ${what})${retryable ? '' : '; not retrying'}.`,
+    {
+      code: 'network_error',
+      retryable,
+      cause,
+    },
+  );
 }
 
 /** A request that moved no bytes for `stallMs`. */
 export function stalledError(request: string, stallMs: number): PressCloudError {
-  return new PressCloudError(`${request}: no bytes moved for ${stallMs} ms, so the request was abandoned (the network or the server stalled).`, {
-    code: 'stalled',
-    retryable: true,
-  });
+  return new PressCloudError(
+    `${request}: no bytes moved for ${stallMs} ms, so the request was abandoned (the network or the server stalled).`,
+    {
+      code: 'stalled',
+      retryable: true,
+    },
+  );
 }
 
 /** A request the caller cancelled. */
@@ -78,29 +104,52 @@ export function abortedError(request: string): PressCloudError {
 
 /** An answer that is not what the contract promises (not JSON, a field missing). */
 export function badResponseError(request: string, status: number, problem: string): PressCloudError {
-  return new PressCloudError(`${request}: the server's answer (HTTP ${status}) is not what the Press Cloud API promises: ${problem}.`, {
-    code: 'bad_response',
-    status,
-    retryable: isRetryableStatus(status),
-  });
+  return new PressCloudError(
+    `${request}: the server's answer (HTTP ${status}) is not what the Press Cloud API promises: ${problem}.`,
+    {
+      code: 'bad_response',
+      status,
+      retryable: isRetryableStatus(status),
+    },
+  );
 }
 
 /**
  * Maps a non-2xx answer to an error. `body` is the parsed JSON (or the raw
  * text when it was not JSON); `redact` removes secrets a server might echo.
  */
-export function httpError(request: string, status: number, body: unknown, retryAfterMs: number | null, redact: (text: string) => string): PressCloudError {
+export function httpError(
+  request: string,
+  status: number,
+  body: unknown,
+  retryAfterMs: number | null,
+  redact: (text: string) => string,
+): PressCloudError {
   const retryable = isRetryableStatus(status);
   if (body === null || typeof body !== 'object' || typeof (body as { error?: unknown }).error !== 'string') {
     const snippet = typeof body === 'string' && body.trim() !== '' ? `: ${redact(body.trim().slice(0, 200))}` : '';
-    return new PressCloudError(`${request}: the server answered HTTP ${status} without a Press Cloud error body${snippet}.`, {
-      code: 'bad_response',
-      status,
-      retryable,
-      retryAfterMs,
-    });
+    return new PressCloudError(
+      `${request}: the server answered HTTP ${status} without a Press Cloud error body${snippet}.`,
+      {
+        code: 'bad_response',
+        status,
+        retryable,
+        retryAfterMs,
+      },
+    );
   }
   const { error: code, message, ...details } = body as { error: string; message?: unknown };
-  const said = typeof message === 'string' && message !== '' ? message : isApiErrorCode(code) ? apiErrors[code].message : '(no message)';
-  return new PressCloudError(`${request} failed: HTTP ${status} ${code}: ${redact(said)}`, { code, status, retryable, retryAfterMs, details });
+  const said =
+    typeof message === 'string' && message !== ''
+      ? message
+      : isApiErrorCode(code)
+        ? apiErrors[code].message
+        : '(no message)';
+  return new PressCloudError(`${request} failed: HTTP ${status} ${code}: ${redact(said)}`, {
+    code,
+    status,
+    retryable,
+    retryAfterMs,
+    details,
+  });
 }

@@ -1,6 +1,13 @@
 import { Transform, type Readable } from 'node:stream';
 import type { Pool } from 'undici';
-import { abortedError, badResponseError, httpError, networkError, PressCloudError, stalledError } from './press-cloud-error.ts';
+import {
+  abortedError,
+  badResponseError,
+  httpError,
+  networkError,
+  PressCloudError,
+  stalledError,
+} from './press-cloud-error.ts';
 import { parseRetryAfter } from './retry.ts';
 
 /** One request as the client sends it; `request` names it in messages and in `onRetry`. */
@@ -74,7 +81,9 @@ export async function sendOnce(connection: Connection, call: Call, signal: Abort
         if (settled) return done();
         sent += chunk.length;
         if (sent > size) {
-          bodyError = new Error(`${call.request}: the file grew while it was uploaded (more than the ${size} bytes it was hashed at); scan it again.`);
+          bodyError = new Error(
+            `${call.request}: the file grew while it was uploaded (more than the ${size} bytes it was hashed at); scan it again.`,
+          );
           return done(bodyError);
         }
         touch();
@@ -82,7 +91,10 @@ export async function sendOnce(connection: Connection, call: Call, signal: Abort
         done(null, chunk);
       },
       flush(done) {
-        if (sent < size) bodyError = new Error(`${call.request}: the file shrank while it was uploaded (${sent} of ${size} bytes); scan it again.`);
+        if (sent < size)
+          bodyError = new Error(
+            `${call.request}: the file shrank while it was uploaded (${sent} of ${size} bytes); scan it again.`,
+          );
         done(bodyError);
       },
     });
@@ -95,7 +107,13 @@ export async function sendOnce(connection: Connection, call: Call, signal: Abort
   }
 
   try {
-    const response = await connection.pool.request({ method: call.method, path: connection.basePath + call.path, headers, body, signal: controller.signal });
+    const response = await connection.pool.request({
+      method: call.method,
+      path: connection.basePath + call.path,
+      headers,
+      body,
+      signal: controller.signal,
+    });
     touch();
     const into = call.download && response.statusCode >= 200 && response.statusCode < 300 ? call.download : null;
     const chunks: Buffer[] = [];
@@ -108,7 +126,13 @@ export async function sendOnce(connection: Connection, call: Call, signal: Abort
       settled = true;
       return {};
     }
-    const parsed = parseAnswer(connection, call, response.statusCode, response.headers, Buffer.concat(chunks).toString('utf8'));
+    const parsed = parseAnswer(
+      connection,
+      call,
+      response.statusCode,
+      response.headers,
+      Buffer.concat(chunks).toString('utf8'),
+    );
     settled = true;
     // A server that has the blob may answer before reading it all: the rest counts as done, so the sum is the size.
     if (call.upload && sent < call.upload.size) call.upload.onBytesSent?.(call.upload.size - sent);
@@ -135,7 +159,13 @@ export async function sendOnce(connection: Connection, call: Call, signal: Abort
   }
 }
 
-function parseAnswer(connection: Connection, call: Call, status: number, headers: Record<string, string | string[] | undefined>, text: string): unknown {
+function parseAnswer(
+  connection: Connection,
+  call: Call,
+  status: number,
+  headers: Record<string, string | string[] | undefined>,
+  text: string,
+): unknown {
   const type = String(headers['content-type'] ?? '');
   let parsed: unknown = text;
   if (type.includes('application/json') && text !== '') {
@@ -147,13 +177,20 @@ function parseAnswer(connection: Connection, call: Call, status: number, headers
   }
   if (status === 204) return {};
   if (status >= 200 && status < 300) {
-    if (parsed === null || typeof parsed !== 'object') throw badResponseError(call.request, status, 'expected a JSON object');
+    if (parsed === null || typeof parsed !== 'object')
+      throw badResponseError(call.request, status, 'expected a JSON object');
     return parsed;
   }
   const retryAfter = headers['retry-after'];
   const secrets = [connection.apiKey, call.uploadToken].filter((secret): secret is string => !!secret);
   const redact = (message: string) => secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), message);
-  throw httpError(call.request, status, parsed, parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter), redact);
+  throw httpError(
+    call.request,
+    status,
+    parsed,
+    parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+    redact,
+  );
 }
 
 /** A path segment, escaped. */
@@ -171,7 +208,8 @@ export function field<T>(body: unknown, name: string, request: string): T {
 /** `body` as `T`, once it is checked to have the named fields. */
 export function expectFields<T>(body: unknown, names: string[], request: string): T {
   const missing = names.filter((name) => !Object.hasOwn(body as object, name));
-  if (missing.length > 0) throw badResponseError(request, 200, `${missing.map((name) => `"${name}"`).join(', ')} missing`);
+  if (missing.length > 0)
+    throw badResponseError(request, 200, `${missing.map((name) => `"${name}"`).join(', ')} missing`);
   return body as T;
 }
 

@@ -13,8 +13,16 @@ function scratch(t: { after: (fn: () => void) => void }): string {
 }
 
 test('press.json gives the render config and the aliases of each new version', () => {
-  const config = parsePressConfig(JSON.stringify({ render: { route: '/report.html', title: 'Q3 Report', renderTimeoutMs: 45_000, metadata: { team: 'finance' } }, aliases: ['production', 'latest', 'production'] }));
-  assert.deepEqual(config, { render: { route: '/report.html', title: 'Q3 Report', renderTimeoutMs: 45_000, metadata: { team: 'finance' } }, aliases: ['production', 'latest'] });
+  const config = parsePressConfig(
+    JSON.stringify({
+      render: { route: '/report.html', title: 'Q3 Report', renderTimeoutMs: 45_000, metadata: { team: 'finance' } },
+      aliases: ['production', 'latest', 'production'],
+    }),
+  );
+  assert.deepEqual(config, {
+    render: { route: '/report.html', title: 'Q3 Report', renderTimeoutMs: 45_000, metadata: { team: 'finance' } },
+    aliases: ['production', 'latest'],
+  });
   assert.deepEqual(parsePressConfig('{}'), { render: null, aliases: [] });
 });
 
@@ -22,7 +30,10 @@ test('a press.json that cannot be used is refused in words that name the field a
   const cases: Array<[string, RegExp]> = [
     ['{"render": {"title": "x"', /press\.json is not valid JSON .*fix it, or remove it/],
     ['[]', /press\.json must be a JSON object, e\.g\. \{"render"/],
-    ['{"render": {"tilte": "Q3"}}', /press\.json: render has a field it does not know, "tilte" \(it knows render\.route, render\.title/],
+    [
+      '{"render": {"tilte": "Q3"}}',
+      /press\.json: render has a field it does not know, "tilte" \(it knows render\.route, render\.title/,
+    ],
     ['{"colour": "red"}', /press\.json: the file has a field it does not know, "colour"/],
     ['{"render": {"renderTimeoutMs": 900000}}', /render\.renderTimeoutMs must be at most 600000 \(10 minutes\)/],
     ['{"render": {"renderTimeoutMs": 1.5}}', /render\.renderTimeoutMs must be a whole number of milliseconds/],
@@ -32,12 +43,21 @@ test('a press.json that cannot be used is refused in words that name the field a
     ['{"aliases": ["2024"]}', /aliases\.0 must be 1-63 characters/],
     ['{"render": {"metadata": [1, 2]}}', /render\.metadata must be an object of name: value pairs/],
   ];
-  for (const [text, message] of cases) assert.throws(() => parsePressConfig(text), (error: unknown) => error instanceof PressConfigError && message.test(error.message), text);
+  for (const [text, message] of cases)
+    assert.throws(
+      () => parsePressConfig(text),
+      (error: unknown) => error instanceof PressConfigError && message.test(error.message),
+      text,
+    );
 });
 
 test('the command line wins over press.json, field by field; metadata merges', () => {
   const fromFile = { route: '/a.html', title: 'From file', metadata: { team: 'docs', build: 1 } };
-  assert.deepEqual(mergeRenderConfig(fromFile, { title: 'From flag', metadata: { build: 2 } }), { route: '/a.html', title: 'From flag', metadata: { team: 'docs', build: 2 } });
+  assert.deepEqual(mergeRenderConfig(fromFile, { title: 'From flag', metadata: { build: 2 } }), {
+    route: '/a.html',
+    title: 'From flag',
+    metadata: { team: 'docs', build: 2 },
+  });
   assert.deepEqual(mergeRenderConfig(null, { renderTimeoutMs: 5000 }), { renderTimeoutMs: 5000 });
   assert.equal(mergeRenderConfig(null, {}), null);
 });

@@ -24,16 +24,27 @@ const renderSchema = z.strictObject({
     .string()
     .min(1, 'must name the page to print, e.g. "/index.html"')
     .max(1024)
-    .refine((route) => !/^[a-z][a-z0-9+.-]*:/i.test(route) && !route.includes('?') && !route.includes('#'), 'must be a path in the folder, e.g. "/report.html", not a URL')
+    .refine(
+      (route) => !/^[a-z][a-z0-9+.-]*:/i.test(route) && !route.includes('?') && !route.includes('#'),
+      'must be a path in the folder, e.g. "/report.html", not a URL',
+    )
     .optional(),
   title: z.string().max(500, 'must be at most 500 characters').optional(),
-  renderTimeoutMs: z.number().int('must be a whole number of milliseconds').min(1).max(MAX_RENDER_TIMEOUT_MS, `must be at most ${MAX_RENDER_TIMEOUT_MS} (10 minutes)`).optional(),
+  renderTimeoutMs: z
+    .number()
+    .int('must be a whole number of milliseconds')
+    .min(1)
+    .max(MAX_RENDER_TIMEOUT_MS, `must be at most ${MAX_RENDER_TIMEOUT_MS} (10 minutes)`)
+    .optional(),
   metadata: z.record(z.string(), z.unknown(), 'must be an object of name: value pairs').optional(),
 });
 
 const configSchema = z.strictObject({
   render: renderSchema.optional(),
-  aliases: z.array(z.string().regex(ALIAS_NAME_PATTERN, 'must be 1-63 characters of a-z, 0-9 and -, starting with a letter')).max(20, 'may name at most 20 aliases').optional(),
+  aliases: z
+    .array(z.string().regex(ALIAS_NAME_PATTERN, 'must be 1-63 characters of a-z, 0-9 and -, starting with a letter'))
+    .max(20, 'may name at most 20 aliases')
+    .optional(),
   $schema: z.string().optional(),
 });
 
@@ -48,7 +59,9 @@ export async function readPressConfig(folder: string): Promise<PressConfig | nul
     text = await readFile(join(folder, PRESS_CONFIG), 'utf8');
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-    throw new PressConfigError(`${PRESS_CONFIG} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); fix its permissions or remove it.`);
+    throw new PressConfigError(
+      `${PRESS_CONFIG} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); fix its permissions or remove it.`,
+    );
   }
   return parsePressConfig(text);
 }
@@ -59,13 +72,17 @@ export function parsePressConfig(text: string): PressConfig {
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new PressConfigError(`${PRESS_CONFIG} is not valid JSON (${(error as Error).message}); fix it, or remove it to deploy without it.`);
+    throw new PressConfigError(
+      `${PRESS_CONFIG} is not valid JSON (${(error as Error).message}); fix it, or remove it to deploy without it.`,
+    );
   }
   const parsed = configSchema.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     if (issue.path.length === 0 && issue.code !== 'unrecognized_keys') {
-      throw new PressConfigError(`${PRESS_CONFIG} must be a JSON object, e.g. {"render": {"title": "My Document"}, "aliases": ["production"]}.`);
+      throw new PressConfigError(
+        `${PRESS_CONFIG} must be a JSON object, e.g. {"render": {"title": "My Document"}, "aliases": ["production"]}.`,
+      );
     }
     const where = issue.path.length > 0 ? issue.path.map(String).join('.') : 'the file';
     const problem =

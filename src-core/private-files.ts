@@ -19,11 +19,14 @@ const STICKY = 0o1000;
 export function ensurePrivateDir(dir: string): void {
   mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
   const stats = statSync(dir);
-  if (!stats.isDirectory()) throw new Error(`${dir} is not a folder; PressDrop keeps its state in a folder of its own.`);
+  if (!stats.isDirectory())
+    throw new Error(`${dir} is not a folder; PressDrop keeps its state in a folder of its own.`);
   if (process.platform === 'win32' || (stats.mode & 0o077) === 0) return;
   const full = resolve(dir);
   if ((stats.mode & STICKY) !== 0 || full === resolve(homedir()) || full === parse(full).root) {
-    throw new Error(`${dir} is shared with other users (mode ${(stats.mode & 0o7777).toString(8)}), so PressDrop will not keep upload tokens in it; use a folder of its own, e.g. ${resolve(full, 'pressdrop-state')}.`);
+    throw new Error(
+      `${dir} is shared with other users (mode ${(stats.mode & 0o7777).toString(8)}), so PressDrop will not keep upload tokens in it; use a folder of its own, e.g. ${resolve(full, 'pressdrop-state')}.`,
+    );
   }
   chmodSync(dir, PRIVATE_DIR_MODE);
 }
@@ -38,7 +41,8 @@ export function ensurePrivateFile(file: string, companions: readonly string[] = 
   closeSync(openSync(file, 'a', PRIVATE_FILE_MODE));
   for (const path of [file, ...companions]) {
     const stats = statSync(path, { throwIfNoEntry: false });
-    if (stats && process.platform !== 'win32' && (stats.mode & 0o077) !== 0) chmodSync(path, stats.mode & PRIVATE_FILE_MODE);
+    if (stats && process.platform !== 'win32' && (stats.mode & 0o077) !== 0)
+      chmodSync(path, stats.mode & PRIVATE_FILE_MODE);
   }
 }
 

@@ -17,7 +17,11 @@ export function renderJobEnded(job: RenderJob): boolean {
  * once. Resolves with the job as it ended; an abort ends the wait (the job
  * itself goes on on the server).
  */
-export async function watchRenderJob(client: RenderJobSource, job: RenderJob, options: { onChange?: (job: RenderJob) => void; signal?: AbortSignal; intervalMs?: number } = {}): Promise<RenderJob> {
+export async function watchRenderJob(
+  client: RenderJobSource,
+  job: RenderJob,
+  options: { onChange?: (job: RenderJob) => void; signal?: AbortSignal; intervalMs?: number } = {},
+): Promise<RenderJob> {
   const interval = options.intervalMs ?? 300;
   let current = job;
   let seen = '';

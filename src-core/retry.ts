@@ -18,7 +18,12 @@ export interface RetryPolicy {
 }
 
 /** Defaults: ceilings 250 ms, 500 ms, 1 s … up to 20 s; 8 attempts; give up after 5 minutes without an answer. */
-export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseMs: 250, capMs: 20_000, maxAttempts: 8, giveUpAfterMs: 5 * 60_000 };
+export const DEFAULT_RETRY_POLICY: RetryPolicy = {
+  baseMs: 250,
+  capMs: 20_000,
+  maxAttempts: 8,
+  giveUpAfterMs: 5 * 60_000,
+};
 
 /** Told before each backoff wait, so a UI can say "retrying". */
 export interface RetryInfo {
@@ -63,7 +68,12 @@ export function backoffDelay(retryIndex: number, policy: RetryPolicy, random: ()
 }
 
 /** The wait before the next attempt: the jittered backoff, but never less than the server's Retry-After. */
-export function retryDelay(retryIndex: number, retryAfterMs: number | null, policy: RetryPolicy, random: () => number = Math.random): number {
+export function retryDelay(
+  retryIndex: number,
+  retryAfterMs: number | null,
+  policy: RetryPolicy,
+  random: () => number = Math.random,
+): number {
   return Math.max(backoffDelay(retryIndex, policy, random), retryAfterMs ?? 0);
 }
 
@@ -123,12 +133,15 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
 
 /** `error`, said to be the last: the server gave no answer for `giveUpAfterMs`. Still retryable: a later run may find the server back. */
 function gaveUp(error: PressCloudError, giveUpAfterMs: number): PressCloudError {
-  return new PressCloudError(`${error.message} Gave up: no answer from the server for ${formatDuration(giveUpAfterMs / 1000)}.`, {
-    code: error.code,
-    status: error.status,
-    retryable: true,
-    retryAfterMs: error.retryAfterMs,
-    details: error.details,
-    cause: error,
-  });
+  return new PressCloudError(
+    `${error.message} Gave up: no answer from the server for ${formatDuration(giveUpAfterMs / 1000)}.`,
+    {
+      code: error.code,
+      status: error.status,
+      retryable: true,
+      retryAfterMs: error.retryAfterMs,
+      details: error.details,
+      cause: error,
+    },
+  );
 }

@@ -27,7 +27,8 @@ export interface ScannedFile {
 }
 
 /** Why an entry of the folder will not be deployed. */
-export type ScanProblemKind = 'unreadable' | 'symlink_outside' | 'symlink_loop' | 'invalid_name' | 'duplicate_name' | 'not_regular_file';
+export type ScanProblemKind =
+  'unreadable' | 'symlink_outside' | 'symlink_loop' | 'invalid_name' | 'duplicate_name' | 'not_regular_file';
 
 /** An entry the scan left out, with a sentence saying which one and what to do. */
 export interface ScanProblem {
@@ -100,7 +101,8 @@ const SURROGATE = /[\ud800-\udfff]/;
 /** NFC, skipping the ICU call for the common ASCII path. */
 const nfc = (s: string) => (NON_ASCII.test(s) ? s.normalize('NFC') : s);
 const join = (prefix: string, rel: string) => (prefix === '' ? rel : `${prefix}/${rel}`);
-const isAncestorOrSelf = (dir: string, path: string) => path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
+const isAncestorOrSelf = (dir: string, path: string) =>
+  path === dir || path.startsWith(dir.endsWith('/') ? dir : `${dir}/`);
 const errorCode = (error: unknown) => (error as NodeJS.ErrnoException | null)?.code ?? 'unknown';
 
 /** An entry the crawl reported, before its lstat. */
@@ -145,15 +147,30 @@ async function usableRoot(root: string): Promise<string> {
     real = await realpath(root);
   } catch (error) {
     const code = errorCode(error);
-    if (code === 'EACCES' || code === 'EPERM') throw new ScanError('unreadable_root', `The folder "${root}" cannot be reached (permission denied); check its permissions and try again.`);
-    if (code === 'ENOTDIR') throw new ScanError('not_a_directory', `"${root}" is not a folder; pick the folder that holds the files to deploy.`);
+    if (code === 'EACCES' || code === 'EPERM')
+      throw new ScanError(
+        'unreadable_root',
+        `The folder "${root}" cannot be reached (permission denied); check its permissions and try again.`,
+      );
+    if (code === 'ENOTDIR')
+      throw new ScanError(
+        'not_a_directory',
+        `"${root}" is not a folder; pick the folder that holds the files to deploy.`,
+      );
     throw new ScanError('not_found', `The folder "${root}" does not exist; check the path or pick the folder again.`);
   }
-  if (!(await stat(real)).isDirectory()) throw new ScanError('not_a_directory', `"${root}" is a file, not a folder; pick the folder that holds the files to deploy.`);
+  if (!(await stat(real)).isDirectory())
+    throw new ScanError(
+      'not_a_directory',
+      `"${root}" is a file, not a folder; pick the folder that holds the files to deploy.`,
+    );
   try {
     await access(real, fs.constants.R_OK | fs.constants.X_OK);
   } catch {
-    throw new ScanError('unreadable_root', `The folder "${root}" cannot be read (permission denied); give yourself read access to it and try again.`);
+    throw new ScanError(
+      'unreadable_root',
+      `The folder "${root}" cannot be read (permission denied); give yourself read access to it and try again.`,
+    );
   }
   return real;
 }
@@ -165,7 +182,10 @@ async function readPressignore(rootReal: string): Promise<Ignore | null> {
   } catch (error) {
     if (errorCode(error) === 'ENOENT') return null;
     // Deploying without the rules could publish what the user meant to keep out: stop instead.
-    throw new ScanError('unreadable_pressignore', `The ${PRESSIGNORE} file of "${rootReal}" cannot be read (${errorCode(error)}); fix or remove it, then deploy again.`);
+    throw new ScanError(
+      'unreadable_pressignore',
+      `The ${PRESSIGNORE} file of "${rootReal}" cannot be read (${errorCode(error)}); fix or remove it, then deploy again.`,
+    );
   }
   // Case-sensitive where filesystems usually are, as git's core.ignoreCase defaults.
   return ignore({ ignorecase: process.platform === 'darwin' || process.platform === 'win32' }).add(text);
@@ -218,7 +238,7 @@ class Scanner {
     this.#onProgress?.(this.#filesSeen);
     const files = sortByPath(this.#files);
     const unique: ScannedFile[] = [];
-    for (let i = 0; i < files.length; ) {
+    for (let i = 0; i < files.length;) {
       let j = i + 1;
       while (j < files.length && files[j]!.path === files[i]!.path) j++;
       if (j === i + 1) unique.push(files[i]!);
@@ -236,10 +256,17 @@ class Scanner {
    * read. Under a symlink, the rules apply to both paths, the link's and the real one: ignored
    * content stays home whichever path leads to it.
    */
-  async #crawl(realDir: string, prefix: string, stack: readonly string[], realRel: string, found: (candidate: Candidate) => void): Promise<void> {
+  async #crawl(
+    realDir: string,
+    prefix: string,
+    stack: readonly string[],
+    realRel: string,
+    found: (candidate: Candidate) => void,
+  ): Promise<void> {
     const dirPrefix = realDir.endsWith('/') ? realDir : `${realDir}/`;
     const atRoot = prefix === '';
-    const ignored = (rel: string, dir: boolean) => this.#ignored(join(prefix, rel), dir) || (!atRoot && this.#ignored(join(realRel, rel), dir));
+    const ignored = (rel: string, dir: boolean) =>
+      this.#ignored(join(prefix, rel), dir) || (!atRoot && this.#ignored(join(realRel, rel), dir));
     await new fdir({ fs: this.#fsFor(dirPrefix, prefix, ignored), suppressErrors: true })
       .withRelativePaths()
       .withPathSeparator('/')
@@ -248,7 +275,8 @@ class Scanner {
       .exclude((_name, dirPath) => this.#count(ignored(dirPath.slice(dirPrefix.length, -1), true)))
       // Files (and symlinks) go straight to the lstat batches; fdir keeps no list of its own.
       .filter((rel) => {
-        if (!this.#count((atRoot && (rel === PRESSIGNORE || rel === PRESS_CONFIG)) || ignored(rel, false))) found({ logical: join(prefix, rel), absolutePath: dirPrefix + rel, stack });
+        if (!this.#count((atRoot && (rel === PRESSIGNORE || rel === PRESS_CONFIG)) || ignored(rel, false)))
+          found({ logical: join(prefix, rel), absolutePath: dirPrefix + rel, stack });
         return false;
       })
       .crawl(realDir)
@@ -262,7 +290,11 @@ class Scanner {
    * type (from the dirent, no extra syscall) and every folder's error.
    */
   #fsFor(dirPrefix: string, prefix: string, ignored: (rel: string, dir: boolean) => boolean): FSLike {
-    const readdir = (path: string, _options: unknown, callback: (error: NodeJS.ErrnoException | null, entries: Dirent[]) => void) => {
+    const readdir = (
+      path: string,
+      _options: unknown,
+      callback: (error: NodeJS.ErrnoException | null, entries: Dirent[]) => void,
+    ) => {
       fs.readdir(path, { withFileTypes: true }, (error, entries) => {
         const rel = path.slice(dirPrefix.length).replace(/\/$/, '');
         if (error) {
@@ -305,7 +337,10 @@ class Scanner {
   }
 
   async #stat(candidates: Candidate[], links: Candidate[]): Promise<void> {
-    const packed = await this.#pool.lstatMany(candidates.map((c) => c.absolutePath), { signal: this.#signal });
+    const packed = await this.#pool.lstatMany(
+      candidates.map((c) => c.absolutePath),
+      { signal: this.#signal },
+    );
     candidates.forEach((candidate, i) => this.#classify(candidate, packed, i, links));
   }
 
@@ -314,7 +349,14 @@ class Scanner {
     const at = i * LSTAT_SLOTS;
     switch (packed[at]) {
       case LstatKind.file:
-        return this.#accept(candidate.logical, candidate.absolutePath, packed[at + 1]!, packed[at + 2]!, packed[at + 3]!, packed[at + 4]!);
+        return this.#accept(
+          candidate.logical,
+          candidate.absolutePath,
+          packed[at + 1]!,
+          packed[at + 2]!,
+          packed[at + 3]!,
+          packed[at + 4]!,
+        );
       case LstatKind.symlink:
         return void links.push(candidate);
       case LstatKind.directory:
@@ -329,7 +371,11 @@ class Scanner {
         const path = nfc(candidate.logical);
         const code = errnoName(Number(packed[at + 1]));
         const why = code === 'EACCES' || code === 'EPERM' ? 'permission denied' : code;
-        return this.#problem('unreadable', path, `"${path}" cannot be read (${why}); give yourself access to it or list it in ${PRESSIGNORE}.`);
+        return this.#problem(
+          'unreadable',
+          path,
+          `"${path}" cannot be read (${why}); give yourself access to it or list it in ${PRESSIGNORE}.`,
+        );
       }
     }
   }
@@ -341,26 +387,55 @@ class Scanner {
       target = await realpath(link.absolutePath);
     } catch (error) {
       const code = errorCode(error);
-      if (code === 'ELOOP') return this.#problem('symlink_loop', path, `"${path}" is a symbolic link that leads back to itself; remove it or list it in ${PRESSIGNORE}.`);
+      if (code === 'ELOOP')
+        return this.#problem(
+          'symlink_loop',
+          path,
+          `"${path}" is a symbolic link that leads back to itself; remove it or list it in ${PRESSIGNORE}.`,
+        );
       const to = await readlink(link.absolutePath).catch(() => '?');
-      return this.#problem('unreadable', path, `"${path}" is a symbolic link to "${to}", which ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}; fix or remove the link, or list it in ${PRESSIGNORE}.`);
+      return this.#problem(
+        'unreadable',
+        path,
+        `"${path}" is a symbolic link to "${to}", which ${code === 'ENOENT' ? 'does not exist' : `cannot be read (${code})`}; fix or remove the link, or list it in ${PRESSIGNORE}.`,
+      );
     }
     if (!isAncestorOrSelf(this.#rootReal, target)) {
-      return this.#problem('symlink_outside', path, `"${path}" is a symbolic link to "${target}", outside the folder being deployed; copy what it points to into the folder, or remove the link.`);
+      return this.#problem(
+        'symlink_outside',
+        path,
+        `"${path}" is a symbolic link to "${target}", outside the folder being deployed; copy what it points to into the folder, or remove the link.`,
+      );
     }
-    const stats = await stat(target, { bigint: true }).catch((error: unknown) => (error instanceof Error ? error : new Error(String(error))));
-    if (stats instanceof Error) return this.#problem('unreadable', path, `"${path}" is a symbolic link whose target cannot be read (${errorCode(stats)}); fix the link or list it in ${PRESSIGNORE}.`);
+    const stats = await stat(target, { bigint: true }).catch((error: unknown) =>
+      error instanceof Error ? error : new Error(String(error)),
+    );
+    if (stats instanceof Error)
+      return this.#problem(
+        'unreadable',
+        path,
+        `"${path}" is a symbolic link whose target cannot be read (${errorCode(stats)}); fix the link or list it in ${PRESSIGNORE}.`,
+      );
     // What is ignored where it really is stays home, even when a link leads to it.
     const targetRel = target.slice(this.#rootReal.length + 1);
     const segments = targetRel.split('/');
-    if (segments.slice(0, -1).some((name) => IGNORED_DIR_NAMES.has(name)) || (targetRel !== '' && this.#ignored(targetRel, stats.isDirectory()))) return void this.#count(true);
+    if (
+      segments.slice(0, -1).some((name) => IGNORED_DIR_NAMES.has(name)) ||
+      (targetRel !== '' && this.#ignored(targetRel, stats.isDirectory()))
+    )
+      return void this.#count(true);
     if (stats.isFile()) return this.#accept(link.logical, target, stats.size, stats.mtimeNs, stats.ino, stats.dev);
     if (!stats.isDirectory()) return this.#special(link.logical);
     // A loop: the target holds the link itself, or a folder crawled on the way here through other links.
     const parent = dirname(link.absolutePath);
     if (isAncestorOrSelf(target, parent) || link.stack.some((dir) => isAncestorOrSelf(target, dir))) {
-      const shown = target === this.#rootReal ? 'the deployed folder itself' : `"${target.slice(this.#rootReal.length + 1)}"`;
-      return this.#problem('symlink_loop', path, `"${path}" is a symbolic link to ${shown}, which contains it, so following it would never end; remove the link or list it in ${PRESSIGNORE}.`);
+      const shown =
+        target === this.#rootReal ? 'the deployed folder itself' : `"${target.slice(this.#rootReal.length + 1)}"`;
+      return this.#problem(
+        'symlink_loop',
+        path,
+        `"${path}" is a symbolic link to ${shown}, which contains it, so following it would never end; remove the link or list it in ${PRESSIGNORE}.`,
+      );
     }
     await this.walk(target, link.logical, [...link.stack, parent, target], targetRel);
   }
@@ -370,31 +445,54 @@ class Scanner {
     const problem = deployPathProblem(path);
     if (problem) return this.#invalid(path, problem);
     // Inode and device numbers are unsigned; a packed batch holds them signed.
-    const file: ScannedFile = { path, absolutePath, size: Number(size), mtimeNs, ino: ino < 0n ? BigInt.asUintN(64, ino) : ino, dev: dev < 0n ? BigInt.asUintN(64, dev) : dev };
+    const file: ScannedFile = {
+      path,
+      absolutePath,
+      size: Number(size),
+      mtimeNs,
+      ino: ino < 0n ? BigInt.asUintN(64, ino) : ino,
+      dev: dev < 0n ? BigInt.asUintN(64, dev) : dev,
+    };
     if (path !== logical) this.#onDisk.set(file, logical);
     this.#files.push(file);
   }
 
   #special(logical: string): void {
     const path = nfc(logical);
-    this.#problem('not_regular_file', path, `"${path}" is not a regular file (a pipe, socket or device) and cannot be uploaded; remove it or list it in ${PRESSIGNORE}.`);
+    this.#problem(
+      'not_regular_file',
+      path,
+      `"${path}" is not a regular file (a pipe, socket or device) and cannot be uploaded; remove it or list it in ${PRESSIGNORE}.`,
+    );
   }
 
   #unreadableDir(logical: string, error: NodeJS.ErrnoException): void {
     if (error.code === 'ENOENT') return; // removed while we crawled: nothing left to deploy there
     const path = nfc(logical) || '.';
-    const why = error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied' : error.code ?? error.message;
-    this.#problem('unreadable', path, `The folder "${path}" cannot be read (${why}), so none of its files will be deployed; give yourself read access to it or list it in ${PRESSIGNORE}.`);
+    const why = error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied' : (error.code ?? error.message);
+    this.#problem(
+      'unreadable',
+      path,
+      `The folder "${path}" cannot be read (${why}), so none of its files will be deployed; give yourself read access to it or list it in ${PRESSIGNORE}.`,
+    );
   }
 
   #invalid(path: string, problem: string): void {
-    this.#problem('invalid_name', path, `${JSON.stringify(abbreviate(path))} cannot be deployed: its path ${problem}. Rename it, or list it in ${PRESSIGNORE}.`);
+    this.#problem(
+      'invalid_name',
+      path,
+      `${JSON.stringify(abbreviate(path))} cannot be deployed: its path ${problem}. Rename it, or list it in ${PRESSIGNORE}.`,
+    );
   }
 
   #duplicate(files: ScannedFile[]): void {
     const names = files.map((f) => JSON.stringify(this.#onDisk.get(f) ?? f.path)).join(' and ');
     const path = files[0]!.path;
-    this.#problem('duplicate_name', path, `${names} are both named "${path}" once their names are normalized (Unicode NFC), and a version holds one file per path; rename or remove one of them.`);
+    this.#problem(
+      'duplicate_name',
+      path,
+      `${names} are both named "${path}" once their names are normalized (Unicode NFC), and a version holds one file per path; rename or remove one of them.`,
+    );
   }
 
   #problem(kind: ScanProblemKind, path: string, message: string): void {

@@ -25,7 +25,10 @@ export interface StateDatabaseOptions {
 export function openStateDatabase(file: string, options: StateDatabaseOptions): DatabaseSync {
   ensurePrivateDir(dirname(file));
   ensurePrivateFile(file, sqliteCompanions(file));
-  const db = new DatabaseSync(file, { enableForeignKeyConstraints: options.foreignKeys ?? false, timeout: BUSY_TIMEOUT_MS });
+  const db = new DatabaseSync(file, {
+    enableForeignKeyConstraints: options.foreignKeys ?? false,
+    timeout: BUSY_TIMEOUT_MS,
+  });
   try {
     db.exec('PRAGMA journal_mode = WAL');
     db.exec(`PRAGMA synchronous = ${options.synchronous}`);
@@ -44,7 +47,11 @@ export function openStateDatabase(file: string, options: StateDatabaseOptions): 
  * Foreign keys are off while a migration runs, so a migration may rebuild a
  * table that others reference (SQLite's documented way to change one).
  */
-export function migrateStateDatabase(db: DatabaseSync, migrations: readonly string[], tooNew: (version: number) => string): void {
+export function migrateStateDatabase(
+  db: DatabaseSync,
+  migrations: readonly string[],
+  tooNew: (version: number) => string,
+): void {
   const version = () => (db.prepare('PRAGMA user_version').get() as { user_version: number }).user_version;
   const seen = version();
   if (seen > migrations.length) throw new Error(tooNew(seen));

@@ -26,7 +26,15 @@ function controllableWorker() {
         reject(new Error(`aborted ${item.name}`));
       });
     });
-  return { work, started, finish: (name: string) => finishers.get(name)!(), get maxRunning() { return maxRunning; }, running: () => [...finishers.keys()] };
+  return {
+    work,
+    started,
+    finish: (name: string) => finishers.get(name)!(),
+    get maxRunning() {
+      return maxRunning;
+    },
+    running: () => [...finishers.keys()],
+  };
 }
 
 /** Lets the queue react (its bookkeeping runs in promise callbacks). */
@@ -83,18 +91,24 @@ test('pause aborts what runs and puts it back first; resume runs it again', asyn
 });
 
 test('a worker that throws stops the queue and drained() rejects with its error', async () => {
-  const queue = new UploadQueue({ concurrency: 1, maxBytesInFlight: 1e9 }, async (item: { size: number; name: string }) => {
-    if (item.name === 'f1') throw new Error('session expired');
-  });
+  const queue = new UploadQueue(
+    { concurrency: 1, maxBytesInFlight: 1e9 },
+    async (item: { size: number; name: string }) => {
+      if (item.name === 'f1') throw new Error('session expired');
+    },
+  );
   queue.add(items(1, 1, 1));
   await assert.rejects(queue.drained(), /session expired/);
   assert.equal(queue.pending, 0);
 });
 
 test('the last item failing rejects drained(): it never resolves as if all were uploaded', async () => {
-  const queue = new UploadQueue({ concurrency: 2, maxBytesInFlight: 1e9 }, async (item: { size: number; name: string }) => {
-    if (item.name === 'f1') throw new Error('file vanished');
-  });
+  const queue = new UploadQueue(
+    { concurrency: 2, maxBytesInFlight: 1e9 },
+    async (item: { size: number; name: string }) => {
+      if (item.name === 'f1') throw new Error('file vanished');
+    },
+  );
   queue.add(items(1, 1));
   await assert.rejects(queue.drained(), /file vanished/);
 });

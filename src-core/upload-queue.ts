@@ -21,7 +21,10 @@ export class UploadQueue<T extends { size: number }> {
   #failure: Error | null = null;
   #settle: { resolve: () => void; reject: (error: Error) => void } | null = null;
 
-  constructor(options: { concurrency: number; maxBytesInFlight: number }, work: (item: T, signal: AbortSignal) => Promise<void>) {
+  constructor(
+    options: { concurrency: number; maxBytesInFlight: number },
+    work: (item: T, signal: AbortSignal) => Promise<void>,
+  ) {
     this.#concurrency = Math.max(1, options.concurrency);
     this.#maxBytesInFlight = Math.max(1, options.maxBytesInFlight);
     this.#work = work;

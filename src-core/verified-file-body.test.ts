@@ -29,9 +29,13 @@ test('a file rewritten with other bytes of the same size fails before its last c
   const file = fixture(t, Buffer.alloc(1_000_000, 7));
   writeFileSync(file.absolutePath, Buffer.alloc(1_000_000, 8));
   const sent: Buffer[] = [];
-  await assert.rejects(async () => {
-    for await (const chunk of openVerifiedFileBody(file)) sent.push(chunk as Buffer);
-  }, (error: unknown) => error instanceof FileChangedError && error.path === 'f.bin' && /content differs/.test(error.message));
+  await assert.rejects(
+    async () => {
+      for await (const chunk of openVerifiedFileBody(file)) sent.push(chunk as Buffer);
+    },
+    (error: unknown) =>
+      error instanceof FileChangedError && error.path === 'f.bin' && /content differs/.test(error.message),
+  );
   assert.ok(Buffer.concat(sent).length < 1_000_000, 'the whole body went out');
 });
 
@@ -47,20 +51,26 @@ test('a file that grew or shrank fails and says which', async (t) => {
 test('a deleted file is a change too, so the run re-plans without it', async (t) => {
   const file = fixture(t, Buffer.from('x'));
   rmSync(file.absolutePath);
-  await assert.rejects(collect(openVerifiedFileBody(file)), (error: unknown) => error instanceof FileChangedError && /deleted/.test(error.message));
+  await assert.rejects(
+    collect(openVerifiedFileBody(file)),
+    (error: unknown) => error instanceof FileChangedError && /deleted/.test(error.message),
+  );
 });
 
 test('a file replaced by a rename while it streams fails, though the bytes read match their hash', async (t) => {
   const file = fixture(t, Buffer.alloc(1_000_000, 7));
   let replaced = false;
-  await assert.rejects(async () => {
-    for await (const _chunk of openVerifiedFileBody(file)) {
-      if (replaced) continue;
-      // As an editor saves: a new file renamed over the path, the one being read left intact.
-      writeFileSync(`${file.absolutePath}.new`, 'new content');
-      renameSync(`${file.absolutePath}.new`, file.absolutePath);
-      replaced = true;
-    }
-  }, (error: unknown) => error instanceof FileChangedError && /replaced by another file/.test(error.message));
+  await assert.rejects(
+    async () => {
+      for await (const _chunk of openVerifiedFileBody(file)) {
+        if (replaced) continue;
+        // As an editor saves: a new file renamed over the path, the one being read left intact.
+        writeFileSync(`${file.absolutePath}.new`, 'new content');
+        renameSync(`${file.absolutePath}.new`, file.absolutePath);
+        replaced = true;
+      }
+    },
+    (error: unknown) => error instanceof FileChangedError && /replaced by another file/.test(error.message),
+  );
   assert.ok(replaced, 'the body should have streamed a chunk before the end');
 });

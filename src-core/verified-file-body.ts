@@ -18,7 +18,12 @@ export class FileChangedError extends Error {
  * stream fails with FileChangedError before its last byte is sent, so the
  * server never gets a complete body with the wrong content.
  */
-export function openVerifiedFileBody(file: { path: string; absolutePath: string; sha256: string; size: number }): Readable {
+export function openVerifiedFileBody(file: {
+  path: string;
+  absolutePath: string;
+  sha256: string;
+  size: number;
+}): Readable {
   const hash = createHash('sha256');
   let seen = 0;
   let held: Buffer | null = null;
@@ -26,7 +31,8 @@ export function openVerifiedFileBody(file: { path: string; absolutePath: string;
   const verify = new Transform({
     transform(chunk: Buffer, _encoding, done) {
       seen += chunk.length;
-      if (seen > file.size) return done(new FileChangedError(file.path, `it is now larger than the ${file.size} bytes hashed`));
+      if (seen > file.size)
+        return done(new FileChangedError(file.path, `it is now larger than the ${file.size} bytes hashed`));
       hash.update(chunk);
       // Hold each chunk back by one, so the last one goes out only once the hash is known to match.
       const previous = held;
@@ -34,18 +40,25 @@ export function openVerifiedFileBody(file: { path: string; absolutePath: string;
       done(null, previous ?? undefined);
     },
     flush(done) {
-      if (seen < file.size) return done(new FileChangedError(file.path, `it is now ${seen} bytes, not the ${file.size} hashed`));
-      if (hash.digest('hex') !== file.sha256) return done(new FileChangedError(file.path, 'its content differs from what was hashed'));
+      if (seen < file.size)
+        return done(new FileChangedError(file.path, `it is now ${seen} bytes, not the ${file.size} hashed`));
+      if (hash.digest('hex') !== file.sha256)
+        return done(new FileChangedError(file.path, 'its content differs from what was hashed'));
       // A save by rename (most editors do) leaves the file we read intact and puts other bytes at
       // its path: the hash matches, yet the folder no longer holds what we sent.
       const now = statSync(file.absolutePath, { bigint: true, throwIfNoEntry: false });
       if (!now) return done(new FileChangedError(file.path, 'it was deleted'));
-      if (opened && (now.ino !== opened.ino || now.dev !== opened.dev)) return done(new FileChangedError(file.path, 'it was replaced by another file'));
+      if (opened && (now.ino !== opened.ino || now.dev !== opened.dev))
+        return done(new FileChangedError(file.path, 'it was replaced by another file'));
       done(null, held ?? undefined);
     },
   });
   // Reads sized to the file (most are small), and one byte past its hashed end, so a file that grew is seen.
-  const source = createReadStream(file.absolutePath, { highWaterMark: Math.min(256 * 1024, file.size + 1), start: 0, end: file.size });
+  const source = createReadStream(file.absolutePath, {
+    highWaterMark: Math.min(256 * 1024, file.size + 1),
+    start: 0,
+    end: file.size,
+  });
   source.once('open', (fd: number) => {
     const { ino, dev } = fstatSync(fd, { bigint: true });
     opened = { ino, dev };

@@ -2,7 +2,11 @@ import type { VersionDiff, VersionEntry } from '../src-shared/api-types.ts';
 
 /** What a diff needs of a Press Cloud client: a version's file list, a page at a time. */
 export interface VersionFileSource {
-  listVersionFiles(versionId: string, cursor?: string, limit?: number): Promise<{ items: VersionEntry[]; nextCursor: string | null }>;
+  listVersionFiles(
+    versionId: string,
+    cursor?: string,
+    limit?: number,
+  ): Promise<{ items: VersionEntry[]; nextCursor: string | null }>;
 }
 
 /**
@@ -11,7 +15,11 @@ export interface VersionFileSource {
  * and how many are the same. Both file lists are walked at once, a page at
  * a time; only path, size and hash of each file are kept.
  */
-export async function diffVersions(client: VersionFileSource, fromVersionId: string, toVersionId: string): Promise<VersionDiff> {
+export async function diffVersions(
+  client: VersionFileSource,
+  fromVersionId: string,
+  toVersionId: string,
+): Promise<VersionDiff> {
   const [from, to] = await Promise.all([fileIndex(client, fromVersionId), fileIndex(client, toVersionId)]);
   const diff: VersionDiff = { added: [], removed: [], changed: [], unchangedCount: 0 };
   for (const [path, before] of from) {
@@ -31,7 +39,10 @@ export async function diffVersions(client: VersionFileSource, fromVersionId: str
 /** The most files a page of the contract's lists holds: 20,000 files are 100 requests a version. */
 const FILES_PER_PAGE = 200;
 
-async function fileIndex(client: VersionFileSource, versionId: string): Promise<Map<string, { size: number; hash: string }>> {
+async function fileIndex(
+  client: VersionFileSource,
+  versionId: string,
+): Promise<Map<string, { size: number; hash: string }>> {
   const index = new Map<string, { size: number; hash: string }>();
   let cursor: string | undefined;
   do {

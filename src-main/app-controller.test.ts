@@ -13,13 +13,25 @@ import { startTestServer, waitFor } from '../src-server/testing/test-server.ts';
 import { AppController, type KeyVault } from './app-controller.ts';
 
 /** The controller with plain ports: a Map for settings, a Map for keys, a list for what it opened and sent. */
-async function harness(t: { after: (fn: () => Promise<void>) => void }, keyStorage: KeyStorage = 'keychain', serverOptions: Partial<ServerOptions> = {}) {
+async function harness(
+  t: { after: (fn: () => Promise<void>) => void },
+  keyStorage: KeyStorage = 'keychain',
+  serverOptions: Partial<ServerOptions> = {},
+) {
   const scratch = mkdtempSync(join(tmpdir(), 'pressdrop-app-'));
   const server = await startTestServer(serverOptions);
-  const engine = new DeployEngine({ stateDir: join(scratch, 'state'), secrets: new FileSecretStore(join(scratch, 'state', 'secrets.json')) });
+  const engine = new DeployEngine({
+    stateDir: join(scratch, 'state'),
+    secrets: new FileSecretStore(join(scratch, 'state', 'secrets.json')),
+  });
   const settings = new Map<string, unknown>();
   const keys = new Map<string, string>();
-  const vault: KeyVault = { storage: () => keyStorage, get: async (id) => keys.get(id) ?? null, set: async (id, key) => void keys.set(id, key), delete: async (id) => void keys.delete(id) };
+  const vault: KeyVault = {
+    storage: () => keyStorage,
+    get: async (id) => keys.get(id) ?? null,
+    set: async (id, key) => void keys.set(id, key),
+    delete: async (id) => void keys.delete(id),
+  };
   const opened: string[] = [];
   /** Files handed to the system viewer. */
   const openedPaths: string[] = [];
@@ -61,13 +73,34 @@ async function harness(t: { after: (fn: () => Promise<void>) => void }, keyStora
   };
   /** Deploys `folder` (dropped first) as a new deploy and waits for its commit; the committed version. */
   const deployed = async (folder: string, deploy: DeployChoice) => {
-    const started = await controller.handlers['deploy.start']({ targetId: 'local', folder: await drop(folder), deploy });
+    const started = await controller.handlers['deploy.start']({
+      targetId: 'local',
+      folder: await drop(folder),
+      deploy,
+    });
     await waitFor(() => events(started.runId).some((e) => e.type === 'committed'), 30_000, 'the commit');
-    const committed = events(started.runId).find((e): e is Extract<DeployEvent, { type: 'committed' }> => e.type === 'committed')!;
+    const committed = events(started.runId).find(
+      (e): e is Extract<DeployEvent, { type: 'committed' }> => e.type === 'committed',
+    )!;
     return { ...started, version: committed.deployVersion };
   };
   const events = (runId: string): DeployEvent[] => batches.filter((b) => b.runId === runId).flatMap((b) => b.events);
-  return { controller, engine, server, scratch, keys, opened, openedPaths, batches, renders, aliasEvents, dialog, drop, deployed, events };
+  return {
+    controller,
+    engine,
+    server,
+    scratch,
+    keys,
+    opened,
+    openedPaths,
+    batches,
+    renders,
+    aliasEvents,
+    dialog,
+    drop,
+    deployed,
+    events,
+  };
 }
 
 function site(scratch: string, files: number): string {
@@ -81,27 +114,49 @@ function site(scratch: string, files: number): string {
 test('a deploy through the handlers commits, and its events arrive batched with every file done', async (t) => {
   const { controller, scratch, events, batches, drop } = await harness(t);
   const folder = await drop(site(scratch, 300));
-  const started = await controller.handlers['deploy.start']({ targetId: 'local', folder, deploy: { createDeploy: { slug: 'app-site', name: 'App site' } } });
+  const started = await controller.handlers['deploy.start']({
+    targetId: 'local',
+    folder,
+    deploy: { createDeploy: { slug: 'app-site', name: 'App site' } },
+  });
   await waitFor(() => events(started.runId).some((e) => e.type === 'committed'), 30_000, 'the committed event');
   const all = events(started.runId);
   const last = new Map<string, string>();
-  for (const event of all) if (event.type === 'files') for (const update of event.updates) last.set(update.path, update.state);
+  for (const event of all)
+    if (event.type === 'files') for (const update of event.updates) last.set(update.path, update.state);
   assert.equal(last.size, 301);
-  assert.ok([...last.values()].every((state) => state === 'done'), 'every file reached done');
+  assert.ok(
+    [...last.values()].every((state) => state === 'done'),
+    'every file reached done',
+  );
   assert.equal(all.at(-1)!.type, 'committed');
   assert.ok(batches.length < 40, `${batches.length} batches for 301 files: batched, not one message per change`);
 
   const deploys = await controller.handlers['deploys.list']({ targetId: 'local', cursor: null });
-  assert.deepEqual(deploys.items.map((d) => d.slug), ['app-site']);
-  const versions = await controller.handlers['versions.list']({ targetId: 'local', deployId: deploys.items[0]!.id, cursor: null });
+  assert.deepEqual(
+    deploys.items.map((d) => d.slug),
+    ['app-site'],
+  );
+  const versions = await controller.handlers['versions.list']({
+    targetId: 'local',
+    deployId: deploys.items[0]!.id,
+    cursor: null,
+  });
   assert.equal(versions.items[0]!.versionNo, 1);
-  assert.deepEqual(await controller.handlers['settings.lastDeploy'](null), { targetId: 'local', deployId: deploys.items[0]!.id });
+  assert.deepEqual(await controller.handlers['settings.lastDeploy'](null), {
+    targetId: 'local',
+    deployId: deploys.items[0]!.id,
+  });
 });
 
 test('a second deploy of the same folder skips every file', async (t) => {
   const { controller, scratch, events, drop } = await harness(t);
   const folder = await drop(site(scratch, 20));
-  const first = await controller.handlers['deploy.start']({ targetId: 'local', folder, deploy: { createDeploy: { slug: 'again', name: 'Again' } } });
+  const first = await controller.handlers['deploy.start']({
+    targetId: 'local',
+    folder,
+    deploy: { createDeploy: { slug: 'again', name: 'Again' } },
+  });
   await waitFor(() => events(first.runId).some((e) => e.type === 'committed'), 30_000, 'the first commit');
   const deployId = (await controller.handlers['deploys.list']({ targetId: 'local', cursor: null })).items[0]!.id;
   const second = await controller.handlers['deploy.start']({ targetId: 'local', folder, deploy: { deployId } });
@@ -113,42 +168,91 @@ test('a second deploy of the same folder skips every file', async (t) => {
 test('a dropped file, a missing path and an item with no path are refused in words', async (t) => {
   const { controller, scratch } = await harness(t);
   writeFileSync(join(scratch, 'notes.txt'), 'x');
-  assert.match((await controller.handlers['folder.dropped']({ path: join(scratch, 'notes.txt') }) as { message: string }).message, /is a file/);
-  assert.match((await controller.handlers['folder.dropped']({ path: join(scratch, 'nope') }) as { message: string }).message, /cannot be opened/);
+  assert.match(
+    ((await controller.handlers['folder.dropped']({ path: join(scratch, 'notes.txt') })) as { message: string })
+      .message,
+    /is a file/,
+  );
+  assert.match(
+    ((await controller.handlers['folder.dropped']({ path: join(scratch, 'nope') })) as { message: string }).message,
+    /cannot be opened/,
+  );
   await assert.rejects(controller.handlers['folder.dropped']({ path: '' }), { code: 'drop_nothing' });
-  await assert.rejects(controller.handlers['deploy.start']({ targetId: 'local', folder: join(scratch, 'notes.txt'), deploy: { deployId: 'dpl_x' } }), { code: 'invalid_folder' });
+  await assert.rejects(
+    controller.handlers['deploy.start']({
+      targetId: 'local',
+      folder: join(scratch, 'notes.txt'),
+      deploy: { deployId: 'dpl_x' },
+    }),
+    { code: 'invalid_folder' },
+  );
 });
 
 test('only folders main handed out (dropped, chosen in its dialog, offered for resume) are checked or deployed', async (t) => {
   const { controller, scratch, events, dialog, drop } = await harness(t);
   const folder = site(scratch, 2);
-  const start = (path: string, slug: string) => controller.handlers['deploy.start']({ targetId: 'local', folder: path, deploy: { createDeploy: { slug, name: slug } } });
+  const start = (path: string, slug: string) =>
+    controller.handlers['deploy.start']({
+      targetId: 'local',
+      folder: path,
+      deploy: { createDeploy: { slug, name: slug } },
+    });
   // A page that names a path itself, even a real folder, is refused before anything reads it.
   for (const path of [folder, scratch, '/etc', `${folder}/../site`]) {
     await assert.rejects(controller.handlers['folder.check']({ path }), { code: 'folder_not_granted' }, path);
     await assert.rejects(start(path, 'named'), { code: 'folder_not_granted' }, path);
   }
-  assert.deepEqual((await controller.handlers['deploys.list']({ targetId: 'local', cursor: null })).items, [], 'nothing was created');
+  assert.deepEqual(
+    (await controller.handlers['deploys.list']({ targetId: 'local', cursor: null })).items,
+    [],
+    'nothing was created',
+  );
 
   dialog.answer = folder;
   assert.equal(await controller.handlers['folder.choose'](null), folder);
   assert.deepEqual(await controller.handlers['folder.check']({ path: folder }), { ok: true, path: folder });
   const chosen = await start(folder, 'chosen');
-  await waitFor(() => events(chosen.runId).some((e) => e.type === 'committed'), 30_000, 'the deploy of the chosen folder');
+  await waitFor(
+    () => events(chosen.runId).some((e) => e.type === 'committed'),
+    30_000,
+    'the deploy of the chosen folder',
+  );
 
   const other = mkdtempSync(join(scratch, 'dropped-'));
   writeFileSync(join(other, 'index.html'), 'dropped');
   await assert.rejects(start(other, 'early'), { code: 'folder_not_granted' });
   const dropped = await start(await drop(other), 'dropped');
-  await waitFor(() => events(dropped.runId).some((e) => e.type === 'committed'), 30_000, 'the deploy of the dropped folder');
+  await waitFor(
+    () => events(dropped.runId).some((e) => e.type === 'committed'),
+    30_000,
+    'the deploy of the dropped folder',
+  );
 });
 
 test('a remote target keeps its key in the vault, never in settings; a wrong key is refused before it is kept', async (t) => {
   const { controller, server, keys } = await harness(t);
-  await assert.rejects(controller.handlers['targets.add']({ name: 'Bad', apiUrl: server.url, apiKey: 'pcak_wrongwrongwrongwrong', allowBasicText: false, allowInsecureHttp: false }), { code: 'unauthorized' });
-  const target = await controller.handlers['targets.add']({ name: 'Staging', apiUrl: `${server.url}/`, apiKey: server.apiKey, allowBasicText: false, allowInsecureHttp: false });
+  await assert.rejects(
+    controller.handlers['targets.add']({
+      name: 'Bad',
+      apiUrl: server.url,
+      apiKey: 'pcak_wrongwrongwrongwrong',
+      allowBasicText: false,
+      allowInsecureHttp: false,
+    }),
+    { code: 'unauthorized' },
+  );
+  const target = await controller.handlers['targets.add']({
+    name: 'Staging',
+    apiUrl: `${server.url}/`,
+    apiKey: server.apiKey,
+    allowBasicText: false,
+    allowInsecureHttp: false,
+  });
   const listed = await controller.handlers['targets.list'](null);
-  assert.deepEqual(listed.targets.map((t) => t.kind), ['local', 'remote']);
+  assert.deepEqual(
+    listed.targets.map((t) => t.kind),
+    ['local', 'remote'],
+  );
   assert.equal(listed.targets[1]!.apiUrl, server.url, 'trailing slash trimmed');
   assert.ok(!JSON.stringify(listed).includes(server.apiKey), 'the key never reaches the renderer');
   assert.equal(keys.get(target.id), server.apiKey);
@@ -158,39 +262,89 @@ test('a remote target keeps its key in the vault, never in settings; a wrong key
 
 test('plain http:// to another machine is refused before the key is sent, unless the user allows it on purpose', async (t) => {
   const { controller, keys } = await harness(t);
-  const add = (apiUrl: string, allowInsecureHttp: boolean) => controller.handlers['targets.add']({ name: 'Far', apiUrl, apiKey: 'pcak_neverSentAnywhere1', allowBasicText: false, allowInsecureHttp });
-  await assert.rejects(add('http://press.example.com', false), (error: { code: string; message: string }) => error.code === 'insecure_http' && /unencrypted to press\.example\.com/.test(error.message));
+  const add = (apiUrl: string, allowInsecureHttp: boolean) =>
+    controller.handlers['targets.add']({
+      name: 'Far',
+      apiUrl,
+      apiKey: 'pcak_neverSentAnywhere1',
+      allowBasicText: false,
+      allowInsecureHttp,
+    });
+  await assert.rejects(
+    add('http://press.example.com', false),
+    (error: { code: string; message: string }) =>
+      error.code === 'insecure_http' && /unencrypted to press\.example\.com/.test(error.message),
+  );
   // Allowed, the same URL gets as far as asking the server: on an address nobody serves, the refusal is the network's.
-  const lan = Object.values(networkInterfaces()).flat().find((address) => address?.family === 'IPv4' && !address.internal)?.address;
-  if (lan) await assert.rejects(add(`http://${lan}:9`, true), (error: { code: string }) => error.code !== 'insecure_http');
+  const lan = Object.values(networkInterfaces())
+    .flat()
+    .find((address) => address?.family === 'IPv4' && !address.internal)?.address;
+  if (lan)
+    await assert.rejects(add(`http://${lan}:9`, true), (error: { code: string }) => error.code !== 'insecure_http');
   assert.equal(keys.size, 0, 'no key was kept');
 });
 
-test('with only basic_text key storage, adding a target needs the user\'s consent', async (t) => {
+test("with only basic_text key storage, adding a target needs the user's consent", async (t) => {
   const { controller, server } = await harness(t, 'basic_text');
-  await assert.rejects(controller.handlers['targets.add']({ name: 'S', apiUrl: server.url, apiKey: server.apiKey, allowBasicText: false, allowInsecureHttp: false }), { code: 'key_storage_insecure' });
-  const target = await controller.handlers['targets.add']({ name: 'S', apiUrl: server.url, apiKey: server.apiKey, allowBasicText: true, allowInsecureHttp: false });
+  await assert.rejects(
+    controller.handlers['targets.add']({
+      name: 'S',
+      apiUrl: server.url,
+      apiKey: server.apiKey,
+      allowBasicText: false,
+      allowInsecureHttp: false,
+    }),
+    { code: 'key_storage_insecure' },
+  );
+  const target = await controller.handlers['targets.add']({
+    name: 'S',
+    apiUrl: server.url,
+    apiKey: server.apiKey,
+    allowBasicText: true,
+    allowInsecureHttp: false,
+  });
   assert.equal(target.kind, 'remote');
 });
 
-test('open preview hands the browser the version\'s preview URL', async (t) => {
+test("open preview hands the browser the version's preview URL", async (t) => {
   const { controller, server, opened } = await harness(t);
   await controller.handlers['versions.openPreview']({ targetId: 'local', deploySlug: 'my site', versionNo: 3 });
   assert.deepEqual(opened, [`${server.url}/preview/my%20site/3/`]);
 });
 
-test('offline holds deploys to a remote Press Cloud and not to this computer\'s; the network coming back does not lift the user\'s pause', async (t) => {
+test("offline holds deploys to a remote Press Cloud and not to this computer's; the network coming back does not lift the user's pause", async (t) => {
   const { controller, server, scratch, events, drop } = await harness(t);
   const folder = await drop(site(scratch, 10));
-  const remote = await controller.handlers['targets.add']({ name: 'Remote', apiUrl: server.url, apiKey: server.apiKey, allowBasicText: false, allowInsecureHttp: false });
+  const remote = await controller.handlers['targets.add']({
+    name: 'Remote',
+    apiUrl: server.url,
+    apiKey: server.apiKey,
+    allowBasicText: false,
+    allowInsecureHttp: false,
+  });
   controller.holdAll('offline');
 
-  const local = await controller.handlers['deploy.start']({ targetId: 'local', folder, deploy: { createDeploy: { slug: 'here', name: 'Here' } } });
-  await waitFor(() => events(local.runId).some((e) => e.type === 'committed'), 30_000, 'the local deploy, which needs no network');
+  const local = await controller.handlers['deploy.start']({
+    targetId: 'local',
+    folder,
+    deploy: { createDeploy: { slug: 'here', name: 'Here' } },
+  });
+  await waitFor(
+    () => events(local.runId).some((e) => e.type === 'committed'),
+    30_000,
+    'the local deploy, which needs no network',
+  );
   assert.ok(!events(local.runId).some((e) => e.type === 'paused'));
 
-  const away = await controller.handlers['deploy.start']({ targetId: remote.id, folder, deploy: { createDeploy: { slug: 'there', name: 'There' } } });
-  const pauses = () => events(away.runId).flatMap((e) => (e.type === 'paused' ? [e.reasons.join('+')] : e.type === 'resumed' ? ['resumed'] : []));
+  const away = await controller.handlers['deploy.start']({
+    targetId: remote.id,
+    folder,
+    deploy: { createDeploy: { slug: 'there', name: 'There' } },
+  });
+  const pauses = () =>
+    events(away.runId).flatMap((e) =>
+      e.type === 'paused' ? [e.reasons.join('+')] : e.type === 'resumed' ? ['resumed'] : [],
+    );
   await waitFor(() => pauses().length === 1, 10_000, 'the offline hold on the new run');
   await controller.handlers['deploy.pause']({ runId: away.runId });
   controller.releaseAll('offline');
@@ -198,11 +352,15 @@ test('offline holds deploys to a remote Press Cloud and not to this computer\'s;
   assert.deepEqual(pauses(), ['offline', 'offline+user', 'user']);
 
   await controller.handlers['deploy.resume']({ runId: away.runId });
-  await waitFor(() => events(away.runId).some((e) => e.type === 'committed'), 30_000, 'the remote deploy after the user resumed');
+  await waitFor(
+    () => events(away.runId).some((e) => e.type === 'committed'),
+    30_000,
+    'the remote deploy after the user resumed',
+  );
   assert.deepEqual(pauses(), ['offline', 'offline+user', 'user', 'resumed']);
 });
 
-test('an interrupted deploy is offered for resume under its deploy\'s name, and resuming it commits', async (t) => {
+test("an interrupted deploy is offered for resume under its deploy's name, and resuming it commits", async (t) => {
   const { controller, engine, server, scratch, events } = await harness(t);
   // Deployed by another window of the engine (the CLI, say): this window never handed the folder out.
   const folder = site(scratch, 3);
@@ -220,7 +378,10 @@ test('an interrupted deploy is offered for resume under its deploy\'s name, and 
   await assert.rejects(run.result, (error: { failure?: { code: string } }) => error.failure?.code === 'cancelled');
 
   const [offered] = await controller.handlers['jobs.resumable'](null);
-  assert.deepEqual({ ...offered!.deploy, status: offered!.status, targetId: offered!.targetId }, { id: deploy.id, slug: 'team-docs', name: 'Team docs', status: 'interrupted', targetId: 'local' });
+  assert.deepEqual(
+    { ...offered!.deploy, status: offered!.status, targetId: offered!.targetId },
+    { id: deploy.id, slug: 'team-docs', name: 'Team docs', status: 'interrupted', targetId: 'local' },
+  );
   // Offered, so the window may check and deploy that folder again.
   assert.deepEqual(await controller.handlers['folder.check']({ path: offered!.folder }), { ok: true, path: folder });
   const resumed = await controller.handlers['jobs.resume']({ jobId: offered!.jobId });
@@ -240,9 +401,20 @@ function folderOf(scratch: string, name: string, files: Record<string, string>):
 
 test('press.json: shown for a granted folder, carried by the deploy (render config, aliases pointed after the commit), and a bad one refuses the deploy before anything is sent', async (t) => {
   const { controller, scratch, deployed, drop, aliasEvents, server } = await harness(t);
-  const config = { render: { route: '/report.html', title: 'Quarterly report', renderTimeoutMs: 20_000 }, aliases: ['production', 'latest'] };
-  const folder = folderOf(scratch, 'report', { 'index.html': '<h1>Home</h1>', 'report.html': '<h1>Report</h1>', 'press.json': JSON.stringify(config) });
-  await assert.rejects(controller.handlers['folder.config']({ path: folder }), { code: 'folder_not_granted' }, 'only a folder main handed out');
+  const config = {
+    render: { route: '/report.html', title: 'Quarterly report', renderTimeoutMs: 20_000 },
+    aliases: ['production', 'latest'],
+  };
+  const folder = folderOf(scratch, 'report', {
+    'index.html': '<h1>Home</h1>',
+    'report.html': '<h1>Report</h1>',
+    'press.json': JSON.stringify(config),
+  });
+  await assert.rejects(
+    controller.handlers['folder.config']({ path: folder }),
+    { code: 'folder_not_granted' },
+    'only a folder main handed out',
+  );
   await drop(folder);
   assert.deepEqual(await controller.handlers['folder.config']({ path: folder }), { ok: true, config });
 
@@ -252,11 +424,25 @@ test('press.json: shown for a granted folder, carried by the deploy (render conf
   assert.deepEqual(detail.render, config.render);
   assert.equal(detail.route, '/report.html');
   await waitFor(() => aliasEvents.some((e) => e.runId === first.runId), 10_000, 'the aliases pointed after the commit');
-  assert.deepEqual(aliasEvents.find((e) => e.runId === first.runId), { runId: first.runId, versionId: first.version.id, pointed: ['production', 'latest'], error: null });
-  const files = await controller.handlers['versions.files']({ targetId: 'local', versionId: first.version.id, cursor: null });
-  assert.deepEqual(files.items.map((f) => f.path), ['index.html', 'report.html'], 'press.json itself is not deployed');
+  assert.deepEqual(
+    aliasEvents.find((e) => e.runId === first.runId),
+    { runId: first.runId, versionId: first.version.id, pointed: ['production', 'latest'], error: null },
+  );
+  const files = await controller.handlers['versions.files']({
+    targetId: 'local',
+    versionId: first.version.id,
+    cursor: null,
+  });
+  assert.deepEqual(
+    files.items.map((f) => f.path),
+    ['index.html', 'report.html'],
+    'press.json itself is not deployed',
+  );
   const aliases = await controller.handlers['aliases.list']({ targetId: 'local', deployId: first.version.deployId });
-  assert.deepEqual(aliases.map((a) => [a.name, a.versionNo]).sort(), [['latest', 1], ['production', 1]]);
+  assert.deepEqual(aliases.map((a) => [a.name, a.versionNo]).sort(), [
+    ['latest', 1],
+    ['production', 1],
+  ]);
 
   // A folder with no press.json has none, and its deploy points nothing.
   const plain = await drop(folderOf(scratch, 'plain', { 'index.html': 'plain' }));
@@ -269,7 +455,15 @@ test('press.json: shown for a granted folder, carried by the deploy (render conf
   assert.equal(!shown.ok && shown.error.code, 'press_config_invalid');
   assert.match(!shown.ok ? shown.error.message : '', /press\.json: render has a field it does not know, "tilte"/);
   const before = (await server.request('GET', '/v1/deploys')).body.items.length;
-  await assert.rejects(controller.handlers['deploy.start']({ targetId: 'local', folder, deploy: { createDeploy: { slug: 'typo', name: 'Typo' } } }), (error: { code: string; message: string }) => error.code === 'press_config_invalid' && /"tilte"/.test(error.message));
+  await assert.rejects(
+    controller.handlers['deploy.start']({
+      targetId: 'local',
+      folder,
+      deploy: { createDeploy: { slug: 'typo', name: 'Typo' } },
+    }),
+    (error: { code: string; message: string }) =>
+      error.code === 'press_config_invalid' && /"tilte"/.test(error.message),
+  );
   assert.equal((await server.request('GET', '/v1/deploys')).body.items.length, before, 'nothing was created');
 });
 
@@ -280,25 +474,53 @@ test('aliases: point a new one, move it back to an older version (a roll back), 
   const deployId = one.version.deployId;
   writeFileSync(join(folder, 'index.html'), 'two');
   const two = await deployed(folder, { deployId });
-  const set = (name: string, versionId: string, expectedVersionId: string | null) => controller.handlers['aliases.set']({ targetId: 'local', deployId, name, versionId, expectedVersionId });
+  const set = (name: string, versionId: string, expectedVersionId: string | null) =>
+    controller.handlers['aliases.set']({ targetId: 'local', deployId, name, versionId, expectedVersionId });
 
   const promoted = await set('production', two.version.id, null);
   assert.deepEqual({ name: promoted.name, versionNo: promoted.versionNo }, { name: 'production', versionNo: 2 });
   // The window saw "no production yet"; someone made one meanwhile: nothing changes.
-  await assert.rejects(set('production', one.version.id, null), (error: { code: string; message: string }) => error.code === 'alias_moved' && /production now points to #2/.test(error.message));
+  await assert.rejects(
+    set('production', one.version.id, null),
+    (error: { code: string; message: string }) =>
+      error.code === 'alias_moved' && /production now points to #2/.test(error.message),
+  );
   const rolledBack = await set('production', one.version.id, two.version.id);
   assert.equal(rolledBack.versionNo, 1);
   const list = await controller.handlers['versions.list']({ targetId: 'local', deployId, cursor: null });
-  assert.deepEqual(list.items.map((v) => [v.versionNo, v.aliases]), [[2, []], [1, ['production']]], 'the list shows where it points now');
+  assert.deepEqual(
+    list.items.map((v) => [v.versionNo, v.aliases]),
+    [
+      [2, []],
+      [1, ['production']],
+    ],
+    'the list shows where it points now',
+  );
 
-  await assert.rejects(controller.handlers['aliases.remove']({ targetId: 'local', deployId, name: 'production', expectedVersionId: two.version.id }), { code: 'alias_moved' });
-  await controller.handlers['aliases.remove']({ targetId: 'local', deployId, name: 'production', expectedVersionId: one.version.id });
+  await assert.rejects(
+    controller.handlers['aliases.remove']({
+      targetId: 'local',
+      deployId,
+      name: 'production',
+      expectedVersionId: two.version.id,
+    }),
+    { code: 'alias_moved' },
+  );
+  await controller.handlers['aliases.remove']({
+    targetId: 'local',
+    deployId,
+    name: 'production',
+    expectedVersionId: one.version.id,
+  });
   assert.deepEqual(await controller.handlers['aliases.list']({ targetId: 'local', deployId }), []);
 });
 
 test('render a version: its states arrive as events until it succeeds; listed with its PDF; saved where the save dialog says (nothing when cancelled); opened in the viewer', async (t) => {
   const { controller, scratch, deployed, renders, dialog, openedPaths, server } = await harness(t);
-  const folder = folderOf(scratch, 'doc', { 'index.html': '<!doctype html><title>Doc</title><h1>Printed</h1>', 'press.json': JSON.stringify({ render: { title: 'The Doc' } }) });
+  const folder = folderOf(scratch, 'doc', {
+    'index.html': '<!doctype html><title>Doc</title><h1>Printed</h1>',
+    'press.json': JSON.stringify({ render: { title: 'The Doc' } }),
+  });
   const { version } = await deployed(folder, { createDeploy: { slug: 'the-doc', name: 'The Doc' } });
 
   const job = await controller.handlers['renders.start']({ targetId: 'local', versionId: version.id });
@@ -313,37 +535,66 @@ test('render a version: its states arrive as events until it succeeds; listed wi
   // Another job, so the list's order shows: newest first.
   const second = await controller.handlers['renders.start']({ targetId: 'local', versionId: version.id });
   const listed = await controller.handlers['renders.list']({ targetId: 'local', versionId: version.id, cursor: null });
-  assert.deepEqual(listed.items.map((j) => j.id), [second.id, job.id]);
+  assert.deepEqual(
+    listed.items.map((j) => j.id),
+    [second.id, job.id],
+  );
   assert.deepEqual(listed.items[1]!.pdf, done.pdf);
-  await waitFor(() => renders.some((r) => r.job.id === second.id && r.job.status === 'succeeded'), 60_000, 'the second job');
+  await waitFor(
+    () => renders.some((r) => r.job.id === second.id && r.job.status === 'succeeded'),
+    60_000,
+    'the second job',
+  );
 
-  const bytes = Buffer.from(await (await fetch(`${server.url}/v1/pdfs/${done.pdf.id}/content`, { headers: { authorization: `Bearer ${server.apiKey}` } })).arrayBuffer());
+  const bytes = Buffer.from(
+    await (
+      await fetch(`${server.url}/v1/pdfs/${done.pdf.id}/content`, {
+        headers: { authorization: `Bearer ${server.apiKey}` },
+      })
+    ).arrayBuffer(),
+  );
   // Cancelled: nothing written, nothing answered.
   dialog.pdfAnswer = null;
   assert.equal(await controller.handlers['pdf.save']({ targetId: 'local', pdfId: done.pdf.id }), null);
   assert.deepEqual(dialog.pdfOffered, ['the-doc-1.pdf'], 'the dialog is offered <slug>-<versionNo>.pdf');
-  assert.deepEqual(readdirSync(scratch).filter((name) => name.endsWith('.pdf') || name.endsWith('.part')), []);
+  assert.deepEqual(
+    readdirSync(scratch).filter((name) => name.endsWith('.pdf') || name.endsWith('.part')),
+    [],
+  );
   // Answered: the PDF's bytes at that path.
   dialog.pdfAnswer = join(scratch, 'chosen.pdf');
-  assert.deepEqual(await controller.handlers['pdf.save']({ targetId: 'local', pdfId: done.pdf.id }), { path: dialog.pdfAnswer, bytes: bytes.length });
+  assert.deepEqual(await controller.handlers['pdf.save']({ targetId: 'local', pdfId: done.pdf.id }), {
+    path: dialog.pdfAnswer,
+    bytes: bytes.length,
+  });
   assert.deepEqual(readFileSync(dialog.pdfAnswer), bytes);
   dialog.pdfAnswer = scratch;
-  await assert.rejects(controller.handlers['pdf.save']({ targetId: 'local', pdfId: done.pdf.id }), { code: 'save_path_invalid' }, 'a folder is not a file');
+  await assert.rejects(
+    controller.handlers['pdf.save']({ targetId: 'local', pdfId: done.pdf.id }),
+    { code: 'save_path_invalid' },
+    'a folder is not a file',
+  );
 
   await controller.handlers['pdf.open']({ targetId: 'local', pdfId: done.pdf.id });
   assert.equal(openedPaths.length, 1);
   assert.equal(basename(openedPaths[0]!), 'the-doc-1.pdf');
-  assert.ok(openedPaths[0]!.startsWith(join(scratch, 'opened-pdfs')), 'in main\'s own folder');
+  assert.ok(openedPaths[0]!.startsWith(join(scratch, 'opened-pdfs')), "in main's own folder");
   const opened = readFileSync(openedPaths[0]!);
   assert.equal(opened.subarray(0, 5).toString(), '%PDF-');
   assert.equal(createHash('sha256').update(opened).digest('hex'), done.pdf.sha256);
   assert.equal(statSync(dirname(openedPaths[0]!)).mode & 0o777, 0o700);
-  await assert.rejects(controller.handlers['pdf.open']({ targetId: 'local', pdfId: 'pdf_doesNotExist' }), { code: 'pdf_not_found' });
+  await assert.rejects(controller.handlers['pdf.open']({ targetId: 'local', pdfId: 'pdf_doesNotExist' }), {
+    code: 'pdf_not_found',
+  });
 });
 
 test('a page that throws: each failed attempt arrives as retry_scheduled with when it retries and why, then failed with the reason', async (t) => {
-  const { controller, scratch, deployed, renders } = await harness(t, 'keychain', { render: { retryDelaysMs: [100, 100] } });
-  const folder = folderOf(scratch, 'broken', { 'index.html': '<!doctype html><title>t</title><script>throw new Error("chart data missing")</script>' });
+  const { controller, scratch, deployed, renders } = await harness(t, 'keychain', {
+    render: { retryDelaysMs: [100, 100] },
+  });
+  const folder = folderOf(scratch, 'broken', {
+    'index.html': '<!doctype html><title>t</title><script>throw new Error("chart data missing")</script>',
+  });
   const { version } = await deployed(folder, { createDeploy: { slug: 'broken', name: 'Broken' } });
   const job = await controller.handlers['renders.start']({ targetId: 'local', versionId: version.id });
   await waitFor(() => renders.some((r) => r.job.id === job.id && r.job.status === 'failed'), 60_000, 'the job to fail');
@@ -366,10 +617,17 @@ test('compare two versions: exactly what was added, removed and changed', async 
   writeFileSync(join(folder, 'b.txt'), 'b, longer now');
   writeFileSync(join(folder, 'new.txt'), 'new!');
   const two = await deployed(folder, { deployId: one.version.deployId });
-  assert.deepEqual(await controller.handlers['versions.compare']({ targetId: 'local', fromVersionId: one.version.id, toVersionId: two.version.id }), {
-    added: [{ path: 'new.txt', size: 4 }],
-    removed: [{ path: 'a.txt', size: 1 }],
-    changed: [{ path: 'b.txt', sizeBefore: 1, sizeAfter: 13 }],
-    unchangedCount: 2,
-  });
+  assert.deepEqual(
+    await controller.handlers['versions.compare']({
+      targetId: 'local',
+      fromVersionId: one.version.id,
+      toVersionId: two.version.id,
+    }),
+    {
+      added: [{ path: 'new.txt', size: 4 }],
+      removed: [{ path: 'a.txt', size: 1 }],
+      changed: [{ path: 'b.txt', sizeBefore: 1, sizeAfter: 13 }],
+      unchangedCount: 2,
+    },
+  );
 });

@@ -7,7 +7,17 @@ import type { DeployRun } from '../src-core/deploy-run.ts';
 import type { SecretStore } from '../src-core/ports.ts';
 import { PressCloudClient, PressCloudError } from '../src-core/press-cloud-client.ts';
 import { PressConfigError, readPressConfig } from '../src-core/press-config.ts';
-import type { FolderCheck, FolderConfig, IpcEvents, IpcRequests, KeyStorage, PressConfigView, ResumableDeploy, RunStarted, Target } from '../src-shared/ipc-contract.ts';
+import type {
+  FolderCheck,
+  FolderConfig,
+  IpcEvents,
+  IpcRequests,
+  KeyStorage,
+  PressConfigView,
+  ResumableDeploy,
+  RunStarted,
+  Target,
+} from '../src-shared/ipc-contract.ts';
 import type { PauseReason } from '../src-shared/upload-model.ts';
 import { plainHttpProblem } from '../src-shared/api-url.ts';
 import { toIpcError } from './ipc-dispatch.ts';
@@ -55,7 +65,9 @@ export class AppError extends Error {
   }
 }
 
-type Handlers = { [Name in keyof IpcRequests]: (payload: IpcRequests[Name]['payload']) => Promise<IpcRequests[Name]['result']> };
+type Handlers = {
+  [Name in keyof IpcRequests]: (payload: IpcRequests[Name]['payload']) => Promise<IpcRequests[Name]['result']>;
+};
 
 const LOCAL_TARGET_ID = 'local';
 
@@ -101,12 +113,24 @@ export class AppController {
     });
     this.handlers = {
       ...this.#versions.handlers,
-      'app.info': async () => ({ appVersion: ports.appVersion, localServerUrl: ports.localServer.url, localDataDir: ports.localServer.dataDir }),
-      'targets.list': async () => ({ targets: this.#targets(), selectedId: this.#selectedTargetId(), keyStorage: ports.keys.storage() }),
+      'app.info': async () => ({
+        appVersion: ports.appVersion,
+        localServerUrl: ports.localServer.url,
+        localDataDir: ports.localServer.dataDir,
+      }),
+      'targets.list': async () => ({
+        targets: this.#targets(),
+        selectedId: this.#selectedTargetId(),
+        keyStorage: ports.keys.storage(),
+      }),
       'targets.add': (payload) => this.#addTarget(payload),
       'targets.remove': async ({ targetId }) => {
-        if (targetId === LOCAL_TARGET_ID) throw new AppError('invalid_request', 'The local Press Cloud is built in and cannot be removed.');
-        ports.settings.set('targets', this.#remoteTargets().filter((target) => target.id !== targetId));
+        if (targetId === LOCAL_TARGET_ID)
+          throw new AppError('invalid_request', 'The local Press Cloud is built in and cannot be removed.');
+        ports.settings.set(
+          'targets',
+          this.#remoteTargets().filter((target) => target.id !== targetId),
+        );
         await ports.keys.delete(targetId);
         this.#versions.forgetTarget(targetId);
         await this.#dropClient(targetId);
@@ -125,11 +149,13 @@ export class AppController {
         return (await this.#client(targetId)).listVersions(deployId, cursor ?? undefined);
       },
       'versions.get': async ({ targetId, versionId }) => (await this.#client(targetId)).getVersion(versionId),
-      'versions.files': async ({ targetId, versionId, cursor }) => (await this.#client(targetId)).listVersionFiles(versionId, cursor ?? undefined),
+      'versions.files': async ({ targetId, versionId, cursor }) =>
+        (await this.#client(targetId)).listVersionFiles(versionId, cursor ?? undefined),
       'versions.openPreview': async ({ targetId, deploySlug, versionNo }) => {
         const target = this.#target(targetId);
         // Reviewed: the URL is built here from a known target and a checked slug, and the host's openExternal admits http(s) only.
-        await ports.openExternal(`${target.apiUrl}/preview/${encodeURIComponent(deploySlug)}/${versionNo}/`); /* eng-disable OPEN_EXTERNAL_JS_CHECK */
+        const preview = `${target.apiUrl}/preview/${encodeURIComponent(deploySlug)}/${versionNo}/`;
+        await ports.openExternal(preview); /* eng-disable OPEN_EXTERNAL_JS_CHECK */
         return null;
       },
       'folder.choose': async () => this.#grant(await ports.chooseFolder()),
@@ -146,7 +172,8 @@ export class AppController {
       'jobs.resumable': () => this.#resumable(),
       'jobs.resume': (payload) => this.#resumeJob(payload.jobId),
       'jobs.abandon': async ({ jobId }) => (ports.engine.abandon(jobId), null),
-      'settings.lastDeploy': async () => (ports.settings.get('lastDeploy') as { targetId: string; deployId: string } | undefined) ?? null,
+      'settings.lastDeploy': async () =>
+        (ports.settings.get('lastDeploy') as { targetId: string; deployId: string } | undefined) ?? null,
     };
   }
 
@@ -172,11 +199,22 @@ export class AppController {
   }
 
   #remoteTargets(): Target[] {
-    return ((this.#ports.settings.get('targets') as Target[] | undefined) ?? []).map((target) => ({ ...target, kind: 'remote' as const }));
+    return ((this.#ports.settings.get('targets') as Target[] | undefined) ?? []).map((target) => ({
+      ...target,
+      kind: 'remote' as const,
+    }));
   }
 
   #targets(): Target[] {
-    return [{ id: LOCAL_TARGET_ID, name: 'This computer (local Press Cloud)', apiUrl: this.#ports.localServer.url, kind: 'local' }, ...this.#remoteTargets()];
+    return [
+      {
+        id: LOCAL_TARGET_ID,
+        name: 'This computer (local Press Cloud)',
+        apiUrl: this.#ports.localServer.url,
+        kind: 'local',
+      },
+      ...this.#remoteTargets(),
+    ];
   }
 
   #target(targetId: string): Target {
@@ -193,7 +231,11 @@ export class AppController {
   async #apiKey(targetId: string): Promise<string> {
     if (targetId === LOCAL_TARGET_ID) return this.#ports.localServer.apiKey;
     const key = await this.#ports.keys.get(targetId);
-    if (!key) throw new AppError('missing_api_key', 'The API key of this Press Cloud could not be read from the system keychain; remove the target and add it again.');
+    if (!key)
+      throw new AppError(
+        'missing_api_key',
+        'The API key of this Press Cloud could not be read from the system keychain; remove the target and add it again.',
+      );
     return key;
   }
 
@@ -214,14 +256,22 @@ export class AppController {
 
   async #addTarget(payload: IpcRequests['targets.add']['payload']): Promise<Target> {
     const storage = this.#ports.keys.storage();
-    if (storage === 'unavailable') throw new AppError('key_storage_unavailable', 'This system offers no way to store the API key encrypted, so PressDrop will not keep it.');
+    if (storage === 'unavailable')
+      throw new AppError(
+        'key_storage_unavailable',
+        'This system offers no way to store the API key encrypted, so PressDrop will not keep it.',
+      );
     if (storage === 'basic_text' && !payload.allowBasicText) {
-      throw new AppError('key_storage_insecure', 'This system has no keychain PressDrop can use: the key would be stored obfuscated, not encrypted. Confirm to store it anyway.');
+      throw new AppError(
+        'key_storage_insecure',
+        'This system has no keychain PressDrop can use: the key would be stored obfuscated, not encrypted. Confirm to store it anyway.',
+      );
     }
     const apiUrl = payload.apiUrl.replace(/\/+$/, '');
     const { protocol, hostname, origin } = new URL(apiUrl);
     const exposure = plainHttpProblem(protocol, hostname);
-    if (exposure && !payload.allowInsecureHttp) throw new AppError('insecure_http', `${origin} ${exposure}; use https://, or allow plain HTTP on purpose.`);
+    if (exposure && !payload.allowInsecureHttp)
+      throw new AppError('insecure_http', `${origin} ${exposure}; use https://, or allow plain HTTP on purpose.`);
     // Ask the server before keeping anything: a wrong URL or key is refused now, not at the first deploy.
     const probe = new PressCloudClient({ apiUrl, apiKey: payload.apiKey }, { retry: { maxAttempts: 2 } });
     try {
@@ -233,7 +283,12 @@ export class AppController {
     } finally {
       await probe.close();
     }
-    const target: Target = { id: `target-${randomUUID()}`, name: payload.name.trim() || new URL(apiUrl).host, apiUrl, kind: 'remote' };
+    const target: Target = {
+      id: `target-${randomUUID()}`,
+      name: payload.name.trim() || new URL(apiUrl).host,
+      apiUrl,
+      kind: 'remote',
+    };
     await this.#ports.keys.set(target.id, payload.apiKey);
     this.#ports.settings.set('targets', [...this.#remoteTargets(), target]);
     return target;
@@ -248,7 +303,10 @@ export class AppController {
   /** `path` when main handed it out; else a refusal, whatever the page claims. */
   #granted(path: string): string {
     if (!this.#grantedFolders.has(path)) {
-      throw new AppError('folder_not_granted', 'PressDrop deploys only a folder you dropped on its window or chose with “Choose folder…”; drop or choose it again.');
+      throw new AppError(
+        'folder_not_granted',
+        'PressDrop deploys only a folder you dropped on its window or chose with “Choose folder…”; drop or choose it again.',
+      );
     }
     return path;
   }
@@ -272,10 +330,18 @@ export class AppController {
     const found = this.#ports.engine.resumableJobs().find(({ job }) => job.id === jobId);
     if (!found) throw new AppError('job_not_found', 'That deploy is no longer waiting to be resumed.');
     const target = this.#targets().find((candidate) => candidate.apiUrl === found.job.apiUrl);
-    if (!target) throw new AppError('target_not_found', `That deploy went to ${found.job.apiUrl}, which is no longer in your targets; add it again to resume.`);
+    if (!target)
+      throw new AppError(
+        'target_not_found',
+        `That deploy went to ${found.job.apiUrl}, which is no longer in your targets; add it again to resume.`,
+      );
     // The folder's press.json as it is now: the journal keeps no render config, and the commit is still to come.
     const config = await pressConfig(found.job.folder);
-    const run = this.#ports.engine.resume(jobId, await this.#apiKey(target.id), config?.render ? { render: config.render } : {});
+    const run = this.#ports.engine.resume(
+      jobId,
+      await this.#apiKey(target.id),
+      config?.render ? { render: config.render } : {},
+    );
     return this.#track(run, found.job.folder, target.id, config);
   }
 
@@ -299,12 +365,24 @@ export class AppController {
         // The version is committed whatever happens here; an alias that could not be pointed is said, and can be pointed by hand.
         if (aliases.length > 0) {
           const { pointed, error } = await this.#versions.pointAliases(targetId, version.deployId, version.id, aliases);
-          this.#ports.emit('run.aliases', { runId, versionId: version.id, pointed, error: error === null ? null : toIpcError(error) });
-          also = error === null ? ` ${aliases.join(', ')} ${aliases.length === 1 ? 'points' : 'point'} to it.` : ` Its aliases could not all be pointed to it.`;
+          this.#ports.emit('run.aliases', {
+            runId,
+            versionId: version.id,
+            pointed,
+            error: error === null ? null : toIpcError(error),
+          });
+          also =
+            error === null
+              ? ` ${aliases.join(', ')} ${aliases.length === 1 ? 'points' : 'point'} to it.`
+              : ` Its aliases could not all be pointed to it.`;
         }
-        this.#finish(runId, { ok: true, message: `${basename(folder)} is live as version ${version.displayId}.${also}` });
+        this.#finish(runId, {
+          ok: true,
+          message: `${basename(folder)} is live as version ${version.displayId}.${also}`,
+        });
       },
-      (error: unknown) => this.#finish(runId, { ok: false, message: error instanceof Error ? error.message : String(error) }),
+      (error: unknown) =>
+        this.#finish(runId, { ok: false, message: error instanceof Error ? error.message : String(error) }),
     );
     return { runId, folder, targetId, pressConfig: config };
   }
@@ -324,7 +402,11 @@ export class AppController {
       sent += totals.sentBytes;
       total += totals.uploadBytes;
     }
-    this.#ports.onRunActivity?.({ active: this.#runs.size, fraction: total > 0 ? sent / total : null, ...(ended && { ended }) });
+    this.#ports.onRunActivity?.({
+      active: this.#runs.size,
+      fraction: total > 0 ? sent / total : null,
+      ...(ended && { ended }),
+    });
   }
 
   #run(runId: string): DeployRun {
@@ -344,7 +426,10 @@ export class AppController {
           folder: job.folder,
           targetId,
           apiUrl: job.apiUrl,
-          deploy: 'createDeploy' in job.deploy ? { id: job.deployId, ...job.deploy.createDeploy } : await this.#deployNamed(targetId, job.deploy.deployId),
+          deploy:
+            'createDeploy' in job.deploy
+              ? { id: job.deployId, ...job.deploy.createDeploy }
+              : await this.#deployNamed(targetId, job.deploy.deployId),
           status: job.status === 'failed' ? 'failed' : 'interrupted',
           error: job.error,
           storedBytes: progress.storedBytes,
@@ -390,7 +475,8 @@ export async function checkFolder(path: string): Promise<FolderCheck> {
   if (!path) return { ok: false, message: 'That item has no place on disk; drop a folder from your file manager.' };
   try {
     const info = await stat(path);
-    if (!info.isDirectory()) return { ok: false, message: `${basename(path)} is a file. Drop the folder that holds your site instead.` };
+    if (!info.isDirectory())
+      return { ok: false, message: `${basename(path)} is a file. Drop the folder that holds your site instead.` };
     return { ok: true, path };
   } catch {
     return { ok: false, message: `${path} cannot be opened; check that it still exists and that you may read it.` };

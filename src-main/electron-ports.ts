@@ -6,7 +6,9 @@ import type { KeyStorage } from '../src-shared/ipc-contract.ts';
 /** How well the OS can keep secrets here, asked once after `ready`. */
 export async function keyStorageKind(): Promise<KeyStorage> {
   if (!(await safeStorage.isAsyncEncryptionAvailable())) return 'unavailable';
-  return process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text' ? 'basic_text' : 'keychain';
+  return process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text'
+    ? 'basic_text'
+    : 'keychain';
 }
 
 /**

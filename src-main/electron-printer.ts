@@ -1,5 +1,11 @@
 import { BrowserWindow, session, type Session, type WebContents } from 'electron';
-import { PrintFailure, readyScript, withinPrintTimeout, type PdfPrinter, type PrintRequest } from '../src-server/render/pdf-printer.ts';
+import {
+  PrintFailure,
+  readyScript,
+  withinPrintTimeout,
+  type PdfPrinter,
+  type PrintRequest,
+} from '../src-server/render/pdf-printer.ts';
 
 /** The partition print windows load in: in memory (no `persist:`), apart from the app's own session. */
 const PRINT_PARTITION = 'pressdrop-print';
@@ -49,19 +55,34 @@ export class ElectronPrinter implements PdfPrinter {
     contents.setWindowOpenHandler(() => ({ action: 'deny' }));
     try {
       contents.debugger.attach('1.3');
-      contents.debugger.on('message', (_event, method, params: { exceptionDetails?: { text?: string; exception?: { description?: string } } }) => {
-        if (method === 'Runtime.exceptionThrown') seen.pageError ??= params.exceptionDetails?.exception?.description?.split('\n')[0] ?? params.exceptionDetails?.text ?? 'an uncaught error';
-      });
+      contents.debugger.on(
+        'message',
+        (_event, method, params: { exceptionDetails?: { text?: string; exception?: { description?: string } } }) => {
+          if (method === 'Runtime.exceptionThrown')
+            seen.pageError ??=
+              params.exceptionDetails?.exception?.description?.split('\n')[0] ??
+              params.exceptionDetails?.text ??
+              'an uncaught error';
+        },
+      );
       await contents.debugger.sendCommand('Runtime.enable');
       const status = await withinPrintTimeout(loadStatus(contents, request.url), left(), request.timeoutMs);
       if (status >= 400) throw new PrintFailure('render_page_error', `The page answered HTTP ${status}.`);
       await withinPrintTimeout(contents.executeJavaScript(readyScript(request.title), true), left(), request.timeoutMs);
       if (seen.pageError) throw new PrintFailure('render_page_error', `The page threw: ${seen.pageError}`);
-      return await withinPrintTimeout(contents.printToPDF({ preferCSSPageSize: true, printBackground: true }), left(), request.timeoutMs);
+      return await withinPrintTimeout(
+        contents.printToPDF({ preferCSSPageSize: true, printBackground: true }),
+        left(),
+        request.timeoutMs,
+      );
     } catch (error) {
       if (error instanceof PrintFailure) throw error;
-      if (seen.gone !== null || window.isDestroyed()) throw new PrintFailure('render_crashed', `The page's renderer went away (${seen.gone ?? 'closed'}).`);
-      throw new PrintFailure('render_page_error', error instanceof Error ? error.message.split('\n')[0]! : String(error));
+      if (seen.gone !== null || window.isDestroyed())
+        throw new PrintFailure('render_crashed', `The page's renderer went away (${seen.gone ?? 'closed'}).`);
+      throw new PrintFailure(
+        'render_page_error',
+        error instanceof Error ? error.message.split('\n')[0]! : String(error),
+      );
     } finally {
       this.#windows.delete(window);
       if (!window.isDestroyed()) window.destroy();
@@ -81,7 +102,9 @@ export class ElectronPrinter implements PdfPrinter {
     printSession.setPermissionCheckHandler(() => false);
     printSession.webRequest.onBeforeRequest((details, callback) => {
       const origin = URL.canParse(details.url) ? new URL(details.url).origin : '';
-      callback({ cancel: origin !== this.#allowedOrigin && !details.url.startsWith('data:') && !details.url.startsWith('blob:') });
+      callback({
+        cancel: origin !== this.#allowedOrigin && !details.url.startsWith('data:') && !details.url.startsWith('blob:'),
+      });
     });
     return (this.#session = printSession);
   }
@@ -94,7 +117,13 @@ function loadStatus(contents: WebContents, url: string): Promise<number> {
     contents.once('did-navigate', (_event, _url, httpResponseCode) => (status = httpResponseCode));
     contents.loadURL(url).then(
       () => resolve(status),
-      (error: unknown) => reject(new PrintFailure('render_page_error', `The page did not load: ${error instanceof Error ? error.message : String(error)}`)),
+      (error: unknown) =>
+        reject(
+          new PrintFailure(
+            'render_page_error',
+            `The page did not load: ${error instanceof Error ? error.message : String(error)}`,
+          ),
+        ),
     );
   });
 }

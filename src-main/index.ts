@@ -50,7 +50,7 @@ function createMainWindow(settings: Store<Record<string, unknown>>): BrowserWind
       navigateOnDragDrop: false,
       spellcheck: false,
       // Reviewed: the preload exposes one function per IPC channel through contextBridge, nothing of Electron or Node.
-      preload: join(import.meta.dirname, '../preload/index.cjs'), /* eng-disable PRELOAD_JS_CHECK */
+      preload: join(import.meta.dirname, '../preload/index.cjs') /* eng-disable PRELOAD_JS_CHECK */,
       // Middle-click must not open links in new windows.
       disableBlinkFeatures: 'Auxclick',
     },
@@ -62,7 +62,11 @@ function createMainWindow(settings: Store<Record<string, unknown>>): BrowserWind
 }
 
 /** Taskbar/dock progress, a notification when a deploy ends, and the system kept awake while one runs. */
-function reflectRunActivity(): (activity: { active: number; fraction: number | null; ended?: { ok: boolean; message: string } }) => void {
+function reflectRunActivity(): (activity: {
+  active: number;
+  fraction: number | null;
+  ended?: { ok: boolean; message: string };
+}) => void {
   let blocker: number | null = null;
   return ({ active, fraction, ended }) => {
     if (active > 0 && blocker === null) blocker = powerSaveBlocker.start('prevent-app-suspension');
@@ -70,8 +74,11 @@ function reflectRunActivity(): (activity: { active: number; fraction: number | n
       powerSaveBlocker.stop(blocker);
       blocker = null;
     }
-    mainWindow?.setProgressBar(active === 0 ? -1 : (fraction ?? 2), { mode: fraction === null ? 'indeterminate' : 'normal' });
-    if (ended && Notification.isSupported()) new Notification({ title: ended.ok ? 'Deployed' : 'Deploy stopped', body: ended.message }).show();
+    mainWindow?.setProgressBar(active === 0 ? -1 : (fraction ?? 2), {
+      mode: fraction === null ? 'indeterminate' : 'normal',
+    });
+    if (ended && Notification.isSupported())
+      new Notification({ title: ended.ok ? 'Deployed' : 'Deploy stopped', body: ended.message }).show();
   };
 }
 
@@ -122,14 +129,23 @@ void app.whenReady().then(async () => {
   const userData = app.getPath('userData');
   const settings = new Store<Record<string, unknown>>({ name: 'settings' });
   const keyStorage = await keyStorageKind();
-  const secrets = keyStorage === 'unavailable' ? new MemorySecrets() : new SafeStorageSecrets(new Store<Record<string, string>>({ name: 'secrets' }));
+  const secrets =
+    keyStorage === 'unavailable'
+      ? new MemorySecrets()
+      : new SafeStorageSecrets(new Store<Record<string, string>>({ name: 'secrets' }));
 
   const localDataDir = join(userData, 'local-press-cloud');
   localServer = await startLocalServer(localDataDir, settings.get('localServerPort'));
   settings.set('localServerPort', localServer.port);
-  engine = new DeployEngine({ stateDir: join(userData, 'engine'), secrets, hashWorkerUrl: pathToFileURL(hashWorkerPath) });
+  engine = new DeployEngine({
+    stateDir: join(userData, 'engine'),
+    secrets,
+    hashWorkerUrl: pathToFileURL(hashWorkerPath),
+  });
   const chooseFolder = async () => {
-    const choice = mainWindow ? await dialog.showOpenDialog(mainWindow, { properties: ['openDirectory'], title: 'Deploy a folder' }) : null;
+    const choice = mainWindow
+      ? await dialog.showOpenDialog(mainWindow, { properties: ['openDirectory'], title: 'Deploy a folder' })
+      : null;
     return choice && !choice.canceled ? (choice.filePaths[0] ?? null) : null;
   };
   // PDFs opened with the system viewer last time are not needed any more: the viewer has them open, or is closed.
@@ -147,7 +163,8 @@ void app.whenReady().then(async () => {
       delete: (targetId) => secrets.delete(`api-key:${targetId}`),
     },
     openExternal: async (url) => {
-      if (isSafeExternalUrl(url)) await shell.openExternal(url); /* eng-disable OPEN_EXTERNAL_JS_CHECK (reviewed: http(s) URLs only) */
+      if (isSafeExternalUrl(url))
+        await shell.openExternal(url); /* eng-disable OPEN_EXTERNAL_JS_CHECK (reviewed: http(s) URLs only) */
     },
     chooseFolder,
     openPath: async (path) => {
@@ -156,8 +173,15 @@ void app.whenReady().then(async () => {
       if (problem) throw new Error(problem);
     },
     choosePdfPath: async (suggestedName) => {
-      const options = { title: 'Save PDF', defaultPath: join(app.getPath('downloads'), suggestedName), filters: [{ name: 'PDF', extensions: ['pdf'] }], properties: ['createDirectory' as const, 'showOverwriteConfirmation' as const] };
-      const choice = mainWindow ? await dialog.showSaveDialog(mainWindow, options) : await dialog.showSaveDialog(options);
+      const options = {
+        title: 'Save PDF',
+        defaultPath: join(app.getPath('downloads'), suggestedName),
+        filters: [{ name: 'PDF', extensions: ['pdf'] }],
+        properties: ['createDirectory' as const, 'showOverwriteConfirmation' as const],
+      };
+      const choice = mainWindow
+        ? await dialog.showSaveDialog(mainWindow, options)
+        : await dialog.showSaveDialog(options);
       return choice.canceled || !choice.filePath ? null : choice.filePath;
     },
     pdfDir,
@@ -165,7 +189,9 @@ void app.whenReady().then(async () => {
     onRunActivity: reflectRunActivity(),
   });
   registerIpcHandlers(controller.handlers);
-  installAppMenu({ chooseFolder: () => mainWindow?.webContents.send(ipcEventChannels['menu.command'], { command: 'chooseFolder' }) });
+  installAppMenu({
+    chooseFolder: () => mainWindow?.webContents.send(ipcEventChannels['menu.command'], { command: 'chooseFolder' }),
+  });
 
   // Uploads pause while the machine sleeps or is offline, and continue when it is back.
   // A run the user paused stays paused: the system lifts only its own hold.

@@ -3,7 +3,9 @@ import type { IpcRequests, IpcResult } from '../src-shared/ipc-contract.ts';
 import { ipcPayloadSchemas } from './ipc-schemas.ts';
 
 /** Every request's handler, as AppController provides them. */
-export type IpcHandlers = { [Name in keyof IpcRequests]: (payload: IpcRequests[Name]['payload']) => Promise<IpcRequests[Name]['result']> };
+export type IpcHandlers = {
+  [Name in keyof IpcRequests]: (payload: IpcRequests[Name]['payload']) => Promise<IpcRequests[Name]['result']>;
+};
 
 /**
  * Answers one request: validates the payload with its schema, runs the
@@ -11,11 +13,21 @@ export type IpcHandlers = { [Name in keyof IpcRequests]: (payload: IpcRequests[N
  * code survives the trip. No Electron here: the app calls it from ipcMain,
  * the e2e harness from a Playwright binding.
  */
-export async function dispatchRequest(handlers: IpcHandlers, name: keyof IpcRequests, rawPayload: unknown): Promise<IpcResult<unknown>> {
+export async function dispatchRequest(
+  handlers: IpcHandlers,
+  name: keyof IpcRequests,
+  rawPayload: unknown,
+): Promise<IpcResult<unknown>> {
   const parsed = (ipcPayloadSchemas[name] as z.ZodType<unknown>).safeParse(rawPayload);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    return { ok: false, error: { code: 'invalid_payload', message: `${name}: ${issue ? `${issue.path.join('.') || 'payload'} ${issue.message}` : 'invalid payload'}` } };
+    return {
+      ok: false,
+      error: {
+        code: 'invalid_payload',
+        message: `${name}: ${issue ? `${issue.path.join('.') || 'payload'} ${issue.message}` : 'invalid payload'}`,
+      },
+    };
   }
   try {
     return { ok: true, value: await (handlers[name] as (payload: unknown) => Promise<unknown>)(parsed.data) };

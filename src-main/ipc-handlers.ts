@@ -13,7 +13,10 @@ export function registerIpcHandlers(handlers: IpcHandlers): void {
     ipcMain.handle(ipcChannels[name], async (event, rawPayload: unknown): Promise<IpcResult<unknown>> => {
       const frame = event.senderFrame;
       if (!frame || frame.parent !== null || !isOwnRendererUrl(frame.url)) {
-        return { ok: false, error: { code: 'forbidden_sender', message: 'This request came from a page that is not PressDrop.' } };
+        return {
+          ok: false,
+          error: { code: 'forbidden_sender', message: 'This request came from a page that is not PressDrop.' },
+        };
       }
       return dispatchRequest(handlers, name, rawPayload);
     });

@@ -6,7 +6,9 @@ import type { IpcRequests } from '../src-shared/ipc-contract.ts';
 const id = z.string().min(1).max(200);
 const cursor = z.string().max(2000).nullable();
 const none = z.null();
-const aliasName = z.string().regex(ALIAS_NAME_PATTERN, 'must be 1-63 characters of a-z, 0-9 and -, starting with a letter');
+const aliasName = z
+  .string()
+  .regex(ALIAS_NAME_PATTERN, 'must be 1-63 characters of a-z, 0-9 and -, starting with a letter');
 
 /**
  * The payload schema of every request: main validates what the renderer
@@ -29,10 +31,20 @@ export const ipcPayloadSchemas: { [Name in keyof IpcRequests]: z.ZodType<IpcRequ
   'versions.list': z.object({ targetId: id, deployId: id, cursor }),
   'versions.get': z.object({ targetId: id, versionId: id }),
   'versions.files': z.object({ targetId: id, versionId: id, cursor }),
-  'versions.openPreview': z.object({ targetId: id, deploySlug: z.string().regex(DEPLOY_SLUG_PATTERN), versionNo: z.number().int().positive() }),
+  'versions.openPreview': z.object({
+    targetId: id,
+    deploySlug: z.string().regex(DEPLOY_SLUG_PATTERN),
+    versionNo: z.number().int().positive(),
+  }),
   'versions.compare': z.object({ targetId: id, fromVersionId: id, toVersionId: id }),
   'aliases.list': z.object({ targetId: id, deployId: id }),
-  'aliases.set': z.object({ targetId: id, deployId: id, name: aliasName, versionId: id, expectedVersionId: id.nullable() }),
+  'aliases.set': z.object({
+    targetId: id,
+    deployId: id,
+    name: aliasName,
+    versionId: id,
+    expectedVersionId: id.nullable(),
+  }),
   'aliases.remove': z.object({ targetId: id, deployId: id, name: aliasName, expectedVersionId: id }),
   'renders.start': z.object({ targetId: id, versionId: id }),
   'renders.list': z.object({ targetId: id, versionId: id, cursor }),
@@ -45,7 +57,15 @@ export const ipcPayloadSchemas: { [Name in keyof IpcRequests]: z.ZodType<IpcRequ
   'deploy.start': z.object({
     targetId: id,
     folder: z.string().min(1).max(4096),
-    deploy: z.union([z.object({ deployId: id }), z.object({ createDeploy: z.object({ slug: z.string().regex(DEPLOY_SLUG_PATTERN), name: z.string().trim().min(1).max(MAX_DEPLOY_NAME_LENGTH) }) })]),
+    deploy: z.union([
+      z.object({ deployId: id }),
+      z.object({
+        createDeploy: z.object({
+          slug: z.string().regex(DEPLOY_SLUG_PATTERN),
+          name: z.string().trim().min(1).max(MAX_DEPLOY_NAME_LENGTH),
+        }),
+      }),
+    ]),
   }),
   'deploy.pause': z.object({ runId: id }),
   'deploy.resume': z.object({ runId: id }),

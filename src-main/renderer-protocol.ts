@@ -6,7 +6,9 @@ import { APP_ORIGIN } from './security.ts';
 
 /** Must run before `app` is ready: `app:` is a standard, secure scheme, so the page gets a real origin. */
 export function registerRendererScheme(): void {
-  protocol.registerSchemesAsPrivileged([{ scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: false } }]);
+  protocol.registerSchemesAsPrivileged([
+    { scheme: 'app', privileges: { standard: true, secure: true, supportFetchAPI: false } },
+  ]);
 }
 
 /**

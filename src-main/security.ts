@@ -48,7 +48,8 @@ export function applySecurityPolicy(): void {
     });
     contents.on('will-attach-webview', (event) => event.preventDefault());
     contents.setWindowOpenHandler(({ url }) => {
-      if (isSafeExternalUrl(url)) void shell.openExternal(url); /* eng-disable OPEN_EXTERNAL_JS_CHECK (reviewed: http(s) URLs only) */
+      if (isSafeExternalUrl(url))
+        void shell.openExternal(url); /* eng-disable OPEN_EXTERNAL_JS_CHECK (reviewed: http(s) URLs only) */
       return { action: 'deny' };
     });
   });

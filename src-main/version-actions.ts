@@ -11,7 +11,17 @@ import type { IpcHandlers } from './ipc-dispatch.ts';
 import { RenderWatcher, renderJobView } from './render-watcher.ts';
 
 /** The requests of what comes after a commit: aliases, PDFs, comparing versions. */
-export type VersionActionHandlers = Pick<IpcHandlers, 'versions.compare' | 'aliases.list' | 'aliases.set' | 'aliases.remove' | 'renders.start' | 'renders.list' | 'pdf.open' | 'pdf.save'>;
+export type VersionActionHandlers = Pick<
+  IpcHandlers,
+  | 'versions.compare'
+  | 'aliases.list'
+  | 'aliases.set'
+  | 'aliases.remove'
+  | 'renders.start'
+  | 'renders.list'
+  | 'pdf.open'
+  | 'pdf.save'
+>;
 
 /** What the actions need from the controller and its host. */
 export interface VersionActionPorts {
@@ -40,10 +50,14 @@ export class VersionActions {
 
   constructor(ports: VersionActionPorts) {
     this.#ports = ports;
-    this.#watcher = new RenderWatcher((targetId) => ports.client(targetId), (progress) => ports.emitRenderProgress(progress));
+    this.#watcher = new RenderWatcher(
+      (targetId) => ports.client(targetId),
+      (progress) => ports.emitRenderProgress(progress),
+    );
     const client = (targetId: string) => ports.client(targetId);
     this.handlers = {
-      'versions.compare': async ({ targetId, fromVersionId, toVersionId }) => diffVersions(await client(targetId), fromVersionId, toVersionId),
+      'versions.compare': async ({ targetId, fromVersionId, toVersionId }) =>
+        diffVersions(await client(targetId), fromVersionId, toVersionId),
       'aliases.list': async ({ targetId, deployId }) => {
         const connection = await client(targetId);
         return this.#views(connection, await connection.listAliases(deployId));
@@ -67,7 +81,10 @@ export class VersionActions {
         const page = await connection.listRenderJobs(versionId, cursor ?? undefined);
         // Unfinished jobs on the list (started before a relaunch, or elsewhere) are shown live too.
         for (const job of page.items) this.#watcher.watch(targetId, job);
-        return { items: await Promise.all(page.items.map((job) => renderJobView(connection, job))), nextCursor: page.nextCursor };
+        return {
+          items: await Promise.all(page.items.map((job) => renderJobView(connection, job))),
+          nextCursor: page.nextCursor,
+        };
       },
       'pdf.open': (payload) => this.#openPdf(payload.targetId, payload.pdfId),
       'pdf.save': (payload) => this.#savePdf(payload.targetId, payload.pdfId),
@@ -79,7 +96,12 @@ export class VersionActions {
    * after another; resolves with those it pointed, and the error that stopped
    * it, if any.
    */
-  async pointAliases(targetId: string, deployId: string, versionId: string, names: readonly string[]): Promise<{ pointed: string[]; error: unknown }> {
+  async pointAliases(
+    targetId: string,
+    deployId: string,
+    versionId: string,
+    names: readonly string[],
+  ): Promise<{ pointed: string[]; error: unknown }> {
     const pointed: string[] = [];
     try {
       const connection = await this.#ports.client(targetId);
@@ -102,7 +124,13 @@ export class VersionActions {
     this.#watcher.close();
   }
 
-  async #setAlias({ targetId, deployId, name, versionId, expectedVersionId }: Parameters<VersionActionHandlers['aliases.set']>[0]): Promise<AliasView> {
+  async #setAlias({
+    targetId,
+    deployId,
+    name,
+    versionId,
+    expectedVersionId,
+  }: Parameters<VersionActionHandlers['aliases.set']>[0]): Promise<AliasView> {
     const connection = await this.#ports.client(targetId);
     await this.#expectAlias(connection, deployId, name, expectedVersionId);
     const alias = await connection.setAlias(deployId, name, versionId);
@@ -115,11 +143,18 @@ export class VersionActions {
    * the user confirmed: "Move production from #3 to #1?" must not move it from
    * #4, where someone else put it meanwhile.
    */
-  async #expectAlias(connection: PressCloudClient, deployId: string, name: string, expectedVersionId: string | null): Promise<void> {
+  async #expectAlias(
+    connection: PressCloudClient,
+    deployId: string,
+    name: string,
+    expectedVersionId: string | null,
+  ): Promise<void> {
     const current = (await connection.listAliases(deployId)).find((alias) => alias.name === name) ?? null;
     if ((current?.deployVersionId ?? null) === expectedVersionId) return;
     const now = current ? (await this.#views(connection, [current]))[0]! : null;
-    const where = now ? `now points to ${now.versionNo === null ? 'another version' : `#${now.versionNo}`}` : 'was removed';
+    const where = now
+      ? `now points to ${now.versionNo === null ? 'another version' : `#${now.versionNo}`}`
+      : 'was removed';
     throw this.#ports.fail('alias_moved', `${name} ${where} since you looked; nothing was changed.`);
   }
 
@@ -127,9 +162,23 @@ export class VersionActions {
   async #views(connection: PressCloudClient, aliases: readonly Alias[]): Promise<AliasView[]> {
     const numbers = new Map<string, Promise<number | null>>();
     for (const { deployVersionId } of aliases) {
-      if (!numbers.has(deployVersionId)) numbers.set(deployVersionId, connection.getVersion(deployVersionId).then((version) => version.versionNo, () => null));
+      if (!numbers.has(deployVersionId))
+        numbers.set(
+          deployVersionId,
+          connection.getVersion(deployVersionId).then(
+            (version) => version.versionNo,
+            () => null,
+          ),
+        );
     }
-    return Promise.all(aliases.map(async (alias) => ({ name: alias.name, deployVersionId: alias.deployVersionId, versionNo: await numbers.get(alias.deployVersionId)!, updatedAt: alias.updatedAt })));
+    return Promise.all(
+      aliases.map(async (alias) => ({
+        name: alias.name,
+        deployVersionId: alias.deployVersionId,
+        versionNo: await numbers.get(alias.deployVersionId)!,
+        updatedAt: alias.updatedAt,
+      })),
+    );
   }
 
   /** `<slug>-<versionNo>.pdf`, the name the server's Content-Disposition gives it; built from checked parts only, since it becomes a file name. */
@@ -144,7 +193,10 @@ export class VersionActions {
     const connection = await this.#ports.client(targetId);
     const name = await this.#pdfName(connection, pdfId);
     // One folder per PDF (named by a digest, never by what the page sent), so the viewer shows the PDF's own name.
-    const dir = join(this.#ports.pdfDir, createHash('sha256').update(`${targetId}\0${pdfId}`).digest('hex').slice(0, 32));
+    const dir = join(
+      this.#ports.pdfDir,
+      createHash('sha256').update(`${targetId}\0${pdfId}`).digest('hex').slice(0, 32),
+    );
     ensurePrivateDir(dir);
     const path = join(dir, name);
     // A PDF never changes: one downloaded before is opened again as it is.
@@ -152,7 +204,10 @@ export class VersionActions {
     try {
       await this.#ports.openPath(path);
     } catch (error) {
-      throw this.#ports.fail('open_failed', `No app opened ${path}: ${error instanceof Error ? error.message : String(error)}`);
+      throw this.#ports.fail(
+        'open_failed',
+        `No app opened ${path}: ${error instanceof Error ? error.message : String(error)}`,
+      );
     }
     return null;
   }
@@ -162,13 +217,15 @@ export class VersionActions {
     const path = await this.#ports.choosePdfPath(await this.#pdfName(connection, pdfId));
     if (path === null) return null;
     // The dialog's answer is still checked: a full path, and not a folder (the PDF is renamed over what is there).
-    if (!isAbsolute(path) || statSync(path, { throwIfNoEntry: false })?.isDirectory()) throw this.#ports.fail('save_path_invalid', `${path} is not a place a file can be saved.`);
+    if (!isAbsolute(path) || statSync(path, { throwIfNoEntry: false })?.isDirectory())
+      throw this.#ports.fail('save_path_invalid', `${path} is not a place a file can be saved.`);
     try {
       return { path, bytes: await connection.savePdf(pdfId, path) };
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       // Errors of the server keep their codes; the disk's (EACCES, ENOSPC, …) are said with the path.
-      if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) throw this.#ports.fail('save_failed', `${path} could not be written (${code}).`);
+      if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
+        throw this.#ports.fail('save_failed', `${path} could not be written (${code}).`);
       throw error;
     }
   }

@@ -5,7 +5,15 @@ import type Store from 'electron-store';
 export function savedBounds(store: Store<Record<string, unknown>>): Partial<Rectangle> {
   const bounds = store.get('windowBounds') as Rectangle | undefined;
   if (!bounds) return { width: 1100, height: 760 };
-  const visible = screen.getAllDisplays().some(({ workArea: area }) => bounds.x < area.x + area.width && bounds.x + bounds.width > area.x && bounds.y < area.y + area.height && bounds.y + bounds.height > area.y);
+  const visible = screen
+    .getAllDisplays()
+    .some(
+      ({ workArea: area }) =>
+        bounds.x < area.x + area.width &&
+        bounds.x + bounds.width > area.x &&
+        bounds.y < area.y + area.height &&
+        bounds.y + bounds.height > area.y,
+    );
   return visible ? bounds : { width: bounds.width, height: bounds.height };
 }
 

@@ -1,4 +1,13 @@
-import { ipcChannels, ipcEventChannels, PRELOAD_ONLY_REQUESTS, type FolderCheck, type IpcEvents, type IpcRequests, type IpcResult, type PressdropApi } from '../src-shared/ipc-contract.ts';
+import {
+  ipcChannels,
+  ipcEventChannels,
+  PRELOAD_ONLY_REQUESTS,
+  type FolderCheck,
+  type IpcEvents,
+  type IpcRequests,
+  type IpcResult,
+  type PressdropApi,
+} from '../src-shared/ipc-contract.ts';
 
 /** How the API reaches main: ipcRenderer in Electron, Playwright bindings in the e2e harness. */
 export interface IpcTransport {
@@ -16,8 +25,12 @@ export function createPressdropApi(transport: IpcTransport): PressdropApi {
   for (const [name, channel] of Object.entries(ipcChannels) as Array<[keyof IpcRequests, string]>) {
     if (!preloadOnly.includes(name)) api[name] = (payload: unknown) => transport.invoke(channel, payload);
   }
-  api.on = (name: keyof IpcEvents, listener: (payload: unknown) => void) => transport.on(ipcEventChannels[name], listener);
+  api.on = (name: keyof IpcEvents, listener: (payload: unknown) => void) =>
+    transport.on(ipcEventChannels[name], listener);
   // The path is read here, from the File itself: the page hands over a File, never a path.
-  api.dropFolder = (file: unknown) => transport.invoke(ipcChannels['folder.dropped'], { path: transport.pathForFile(file) }) as Promise<IpcResult<FolderCheck>>;
+  api.dropFolder = (file: unknown) =>
+    transport.invoke(ipcChannels['folder.dropped'], { path: transport.pathForFile(file) }) as Promise<
+      IpcResult<FolderCheck>
+    >;
   return api as PressdropApi;
 }

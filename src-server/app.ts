@@ -5,7 +5,14 @@ import { ApiError } from './api-error.ts';
 import type { ServerContext } from './context.ts';
 import type { FaultDecision } from './faults.ts';
 import { hashSecret } from './ids.ts';
-import { answerClientError, guardBodyTime, type HostAllowList, httpServerOptions, refuseRepeatedHeaders, type Timeouts } from './perimeter.ts';
+import {
+  answerClientError,
+  guardBodyTime,
+  type HostAllowList,
+  httpServerOptions,
+  refuseRepeatedHeaders,
+  type Timeouts,
+} from './perimeter.ts';
 import { MAX_JSON_DEPTH, nestsDeeperThan } from './request-schemas.ts';
 import { registerDeployRoutes } from './routes/deploys.ts';
 import { registerLocalInstanceRoutes } from './routes/local-instance.ts';
@@ -39,7 +46,10 @@ const NO_FAULT: FaultDecision = { kind: 'none' };
  * a route added elsewhere one day) must show the key too. Every failure is
  * answered in the contract's shape `{"error", "message"}`.
  */
-export function buildApp(ctx: ServerContext, options: AppOptions): { app: FastifyInstance; routes: readonly RouteEntry[] } {
+export function buildApp(
+  ctx: ServerContext,
+  options: AppOptions,
+): { app: FastifyInstance; routes: readonly RouteEntry[] } {
   const app = Fastify({
     logger: options.logRequests ? { level: 'info' } : false,
     // Routes that take bodies say how large theirs may be (request-schemas.ts, bodyLimits).
@@ -51,7 +61,13 @@ export function buildApp(ctx: ServerContext, options: AppOptions): { app: Fastif
     http: httpServerOptions(options.timeouts),
     clientErrorHandler: answerClientError,
     // Undecodable percent-escapes and overlong parameters never reach a route, nor its hooks.
-    frameworkErrors: (error, request, reply) => answerFrameworkError(options.hosts, error, request as unknown as FastifyRequest, reply as unknown as FastifyReply),
+    frameworkErrors: (error, request, reply) =>
+      answerFrameworkError(
+        options.hosts,
+        error,
+        request as unknown as FastifyRequest,
+        reply as unknown as FastifyReply,
+      ),
   });
 
   const routes: RouteEntry[] = [];
@@ -113,7 +129,14 @@ export function buildApp(ctx: ServerContext, options: AppOptions): { app: Fastif
         authenticate(ctx, request);
       });
       api.setNotFoundHandler((request, reply) => {
-        reply.code(404).send(new ApiError('not_found', `No endpoint ${request.method} ${JSON.stringify(abbreviate(request.url.split('?')[0]!))}.`).toBody());
+        reply
+          .code(404)
+          .send(
+            new ApiError(
+              'not_found',
+              `No endpoint ${request.method} ${JSON.stringify(abbreviate(request.url.split('?')[0]!))}.`,
+            ).toBody(),
+          );
       });
       registerDeployRoutes(api, ctx);
       registerUploadSessionRoutes(api, ctx);
@@ -128,7 +151,12 @@ export function buildApp(ctx: ServerContext, options: AppOptions): { app: Fastif
 }
 
 /** A URL the router could not read, in the contract's shape, after the Host check every answer gets; it may be a preview's, so it has their headers. */
-function answerFrameworkError(hosts: HostAllowList, error: FastifyError, request: FastifyRequest, reply: FastifyReply): void {
+function answerFrameworkError(
+  hosts: HostAllowList,
+  error: FastifyError,
+  request: FastifyRequest,
+  reply: FastifyReply,
+): void {
   reply.headers(PREVIEW_HEADERS);
   try {
     hosts.check(request);
@@ -137,7 +165,10 @@ function answerFrameworkError(hosts: HostAllowList, error: FastifyError, request
     reply.code(refusal.status).send(refusal.toBody());
     return;
   }
-  const message = error.code === 'FST_ERR_MAX_PARAM_LENGTH' ? 'A part of the URL is longer than this server accepts (2048 characters).' : 'The URL is not valid: it has a malformed percent-escape.';
+  const message =
+    error.code === 'FST_ERR_MAX_PARAM_LENGTH'
+      ? 'A part of the URL is longer than this server accepts (2048 characters).'
+      : 'The URL is not valid: it has a malformed percent-escape.';
   reply.code(400).send(new ApiError('invalid_request', message).toBody());
 }
 
@@ -155,7 +186,12 @@ async function injectFaults(ctx: ServerContext, request: FastifyRequest, reply: 
     reply
       .code(429)
       .header('retry-after', String(request.fault.retryAfterSeconds))
-      .send(new ApiError('rate_limited', `Injected fault: rate limited; retry after ${request.fault.retryAfterSeconds} s.`).toBody());
+      .send(
+        new ApiError(
+          'rate_limited',
+          `Injected fault: rate limited; retry after ${request.fault.retryAfterSeconds} s.`,
+        ).toBody(),
+      );
   }
 }
 
@@ -177,9 +213,15 @@ function toApiError(error: FastifyError | ApiError): ApiError {
   if (error instanceof ApiError) return error;
   switch (error.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('invalid_request', `The request body is larger than this server accepts for this operation (${error.message.replace(/^.*?: /, '')}).`);
+      return new ApiError(
+        'invalid_request',
+        `The request body is larger than this server accepts for this operation (${error.message.replace(/^.*?: /, '')}).`,
+      );
     case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
-      return new ApiError('invalid_request', 'Unsupported Content-Type: send application/json (blob uploads: application/octet-stream).');
+      return new ApiError(
+        'invalid_request',
+        'Unsupported Content-Type: send application/json (blob uploads: application/octet-stream).',
+      );
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return new ApiError('invalid_request', 'The body is empty; send a JSON object.');
     case 'FST_ERR_CTP_INVALID_JSON_BODY':
@@ -198,7 +240,9 @@ function sendError(error: FastifyError | ApiError, request: FastifyRequest, repl
   // IncomingMessage.destroyed is also true once a body was read to its end; only the socket says the client is gone.
   const clientGone = request.raw.socket?.destroyed ?? true;
   if (apiError.code === 'internal_error' && !clientGone) {
-    process.stderr.write(`internal error on ${request.method} ${request.routeOptions.url ?? '(no route)'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+    process.stderr.write(
+      `internal error on ${request.method} ${request.routeOptions.url ?? '(no route)'}: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+    );
   }
   if (clientGone || reply.sent) return;
   // Fastify asks to close after a body over its limit; we read the rest instead (below), so the client can hear us.

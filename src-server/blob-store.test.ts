@@ -26,14 +26,18 @@ function chunked(bytes: Uint8Array, chunkSize = 1000): Readable {
 }
 
 function storedFiles(root: string): string[] {
-  return readdirSync(join(root, 'blobs'), { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => e.name);
+  return readdirSync(join(root, 'blobs'), { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => e.name);
 }
 
 test('a body that hashes to its name is stored whole, in a two-level shard folder', () =>
   withStore(async (store, root) => {
     const bytes = randomBytes(3 * 1024 * 1024 + 17);
     const hash = sha256(bytes);
-    assert.deepEqual(await store.ingest(chunked(bytes, 65536), { sha256: hash, size: bytes.length }), { alreadyPresent: false });
+    assert.deepEqual(await store.ingest(chunked(bytes, 65536), { sha256: hash, size: bytes.length }), {
+      alreadyPresent: false,
+    });
     assert.equal(store.pathOf(hash), join(root, 'blobs', hash.slice(0, 2), hash.slice(2, 4), hash));
     assert.deepEqual(readFileSync(store.pathOf(hash)), bytes);
     assert.equal(await store.sizeOf(hash), bytes.length);
@@ -60,7 +64,10 @@ test('wrong bytes of the right length are refused as hash_mismatch and leave not
   withStore(async (store, root) => {
     const bytes = randomBytes(4096);
     const expected = { sha256: sha256(randomBytes(4096)), size: 4096 };
-    await assert.rejects(store.ingest(chunked(bytes), expected), (error: unknown) => error instanceof BlobRefusedError && error.reason === 'hash_mismatch');
+    await assert.rejects(
+      store.ingest(chunked(bytes), expected),
+      (error: unknown) => error instanceof BlobRefusedError && error.reason === 'hash_mismatch',
+    );
     assert.deepEqual(storedFiles(root), []);
     assert.deepEqual(readdirSync(join(root, 'tmp')), []);
   }));

@@ -90,7 +90,11 @@ export class BlobStore {
    * `alreadyPresent: true` when the blob was stored already (checked, not
    * written again) or another upload stored it first.
    */
-  async ingest(body: Readable, expected: ExpectedBlob, onChunk?: (receivedBytes: number) => void): Promise<{ alreadyPresent: boolean }> {
+  async ingest(
+    body: Readable,
+    expected: ExpectedBlob,
+    onChunk?: (receivedBytes: number) => void,
+  ): Promise<{ alreadyPresent: boolean }> {
     // Stored already: the body is still read and checked (the contract refuses a wrong body), but not written.
     const alreadyPresent = await this.has(expected.sha256);
     const tempPath = join(this.#tmpDir, `${expected.sha256}.${randomUUID()}.part`);
@@ -125,7 +129,11 @@ export class BlobStore {
       for await (const chunk of body.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
         received += chunk.length;
         if (received > expected.size) {
-          throw new BlobRefusedError('size_mismatch', `The body is longer than the ${expected.size} bytes the session registered for this blob.`, received);
+          throw new BlobRefusedError(
+            'size_mismatch',
+            `The body is longer than the ${expected.size} bytes the session registered for this blob.`,
+            received,
+          );
         }
         hash.update(chunk);
         onChunk?.(received);
@@ -137,11 +145,19 @@ export class BlobStore {
       await writing;
       await flushing;
       if (received !== expected.size) {
-        throw new BlobRefusedError('size_mismatch', `The body is ${received} bytes; the session registered ${expected.size} for this blob.`, received);
+        throw new BlobRefusedError(
+          'size_mismatch',
+          `The body is ${received} bytes; the session registered ${expected.size} for this blob.`,
+          received,
+        );
       }
       const actual = hash.digest('hex');
       if (actual !== expected.sha256) {
-        throw new BlobRefusedError('hash_mismatch', `The body hashes to ${actual}, not to ${expected.sha256}.`, received);
+        throw new BlobRefusedError(
+          'hash_mismatch',
+          `The body hashes to ${actual}, not to ${expected.sha256}.`,
+          received,
+        );
       }
       if (!file) return { alreadyPresent: true };
       await file.sync();

@@ -13,8 +13,16 @@ import { makeApiKey, makeDataDir, startTestServer, type TestResponse, type TestS
 
 const sha256hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-interface Blob { path: string; bytes: Buffer; sha256: string; size: number }
-interface Session { id: string; token: string }
+interface Blob {
+  path: string;
+  bytes: Buffer;
+  sha256: string;
+  size: number;
+}
+interface Session {
+  id: string;
+  token: string;
+}
 
 let blobSeq = 0;
 function blob(path: string, text = `content ${++blobSeq} of ${path}`): Blob {
@@ -33,7 +41,12 @@ async function createDeploy(server: TestServer): Promise<string> {
   return res.body.deploy.id;
 }
 
-async function openSession(server: TestServer, deployId: string, files: object[], headers: Record<string, string> = {}): Promise<Session> {
+async function openSession(
+  server: TestServer,
+  deployId: string,
+  files: object[],
+  headers: Record<string, string> = {},
+): Promise<Session> {
   const res = await server.request('POST', '/v1/upload-sessions', { headers, json: { deployId, files } });
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return { id: res.body.uploadSession.id, token: res.body.uploadToken };
@@ -43,17 +56,47 @@ function put(server: TestServer, s: Session, b: Blob): Promise<TestResponse> {
   return server.request('PUT', `/v1/upload-sessions/${s.id}/blobs/${b.sha256}`, { uploadToken: s.token, raw: b.bytes });
 }
 
-function commit(server: TestServer, s: Session, entries: object[], headers: Record<string, string> = {}): Promise<TestResponse> {
-  return server.request('POST', `/v1/upload-sessions/${s.id}/commit`, { uploadToken: s.token, headers, json: { entries } });
+function commit(
+  server: TestServer,
+  s: Session,
+  entries: object[],
+  headers: Record<string, string> = {},
+): Promise<TestResponse> {
+  return server.request('POST', `/v1/upload-sessions/${s.id}/commit`, {
+    uploadToken: s.token,
+    headers,
+    json: { entries },
+  });
 }
 
 /** Uploads what is missing and commits `blobs` as the deploy's next version; returns the deployVersion. */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 async function deployVersion(server: TestServer, deployId: string, blobs: Blob[]): Promise<any> {
-  const s = await openSession(server, deployId, blobs.map((b) => descriptor(b)));
-  const missing = await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, { uploadToken: s.token, json: { files: blobs.map((b) => descriptor(b)) } });
-  for (const { sha256 } of missing.body.missingBlobs) assert.equal((await put(server, s, blobs.find((b) => b.sha256 === sha256)!)).status, 200);
-  const res = await commit(server, s, blobs.map((b) => entry(b)));
+  const s = await openSession(
+    server,
+    deployId,
+    blobs.map((b) => descriptor(b)),
+  );
+  const missing = await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, {
+    uploadToken: s.token,
+    json: { files: blobs.map((b) => descriptor(b)) },
+  });
+  for (const { sha256 } of missing.body.missingBlobs)
+    assert.equal(
+      (
+        await put(
+          server,
+          s,
+          blobs.find((b) => b.sha256 === sha256)!,
+        )
+      ).status,
+      200,
+    );
+  const res = await commit(
+    server,
+    s,
+    blobs.map((b) => entry(b)),
+  );
   assert.equal(res.status, 201, JSON.stringify(res.body));
   return res.body.deployVersion;
 }
@@ -78,7 +121,9 @@ async function walk(server: TestServer, path: string, limit: number): Promise<un
 
 /** Files under blobs/ named by `sha`. */
 function blobFilesNamed(server: TestServer, sha: string): string[] {
-  return readdirSync(join(server.dataDir, 'blobs'), { recursive: true }).map(String).filter((p) => p.endsWith(sha));
+  return readdirSync(join(server.dataDir, 'blobs'), { recursive: true })
+    .map(String)
+    .filter((p) => p.endsWith(sha));
 }
 
 const ids = (items: unknown[]) => items.map((item) => (item as { id: string }).id);
@@ -95,7 +140,10 @@ describe('contract behaviour of the local Press Cloud', { timeout: 60_000 }, () 
   test('the same Idempotency-Key and body replay the same status and body, uploadToken included, and create nothing more', async () => {
     const slug = nextSlug();
     const files = [descriptor(blob('index.html'))];
-    const init = { headers: { 'Idempotency-Key': `create-${slug}` }, json: { createDeploy: { slug, name: 'Idem' }, files } };
+    const init = {
+      headers: { 'Idempotency-Key': `create-${slug}` },
+      json: { createDeploy: { slug, name: 'Idem' }, files },
+    };
     const first = await server.request('POST', '/v1/upload-sessions', init);
     const second = await server.request('POST', '/v1/upload-sessions', init);
     assert.equal(first.status, 201);
@@ -141,15 +189,24 @@ describe('contract behaviour of the local Press Cloud', { timeout: 60_000 }, () 
   test('concurrent twins with one Idempotency-Key get one answer and create once', async () => {
     const slug = nextSlug();
     const init = { headers: { 'Idempotency-Key': `twin-${slug}` }, json: { slug, name: 'Twins' } };
-    const [a, b] = await Promise.all([server.request('POST', '/v1/deploys', init), server.request('POST', '/v1/deploys', init)]);
+    const [a, b] = await Promise.all([
+      server.request('POST', '/v1/deploys', init),
+      server.request('POST', '/v1/deploys', init),
+    ]);
     assert.deepEqual([a.status, b.status], [201, 201]);
     assert.deepEqual(b.body, a.body);
     const blobOne = blob('index.html');
     const s = await openSession(server, a.body.deploy.id, [descriptor(blobOne)]);
     assert.equal((await put(server, s, blobOne)).status, 200);
     const key = { 'Idempotency-Key': `twin-commit-${slug}` };
-    const commits = await Promise.all([commit(server, s, [entry(blobOne)], key), commit(server, s, [entry(blobOne)], key)]);
-    assert.deepEqual(commits.map((c) => c.status), [201, 201]);
+    const commits = await Promise.all([
+      commit(server, s, [entry(blobOne)], key),
+      commit(server, s, [entry(blobOne)], key),
+    ]);
+    assert.deepEqual(
+      commits.map((c) => c.status),
+      [201, 201],
+    );
     assert.deepEqual(commits[1].body, commits[0].body);
     assert.equal((await server.request('GET', `/v1/deploys/${a.body.deploy.id}`)).body.deploy.versionCount, 1);
   });
@@ -157,7 +214,13 @@ describe('contract behaviour of the local Press Cloud', { timeout: 60_000 }, () 
   test('GET /v1/limits names the five limits, and a commit without render gets route /index.html', async () => {
     const limits = await server.request('GET', '/v1/limits');
     assert.equal(limits.status, 200);
-    assert.deepEqual(Object.keys(limits.body).sort(), ['maxBlobBytes', 'maxFilesPerVersion', 'maxMissingBlobsPerCall', 'maxSessionBytes', 'sessionTtlMs']);
+    assert.deepEqual(Object.keys(limits.body).sort(), [
+      'maxBlobBytes',
+      'maxFilesPerVersion',
+      'maxMissingBlobsPerCall',
+      'maxSessionBytes',
+      'sessionTtlMs',
+    ]);
     assert.equal(limits.body.sessionTtlMs, 3_600_000, 'the seed TTL is 1 hour');
     const version = await deployVersion(server, await createDeploy(server), [blob('index.html'), blob('style.css')]);
     assert.equal(version.route, '/index.html');
@@ -193,20 +256,30 @@ describe('contract behaviour of the local Press Cloud', { timeout: 60_000 }, () 
     assert.equal(again.body.alreadyPresent, true);
     assert.equal(again.body.blob.sha256, b.sha256);
     assert.equal(again.body.blob.size, b.size);
-    const missing = await server.request('POST', `/v1/upload-sessions/${second.id}/missing-blobs`, { uploadToken: second.token, json: { files: [descriptor(b)] } });
+    const missing = await server.request('POST', `/v1/upload-sessions/${second.id}/missing-blobs`, {
+      uploadToken: second.token,
+      json: { files: [descriptor(b)] },
+    });
     assert.deepEqual(missing.body.missingBlobs, []);
     assert.equal(blobFilesNamed(server, b.sha256).length, 1, 'exactly one file for the sha under blobs/');
   });
 
   test('two sessions PUTting the same blob at once still store it once, whole', async () => {
     const b = blob('race.bin', 'race '.repeat(50_000));
-    const sessions = await Promise.all([0, 1, 2].map(async () => openSession(server, await createDeploy(server), [descriptor(b)])));
+    const sessions = await Promise.all(
+      [0, 1, 2].map(async () => openSession(server, await createDeploy(server), [descriptor(b)])),
+    );
     const answers = await Promise.all(sessions.map((s) => put(server, s, b)));
     for (const answer of answers) assert.equal(answer.status, 200, JSON.stringify(answer.body));
-    assert.ok(answers.some((a) => a.body.alreadyPresent === false), 'one of them stored it');
+    assert.ok(
+      answers.some((a) => a.body.alreadyPresent === false),
+      'one of them stored it',
+    );
     assert.equal(blobFilesNamed(server, b.sha256).length, 1);
     assert.deepEqual(readdirSync(join(server.dataDir, 'tmp')), []);
-    const raw = await fetch(new URL(`/v1/blobs/${b.sha256}`, server.url), { headers: { authorization: `Bearer ${server.apiKey}` } });
+    const raw = await fetch(new URL(`/v1/blobs/${b.sha256}`, server.url), {
+      headers: { authorization: `Bearer ${server.apiKey}` },
+    });
     assert.equal(sha256hex(Buffer.from(await raw.arrayBuffer())), b.sha256);
   });
 
@@ -229,12 +302,34 @@ describe('contract behaviour of the local Press Cloud', { timeout: 60_000 }, () 
   });
 
   test('files of a version are listed in code-point order of their paths, Unicode included, across pages', async () => {
-    const paths = ['z.txt', 'z/a.txt', 'a.txt', 'B.txt', 'é.txt', 'ﬀ.txt', '😀.txt', 'a/b.txt', '~.txt', 'Z.txt', 'ä/x.txt', '\u{FF5E}.txt', 'a-b.txt'];
+    const paths = [
+      'z.txt',
+      'z/a.txt',
+      'a.txt',
+      'B.txt',
+      'é.txt',
+      'ﬀ.txt',
+      '😀.txt',
+      'a/b.txt',
+      '~.txt',
+      'Z.txt',
+      'ä/x.txt',
+      '\u{FF5E}.txt',
+      'a-b.txt',
+    ];
     const b = blob('shared.txt');
     const deployId = await createDeploy(server);
-    const s = await openSession(server, deployId, paths.map((p) => descriptor(b, p)));
+    const s = await openSession(
+      server,
+      deployId,
+      paths.map((p) => descriptor(b, p)),
+    );
     assert.equal((await put(server, s, b)).status, 200);
-    const committed = await commit(server, s, paths.map((p) => entry(b, p)));
+    const committed = await commit(
+      server,
+      s,
+      paths.map((p) => entry(b, p)),
+    );
     assert.equal(committed.status, 201, JSON.stringify(committed.body));
     const codePoints = (text: string) => Array.from(text, (c) => c.codePointAt(0)!);
     const byCodePoint = (a: string, c: string) => {
@@ -244,18 +339,29 @@ describe('contract behaviour of the local Press Cloud', { timeout: 60_000 }, () 
     };
     const expected = [...paths].sort(byCodePoint);
     assert.ok(expected.indexOf('\u{FF5E}.txt') < expected.indexOf('😀.txt'), 'code-point order, not UTF-16 order');
-    const walked = (await walk(server, `/v1/deploy-versions/${committed.body.deployVersion.id}/files`, 2)) as Array<{ path: string }>;
-    assert.deepEqual(walked.map((f) => f.path), expected);
+    const walked = (await walk(server, `/v1/deploy-versions/${committed.body.deployVersion.id}/files`, 2)) as Array<{
+      path: string;
+    }>;
+    assert.deepEqual(
+      walked.map((f) => f.path),
+      expected,
+    );
     const onePage = await server.request('GET', `/v1/deploy-versions/${committed.body.deployVersion.id}/files`);
-    assert.deepEqual(onePage.body.items.map((f: { path: string }) => f.path), expected);
+    assert.deepEqual(
+      onePage.body.items.map((f: { path: string }) => f.path),
+      expected,
+    );
     assert.equal(onePage.body.nextCursor, null);
   });
 
-  test('walking a deploy\'s versions with ?limit=2 gives newest first, no gaps, no repeats', async () => {
+  test("walking a deploy's versions with ?limit=2 gives newest first, no gaps, no repeats", async () => {
     const deployId = await createDeploy(server);
     for (let i = 0; i < 5; i++) await deployVersion(server, deployId, [blob('index.html', `v${i}`)]);
     const walked = (await walk(server, `/v1/deploys/${deployId}/versions`, 2)) as Array<{ versionNo: number }>;
-    assert.deepEqual(walked.map((v) => v.versionNo), [5, 4, 3, 2, 1]);
+    assert.deepEqual(
+      walked.map((v) => v.versionNo),
+      [5, 4, 3, 2, 1],
+    );
   });
 
   test('neither upload tokens nor the API key appear in plaintext in the SQLite files, while running or after close', async (t) => {
@@ -263,17 +369,30 @@ describe('contract behaviour of the local Press Cloud', { timeout: 60_000 }, () 
     t.after(() => rmSync(dataDir, { recursive: true, force: true }));
     const own = await startTestServer({ dataDir });
     const tokens: string[] = [];
-    const sqliteBytes = () => Buffer.concat(readdirSync(dataDir).filter((f) => f.startsWith('press-cloud.sqlite')).map((f) => readFileSync(join(dataDir, f))));
+    const sqliteBytes = () =>
+      Buffer.concat(
+        readdirSync(dataDir)
+          .filter((f) => f.startsWith('press-cloud.sqlite'))
+          .map((f) => readFileSync(join(dataDir, f))),
+      );
     const assertNoSecrets = (bytes: Buffer) => {
       assert.ok(bytes.length > 0);
-      for (const secret of [own.apiKey, own.apiKey.slice('pcak_'.length), ...tokens, ...tokens.map((tk) => tk.slice('ustk_'.length))]) {
+      for (const secret of [
+        own.apiKey,
+        own.apiKey.slice('pcak_'.length),
+        ...tokens,
+        ...tokens.map((tk) => tk.slice('ustk_'.length)),
+      ]) {
         assert.equal(bytes.includes(secret), false, `${secret.slice(0, 9)}… is not stored in plaintext`);
       }
     };
     try {
       for (let i = 0; i < 3; i++) {
         // With an Idempotency-Key the answer (token included) is kept for replays: it must be kept sealed.
-        const res = await own.request('POST', '/v1/upload-sessions', { headers: { 'Idempotency-Key': `secret-${i}` }, json: { createDeploy: { slug: `secret-${i}`, name: 'x' }, files: [descriptor(blob('index.html'))] } });
+        const res = await own.request('POST', '/v1/upload-sessions', {
+          headers: { 'Idempotency-Key': `secret-${i}` },
+          json: { createDeploy: { slug: `secret-${i}`, name: 'x' }, files: [descriptor(blob('index.html'))] },
+        });
         assert.equal(res.status, 201);
         tokens.push(res.body.uploadToken);
       }
@@ -293,7 +412,10 @@ describe('idempotent replays across a restart on the same data folder', { timeou
 
   test('session creation and commit replay the original answers after the server restarts', async () => {
     const b = blob('index.html');
-    const createInit = { headers: { 'Idempotency-Key': 'restart-create' }, json: { createDeploy: { slug: 'restart', name: 'Restart' }, files: [descriptor(b)] } };
+    const createInit = {
+      headers: { 'Idempotency-Key': 'restart-create' },
+      json: { createDeploy: { slug: 'restart', name: 'Restart' }, files: [descriptor(b)] },
+    };
     const first = await startTestServer({ dataDir, apiKey });
     let created: TestResponse;
     let committed: TestResponse;
@@ -328,7 +450,10 @@ describe('cursor pagination of deploys', { timeout: 60_000 }, () => {
   before(async () => {
     server = await startTestServer();
     for (let i = 0; i < 53; i++) {
-      assert.equal((await server.request('POST', '/v1/deploys', { json: { slug: `page-${i}`, name: `Page ${i}` } })).status, 201);
+      assert.equal(
+        (await server.request('POST', '/v1/deploys', { json: { slug: `page-${i}`, name: `Page ${i}` } })).status,
+        201,
+      );
     }
   });
   after(async () => {
@@ -343,7 +468,11 @@ describe('cursor pagination of deploys', { timeout: 60_000 }, () => {
     const all = await server.request('GET', '/v1/deploys?limit=200');
     assert.equal(all.body.items.length, 53);
     assert.equal(all.body.nextCursor, null);
-    assert.deepEqual(all.body.items.map((d: { slug: string }) => d.slug), Array.from({ length: 53 }, (_, i) => `page-${52 - i}`), 'newest first');
+    assert.deepEqual(
+      all.body.items.map((d: { slug: string }) => d.slug),
+      Array.from({ length: 53 }, (_, i) => `page-${52 - i}`),
+      'newest first',
+    );
   });
 
   test('walking with ?limit=2 visits every deploy once, in order, and ends with nextCursor null', async () => {
@@ -353,12 +482,15 @@ describe('cursor pagination of deploys', { timeout: 60_000 }, () => {
     assert.equal(new Set(walked).size, walked.length);
   });
 
-  test('the next page continues right after the previous page\'s last item when deploys are added in between', async () => {
+  test("the next page continues right after the previous page's last item when deploys are added in between", async () => {
     const before = ids((await server.request('GET', '/v1/deploys?limit=200')).body.items);
     const page1 = await server.request('GET', '/v1/deploys?limit=2');
     assert.deepEqual(ids(page1.body.items), before.slice(0, 2));
     for (let i = 0; i < 3; i++) await createDeploy(server);
-    const page2 = await server.request('GET', `/v1/deploys?limit=2&cursor=${encodeURIComponent(page1.body.nextCursor)}`);
+    const page2 = await server.request(
+      'GET',
+      `/v1/deploys?limit=2&cursor=${encodeURIComponent(page1.body.nextCursor)}`,
+    );
     assert.equal(page2.status, 200);
     assert.deepEqual(ids(page2.body.items), before.slice(2, 4));
     const rest: unknown[] = [];

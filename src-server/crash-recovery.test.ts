@@ -5,12 +5,19 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import { CLI_ENTRY, makeApiKey, makeDataDir, request, spawnServerProcess, type ServerProcess, waitFor, within } from './testing/test-server.ts';
+import {
+  CLI_ENTRY,
+  makeApiKey,
+  makeDataDir,
+  request,
+  spawnServerProcess,
+  type ServerProcess,
+  waitFor,
+  within,
+} from './testing/test-server.ts';
 
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 const MiB = 1024 * 1024;
-
-
 
 /** A data dir, removed after the test, and `serve` processes started on it, killed after the test if still running. */
 function harness(t: TestContext) {
@@ -26,7 +33,11 @@ function harness(t: TestContext) {
   return {
     dataDir,
     serve: async (extraArgs: string[] = []): Promise<ServerProcess> => {
-      const proc = await within(spawnServerProcess(dataDir, extraArgs), 15_000, 'pressdrop serve to print its listening line');
+      const proc = await within(
+        spawnServerProcess(dataDir, extraArgs),
+        15_000,
+        'pressdrop serve to print its listening line',
+      );
       started.push(proc);
       return proc;
     },
@@ -35,156 +46,249 @@ function harness(t: TestContext) {
 
 /** Every file under `dir`, recursively (relative paths). */
 function filesUnder(dir: string): string[] {
-  return existsSync(dir) ? readdirSync(dir, { recursive: true, withFileTypes: true }).filter((e) => e.isFile()).map((e) => join(e.parentPath, e.name)) : [];
+  return existsSync(dir)
+    ? readdirSync(dir, { recursive: true, withFileTypes: true })
+        .filter((e) => e.isFile())
+        .map((e) => join(e.parentPath, e.name))
+    : [];
 }
 
 /** A blob's bytes over GET /v1/blobs/{sha}, or the status when it is not 200. */
 async function getBlob(baseUrl: string, apiKey: string, sha: string): Promise<{ status: number; bytes: Buffer }> {
-  const response = await fetch(new URL(`/v1/blobs/${sha}`, baseUrl), { headers: { authorization: `Bearer ${apiKey}` } });
+  const response = await fetch(new URL(`/v1/blobs/${sha}`, baseUrl), {
+    headers: { authorization: `Bearer ${apiKey}` },
+  });
   return { status: response.status, bytes: Buffer.from(await response.arrayBuffer()) };
 }
 
-test('SIGKILL in the middle of a blob PUT: after restart the cut blob is absent, tmp/ is empty, and the upload can be redone', { timeout: 30_000 }, async (t) => {
-  const { dataDir, serve } = harness(t);
-  const apiKey = makeApiKey();
-  let server = await serve(['--api-key', apiKey]);
+test(
+  'SIGKILL in the middle of a blob PUT: after restart the cut blob is absent, tmp/ is empty, and the upload can be redone',
+  { timeout: 30_000 },
+  async (t) => {
+    const { dataDir, serve } = harness(t);
+    const apiKey = makeApiKey();
+    let server = await serve(['--api-key', apiKey]);
 
-  const big = randomBytes(64 * MiB);
-  const bigSha = sha256(big);
-  const done = randomBytes(MiB + 123);
-  const doneSha = sha256(done);
-  const files = [
-    { path: 'big.bin', sha256: bigSha, size: big.length },
-    { path: 'done.bin', sha256: doneSha, size: done.length },
-  ];
-  const created = await request(server.url, apiKey, 'POST', '/v1/upload-sessions', { json: { createDeploy: { slug: 'crash', name: 'Crash' }, files } });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  const sessionId: string = created.body.uploadSession.id;
-  const { uploadToken } = created.body;
-
-  const whole = await request(server.url, apiKey, 'PUT', `/v1/upload-sessions/${sessionId}/blobs/${doneSha}`, { raw: done, uploadToken });
-  assert.equal(whole.status, 200, JSON.stringify(whole.body));
-
-  // Start the 64 MiB PUT but send only its first MiB, then kill the server once bytes have reached a temp file.
-  const clientOutcome = new Promise<string>((resolve) => {
-    const req = http.request(new URL(`/v1/upload-sessions/${sessionId}/blobs/${bigSha}`, server.url), {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${apiKey}`, 'x-upload-token': uploadToken, 'content-type': 'application/octet-stream', 'content-length': big.length },
+    const big = randomBytes(64 * MiB);
+    const bigSha = sha256(big);
+    const done = randomBytes(MiB + 123);
+    const doneSha = sha256(done);
+    const files = [
+      { path: 'big.bin', sha256: bigSha, size: big.length },
+      { path: 'done.bin', sha256: doneSha, size: done.length },
+    ];
+    const created = await request(server.url, apiKey, 'POST', '/v1/upload-sessions', {
+      json: { createDeploy: { slug: 'crash', name: 'Crash' }, files },
     });
-    req.on('response', (res) => resolve(`a response (${res.statusCode})`));
-    req.on('error', (error: NodeJS.ErrnoException) => resolve(`error ${error.code ?? error.message}`));
-    req.write(big.subarray(0, MiB));
-  });
-  const tmpDir = join(dataDir, 'tmp');
-  const partFiles = () => readdirSync(tmpDir).filter((name) => name.endsWith('.part'));
-  await waitFor(() => partFiles().some((name) => statSync(join(tmpDir, name)).size > 0), 10_000, 'a .part file with bytes in tmp/');
-  server.child.kill('SIGKILL');
-  assert.equal(await within(server.exited, 10_000, 'the killed server to exit'), 'SIGKILL');
-  assert.match(await within(clientOutcome, 10_000, 'the client to see the connection end'), /^error /, 'the cut PUT must not get an answer');
-  assert.ok(partFiles().length > 0, 'the killed server should leave its .part file behind (else this test proves nothing)');
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const sessionId: string = created.body.uploadSession.id;
+    const { uploadToken } = created.body;
 
-  server = await serve(['--api-key', apiKey]);
-  assert.deepEqual(readdirSync(tmpDir), [], 'tmp/ is not empty after restart');
-  const blobsDir = join(dataDir, 'blobs');
-  assert.deepEqual(filesUnder(blobsDir).filter((file) => file.endsWith(bigSha)), [], 'a file of the cut blob is under blobs/');
-  const absent = await request(server.url, apiKey, 'GET', `/v1/blobs/${bigSha}`);
-  assert.equal(absent.status, 404);
-  assert.equal(absent.body.error, 'blob_not_found');
+    const whole = await request(server.url, apiKey, 'PUT', `/v1/upload-sessions/${sessionId}/blobs/${doneSha}`, {
+      raw: done,
+      uploadToken,
+    });
+    assert.equal(whole.status, 200, JSON.stringify(whole.body));
 
-  // The PUT that completed before the kill is whole, on disk and over HTTP.
-  const [onDisk] = filesUnder(blobsDir).filter((file) => file.endsWith(doneSha));
-  assert.ok(onDisk, 'the completed blob has no file under blobs/');
-  assert.equal(sha256(readFileSync(onDisk)), doneSha, 'the completed blob file does not hash to its sha256');
-  const fetched = await getBlob(server.url, apiKey, doneSha);
-  assert.equal(fetched.status, 200);
-  assert.equal(sha256(fetched.bytes), doneSha);
+    // Start the 64 MiB PUT but send only its first MiB, then kill the server once bytes have reached a temp file.
+    const clientOutcome = new Promise<string>((resolve) => {
+      const req = http.request(new URL(`/v1/upload-sessions/${sessionId}/blobs/${bigSha}`, server.url), {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${apiKey}`,
+          'x-upload-token': uploadToken,
+          'content-type': 'application/octet-stream',
+          'content-length': big.length,
+        },
+      });
+      req.on('response', (res) => resolve(`a response (${res.statusCode})`));
+      req.on('error', (error: NodeJS.ErrnoException) => resolve(`error ${error.code ?? error.message}`));
+      req.write(big.subarray(0, MiB));
+    });
+    const tmpDir = join(dataDir, 'tmp');
+    const partFiles = () => readdirSync(tmpDir).filter((name) => name.endsWith('.part'));
+    await waitFor(
+      () => partFiles().some((name) => statSync(join(tmpDir, name)).size > 0),
+      10_000,
+      'a .part file with bytes in tmp/',
+    );
+    server.child.kill('SIGKILL');
+    assert.equal(await within(server.exited, 10_000, 'the killed server to exit'), 'SIGKILL');
+    assert.match(
+      await within(clientOutcome, 10_000, 'the client to see the connection end'),
+      /^error /,
+      'the cut PUT must not get an answer',
+    );
+    assert.ok(
+      partFiles().length > 0,
+      'the killed server should leave its .part file behind (else this test proves nothing)',
+    );
 
-  // The metadata opens: the deploy is listed, the session is alive and knows what it still needs.
-  const deploys = await request(server.url, apiKey, 'GET', '/v1/deploys');
-  assert.deepEqual(deploys.body.items.map((d: { slug: string }) => d.slug), ['crash']);
-  const state = await request(server.url, apiKey, 'GET', `/v1/upload-sessions/${sessionId}`, { uploadToken });
-  assert.equal(state.status, 200, JSON.stringify(state.body));
-  assert.equal(state.body.uploadSession.status, 'open');
-  assert.equal(state.body.uploadSession.deployVersionId, null);
-  const missing = await within(request(server.url, apiKey, 'POST', `/v1/upload-sessions/${sessionId}/missing-blobs`, { json: { files }, uploadToken }), 5_000, 'missing-blobs');
-  assert.deepEqual(missing.body.missingBlobs, [{ sha256: bigSha }]);
+    server = await serve(['--api-key', apiKey]);
+    assert.deepEqual(readdirSync(tmpDir), [], 'tmp/ is not empty after restart');
+    const blobsDir = join(dataDir, 'blobs');
+    assert.deepEqual(
+      filesUnder(blobsDir).filter((file) => file.endsWith(bigSha)),
+      [],
+      'a file of the cut blob is under blobs/',
+    );
+    const absent = await request(server.url, apiKey, 'GET', `/v1/blobs/${bigSha}`);
+    assert.equal(absent.status, 404);
+    assert.equal(absent.body.error, 'blob_not_found');
 
-  // Upload it again, whole this time, and commit.
-  const again = await request(server.url, apiKey, 'PUT', `/v1/upload-sessions/${sessionId}/blobs/${bigSha}`, { raw: big, uploadToken });
-  assert.equal(again.status, 200, JSON.stringify(again.body));
-  assert.equal(again.body.alreadyPresent, false);
-  const entries = files.map((file) => ({ path: file.path, blobHash: file.sha256, size: file.size }));
-  const commit = await within(request(server.url, apiKey, 'POST', `/v1/upload-sessions/${sessionId}/commit`, { json: { entries }, uploadToken }), 10_000, 'commit');
-  assert.equal(commit.status, 201, JSON.stringify(commit.body));
-  assert.equal(commit.body.deployVersion.versionNo, 1);
-  const stored = await getBlob(server.url, apiKey, bigSha);
-  assert.equal(sha256(stored.bytes), bigSha, 'the re-uploaded blob is not whole');
-});
+    // The PUT that completed before the kill is whole, on disk and over HTTP.
+    const [onDisk] = filesUnder(blobsDir).filter((file) => file.endsWith(doneSha));
+    assert.ok(onDisk, 'the completed blob has no file under blobs/');
+    assert.equal(sha256(readFileSync(onDisk)), doneSha, 'the completed blob file does not hash to its sha256');
+    const fetched = await getBlob(server.url, apiKey, doneSha);
+    assert.equal(fetched.status, 200);
+    assert.equal(sha256(fetched.bytes), doneSha);
 
-test('SIGTERM stops cleanly (exit 0); a restart keeps deploys, versions, blobs and the generated API key', { timeout: 30_000 }, async (t) => {
-  const { dataDir, serve } = harness(t);
-  const first = await serve();
-  const printedKey = /(pcak_[A-Za-z0-9_-]+)/.exec(first.output())?.[1];
-  assert.ok(printedKey, `the first start printed no pcak_ key:\n${first.output()}`);
-  const keyFile = join(dataDir, 'api-key');
-  assert.equal(readFileSync(keyFile, 'utf8').trim(), printedKey, '<data>/api-key does not hold the printed key');
+    // The metadata opens: the deploy is listed, the session is alive and knows what it still needs.
+    const deploys = await request(server.url, apiKey, 'GET', '/v1/deploys');
+    assert.deepEqual(
+      deploys.body.items.map((d: { slug: string }) => d.slug),
+      ['crash'],
+    );
+    const state = await request(server.url, apiKey, 'GET', `/v1/upload-sessions/${sessionId}`, { uploadToken });
+    assert.equal(state.status, 200, JSON.stringify(state.body));
+    assert.equal(state.body.uploadSession.status, 'open');
+    assert.equal(state.body.uploadSession.deployVersionId, null);
+    const missing = await within(
+      request(server.url, apiKey, 'POST', `/v1/upload-sessions/${sessionId}/missing-blobs`, {
+        json: { files },
+        uploadToken,
+      }),
+      5_000,
+      'missing-blobs',
+    );
+    assert.deepEqual(missing.body.missingBlobs, [{ sha256: bigSha }]);
 
-  const page = '<h1>kept</h1>';
-  const files = [{ path: 'index.html', sha256: sha256(page), size: page.length }];
-  const created = await request(first.url, printedKey, 'POST', '/v1/upload-sessions', { json: { createDeploy: { slug: 'kept', name: 'Kept' }, files } });
-  assert.equal(created.status, 201, JSON.stringify(created.body));
-  const { uploadSession, uploadToken } = created.body;
-  const put = await request(first.url, printedKey, 'PUT', `/v1/upload-sessions/${uploadSession.id}/blobs/${sha256(page)}`, { raw: page, uploadToken });
-  assert.equal(put.status, 200, JSON.stringify(put.body));
-  const commit = await within(
-    request(first.url, printedKey, 'POST', `/v1/upload-sessions/${uploadSession.id}/commit`, { json: { entries: [{ path: 'index.html', blobHash: sha256(page), size: page.length }] }, uploadToken }),
-    5_000,
-    'commit',
-  );
-  assert.equal(commit.status, 201, JSON.stringify(commit.body));
+    // Upload it again, whole this time, and commit.
+    const again = await request(server.url, apiKey, 'PUT', `/v1/upload-sessions/${sessionId}/blobs/${bigSha}`, {
+      raw: big,
+      uploadToken,
+    });
+    assert.equal(again.status, 200, JSON.stringify(again.body));
+    assert.equal(again.body.alreadyPresent, false);
+    const entries = files.map((file) => ({ path: file.path, blobHash: file.sha256, size: file.size }));
+    const commit = await within(
+      request(server.url, apiKey, 'POST', `/v1/upload-sessions/${sessionId}/commit`, {
+        json: { entries },
+        uploadToken,
+      }),
+      10_000,
+      'commit',
+    );
+    assert.equal(commit.status, 201, JSON.stringify(commit.body));
+    assert.equal(commit.body.deployVersion.versionNo, 1);
+    const stored = await getBlob(server.url, apiKey, bigSha);
+    assert.equal(sha256(stored.bytes), bigSha, 'the re-uploaded blob is not whole');
+  },
+);
 
-  first.child.kill('SIGTERM');
-  assert.equal(await within(first.exited, 10_000, 'the server to exit after SIGTERM'), 0);
-  assert.match(first.output(), /SIGTERM: finishing requests/);
-  assert.match(first.output(), /^Stopped\.$/m);
-  assert.equal(existsSync(join(dataDir, 'server.lock')), false, 'a clean stop left server.lock behind');
+test(
+  'SIGTERM stops cleanly (exit 0); a restart keeps deploys, versions, blobs and the generated API key',
+  { timeout: 30_000 },
+  async (t) => {
+    const { dataDir, serve } = harness(t);
+    const first = await serve();
+    const printedKey = /(pcak_[A-Za-z0-9_-]+)/.exec(first.output())?.[1];
+    assert.ok(printedKey, `the first start printed no pcak_ key:\n${first.output()}`);
+    const keyFile = join(dataDir, 'api-key');
+    assert.equal(readFileSync(keyFile, 'utf8').trim(), printedKey, '<data>/api-key does not hold the printed key');
 
-  const second = await serve();
-  assert.doesNotMatch(second.output(), /pcak_/, 'the restart printed a key');
-  assert.match(second.output(), /API key: the one kept in/);
-  assert.equal(readFileSync(keyFile, 'utf8').trim(), printedKey, 'the restart changed <data>/api-key');
+    const page = '<h1>kept</h1>';
+    const files = [{ path: 'index.html', sha256: sha256(page), size: page.length }];
+    const created = await request(first.url, printedKey, 'POST', '/v1/upload-sessions', {
+      json: { createDeploy: { slug: 'kept', name: 'Kept' }, files },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const { uploadSession, uploadToken } = created.body;
+    const put = await request(
+      first.url,
+      printedKey,
+      'PUT',
+      `/v1/upload-sessions/${uploadSession.id}/blobs/${sha256(page)}`,
+      { raw: page, uploadToken },
+    );
+    assert.equal(put.status, 200, JSON.stringify(put.body));
+    const commit = await within(
+      request(first.url, printedKey, 'POST', `/v1/upload-sessions/${uploadSession.id}/commit`, {
+        json: { entries: [{ path: 'index.html', blobHash: sha256(page), size: page.length }] },
+        uploadToken,
+      }),
+      5_000,
+      'commit',
+    );
+    assert.equal(commit.status, 201, JSON.stringify(commit.body));
 
-  const deploys = await request(second.url, printedKey, 'GET', '/v1/deploys');
-  assert.equal(deploys.status, 200, 'the old key no longer works');
-  assert.equal(deploys.body.items.length, 1);
-  assert.equal(deploys.body.items[0].versionCount, 1);
-  const versions = await request(second.url, printedKey, 'GET', `/v1/deploys/${deploys.body.items[0].id}/versions`);
-  assert.deepEqual(versions.body.items.map((v: { id: string }) => v.id), [commit.body.deployVersion.id]);
-  const blob = await getBlob(second.url, printedKey, sha256(page));
-  assert.equal(blob.bytes.toString(), page);
-  const preview = await fetch(new URL('/preview/kept/1/', second.url));
-  assert.equal(await preview.text(), page);
-  const stranger = await request(second.url, makeApiKey(), 'GET', '/v1/deploys');
-  assert.equal(stranger.status, 401);
-});
+    first.child.kill('SIGTERM');
+    assert.equal(await within(first.exited, 10_000, 'the server to exit after SIGTERM'), 0);
+    assert.match(first.output(), /SIGTERM: finishing requests/);
+    assert.match(first.output(), /^Stopped\.$/m);
+    assert.equal(existsSync(join(dataDir, 'server.lock')), false, 'a clean stop left server.lock behind');
 
-test('a second server on the same data folder exits non-zero naming the first one\'s pid, and the first keeps serving', { timeout: 30_000 }, async (t) => {
-  const { dataDir, serve } = harness(t);
-  const apiKey = makeApiKey();
-  const first = await serve(['--api-key', apiKey]);
+    const second = await serve();
+    assert.doesNotMatch(second.output(), /pcak_/, 'the restart printed a key');
+    assert.match(second.output(), /API key: the one kept in/);
+    assert.equal(readFileSync(keyFile, 'utf8').trim(), printedKey, 'the restart changed <data>/api-key');
 
-  const second = spawn(process.execPath, [CLI_ENTRY, 'serve', '--port', '0', '--data', dataDir, '--api-key', apiKey], { stdio: ['ignore', 'pipe', 'pipe'] });
-  t.after(() => second.kill('SIGKILL'));
-  let stdout = '';
-  let stderr = '';
-  second.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-  second.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const code = await within(new Promise((resolve) => second.once('exit', (c, signal) => resolve(c ?? signal))), 10_000, 'the second server to exit');
-  assert.notEqual(code, 0);
-  assert.match(stderr, new RegExp(`pid ${first.child.pid}\\b`), `stderr does not name pid ${first.child.pid}: ${stderr}`);
-  assert.doesNotMatch(stdout, /listening on/);
+    const deploys = await request(second.url, printedKey, 'GET', '/v1/deploys');
+    assert.equal(deploys.status, 200, 'the old key no longer works');
+    assert.equal(deploys.body.items.length, 1);
+    assert.equal(deploys.body.items[0].versionCount, 1);
+    const versions = await request(second.url, printedKey, 'GET', `/v1/deploys/${deploys.body.items[0].id}/versions`);
+    assert.deepEqual(
+      versions.body.items.map((v: { id: string }) => v.id),
+      [commit.body.deployVersion.id],
+    );
+    const blob = await getBlob(second.url, printedKey, sha256(page));
+    assert.equal(blob.bytes.toString(), page);
+    const preview = await fetch(new URL('/preview/kept/1/', second.url));
+    assert.equal(await preview.text(), page);
+    const stranger = await request(second.url, makeApiKey(), 'GET', '/v1/deploys');
+    assert.equal(stranger.status, 401);
+  },
+);
 
-  assert.equal(readFileSync(join(dataDir, 'server.lock'), 'utf8').trim(), String(first.child.pid), 'the lock no longer names the first server');
-  const limits = await request(first.url, apiKey, 'GET', '/v1/limits');
-  assert.equal(limits.status, 200);
-});
+test(
+  "a second server on the same data folder exits non-zero naming the first one's pid, and the first keeps serving",
+  { timeout: 30_000 },
+  async (t) => {
+    const { dataDir, serve } = harness(t);
+    const apiKey = makeApiKey();
+    const first = await serve(['--api-key', apiKey]);
+
+    const second = spawn(
+      process.execPath,
+      [CLI_ENTRY, 'serve', '--port', '0', '--data', dataDir, '--api-key', apiKey],
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    t.after(() => second.kill('SIGKILL'));
+    let stdout = '';
+    let stderr = '';
+    second.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
+    second.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await within(
+      new Promise((resolve) => second.once('exit', (c, signal) => resolve(c ?? signal))),
+      10_000,
+      'the second server to exit',
+    );
+    assert.notEqual(code, 0);
+    assert.match(
+      stderr,
+      new RegExp(`pid ${first.child.pid}\\b`),
+      `stderr does not name pid ${first.child.pid}: ${stderr}`,
+    );
+    assert.doesNotMatch(stdout, /listening on/);
+
+    assert.equal(
+      readFileSync(join(dataDir, 'server.lock'), 'utf8').trim(),
+      String(first.child.pid),
+      'the lock no longer names the first server',
+    );
+    const limits = await request(first.url, apiKey, 'GET', '/v1/limits');
+    assert.equal(limits.status, 200);
+  },
+);

@@ -42,34 +42,57 @@ function folder(t: TestContext) {
   };
 }
 
-const statusWith = async (server: RunningServer, key: string) => (await request(server.url, key, 'GET', '/v1/deploys')).status;
+const statusWith = async (server: RunningServer, key: string) =>
+  (await request(server.url, key, 'GET', '/v1/deploys')).status;
 
-test('a new data folder is 0700 and every secret in it 0600: database, WAL, key, lock, record', { skip: !posix && 'POSIX modes only' }, async (t) => {
-  const { dataDir, start } = folder(t);
-  const { server } = await start();
-  // Writes make SQLite create its -wal and -shm files.
-  assert.equal((await request(server.url, server.generatedApiKey!.key, 'POST', '/v1/deploys', { json: { slug: 'x', name: 'x' } })).status, 201);
-  const layout = dataDirLayout(dataDir);
-  assert.equal(mode(dataDir), 0o700);
-  for (const file of [layout.database, `${layout.database}-wal`, `${layout.database}-shm`, layout.apiKeyFile, layout.lockFile, serverRecordPath(dataDir)]) {
-    assert.equal(mode(file), 0o600, file);
-  }
-});
+test(
+  'a new data folder is 0700 and every secret in it 0600: database, WAL, key, lock, record',
+  { skip: !posix && 'POSIX modes only' },
+  async (t) => {
+    const { dataDir, start } = folder(t);
+    const { server } = await start();
+    // Writes make SQLite create its -wal and -shm files.
+    assert.equal(
+      (
+        await request(server.url, server.generatedApiKey!.key, 'POST', '/v1/deploys', {
+          json: { slug: 'x', name: 'x' },
+        })
+      ).status,
+      201,
+    );
+    const layout = dataDirLayout(dataDir);
+    assert.equal(mode(dataDir), 0o700);
+    for (const file of [
+      layout.database,
+      `${layout.database}-wal`,
+      `${layout.database}-shm`,
+      layout.apiKeyFile,
+      layout.lockFile,
+      serverRecordPath(dataDir),
+    ]) {
+      assert.equal(mode(file), 0o600, file);
+    }
+  },
+);
 
-test('an existing folder and database readable by others are made private at start', { skip: !posix && 'POSIX modes only' }, async (t) => {
-  const { dataDir, start } = folder(t);
-  const first = await start();
-  await first.stop();
-  const { database, apiKeyFile } = dataDirLayout(dataDir);
-  chmodSync(dataDir, 0o755);
-  for (const file of [database, apiKeyFile]) chmodSync(file, 0o644);
-  writeFileSync(`${database}-wal`, '');
-  chmodSync(`${database}-wal`, 0o666);
-  const { server } = await start();
-  assert.equal(mode(dataDir), 0o700);
-  for (const file of [database, `${database}-wal`]) assert.equal(mode(file), 0o600, file);
-  assert.equal(await statusWith(server, server.generatedApiKey!.key), 200);
-});
+test(
+  'an existing folder and database readable by others are made private at start',
+  { skip: !posix && 'POSIX modes only' },
+  async (t) => {
+    const { dataDir, start } = folder(t);
+    const first = await start();
+    await first.stop();
+    const { database, apiKeyFile } = dataDirLayout(dataDir);
+    chmodSync(dataDir, 0o755);
+    for (const file of [database, apiKeyFile]) chmodSync(file, 0o644);
+    writeFileSync(`${database}-wal`, '');
+    chmodSync(`${database}-wal`, 0o666);
+    const { server } = await start();
+    assert.equal(mode(dataDir), 0o700);
+    for (const file of [database, `${database}-wal`]) assert.equal(mode(file), 0o600, file);
+    assert.equal(await statusWith(server, server.generatedApiKey!.key), 200);
+  },
+);
 
 test('a key is valid only while it is configured: passing another revokes it, and the generated key too', async (t) => {
   const { dataDir, start } = folder(t);
@@ -77,7 +100,15 @@ test('a key is valid only while it is configured: passing another revokes it, an
   let run = await start({ apiKey: a });
   assert.equal(await statusWith(run.server, a), 200);
   // An idempotent result saved under key a is sealed with a: it goes when a goes.
-  assert.equal((await request(run.server.url, a, 'POST', '/v1/deploys', { headers: { 'idempotency-key': 'k1' }, json: { slug: 'kept', name: 'x' } })).status, 201);
+  assert.equal(
+    (
+      await request(run.server.url, a, 'POST', '/v1/deploys', {
+        headers: { 'idempotency-key': 'k1' },
+        json: { slug: 'kept', name: 'x' },
+      })
+    ).status,
+    201,
+  );
   await run.stop();
 
   run = await start({ apiKey: b });
@@ -85,7 +116,11 @@ test('a key is valid only while it is configured: passing another revokes it, an
   assert.equal(await statusWith(run.server, b), 200);
   await run.stop();
   const db = new DatabaseSync(dataDirLayout(dataDir).database, { readOnly: true });
-  assert.equal((db.prepare('SELECT count(*) AS n FROM idempotency_keys').get() as { n: number }).n, 0, 'results sealed for a revoked key are gone');
+  assert.equal(
+    (db.prepare('SELECT count(*) AS n FROM idempotency_keys').get() as { n: number }).n,
+    0,
+    'results sealed for a revoked key are gone',
+  );
   assert.equal((db.prepare('SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NULL').get() as { n: number }).n, 1);
   db.close();
 
@@ -97,7 +132,11 @@ test('a key is valid only while it is configured: passing another revokes it, an
 
   run = await start({ apiKey: c });
   assert.equal(await statusWith(run.server, generated), 401, 'starting with --api-key revokes the generated key');
-  assert.equal(existsSync(dataDirLayout(dataDir).apiKeyFile), false, 'the generated key file, which opens nothing now, is removed');
+  assert.equal(
+    existsSync(dataDirLayout(dataDir).apiKeyFile),
+    false,
+    'the generated key file, which opens nothing now, is removed',
+  );
   await run.stop();
 
   run = await start({ apiKey: a });
@@ -112,7 +151,11 @@ test('rotation makes a new generated key, shown as made now, and the old one sto
   assert.equal(old.createdNow, true);
   await run.stop();
   run = await start();
-  assert.deepEqual(run.server.generatedApiKey, { key: old.key, createdNow: false }, 'without rotation the kept key is used');
+  assert.deepEqual(
+    run.server.generatedApiKey,
+    { key: old.key, createdNow: false },
+    'without rotation the kept key is used',
+  );
   await run.stop();
 
   run = await start({ rotateApiKey: true });
@@ -122,43 +165,61 @@ test('rotation makes a new generated key, shown as made now, and the old one sto
   assert.equal(readFileSync(dataDirLayout(dataDir).apiKeyFile, 'utf8').trim(), fresh.key);
   assert.equal(await statusWith(run.server, old.key), 401);
   assert.equal(await statusWith(run.server, fresh.key), 200);
-  await assert.rejects(startServer({ dataDir: makeDataDir(), apiKey: makeApiKey(), rotateApiKey: true }), /--rotate-key.*--api-key/);
+  await assert.rejects(
+    startServer({ dataDir: makeDataDir(), apiKey: makeApiKey(), rotateApiKey: true }),
+    /--rotate-key.*--api-key/,
+  );
 });
 
-test('--api-key-file: read when only its owner can read it, refused otherwise, with what to do', { skip: !posix && 'POSIX modes only' }, (t) => {
-  const dir = makeDataDir();
-  t.after(() => import('node:fs').then(({ rmSync }) => rmSync(dir, { recursive: true, force: true })));
-  const file = join(dir, 'key');
-  const key = makeApiKey();
-  writeFileSync(file, `${key}\n`, { mode: 0o600 });
-  assert.equal(readApiKeyFile(file), key);
-  chmodSync(file, 0o400);
-  assert.equal(readApiKeyFile(file), key);
-  for (const wide of [0o644, 0o640, 0o604, 0o620, 0o660]) {
-    chmodSync(file, wide);
-    assert.throws(() => readApiKeyFile(file), new RegExp(`mode 0${wide.toString(8)}.*chmod 600`), `mode ${wide.toString(8)}`);
-  }
-  chmodSync(file, 0o600);
-  for (const content of ['', 'pcak_short', `${key}\n${key}\n`, `Bearer ${key}`]) {
-    writeFileSync(file, content);
-    assert.throws(() => readApiKeyFile(file), /must hold one key/, JSON.stringify(content));
-  }
-  assert.throws(() => readApiKeyFile(join(dir, 'absent')), /cannot read it \(ENOENT\)/);
-  mkdirSync(join(dir, 'folder'));
-  assert.throws(() => readApiKeyFile(join(dir, 'folder')), /cannot read it/);
-});
+test(
+  '--api-key-file: read when only its owner can read it, refused otherwise, with what to do',
+  { skip: !posix && 'POSIX modes only' },
+  (t) => {
+    const dir = makeDataDir();
+    t.after(() => import('node:fs').then(({ rmSync }) => rmSync(dir, { recursive: true, force: true })));
+    const file = join(dir, 'key');
+    const key = makeApiKey();
+    writeFileSync(file, `${key}\n`, { mode: 0o600 });
+    assert.equal(readApiKeyFile(file), key);
+    chmodSync(file, 0o400);
+    assert.equal(readApiKeyFile(file), key);
+    for (const wide of [0o644, 0o640, 0o604, 0o620, 0o660]) {
+      chmodSync(file, wide);
+      assert.throws(
+        () => readApiKeyFile(file),
+        new RegExp(`mode 0${wide.toString(8)}.*chmod 600`),
+        `mode ${wide.toString(8)}`,
+      );
+    }
+    chmodSync(file, 0o600);
+    for (const content of ['', 'pcak_short', `${key}\n${key}\n`, `Bearer ${key}`]) {
+      writeFileSync(file, content);
+      assert.throws(() => readApiKeyFile(file), /must hold one key/, JSON.stringify(content));
+    }
+    assert.throws(() => readApiKeyFile(join(dir, 'absent')), /cannot read it \(ENOENT\)/);
+    mkdirSync(join(dir, 'folder'));
+    assert.throws(() => readApiKeyFile(join(dir, 'folder')), /cannot read it/);
+  },
+);
 
 test('the record names this process and instance while it serves, GET /v1/local/instance agrees, and it goes at close', async (t) => {
   const { dataDir, start } = folder(t);
   const run = await start();
   const record = readServerRecord(dataDir);
   assert.ok(record);
-  assert.deepEqual({ pid: record.pid, port: record.port, url: record.url, instanceId: record.instanceId }, { pid: process.pid, port: run.server.port, url: run.server.url, instanceId: run.server.instanceId });
+  assert.deepEqual(
+    { pid: record.pid, port: record.port, url: record.url, instanceId: record.instanceId },
+    { pid: process.pid, port: run.server.port, url: run.server.url, instanceId: run.server.instanceId },
+  );
   assert.match(record.instanceId, /^inst_[A-Za-z0-9_-]{20}$/);
   const key = run.server.generatedApiKey!.key;
   const instance = await request(run.server.url, key, 'GET', '/v1/local/instance');
   assert.deepEqual([instance.status, instance.body], [200, { instanceId: record.instanceId, pid: process.pid }]);
-  assert.equal((await request(run.server.url, key, 'GET', '/v1/local/instance', { auth: false })).status, 401, 'the instance is told only to the key holder');
+  assert.equal(
+    (await request(run.server.url, key, 'GET', '/v1/local/instance', { auth: false })).status,
+    401,
+    'the instance is told only to the key holder',
+  );
   await run.stop();
   assert.equal(readServerRecord(dataDir), null);
   const next = await start();
@@ -189,7 +250,12 @@ test('isProcessAlive and readServerRecord do not take a process group for a proc
   const dir = makeDataDir();
   t.after(() => import('node:fs').then(({ rmSync }) => rmSync(dir, { recursive: true, force: true })));
   for (const record of [{ pid: 0 }, { pid: -1 }, { pid: 1, port: 0 }, { pid: 1, port: 70000 }]) {
-    writeFileSync(serverRecordPath(dir), JSON.stringify(Object.assign({ pid: 1, port: 80, url: 'http://127.0.0.1', instanceId: 'inst_x', startedAt: 1 }, record)));
+    writeFileSync(
+      serverRecordPath(dir),
+      JSON.stringify(
+        Object.assign({ pid: 1, port: 80, url: 'http://127.0.0.1', instanceId: 'inst_x', startedAt: 1 }, record),
+      ),
+    );
     assert.equal(readServerRecord(dir), null, JSON.stringify(record));
   }
 });

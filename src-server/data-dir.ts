@@ -1,4 +1,16 @@
-import { chmodSync, closeSync, constants, fchmodSync, fstatSync, mkdirSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  chmodSync,
+  closeSync,
+  constants,
+  fchmodSync,
+  fstatSync,
+  mkdirSync,
+  openSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import { join } from 'node:path';
 import { ACCEPTED_API_KEY_PATTERN } from './ids.ts';
 import { writePrivateFile } from './private-file.ts';
@@ -31,7 +43,9 @@ export function prepareDataDir(dataDir: string): void {
   try {
     chmodSync(dataDir, 0o700);
   } catch (error) {
-    throw new Error(`${dataDir} can be read by other users (mode ${octal(mode)}) and cannot be made private (${(error as NodeJS.ErrnoException).code}); use a folder of your own for --data.`);
+    throw new Error(
+      `${dataDir} can be read by other users (mode ${octal(mode)}) and cannot be made private (${(error as NodeJS.ErrnoException).code}); use a folder of your own for --data.`,
+    );
   }
 }
 
@@ -77,7 +91,9 @@ export function lockDataDir(dataDir: string): () => void {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(lockFile, 'utf8'));
       if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isProcessAlive(holder)) {
-        throw new Error(`Another server (pid ${holder}) is using ${dataDir}. Stop it, or start this one with another --data folder.`);
+        throw new Error(
+          `Another server (pid ${holder}) is using ${dataDir}. Stop it, or start this one with another --data folder.`,
+        );
       }
       rmSync(lockFile, { force: true });
     }
@@ -124,14 +140,20 @@ export function readApiKeyFile(file: string): string {
       closeSync(fd);
     }
   } catch (error) {
-    throw new Error(`--api-key-file ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`);
+    throw new Error(
+      `--api-key-file ${file}: cannot read it (${(error as NodeJS.ErrnoException).code ?? (error as Error).message}).`,
+    );
   }
   if (POSIX && (mode & 0o077) !== 0) {
-    throw new Error(`--api-key-file ${file}: other users can read or change it (mode ${octal(mode)}); run chmod 600 ${file}.`);
+    throw new Error(
+      `--api-key-file ${file}: other users can read or change it (mode ${octal(mode)}); run chmod 600 ${file}.`,
+    );
   }
   const key = text.trim();
   if (!ACCEPTED_API_KEY_PATTERN.test(key)) {
-    throw new Error(`--api-key-file ${file}: it must hold one key, pcak_ followed by at least 16 letters, digits, - or _.`);
+    throw new Error(
+      `--api-key-file ${file}: it must hold one key, pcak_ followed by at least 16 letters, digits, - or _.`,
+    );
   }
   return key;
 }

@@ -16,8 +16,17 @@ const LIMITS = { maxBlobBytes: 64, maxSessionBytes: 200, maxFilesPerVersion: 4, 
 
 const sha256hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-interface Blob { path: string; bytes: Buffer; sha256: string; size: number }
-interface Session { id: string; token: string; deployId: string }
+interface Blob {
+  path: string;
+  bytes: Buffer;
+  sha256: string;
+  size: number;
+}
+interface Session {
+  id: string;
+  token: string;
+  deployId: string;
+}
 
 let blobSeq = 0;
 /** A file with unique content, `size` bytes long when given. */
@@ -42,9 +51,13 @@ function expectError(res: TestResponse, status: number, code: string): void {
 
 async function openSession(server: TestServer, blobs: Blob[], deployId?: string): Promise<Session> {
   const target = deployId ? { deployId } : { createDeploy: { slug: nextSlug(), name: 'Error test' } };
-  const res = await server.request('POST', '/v1/upload-sessions', { json: { ...target, files: blobs.map(descriptor) } });
+  const res = await server.request('POST', '/v1/upload-sessions', {
+    json: { ...target, files: blobs.map(descriptor) },
+  });
   assert.equal(res.status, 201, JSON.stringify(res.body));
-  const session = await server.request('GET', `/v1/upload-sessions/${res.body.uploadSession.id}`, { uploadToken: res.body.uploadToken });
+  const session = await server.request('GET', `/v1/upload-sessions/${res.body.uploadSession.id}`, {
+    uploadToken: res.body.uploadToken,
+  });
   const deploy = deployId ?? (await server.request('GET', '/v1/deploys?limit=1')).body.items[0].id;
   assert.equal(session.status, 200);
   return { id: res.body.uploadSession.id, token: res.body.uploadToken, deployId: deploy };
@@ -59,7 +72,11 @@ function commit(server: TestServer, s: Session, json: unknown, token = s.token):
 }
 
 /** A session whose blobs are uploaded and committed as version #N. */
-async function deployVersion(server: TestServer, blobs: Blob[], deployId?: string): Promise<{ session: Session; versionId: string }> {
+async function deployVersion(
+  server: TestServer,
+  blobs: Blob[],
+  deployId?: string,
+): Promise<{ session: Session; versionId: string }> {
   const session = await openSession(server, blobs, deployId);
   for (const b of blobs) assert.equal((await put(server, session, b.sha256, b.bytes)).status, 200);
   const res = await commit(server, session, { entries: blobs.map((b) => entry(b)) });
@@ -75,7 +92,13 @@ async function assertNothingStored(server: TestServer, sha: string): Promise<voi
   assert.ok(!stored.some((p) => p.includes(sha)), `no file for ${sha} under blobs/`);
 }
 
-async function expectRefusedPut(server: TestServer, res: TestResponse, status: number, code: string, sha: string): Promise<void> {
+async function expectRefusedPut(
+  server: TestServer,
+  res: TestResponse,
+  status: number,
+  code: string,
+  sha: string,
+): Promise<void> {
   expectError(res, status, code);
   await assertNothingStored(server, sha);
 }
@@ -83,14 +106,28 @@ async function expectRefusedPut(server: TestServer, res: TestResponse, status: n
 /** A blob PUT with a streamed body and no Content-Length (chunked transfer), over node:http. */
 function putChunked(server: TestServer, s: Session, sha: string, chunks: Buffer[]): Promise<TestResponse> {
   return new Promise((resolve, reject) => {
-    const req = httpRequest(new URL(`/v1/upload-sessions/${s.id}/blobs/${sha}`, server.url), {
-      method: 'PUT',
-      headers: { authorization: `Bearer ${server.apiKey}`, 'x-upload-token': s.token, 'content-type': 'application/octet-stream' },
-    }, (res) => {
-      let text = '';
-      res.setEncoding('utf8').on('data', (c: string) => (text += c));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: new Headers(res.headers as Record<string, string>), body: text ? JSON.parse(text) : text }));
-    });
+    const req = httpRequest(
+      new URL(`/v1/upload-sessions/${s.id}/blobs/${sha}`, server.url),
+      {
+        method: 'PUT',
+        headers: {
+          authorization: `Bearer ${server.apiKey}`,
+          'x-upload-token': s.token,
+          'content-type': 'application/octet-stream',
+        },
+      },
+      (res) => {
+        let text = '';
+        res.setEncoding('utf8').on('data', (c: string) => (text += c));
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: new Headers(res.headers as Record<string, string>),
+            body: text ? JSON.parse(text) : text,
+          }),
+        );
+      },
+    );
     req.on('error', (error) => reject(new Error(`chunked PUT got no answer: ${error.message}`)));
     assert.equal(req.getHeader('content-length'), undefined);
     Readable.from(chunks).pipe(req);
@@ -108,14 +145,39 @@ describe('error codes of the Press Cloud contract', { timeout: 60_000 }, () => {
 
   test('401 unauthorized: a missing, wrong or malformed API key', async () => {
     expectError(await server.request('GET', '/v1/deploys', { auth: false }), 401, 'unauthorized');
-    expectError(await server.request('GET', '/v1/deploys', { auth: 'pcak_notTheKeyOfThisServer123' }), 401, 'unauthorized');
-    for (const header of ['Basic dXNlcjpwYXNz', 'Bearer', `Bearer ${server.apiKey.slice(5)}`, `Token ${server.apiKey}`, `Bearer ${server.apiKey} extra`, 'Bearer pcak_bad key']) {
-      expectError(await server.request('GET', '/v1/deploys', { auth: false, headers: { authorization: header } }), 401, 'unauthorized');
+    expectError(
+      await server.request('GET', '/v1/deploys', { auth: 'pcak_notTheKeyOfThisServer123' }),
+      401,
+      'unauthorized',
+    );
+    for (const header of [
+      'Basic dXNlcjpwYXNz',
+      'Bearer',
+      `Bearer ${server.apiKey.slice(5)}`,
+      `Token ${server.apiKey}`,
+      `Bearer ${server.apiKey} extra`,
+      'Bearer pcak_bad key',
+    ]) {
+      expectError(
+        await server.request('GET', '/v1/deploys', { auth: false, headers: { authorization: header } }),
+        401,
+        'unauthorized',
+      );
     }
     const b = blob('index.html');
-    expectError(await server.request('POST', '/v1/upload-sessions', { auth: false, json: { createDeploy: { slug: 'unauth', name: 'x' }, files: [descriptor(b)] } }), 401, 'unauthorized');
+    expectError(
+      await server.request('POST', '/v1/upload-sessions', {
+        auth: false,
+        json: { createDeploy: { slug: 'unauth', name: 'x' }, files: [descriptor(b)] },
+      }),
+      401,
+      'unauthorized',
+    );
     const list = await server.request('GET', '/v1/deploys?limit=200');
-    assert.ok(!list.body.items.some((d: { slug: string }) => d.slug === 'unauth'), 'an unauthorized create created nothing');
+    assert.ok(
+      !list.body.items.some((d: { slug: string }) => d.slug === 'unauth'),
+      'an unauthorized create created nothing',
+    );
   });
 
   test('401 upload_token_invalid: a missing or wrong token, or the token of another session', async () => {
@@ -125,16 +187,37 @@ describe('error codes of the Press Cloud contract', { timeout: 60_000 }, () => {
     for (const token of [undefined, 'ustk_wrongwrongwrongwrongwrongwrong', other.token]) {
       const init = token === undefined ? {} : { uploadToken: token };
       expectError(await server.request('GET', `/v1/upload-sessions/${s.id}`, init), 401, 'upload_token_invalid');
-      expectError(await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, { ...init, json: { files: [descriptor(b)] } }), 401, 'upload_token_invalid');
-      await expectRefusedPut(server, await server.request('PUT', `/v1/upload-sessions/${s.id}/blobs/${b.sha256}`, { ...init, raw: b.bytes }), 401, 'upload_token_invalid', b.sha256);
-      expectError(await server.request('POST', `/v1/upload-sessions/${s.id}/commit`, { ...init, json: { entries: [entry(b)] } }), 401, 'upload_token_invalid');
+      expectError(
+        await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, {
+          ...init,
+          json: { files: [descriptor(b)] },
+        }),
+        401,
+        'upload_token_invalid',
+      );
+      await expectRefusedPut(
+        server,
+        await server.request('PUT', `/v1/upload-sessions/${s.id}/blobs/${b.sha256}`, { ...init, raw: b.bytes }),
+        401,
+        'upload_token_invalid',
+        b.sha256,
+      );
+      expectError(
+        await server.request('POST', `/v1/upload-sessions/${s.id}/commit`, { ...init, json: { entries: [entry(b)] } }),
+        401,
+        'upload_token_invalid',
+      );
     }
   });
 
   test('400 invalid_request: malformed JSON, wrong types, missing fields, deployId and createDeploy both or neither', async () => {
     const f = descriptor(blob('index.html'));
     const bad: unknown[] = [
-      {}, [], 'files', { createDeploy: { slug: nextSlug(), name: 'x' } }, { createDeploy: { slug: nextSlug(), name: 'x' }, files: 'x' },
+      {},
+      [],
+      'files',
+      { createDeploy: { slug: nextSlug(), name: 'x' } },
+      { createDeploy: { slug: nextSlug(), name: 'x' }, files: 'x' },
       { createDeploy: { slug: nextSlug(), name: 'x' }, files: [] },
       { createDeploy: { slug: nextSlug(), name: 'x' }, files: [{ ...f, size: '12' }] },
       { createDeploy: { slug: nextSlug(), name: 'x' }, files: [{ ...f, size: -1 }] },
@@ -142,28 +225,65 @@ describe('error codes of the Press Cloud contract', { timeout: 60_000 }, () => {
       { createDeploy: { slug: nextSlug(), name: 'x' }, files: [{ path: 'a', size: 1 }] },
       { createDeploy: { slug: nextSlug(), name: 'x' }, files: [{ ...f, sha256: 'abc' }] },
       { createDeploy: { slug: nextSlug(), name: 'x' }, files: [{ ...f, sha256: 'z'.repeat(64) }] },
-      { createDeploy: { slug: nextSlug() }, files: [f] }, { createDeploy: 'x', files: [f] }, { deployId: 5, files: [f] },
-      { deployId: 'dpl_x', createDeploy: { slug: nextSlug(), name: 'x' }, files: [f] }, { files: [f] },
+      { createDeploy: { slug: nextSlug() }, files: [f] },
+      { createDeploy: 'x', files: [f] },
+      { deployId: 5, files: [f] },
+      { deployId: 'dpl_x', createDeploy: { slug: nextSlug(), name: 'x' }, files: [f] },
+      { files: [f] },
     ];
-    for (const json of bad) expectError(await server.request('POST', '/v1/upload-sessions', { json }), 400, 'invalid_request');
+    for (const json of bad)
+      expectError(await server.request('POST', '/v1/upload-sessions', { json }), 400, 'invalid_request');
     for (const raw of ['{"files": [', 'not json', '']) {
-      expectError(await server.request('POST', '/v1/upload-sessions', { raw, headers: { 'content-type': 'application/json' } }), 400, 'invalid_request');
-      expectError(await server.request('POST', '/v1/deploys', { raw, headers: { 'content-type': 'application/json' } }), 400, 'invalid_request');
+      expectError(
+        await server.request('POST', '/v1/upload-sessions', { raw, headers: { 'content-type': 'application/json' } }),
+        400,
+        'invalid_request',
+      );
+      expectError(
+        await server.request('POST', '/v1/deploys', { raw, headers: { 'content-type': 'application/json' } }),
+        400,
+        'invalid_request',
+      );
     }
     const b = blob('index.html');
     const s = await openSession(server, [b]);
-    for (const json of [{}, { entries: 'x' }, { entries: [] }, { entries: [{ path: 'index.html', size: b.size }] }, { entries: [{ ...entry(b), blobHash: 'zz' }] }, { entries: [{ ...entry(b), size: '1' }] }, { entries: [entry(b)], render: 'x' }]) {
+    for (const json of [
+      {},
+      { entries: 'x' },
+      { entries: [] },
+      { entries: [{ path: 'index.html', size: b.size }] },
+      { entries: [{ ...entry(b), blobHash: 'zz' }] },
+      { entries: [{ ...entry(b), size: '1' }] },
+      { entries: [entry(b)], render: 'x' },
+    ]) {
       expectError(await commit(server, s, json), 400, 'invalid_request');
     }
-    expectError(await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, { uploadToken: s.token, json: { files: 'x' } }), 400, 'invalid_request');
+    expectError(
+      await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, {
+        uploadToken: s.token,
+        json: { files: 'x' },
+      }),
+      400,
+      'invalid_request',
+    );
   });
 
   test('400 invalid_request: a deploy slug outside ^[a-z0-9][a-z0-9-]{0,62}$, at POST /v1/deploys and in createDeploy', async () => {
     for (const slug of ['', 'My-Doc', '-doc', 'my_doc', 'doc.v2', 'a b', 'a'.repeat(64), 'é']) {
       expectError(await server.request('POST', '/v1/deploys', { json: { slug, name: 'x' } }), 400, 'invalid_request');
-      expectError(await server.request('POST', '/v1/upload-sessions', { json: { createDeploy: { slug, name: 'x' }, files: [descriptor(blob('a'))] } }), 400, 'invalid_request');
+      expectError(
+        await server.request('POST', '/v1/upload-sessions', {
+          json: { createDeploy: { slug, name: 'x' }, files: [descriptor(blob('a'))] },
+        }),
+        400,
+        'invalid_request',
+      );
     }
-    assert.equal((await server.request('POST', '/v1/deploys', { json: { slug: 'a'.repeat(63), name: 'x' } })).status, 201, 'a 63-character slug is fine');
+    assert.equal(
+      (await server.request('POST', '/v1/deploys', { json: { slug: 'a'.repeat(63), name: 'x' } })).status,
+      201,
+      'a 63-character slug is fine',
+    );
   });
 
   test('400 invalid_request: a bad sha256 in a URL', async () => {
@@ -178,10 +298,20 @@ describe('error codes of the Press Cloud contract', { timeout: 60_000 }, () => {
 
   test('400 invalid_request: a bad cursor or limit on every list', async () => {
     const { session, versionId } = await deployVersion(server, [blob('index.html')]);
-    const versionsCursor = Buffer.from(JSON.stringify({ l: `versions:${session.deployId}`, a: 1 })).toString('base64url');
+    const versionsCursor = Buffer.from(JSON.stringify({ l: `versions:${session.deployId}`, a: 1 })).toString(
+      'base64url',
+    );
     const lists = ['/v1/deploys', `/v1/deploys/${session.deployId}/versions`, `/v1/deploy-versions/${versionId}/files`];
     for (const list of lists) {
-      for (const query of ['cursor=garbage!!', 'cursor=eyJub3QiOiJhIGN1cnNvciJ9', 'limit=0', 'limit=201', 'limit=-1', 'limit=abc', 'limit=1.5']) {
+      for (const query of [
+        'cursor=garbage!!',
+        'cursor=eyJub3QiOiJhIGN1cnNvciJ9',
+        'limit=0',
+        'limit=201',
+        'limit=-1',
+        'limit=abc',
+        'limit=1.5',
+      ]) {
         expectError(await server.request('GET', `${list}?${query}`), 400, 'invalid_request');
       }
     }
@@ -190,77 +320,180 @@ describe('error codes of the Press Cloud contract', { timeout: 60_000 }, () => {
 
   test('400 invalid_request: a JSON body over the body limit', async () => {
     const slug = nextSlug();
-    const huge = { createDeploy: { slug, name: 'x' }, files: [descriptor(blob('a'))], padding: 'x'.repeat(2 * 1024 * 1024) };
+    const huge = {
+      createDeploy: { slug, name: 'x' },
+      files: [descriptor(blob('a'))],
+      padding: 'x'.repeat(2 * 1024 * 1024),
+    };
     expectError(await server.request('POST', '/v1/upload-sessions', { json: huge }), 400, 'invalid_request');
     const list = await server.request('GET', '/v1/deploys?limit=200');
     assert.ok(!list.body.items.some((d: { slug: string }) => d.slug === slug), 'nothing was created');
   });
 
-  const badPaths = ['', '/index.html', '../x', 'a/../b', '..', '.', './a', 'a/./b', 'a\\b', 'a\0b', 'a//b', 'a/', 'a/b/'];
+  const badPaths = [
+    '',
+    '/index.html',
+    '../x',
+    'a/../b',
+    '..',
+    '.',
+    './a',
+    'a/./b',
+    'a\\b',
+    'a\0b',
+    'a//b',
+    'a/',
+    'a/b/',
+  ];
 
   test('400 invalid_path at session creation: empty, absolute, .., ., backslash, NUL, empty segment, trailing slash, duplicate', async () => {
     for (const path of badPaths) {
-      const res = await server.request('POST', '/v1/upload-sessions', { json: { createDeploy: { slug: nextSlug(), name: 'x' }, files: [descriptor(blob('ok.html')), { ...descriptor(blob('x')), path }] } });
+      const res = await server.request('POST', '/v1/upload-sessions', {
+        json: {
+          createDeploy: { slug: nextSlug(), name: 'x' },
+          files: [descriptor(blob('ok.html')), { ...descriptor(blob('x')), path }],
+        },
+      });
       expectError(res, 400, 'invalid_path');
     }
     const a = blob('same.html');
     const b = blob('same.html');
-    expectError(await server.request('POST', '/v1/upload-sessions', { json: { createDeploy: { slug: nextSlug(), name: 'x' }, files: [descriptor(a), descriptor(b)] } }), 400, 'invalid_path');
+    expectError(
+      await server.request('POST', '/v1/upload-sessions', {
+        json: { createDeploy: { slug: nextSlug(), name: 'x' }, files: [descriptor(a), descriptor(b)] },
+      }),
+      400,
+      'invalid_path',
+    );
   });
 
   test('400 invalid_path at commit, for the same paths and for a repeated path', async () => {
     const b = blob('index.html');
     const s = await openSession(server, [b]);
     assert.equal((await put(server, s, b.sha256, b.bytes)).status, 200);
-    for (const path of badPaths) expectError(await commit(server, s, { entries: [entry(b), entry(b, path)] }), 400, 'invalid_path');
-    expectError(await commit(server, s, { entries: [entry(b, 'dup.html'), entry(b, 'dup.html')] }), 400, 'invalid_path');
-    assert.equal((await commit(server, s, { entries: [entry(b)] })).status, 201, 'the refused commits left the session open');
+    for (const path of badPaths)
+      expectError(await commit(server, s, { entries: [entry(b), entry(b, path)] }), 400, 'invalid_path');
+    expectError(
+      await commit(server, s, { entries: [entry(b, 'dup.html'), entry(b, 'dup.html')] }),
+      400,
+      'invalid_path',
+    );
+    assert.equal(
+      (await commit(server, s, { entries: [entry(b)] })).status,
+      201,
+      'the refused commits left the session open',
+    );
   });
 
   test('404 deploy_not_found for an unknown deploy id', async () => {
     expectError(await server.request('GET', '/v1/deploys/dpl_doesNotExist'), 404, 'deploy_not_found');
     expectError(await server.request('GET', '/v1/deploys/dpl_doesNotExist/versions'), 404, 'deploy_not_found');
     expectError(await server.request('GET', '/v1/deploys/dpl_doesNotExist/aliases'), 404, 'deploy_not_found');
-    expectError(await server.request('PUT', '/v1/deploys/dpl_doesNotExist/aliases/live', { json: { deployVersionId: 'dv_x' } }), 404, 'deploy_not_found');
-    expectError(await server.request('POST', '/v1/upload-sessions', { json: { deployId: 'dpl_doesNotExist', files: [descriptor(blob('a'))] } }), 404, 'deploy_not_found');
+    expectError(
+      await server.request('PUT', '/v1/deploys/dpl_doesNotExist/aliases/live', { json: { deployVersionId: 'dv_x' } }),
+      404,
+      'deploy_not_found',
+    );
+    expectError(
+      await server.request('POST', '/v1/upload-sessions', {
+        json: { deployId: 'dpl_doesNotExist', files: [descriptor(blob('a'))] },
+      }),
+      404,
+      'deploy_not_found',
+    );
   });
 
   test('409 deploy_slug_conflict at POST /v1/deploys and at createDeploy', async () => {
     const slug = nextSlug();
     assert.equal((await server.request('POST', '/v1/deploys', { json: { slug, name: 'First' } })).status, 201);
-    expectError(await server.request('POST', '/v1/deploys', { json: { slug, name: 'Second' } }), 409, 'deploy_slug_conflict');
-    expectError(await server.request('POST', '/v1/upload-sessions', { json: { createDeploy: { slug, name: 'Third' }, files: [descriptor(blob('a'))] } }), 409, 'deploy_slug_conflict');
+    expectError(
+      await server.request('POST', '/v1/deploys', { json: { slug, name: 'Second' } }),
+      409,
+      'deploy_slug_conflict',
+    );
+    expectError(
+      await server.request('POST', '/v1/upload-sessions', {
+        json: { createDeploy: { slug, name: 'Third' }, files: [descriptor(blob('a'))] },
+      }),
+      409,
+      'deploy_slug_conflict',
+    );
     const list = await server.request('GET', '/v1/deploys?limit=200');
     assert.equal(list.body.items.filter((d: { slug: string }) => d.slug === slug).length, 1);
   });
 
   test('400 upload_session_too_large over the session bytes and over the file count', async () => {
     const bytes = [60, 60, 60, 60].map((n, i) => descriptor(blob(`f${i}.txt`, n)));
-    expectError(await server.request('POST', '/v1/upload-sessions', { json: { createDeploy: { slug: nextSlug(), name: 'x' }, files: bytes } }), 400, 'upload_session_too_large');
+    expectError(
+      await server.request('POST', '/v1/upload-sessions', {
+        json: { createDeploy: { slug: nextSlug(), name: 'x' }, files: bytes },
+      }),
+      400,
+      'upload_session_too_large',
+    );
     const count = [0, 1, 2, 3, 4].map((i) => descriptor(blob(`f${i}.txt`, 1)));
-    expectError(await server.request('POST', '/v1/upload-sessions', { json: { createDeploy: { slug: nextSlug(), name: 'x' }, files: count } }), 400, 'upload_session_too_large');
+    expectError(
+      await server.request('POST', '/v1/upload-sessions', {
+        json: { createDeploy: { slug: nextSlug(), name: 'x' }, files: count },
+      }),
+      400,
+      'upload_session_too_large',
+    );
   });
 
   test('400 upload_blob_too_large for a file over maxBlobBytes, at creation and at PUT', async () => {
     const big = blob('big.bin', 65);
-    expectError(await server.request('POST', '/v1/upload-sessions', { json: { createDeploy: { slug: nextSlug(), name: 'x' }, files: [descriptor(big)] } }), 400, 'upload_blob_too_large');
+    expectError(
+      await server.request('POST', '/v1/upload-sessions', {
+        json: { createDeploy: { slug: nextSlug(), name: 'x' }, files: [descriptor(big)] },
+      }),
+      400,
+      'upload_blob_too_large',
+    );
     const fits = blob('fits.bin', 64);
     const s = await openSession(server, [fits]);
-    await expectRefusedPut(server, await put(server, s, fits.sha256, Buffer.concat([fits.bytes, Buffer.from('!')])), 400, 'upload_blob_too_large', fits.sha256);
+    await expectRefusedPut(
+      server,
+      await put(server, s, fits.sha256, Buffer.concat([fits.bytes, Buffer.from('!')])),
+      400,
+      'upload_blob_too_large',
+      fits.sha256,
+    );
   });
 
   test('400 too_many_files when missing-blobs asks about more than maxMissingBlobsPerCall', async () => {
     const blobs = [0, 1, 2, 3].map((i) => blob(`f${i}.txt`));
     const s = await openSession(server, blobs);
-    expectError(await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, { uploadToken: s.token, json: { files: blobs.map(descriptor) } }), 400, 'too_many_files');
-    assert.equal((await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, { uploadToken: s.token, json: { files: blobs.slice(0, 3).map(descriptor) } })).status, 200);
+    expectError(
+      await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, {
+        uploadToken: s.token,
+        json: { files: blobs.map(descriptor) },
+      }),
+      400,
+      'too_many_files',
+    );
+    assert.equal(
+      (
+        await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, {
+          uploadToken: s.token,
+          json: { files: blobs.slice(0, 3).map(descriptor) },
+        })
+      ).status,
+      200,
+    );
   });
 
   test('409 blob_not_in_session for a sha256 the session did not register', async () => {
     const b = blob('index.html');
     const stranger = blob('other.html');
     const s = await openSession(server, [b]);
-    await expectRefusedPut(server, await put(server, s, stranger.sha256, stranger.bytes), 409, 'blob_not_in_session', stranger.sha256);
+    await expectRefusedPut(
+      server,
+      await put(server, s, stranger.sha256, stranger.bytes),
+      409,
+      'blob_not_in_session',
+      stranger.sha256,
+    );
   });
 
   test('400 blob_hash_mismatch for the right length and wrong bytes', async () => {
@@ -274,21 +507,45 @@ describe('error codes of the Press Cloud contract', { timeout: 60_000 }, () => {
   test('400 blob_size_mismatch for a shorter or longer body with Content-Length', async () => {
     const b = blob('index.html');
     const s = await openSession(server, [b]);
-    await expectRefusedPut(server, await put(server, s, b.sha256, b.bytes.subarray(0, b.size - 1)), 400, 'blob_size_mismatch', b.sha256);
-    await expectRefusedPut(server, await put(server, s, b.sha256, Buffer.concat([b.bytes, Buffer.from('x')])), 400, 'blob_size_mismatch', b.sha256);
+    await expectRefusedPut(
+      server,
+      await put(server, s, b.sha256, b.bytes.subarray(0, b.size - 1)),
+      400,
+      'blob_size_mismatch',
+      b.sha256,
+    );
+    await expectRefusedPut(
+      server,
+      await put(server, s, b.sha256, Buffer.concat([b.bytes, Buffer.from('x')])),
+      400,
+      'blob_size_mismatch',
+      b.sha256,
+    );
     assert.equal((await put(server, s, b.sha256, b.bytes)).status, 200, 'the right body is still taken');
   });
 
   test('400 blob_size_mismatch for a shorter chunked body (no Content-Length)', async () => {
     const b = blob('index.html');
     const s = await openSession(server, [b]);
-    await expectRefusedPut(server, await putChunked(server, s, b.sha256, [b.bytes.subarray(0, 5), b.bytes.subarray(5, b.size - 2)]), 400, 'blob_size_mismatch', b.sha256);
+    await expectRefusedPut(
+      server,
+      await putChunked(server, s, b.sha256, [b.bytes.subarray(0, 5), b.bytes.subarray(5, b.size - 2)]),
+      400,
+      'blob_size_mismatch',
+      b.sha256,
+    );
   });
 
   test('400 blob_size_mismatch for a longer chunked body (no Content-Length)', async () => {
     const b = blob('index.html');
     const s = await openSession(server, [b]);
-    await expectRefusedPut(server, await putChunked(server, s, b.sha256, [b.bytes.subarray(0, 5), b.bytes.subarray(5), Buffer.from('extra bytes')]), 400, 'blob_size_mismatch', b.sha256);
+    await expectRefusedPut(
+      server,
+      await putChunked(server, s, b.sha256, [b.bytes.subarray(0, 5), b.bytes.subarray(5), Buffer.from('extra bytes')]),
+      400,
+      'blob_size_mismatch',
+      b.sha256,
+    );
   });
 
   test('409 upload_session_committed for missing-blobs, PUT and commit after the commit', async () => {
@@ -297,8 +554,21 @@ describe('error codes of the Press Cloud contract', { timeout: 60_000 }, () => {
     const s = await openSession(server, [a, late]);
     assert.equal((await put(server, s, a.sha256, a.bytes)).status, 200);
     assert.equal((await commit(server, s, { entries: [entry(a)] })).status, 201);
-    expectError(await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, { uploadToken: s.token, json: { files: [descriptor(late)] } }), 409, 'upload_session_committed');
-    await expectRefusedPut(server, await put(server, s, late.sha256, late.bytes), 409, 'upload_session_committed', late.sha256);
+    expectError(
+      await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, {
+        uploadToken: s.token,
+        json: { files: [descriptor(late)] },
+      }),
+      409,
+      'upload_session_committed',
+    );
+    await expectRefusedPut(
+      server,
+      await put(server, s, late.sha256, late.bytes),
+      409,
+      'upload_session_committed',
+      late.sha256,
+    );
     expectError(await commit(server, s, { entries: [entry(a)] }), 409, 'upload_session_committed');
   });
 
@@ -328,7 +598,11 @@ describe('error codes of the Press Cloud contract', { timeout: 60_000 }, () => {
     const b = blob('index.html');
     const s = await openSession(server, [b]);
     assert.equal((await put(server, s, b.sha256, b.bytes)).status, 200);
-    expectError(await commit(server, s, { entries: [entry(b)], render: { route: '/missing.html' } }), 400, 'render_route_not_found');
+    expectError(
+      await commit(server, s, { entries: [entry(b)], render: { route: '/missing.html' } }),
+      400,
+      'render_route_not_found',
+    );
   });
 
   test('501 not_implemented for POST /v1/render-jobs on a server with no browser to print with, saying what to install', async () => {
@@ -339,7 +613,11 @@ describe('error codes of the Press Cloud contract', { timeout: 60_000 }, () => {
       expectError(answer, 501, 'not_implemented');
       assert.match(answer.body.message, /apt-get install chromium.*PRESSDROP_CHROMIUM/);
       // The body is still checked first: a malformed request learns what is wrong with it.
-      expectError(await printless.request('POST', '/v1/render-jobs', { json: { deployVersionId: 7 } }), 400, 'invalid_request');
+      expectError(
+        await printless.request('POST', '/v1/render-jobs', { json: { deployVersionId: 7 } }),
+        400,
+        'invalid_request',
+      );
     } finally {
       await printless.close();
     }
@@ -349,30 +627,118 @@ describe('error codes of the Press Cloud contract', { timeout: 60_000 }, () => {
     const { session, versionId } = await deployVersion(server, [blob('index.html')]);
     const { versionId: foreignVersion } = await deployVersion(server, [blob('index.html')]);
     expectError(await server.request('GET', '/v1/deploy-versions/dv_doesNotExist'), 404, 'deploy_version_not_found');
-    expectError(await server.request('GET', '/v1/deploy-versions/dv_doesNotExist/files'), 404, 'deploy_version_not_found');
-    expectError(await server.request('PUT', `/v1/deploys/${session.deployId}/aliases/live`, { json: { deployVersionId: 'dv_doesNotExist' } }), 404, 'deploy_version_not_found');
-    expectError(await server.request('PUT', `/v1/deploys/${session.deployId}/aliases/live`, { json: { deployVersionId: foreignVersion } }), 404, 'deploy_version_not_found');
-    assert.equal((await server.request('PUT', `/v1/deploys/${session.deployId}/aliases/live`, { json: { deployVersionId: versionId } })).status, 200);
-    expectError(await server.request('DELETE', `/v1/deploys/${session.deployId}/aliases/staging`), 404, 'alias_not_found');
-    expectError(await server.request('GET', `/v1/blobs/${sha256hex(Buffer.from('never uploaded'))}`), 404, 'blob_not_found');
+    expectError(
+      await server.request('GET', '/v1/deploy-versions/dv_doesNotExist/files'),
+      404,
+      'deploy_version_not_found',
+    );
+    expectError(
+      await server.request('PUT', `/v1/deploys/${session.deployId}/aliases/live`, {
+        json: { deployVersionId: 'dv_doesNotExist' },
+      }),
+      404,
+      'deploy_version_not_found',
+    );
+    expectError(
+      await server.request('PUT', `/v1/deploys/${session.deployId}/aliases/live`, {
+        json: { deployVersionId: foreignVersion },
+      }),
+      404,
+      'deploy_version_not_found',
+    );
+    assert.equal(
+      (
+        await server.request('PUT', `/v1/deploys/${session.deployId}/aliases/live`, {
+          json: { deployVersionId: versionId },
+        })
+      ).status,
+      200,
+    );
+    expectError(
+      await server.request('DELETE', `/v1/deploys/${session.deployId}/aliases/staging`),
+      404,
+      'alias_not_found',
+    );
+    expectError(
+      await server.request('GET', `/v1/blobs/${sha256hex(Buffer.from('never uploaded'))}`),
+      404,
+      'blob_not_found',
+    );
     const ghost = blob('ghost.html');
-    expectError(await server.request('GET', '/v1/upload-sessions/us_doesNotExist', { uploadToken: session.token }), 404, 'upload_session_not_found');
-    expectError(await server.request('POST', '/v1/upload-sessions/us_doesNotExist/missing-blobs', { uploadToken: session.token, json: { files: [] } }), 404, 'upload_session_not_found');
-    await expectRefusedPut(server, await server.request('PUT', `/v1/upload-sessions/us_doesNotExist/blobs/${ghost.sha256}`, { uploadToken: session.token, raw: ghost.bytes }), 404, 'upload_session_not_found', ghost.sha256);
-    expectError(await server.request('POST', '/v1/upload-sessions/us_doesNotExist/commit', { uploadToken: session.token, json: { entries: [entry(ghost)] } }), 404, 'upload_session_not_found');
-    for (const [method, path] of [['GET', '/v1/nothing-here'], ['DELETE', '/v1/deploys'], ['GET', '/v2/deploys'], ['POST', '/v1/deploys/x/y/z']] as const) {
+    expectError(
+      await server.request('GET', '/v1/upload-sessions/us_doesNotExist', { uploadToken: session.token }),
+      404,
+      'upload_session_not_found',
+    );
+    expectError(
+      await server.request('POST', '/v1/upload-sessions/us_doesNotExist/missing-blobs', {
+        uploadToken: session.token,
+        json: { files: [] },
+      }),
+      404,
+      'upload_session_not_found',
+    );
+    await expectRefusedPut(
+      server,
+      await server.request('PUT', `/v1/upload-sessions/us_doesNotExist/blobs/${ghost.sha256}`, {
+        uploadToken: session.token,
+        raw: ghost.bytes,
+      }),
+      404,
+      'upload_session_not_found',
+      ghost.sha256,
+    );
+    expectError(
+      await server.request('POST', '/v1/upload-sessions/us_doesNotExist/commit', {
+        uploadToken: session.token,
+        json: { entries: [entry(ghost)] },
+      }),
+      404,
+      'upload_session_not_found',
+    );
+    for (const [method, path] of [
+      ['GET', '/v1/nothing-here'],
+      ['DELETE', '/v1/deploys'],
+      ['GET', '/v2/deploys'],
+      ['POST', '/v1/deploys/x/y/z'],
+    ] as const) {
       expectError(await server.request(method, path), 404, 'not_found');
     }
   });
 
   test('409 idempotency_key_conflict for the same key with another body', async () => {
     const key = `conflict-${nextSlug()}`;
-    assert.equal((await server.request('POST', '/v1/deploys', { headers: { 'Idempotency-Key': key }, json: { slug: nextSlug(), name: 'A' } })).status, 201);
-    expectError(await server.request('POST', '/v1/deploys', { headers: { 'Idempotency-Key': key }, json: { slug: nextSlug(), name: 'B' } }), 409, 'idempotency_key_conflict');
+    assert.equal(
+      (
+        await server.request('POST', '/v1/deploys', {
+          headers: { 'Idempotency-Key': key },
+          json: { slug: nextSlug(), name: 'A' },
+        })
+      ).status,
+      201,
+    );
+    expectError(
+      await server.request('POST', '/v1/deploys', {
+        headers: { 'Idempotency-Key': key },
+        json: { slug: nextSlug(), name: 'B' },
+      }),
+      409,
+      'idempotency_key_conflict',
+    );
     const f = descriptor(blob('index.html'));
-    const first = await server.request('POST', '/v1/upload-sessions', { headers: { 'Idempotency-Key': `${key}-s` }, json: { createDeploy: { slug: nextSlug(), name: 'A' }, files: [f] } });
+    const first = await server.request('POST', '/v1/upload-sessions', {
+      headers: { 'Idempotency-Key': `${key}-s` },
+      json: { createDeploy: { slug: nextSlug(), name: 'A' }, files: [f] },
+    });
     assert.equal(first.status, 201);
-    expectError(await server.request('POST', '/v1/upload-sessions', { headers: { 'Idempotency-Key': `${key}-s` }, json: { createDeploy: { slug: nextSlug(), name: 'A' }, files: [f] } }), 409, 'idempotency_key_conflict');
+    expectError(
+      await server.request('POST', '/v1/upload-sessions', {
+        headers: { 'Idempotency-Key': `${key}-s` },
+        json: { createDeploy: { slug: nextSlug(), name: 'A' }, files: [f] },
+      }),
+      409,
+      'idempotency_key_conflict',
+    );
   });
 });
 
@@ -387,13 +753,23 @@ describe('410 upload_session_expired once the session TTL has passed', { timeout
 
   test('missing-blobs, PUT and commit answer 410 and GET says "expired"', async () => {
     const b = blob('index.html');
-    const created = await server.request('POST', '/v1/upload-sessions', { json: { createDeploy: { slug: 'expiring', name: 'x' }, files: [descriptor(b)] } });
+    const created = await server.request('POST', '/v1/upload-sessions', {
+      json: { createDeploy: { slug: 'expiring', name: 'x' }, files: [descriptor(b)] },
+    });
     assert.equal(created.status, 201);
     const s: Session = { id: created.body.uploadSession.id, token: created.body.uploadToken, deployId: '' };
     const { expiresAt } = created.body.uploadSession;
     assert.equal(expiresAt - created.body.uploadSession.createdAt, 300);
-    while (Date.now() <= expiresAt) await new Promise((resolve) => setTimeout(resolve, Math.max(1, expiresAt - Date.now() + 1)));
-    expectError(await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, { uploadToken: s.token, json: { files: [descriptor(b)] } }), 410, 'upload_session_expired');
+    while (Date.now() <= expiresAt)
+      await new Promise((resolve) => setTimeout(resolve, Math.max(1, expiresAt - Date.now() + 1)));
+    expectError(
+      await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, {
+        uploadToken: s.token,
+        json: { files: [descriptor(b)] },
+      }),
+      410,
+      'upload_session_expired',
+    );
     await expectRefusedPut(server, await put(server, s, b.sha256, b.bytes), 410, 'upload_session_expired', b.sha256);
     expectError(await commit(server, s, { entries: [entry(b)] }), 410, 'upload_session_expired');
     const got = await server.request('GET', `/v1/upload-sessions/${s.id}`, { uploadToken: s.token });

@@ -13,16 +13,19 @@ const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).
 // ---- parseFaultSpec ----
 
 test('parseFaultSpec reads every fault, and an empty spec is all off', () => {
-  assert.deepEqual(parseFaultSpec('503=0.1,429=0.05,retry-after=2,reset=0.05,drop=0.02,latency=5-50,expire=0.1,expire-after=200'), {
-    unavailableRate: 0.1,
-    rateLimitedRate: 0.05,
-    retryAfterSeconds: 2,
-    resetRate: 0.05,
-    dropRate: 0.02,
-    latencyMs: [5, 50],
-    expireRate: 0.1,
-    expireAfterMs: 200,
-  });
+  assert.deepEqual(
+    parseFaultSpec('503=0.1,429=0.05,retry-after=2,reset=0.05,drop=0.02,latency=5-50,expire=0.1,expire-after=200'),
+    {
+      unavailableRate: 0.1,
+      rateLimitedRate: 0.05,
+      retryAfterSeconds: 2,
+      resetRate: 0.05,
+      dropRate: 0.02,
+      latencyMs: [5, 50],
+      expireRate: 0.1,
+      expireAfterMs: 200,
+    },
+  );
   assert.deepEqual(parseFaultSpec(''), {
     unavailableRate: 0,
     rateLimitedRate: 0,
@@ -57,18 +60,27 @@ test('parseFaultSpec refuses each bad spec with an error naming the bad part', (
     ['drop=0.1,expire=7', 'expire'],
   ];
   for (const [spec, named] of bad) {
-    assert.throws(() => parseFaultSpec(spec), (error: Error) => {
-      assert.ok(error.message.startsWith('--faults:'), `${spec}: ${error.message}`);
-      assert.ok(error.message.includes(`"${named}"`), `the error for "${spec}" does not name "${named}": ${error.message}`);
-      return true;
-    }, `"${spec}" was accepted`);
+    assert.throws(
+      () => parseFaultSpec(spec),
+      (error: Error) => {
+        assert.ok(error.message.startsWith('--faults:'), `${spec}: ${error.message}`);
+        assert.ok(
+          error.message.includes(`"${named}"`),
+          `the error for "${spec}" does not name "${named}": ${error.message}`,
+        );
+        return true;
+      },
+      `"${spec}" was accepted`,
+    );
   }
 });
 
 // ---- FaultInjector ----
 
 function draw(injector: FaultInjector, count: number): Array<FaultDecision | number | boolean> {
-  return Array.from({ length: count }, (_, i) => (i % 3 === 0 ? injector.latencyMs() : i % 3 === 1 ? injector.decide(i % 2 === 0) : injector.expiresEarly()));
+  return Array.from({ length: count }, (_, i) =>
+    i % 3 === 0 ? injector.latencyMs() : i % 3 === 1 ? injector.decide(i % 2 === 0) : injector.expiresEarly(),
+  );
 }
 
 test('FaultInjector: the same seed gives the same decisions, another seed others', () => {
@@ -110,8 +122,6 @@ test('FaultInjector: rate 0 never fires, rate 1 always does', () => {
 
 // ---- over HTTP ----
 
-
-
 /** One data dir and key shared by servers started one after another (with or without faults) in a test. */
 function servers(t: TestContext) {
   const dataDir = makeDataDir();
@@ -125,7 +135,11 @@ function servers(t: TestContext) {
     dataDir,
     start: async (faults?: string, seed = 1): Promise<TestServer> => {
       await current?.close({ keepData: true });
-      current = await startTestServer({ dataDir, apiKey, ...(faults === undefined ? {} : { faults: parseFaultSpec(faults), faultsSeed: seed }) });
+      current = await startTestServer({
+        dataDir,
+        apiKey,
+        ...(faults === undefined ? {} : { faults: parseFaultSpec(faults), faultsSeed: seed }),
+      });
       return current;
     },
   };
@@ -143,15 +157,33 @@ interface Prepared {
 async function createSession(server: TestServer, slug: string, size: number): Promise<Prepared> {
   const body = randomBytes(size);
   const sha = sha256(body);
-  const created = await server.request('POST', '/v1/upload-sessions', { json: { createDeploy: { slug, name: slug }, files: [{ path: 'index.html', sha256: sha, size }] } });
+  const created = await server.request('POST', '/v1/upload-sessions', {
+    json: { createDeploy: { slug, name: slug }, files: [{ path: 'index.html', sha256: sha, size }] },
+  });
   assert.equal(created.status, 201, JSON.stringify(created.body));
-  return { sessionId: created.body.uploadSession.id, uploadToken: created.body.uploadToken, sha, body, entries: [{ path: 'index.html', blobHash: sha, size }] };
+  return {
+    sessionId: created.body.uploadSession.id,
+    uploadToken: created.body.uploadToken,
+    sha,
+    body,
+    entries: [{ path: 'index.html', blobHash: sha, size }],
+  };
 }
 
 /** A raw node:http request: resolves "status N" on an answer or "error CODE" when the connection dies first. */
-function rawRequest(server: TestServer, method: string, path: string, headers: Record<string, string | number>, body: Buffer, chunkBytes = body.length): Promise<string> {
+function rawRequest(
+  server: TestServer,
+  method: string,
+  path: string,
+  headers: Record<string, string | number>,
+  body: Buffer,
+  chunkBytes = body.length,
+): Promise<string> {
   return new Promise((resolve) => {
-    const req = http.request(new URL(path, server.url), { method, headers: { authorization: `Bearer ${server.apiKey}`, 'content-length': body.length, ...headers } });
+    const req = http.request(new URL(path, server.url), {
+      method,
+      headers: { authorization: `Bearer ${server.apiKey}`, 'content-length': body.length, ...headers },
+    });
     req.on('response', (res) => {
       res.resume();
       resolve(`status ${res.statusCode}`);
@@ -170,34 +202,48 @@ function rawRequest(server: TestServer, method: string, path: string, headers: R
   });
 }
 
-test('503=1: every /v1 request gets 503 service_unavailable in contract shape; preview is unaffected', { timeout: 20_000 }, async (t) => {
-  const { start } = servers(t);
-  const clean = await start();
-  const site = await createSession(clean, 'site', 64);
-  await clean.request('PUT', `/v1/upload-sessions/${site.sessionId}/blobs/${site.sha}`, { raw: site.body, uploadToken: site.uploadToken });
-  const commit = await within(clean.request('POST', `/v1/upload-sessions/${site.sessionId}/commit`, { json: { entries: site.entries }, uploadToken: site.uploadToken }), 5_000, 'commit');
-  assert.equal(commit.status, 201, JSON.stringify(commit.body));
+test(
+  '503=1: every /v1 request gets 503 service_unavailable in contract shape; preview is unaffected',
+  { timeout: 20_000 },
+  async (t) => {
+    const { start } = servers(t);
+    const clean = await start();
+    const site = await createSession(clean, 'site', 64);
+    await clean.request('PUT', `/v1/upload-sessions/${site.sessionId}/blobs/${site.sha}`, {
+      raw: site.body,
+      uploadToken: site.uploadToken,
+    });
+    const commit = await within(
+      clean.request('POST', `/v1/upload-sessions/${site.sessionId}/commit`, {
+        json: { entries: site.entries },
+        uploadToken: site.uploadToken,
+      }),
+      5_000,
+      'commit',
+    );
+    assert.equal(commit.status, 201, JSON.stringify(commit.body));
 
-  const faulty = await start('503=1');
-  const attempts: Array<[string, string, Parameters<TestServer['request']>[2]]> = [
-    ['GET', '/v1/limits', {}],
-    ['GET', '/v1/deploys', {}],
-    ['GET', '/v1/deploys', { auth: false }],
-    ['POST', '/v1/deploys', { json: { slug: 'new', name: 'New' } }],
-    ['GET', `/v1/upload-sessions/${site.sessionId}`, { uploadToken: site.uploadToken }],
-    ['GET', `/v1/blobs/${site.sha}`, {}],
-    ['GET', '/v1/no-such-endpoint', {}],
-  ];
-  for (const [method, path, init] of attempts) {
-    const answer = await faulty.request(method, path, init);
-    assert.equal(answer.status, 503, `${method} ${path}`);
-    assert.equal(answer.body.error, 'service_unavailable', `${method} ${path}`);
-    assert.equal(typeof answer.body.message, 'string');
-  }
-  const preview = await fetch(new URL('/preview/site/1/', faulty.url));
-  assert.equal(preview.status, 200);
-  assert.deepEqual(Buffer.from(await preview.arrayBuffer()), site.body);
-});
+    const faulty = await start('503=1');
+    const attempts: Array<[string, string, Parameters<TestServer['request']>[2]]> = [
+      ['GET', '/v1/limits', {}],
+      ['GET', '/v1/deploys', {}],
+      ['GET', '/v1/deploys', { auth: false }],
+      ['POST', '/v1/deploys', { json: { slug: 'new', name: 'New' } }],
+      ['GET', `/v1/upload-sessions/${site.sessionId}`, { uploadToken: site.uploadToken }],
+      ['GET', `/v1/blobs/${site.sha}`, {}],
+      ['GET', '/v1/no-such-endpoint', {}],
+    ];
+    for (const [method, path, init] of attempts) {
+      const answer = await faulty.request(method, path, init);
+      assert.equal(answer.status, 503, `${method} ${path}`);
+      assert.equal(answer.body.error, 'service_unavailable', `${method} ${path}`);
+      assert.equal(typeof answer.body.message, 'string');
+    }
+    const preview = await fetch(new URL('/preview/site/1/', faulty.url));
+    assert.equal(preview.status, 200);
+    assert.deepEqual(Buffer.from(await preview.arrayBuffer()), site.body);
+  },
+);
 
 test('429=1,retry-after=2: 429 rate_limited with Retry-After: 2', async (t) => {
   const server = await servers(t).start('429=1,retry-after=2');
@@ -216,60 +262,109 @@ async function resetPut(t: TestContext, size: number): Promise<void> {
   const server = await start('reset=1', 2);
   const session = await createSession(server, 'cut', size);
   const headers = { 'x-upload-token': session.uploadToken, 'content-type': 'application/octet-stream' };
-  const outcome = await within(rawRequest(server, 'PUT', `/v1/upload-sessions/${session.sessionId}/blobs/${session.sha}`, headers, session.body, 64 * 1024), 10_000, 'the cut PUT');
+  const outcome = await within(
+    rawRequest(
+      server,
+      'PUT',
+      `/v1/upload-sessions/${session.sessionId}/blobs/${session.sha}`,
+      headers,
+      session.body,
+      64 * 1024,
+    ),
+    10_000,
+    'the cut PUT',
+  );
   assert.match(outcome, /^error /, 'the cut PUT got an answer instead of a dead connection');
   const tmpDir = join(dataDir, 'tmp');
   await waitFor(() => readdirSync(tmpDir).length === 0, 5_000, 'tmp/ to be empty after the cut PUT');
   const blob = await server.request('GET', `/v1/blobs/${session.sha}`);
   assert.equal(blob.status, 404, 'a blob whose PUT was cut is stored');
-  assert.equal(existsSync(join(dataDir, 'blobs', session.sha.slice(0, 2), session.sha.slice(2, 4), session.sha)), false);
+  assert.equal(
+    existsSync(join(dataDir, 'blobs', session.sha.slice(0, 2), session.sha.slice(2, 4), session.sha)),
+    false,
+  );
 }
 
-test('reset=1: a 4 MiB blob PUT has its connection destroyed mid-body, and nothing is stored', { timeout: 20_000 }, (t) => resetPut(t, 4 * 1024 * 1024));
+test(
+  'reset=1: a 4 MiB blob PUT has its connection destroyed mid-body, and nothing is stored',
+  { timeout: 20_000 },
+  (t) => resetPut(t, 4 * 1024 * 1024),
+);
 
-test('reset=1: a small blob PUT (one packet) also gets a dead connection and nothing stored', { timeout: 20_000 }, (t) => resetPut(t, 2048));
+test(
+  'reset=1: a small blob PUT (one packet) also gets a dead connection and nothing stored',
+  { timeout: 20_000 },
+  (t) => resetPut(t, 2048),
+);
 
-test('drop=1 on commit: the client gets no answer, yet the commit happened (seen after restart without faults)', { timeout: 20_000 }, async (t) => {
-  const { start } = servers(t);
-  const clean = await start();
-  const session = await createSession(clean, 'dropped', 100);
-  const put = await clean.request('PUT', `/v1/upload-sessions/${session.sessionId}/blobs/${session.sha}`, { raw: session.body, uploadToken: session.uploadToken });
-  assert.equal(put.status, 200);
+test(
+  'drop=1 on commit: the client gets no answer, yet the commit happened (seen after restart without faults)',
+  { timeout: 20_000 },
+  async (t) => {
+    const { start } = servers(t);
+    const clean = await start();
+    const session = await createSession(clean, 'dropped', 100);
+    const put = await clean.request('PUT', `/v1/upload-sessions/${session.sessionId}/blobs/${session.sha}`, {
+      raw: session.body,
+      uploadToken: session.uploadToken,
+    });
+    assert.equal(put.status, 200);
 
-  const dropping = await start('drop=1');
-  const body = Buffer.from(JSON.stringify({ entries: session.entries }));
-  const headers = { 'x-upload-token': session.uploadToken, 'content-type': 'application/json' };
-  const outcome = await within(rawRequest(dropping, 'POST', `/v1/upload-sessions/${session.sessionId}/commit`, headers, body), 10_000, 'the dropped commit');
-  assert.match(outcome, /^error /, 'the dropped commit got an answer');
+    const dropping = await start('drop=1');
+    const body = Buffer.from(JSON.stringify({ entries: session.entries }));
+    const headers = { 'x-upload-token': session.uploadToken, 'content-type': 'application/json' };
+    const outcome = await within(
+      rawRequest(dropping, 'POST', `/v1/upload-sessions/${session.sessionId}/commit`, headers, body),
+      10_000,
+      'the dropped commit',
+    );
+    assert.match(outcome, /^error /, 'the dropped commit got an answer');
 
-  const after = await start();
-  const state = await after.request('GET', `/v1/upload-sessions/${session.sessionId}`, { uploadToken: session.uploadToken });
-  assert.equal(state.body.uploadSession.status, 'committed');
-  assert.match(state.body.uploadSession.deployVersionId, /^dv_/);
-  const version = await after.request('GET', `/v1/deploy-versions/${state.body.uploadSession.deployVersionId}`);
-  assert.equal(version.body.deployVersion.versionNo, 1);
-});
+    const after = await start();
+    const state = await after.request('GET', `/v1/upload-sessions/${session.sessionId}`, {
+      uploadToken: session.uploadToken,
+    });
+    assert.equal(state.body.uploadSession.status, 'committed');
+    assert.match(state.body.uploadSession.deployVersionId, /^dv_/);
+    const version = await after.request('GET', `/v1/deploy-versions/${state.body.uploadSession.deployVersionId}`);
+    assert.equal(version.body.deployVersion.versionNo, 1);
+  },
+);
 
-test('expire=1,expire-after=200: the session expires 200 ms after creation, then missing-blobs answers 410', { timeout: 20_000 }, async (t) => {
-  const server = await servers(t).start('expire=1,expire-after=200');
-  const session = await createSession(server, 'short', 10);
-  const state = await server.request('GET', `/v1/upload-sessions/${session.sessionId}`, { uploadToken: session.uploadToken });
-  const { createdAt, expiresAt } = state.body.uploadSession;
-  assert.equal(expiresAt - createdAt, 200);
-  await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now() + 5)));
-  const expired = await server.request('GET', `/v1/upload-sessions/${session.sessionId}`, { uploadToken: session.uploadToken });
-  assert.equal(expired.body.uploadSession.status, 'expired');
-  const put = await server.request('PUT', `/v1/upload-sessions/${session.sessionId}/blobs/${session.sha}`, { raw: session.body, uploadToken: session.uploadToken });
-  assert.equal(put.status, 410);
-  assert.equal(put.body.error, 'upload_session_expired');
-  const missing = await within(
-    server.request('POST', `/v1/upload-sessions/${session.sessionId}/missing-blobs`, { json: { files: [{ path: 'index.html', sha256: session.sha, size: 10 }] }, uploadToken: session.uploadToken }),
-    5_000,
-    'missing-blobs on the expired session',
-  );
-  assert.equal(missing.status, 410);
-  assert.equal(missing.body.error, 'upload_session_expired');
-});
+test(
+  'expire=1,expire-after=200: the session expires 200 ms after creation, then missing-blobs answers 410',
+  { timeout: 20_000 },
+  async (t) => {
+    const server = await servers(t).start('expire=1,expire-after=200');
+    const session = await createSession(server, 'short', 10);
+    const state = await server.request('GET', `/v1/upload-sessions/${session.sessionId}`, {
+      uploadToken: session.uploadToken,
+    });
+    const { createdAt, expiresAt } = state.body.uploadSession;
+    assert.equal(expiresAt - createdAt, 200);
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, expiresAt - Date.now() + 5)));
+    const expired = await server.request('GET', `/v1/upload-sessions/${session.sessionId}`, {
+      uploadToken: session.uploadToken,
+    });
+    assert.equal(expired.body.uploadSession.status, 'expired');
+    const put = await server.request('PUT', `/v1/upload-sessions/${session.sessionId}/blobs/${session.sha}`, {
+      raw: session.body,
+      uploadToken: session.uploadToken,
+    });
+    assert.equal(put.status, 410);
+    assert.equal(put.body.error, 'upload_session_expired');
+    const missing = await within(
+      server.request('POST', `/v1/upload-sessions/${session.sessionId}/missing-blobs`, {
+        json: { files: [{ path: 'index.html', sha256: session.sha, size: 10 }] },
+        uploadToken: session.uploadToken,
+      }),
+      5_000,
+      'missing-blobs on the expired session',
+    );
+    assert.equal(missing.status, 410);
+    assert.equal(missing.body.error, 'upload_session_expired');
+  },
+);
 
 test('latency=150: a request takes at least ~150 ms', async (t) => {
   const server = await servers(t).start('latency=150');
@@ -282,20 +377,42 @@ test('latency=150: a request takes at least ~150 ms', async (t) => {
   }
 });
 
-test('faults are off by default: answers come, blobs are stored whole, sessions live for the TTL', { timeout: 20_000 }, async (t) => {
-  const { start, dataDir } = servers(t);
-  const server = await start();
-  for (let i = 0; i < 30; i++) {
-    const answer = await server.request('GET', '/v1/limits');
-    assert.equal(answer.status, 200, `request ${i}: ${JSON.stringify(answer.body)}`);
-  }
-  const session = await createSession(server, 'calm', 4 * 1024 * 1024);
-  const state = await server.request('GET', `/v1/upload-sessions/${session.sessionId}`, { uploadToken: session.uploadToken });
-  assert.equal(state.body.uploadSession.expiresAt - state.body.uploadSession.createdAt, server.server.limits.sessionTtlMs);
-  const headers = { 'x-upload-token': session.uploadToken, 'content-type': 'application/octet-stream' };
-  const outcome = await within(rawRequest(server, 'PUT', `/v1/upload-sessions/${session.sessionId}/blobs/${session.sha}`, headers, session.body, 64 * 1024), 10_000, 'the PUT');
-  assert.equal(outcome, 'status 200');
-  assert.deepEqual(readdirSync(join(dataDir, 'tmp')), []);
-  const blob = await fetch(new URL(`/v1/blobs/${session.sha}`, server.url), { headers: { authorization: `Bearer ${server.apiKey}` } });
-  assert.equal(sha256(Buffer.from(await blob.arrayBuffer())), session.sha);
-});
+test(
+  'faults are off by default: answers come, blobs are stored whole, sessions live for the TTL',
+  { timeout: 20_000 },
+  async (t) => {
+    const { start, dataDir } = servers(t);
+    const server = await start();
+    for (let i = 0; i < 30; i++) {
+      const answer = await server.request('GET', '/v1/limits');
+      assert.equal(answer.status, 200, `request ${i}: ${JSON.stringify(answer.body)}`);
+    }
+    const session = await createSession(server, 'calm', 4 * 1024 * 1024);
+    const state = await server.request('GET', `/v1/upload-sessions/${session.sessionId}`, {
+      uploadToken: session.uploadToken,
+    });
+    assert.equal(
+      state.body.uploadSession.expiresAt - state.body.uploadSession.createdAt,
+      server.server.limits.sessionTtlMs,
+    );
+    const headers = { 'x-upload-token': session.uploadToken, 'content-type': 'application/octet-stream' };
+    const outcome = await within(
+      rawRequest(
+        server,
+        'PUT',
+        `/v1/upload-sessions/${session.sessionId}/blobs/${session.sha}`,
+        headers,
+        session.body,
+        64 * 1024,
+      ),
+      10_000,
+      'the PUT',
+    );
+    assert.equal(outcome, 'status 200');
+    assert.deepEqual(readdirSync(join(dataDir, 'tmp')), []);
+    const blob = await fetch(new URL(`/v1/blobs/${session.sha}`, server.url), {
+      headers: { authorization: `Bearer ${server.apiKey}` },
+    });
+    assert.equal(sha256(Buffer.from(await blob.arrayBuffer())), session.sha);
+  },
+);

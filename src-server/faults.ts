@@ -54,7 +54,10 @@ const specSchema = z.strictObject({
 /** Parses a `--faults` spec; throws an Error that names the bad part and shows the grammar. */
 export function parseFaultSpec(text: string): FaultSpec {
   const pairs: Record<string, string> = {};
-  for (const part of text.split(',').map((p) => p.trim()).filter(Boolean)) {
+  for (const part of text
+    .split(',')
+    .map((p) => p.trim())
+    .filter(Boolean)) {
     const [name, value, ...rest] = part.split('=');
     if (!name || value === undefined || rest.length > 0) {
       throw new Error(`--faults: "${part}" is not name=value (e.g. 503=0.1,reset=0.05,latency=5-50)`);
@@ -121,7 +124,8 @@ export class FaultInjector {
   /** The fault for one request; `isBlobPut` allows a mid-body reset. */
   decide(isBlobPut: boolean): FaultDecision {
     if (this.#happens(this.spec.unavailableRate)) return { kind: 'unavailable' };
-    if (this.#happens(this.spec.rateLimitedRate)) return { kind: 'rate_limited', retryAfterSeconds: this.spec.retryAfterSeconds };
+    if (this.#happens(this.spec.rateLimitedRate))
+      return { kind: 'rate_limited', retryAfterSeconds: this.spec.retryAfterSeconds };
     if (isBlobPut && this.#happens(this.spec.resetRate)) return { kind: 'reset', afterFraction: this.#random() };
     if (this.#happens(this.spec.dropRate)) return { kind: 'drop' };
     return { kind: 'none' };

@@ -46,7 +46,11 @@ export class Idempotency {
    * otherwise `prepare` validates (and may await, e.g. for disk checks) and
    * returns the write, which runs synchronously in one transaction.
    */
-  async answer(request: FastifyRequest, reply: FastifyReply, prepare: () => Promise<() => Outcome> | (() => Outcome)): Promise<FastifyReply> {
+  async answer(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    prepare: () => Promise<() => Outcome> | (() => Outcome),
+  ): Promise<FastifyReply> {
     const idempotent: IdempotentRequest = {
       apiKeyId: request.apiKeyId,
       apiKeySecret: request.apiKeySecret,
@@ -63,7 +67,10 @@ export class Idempotency {
     const saved = this.#metadata.idempotentResult(request.apiKeyId, request.key, this.#now() - IDEMPOTENCY_WINDOW_MS);
     if (!saved) return null;
     if (saved.fingerprint !== request.fingerprint) {
-      throw new ApiError('idempotency_key_conflict', `Idempotency-Key "${request.key}" was used within 24 h for a different request; use a new key for a new request.`);
+      throw new ApiError(
+        'idempotency_key_conflict',
+        `Idempotency-Key "${request.key}" was used within 24 h for a different request; use a new key for a new request.`,
+      );
     }
     return { status: saved.status, body: JSON.parse(decrypt(saved.body, sealingKey(request))) };
   }
@@ -81,7 +88,14 @@ export class Idempotency {
       if (request.key !== undefined && outcome.status >= 200 && outcome.status < 300) {
         const now = this.#now();
         this.#metadata.purgeIdempotentResults(now - IDEMPOTENCY_WINDOW_MS);
-        this.#metadata.saveIdempotentResult(request.apiKeyId, request.key, request.fingerprint, outcome.status, encrypt(JSON.stringify(outcome.body), sealingKey(request)), now);
+        this.#metadata.saveIdempotentResult(
+          request.apiKeyId,
+          request.key,
+          request.fingerprint,
+          outcome.status,
+          encrypt(JSON.stringify(outcome.body), sealingKey(request)),
+          now,
+        );
       }
       return outcome;
     });
@@ -106,7 +120,9 @@ export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
 export function requestFingerprint(request: FastifyRequest): string {
   const params = request.params as Record<string, string>;
   const path = (request.routeOptions.url ?? '').replace(/:(\w+)/g, (_, name: string) => params[name] ?? '');
-  return createHash('sha256').update(`${request.method} ${path}\n${stableJson(request.body)}`).digest('hex');
+  return createHash('sha256')
+    .update(`${request.method} ${path}\n${stableJson(request.body)}`)
+    .digest('hex');
 }
 
 function stableJson(value: unknown): string {

@@ -1,5 +1,14 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import type { Alias, Deploy, DeployVersion, DeployVersionDetail, DeployVersionSummary, RenderConfig, UploadSession, VersionEntry } from '../src-shared/api-types.ts';
+import type {
+  Alias,
+  Deploy,
+  DeployVersion,
+  DeployVersionDetail,
+  DeployVersionSummary,
+  RenderConfig,
+  UploadSession,
+  VersionEntry,
+} from '../src-shared/api-types.ts';
 
 /** A `deploys` row. */
 export interface DeployRow {
@@ -80,7 +89,10 @@ export class Metadata {
 
   /** The id of the key with this hash, if it is not revoked. */
   apiKeyIdByHash(keyHash: Uint8Array): string | undefined {
-    return (this.#sql('SELECT id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL').get(keyHash) as { id: string } | undefined)?.id;
+    return (
+      this.#sql('SELECT id FROM api_keys WHERE key_hash = ? AND revoked_at IS NULL').get(keyHash) as
+        { id: string } | undefined
+    )?.id;
   }
 
   /**
@@ -91,8 +103,12 @@ export class Metadata {
    */
   keepOnlyApiKey(newKeyId: string, keyHash: Uint8Array, now: number): void {
     this.#sql('UPDATE api_keys SET revoked_at = ? WHERE revoked_at IS NULL AND key_hash <> ?').run(now, keyHash);
-    this.#sql('INSERT INTO api_keys (id, key_hash, created_at) VALUES (?, ?, ?) ON CONFLICT (key_hash) DO UPDATE SET revoked_at = NULL').run(newKeyId, keyHash, now);
-    this.#sql('DELETE FROM idempotency_keys WHERE api_key_id IN (SELECT id FROM api_keys WHERE revoked_at IS NOT NULL)').run();
+    this.#sql(
+      'INSERT INTO api_keys (id, key_hash, created_at) VALUES (?, ?, ?) ON CONFLICT (key_hash) DO UPDATE SET revoked_at = NULL',
+    ).run(newKeyId, keyHash, now);
+    this.#sql(
+      'DELETE FROM idempotency_keys WHERE api_key_id IN (SELECT id FROM api_keys WHERE revoked_at IS NOT NULL)',
+    ).run();
   }
 
   /** How many keys are valid now. */
@@ -111,17 +127,29 @@ export class Metadata {
   }
 
   insertDeploy(id: string, slug: string, name: string, now: number): DeployRow {
-    this.#sql('INSERT INTO deploys (id, slug, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(id, slug, name, now, now);
+    this.#sql('INSERT INTO deploys (id, slug, name, created_at, updated_at) VALUES (?, ?, ?, ?, ?)').run(
+      id,
+      slug,
+      name,
+      now,
+      now,
+    );
     return this.deployById(id)!;
   }
 
   /** Newest first; `beforeSeq` is the cursor key. Fetches `limit` rows. */
   listDeploys(beforeSeq: number | null, limit: number): DeployRow[] {
-    return this.#sql('SELECT * FROM deploys WHERE seq < ? ORDER BY seq DESC LIMIT ?').all(beforeSeq ?? Number.MAX_SAFE_INTEGER, limit) as unknown as DeployRow[];
+    return this.#sql('SELECT * FROM deploys WHERE seq < ? ORDER BY seq DESC LIMIT ?').all(
+      beforeSeq ?? Number.MAX_SAFE_INTEGER,
+      limit,
+    ) as unknown as DeployRow[];
   }
 
   toDeploy(row: DeployRow): Deploy {
-    const latest = this.#sql('SELECT * FROM deploy_versions WHERE deploy_id = ? AND version_no = ?').get(row.id, row.version_count) as VersionRow | undefined;
+    const latest = this.#sql('SELECT * FROM deploy_versions WHERE deploy_id = ? AND version_no = ?').get(
+      row.id,
+      row.version_count,
+    ) as VersionRow | undefined;
     return {
       id: row.id,
       slug: row.slug,
@@ -140,12 +168,17 @@ export class Metadata {
   }
 
   versionByNumber(deployId: string, versionNo: number): VersionRow | undefined {
-    return this.#sql('SELECT * FROM deploy_versions WHERE deploy_id = ? AND version_no = ?').get(deployId, versionNo) as VersionRow | undefined;
+    return this.#sql('SELECT * FROM deploy_versions WHERE deploy_id = ? AND version_no = ?').get(
+      deployId,
+      versionNo,
+    ) as VersionRow | undefined;
   }
 
   /** Newest first; `beforeVersionNo` is the cursor key. */
   listVersions(deployId: string, beforeVersionNo: number | null, limit: number): VersionRow[] {
-    return this.#sql('SELECT * FROM deploy_versions WHERE deploy_id = ? AND version_no < ? ORDER BY version_no DESC LIMIT ?').all(deployId, beforeVersionNo ?? Number.MAX_SAFE_INTEGER, limit) as unknown as VersionRow[];
+    return this.#sql(
+      'SELECT * FROM deploy_versions WHERE deploy_id = ? AND version_no < ? ORDER BY version_no DESC LIMIT ?',
+    ).all(deployId, beforeVersionNo ?? Number.MAX_SAFE_INTEGER, limit) as unknown as VersionRow[];
   }
 
   /**
@@ -154,36 +187,62 @@ export class Metadata {
    * concurrent commits get 1, 2, 3… with no gap and no repeat.
    */
   insertVersion(fields: Omit<VersionRow, 'version_no'>, entries: readonly VersionEntry[]): VersionRow {
-    this.#sql('UPDATE deploys SET version_count = version_count + 1, updated_at = ? WHERE id = ?').run(fields.created_at, fields.deploy_id);
+    this.#sql('UPDATE deploys SET version_count = version_count + 1, updated_at = ? WHERE id = ?').run(
+      fields.created_at,
+      fields.deploy_id,
+    );
     const { version_count: versionNo } = this.deployById(fields.deploy_id)!;
     this.#sql(
       `INSERT INTO deploy_versions (id, deploy_id, version_no, upload_session_id, route, title, render_json, file_count, total_bytes, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    ).run(fields.id, fields.deploy_id, versionNo, fields.upload_session_id, fields.route, fields.title, fields.render_json, fields.file_count, fields.total_bytes, fields.created_at);
-    const insertFile = this.#sql('INSERT INTO version_files (version_id, path, blob_sha256, size, mime) VALUES (?, ?, ?, ?, ?)');
+    ).run(
+      fields.id,
+      fields.deploy_id,
+      versionNo,
+      fields.upload_session_id,
+      fields.route,
+      fields.title,
+      fields.render_json,
+      fields.file_count,
+      fields.total_bytes,
+      fields.created_at,
+    );
+    const insertFile = this.#sql(
+      'INSERT INTO version_files (version_id, path, blob_sha256, size, mime) VALUES (?, ?, ?, ?, ?)',
+    );
     for (const entry of entries) insertFile.run(fields.id, entry.path, entry.blobHash, entry.size, entry.mime);
     return this.versionById(fields.id)!;
   }
 
   /** By path (code-point order); `afterPath` is the cursor key. */
   listVersionFiles(versionId: string, afterPath: string | null, limit: number): VersionFileRow[] {
-    return this.#sql('SELECT path, blob_sha256, size, mime FROM version_files WHERE version_id = ? AND path > ? ORDER BY path LIMIT ?').all(versionId, afterPath ?? '', limit) as unknown as VersionFileRow[];
+    return this.#sql(
+      'SELECT path, blob_sha256, size, mime FROM version_files WHERE version_id = ? AND path > ? ORDER BY path LIMIT ?',
+    ).all(versionId, afterPath ?? '', limit) as unknown as VersionFileRow[];
   }
 
   versionFile(versionId: string, path: string): VersionFileRow | undefined {
-    return this.#sql('SELECT path, blob_sha256, size, mime FROM version_files WHERE version_id = ? AND path = ?').get(versionId, path) as VersionFileRow | undefined;
+    return this.#sql('SELECT path, blob_sha256, size, mime FROM version_files WHERE version_id = ? AND path = ?').get(
+      versionId,
+      path,
+    ) as VersionFileRow | undefined;
   }
 
   /** A deploy's alias names by the version each points at, sorted: one query for a whole page of versions. */
   aliasNamesByVersion(deployId: string): Map<string, string[]> {
-    const rows = this.#sql('SELECT name, deploy_version_id FROM aliases WHERE deploy_id = ? ORDER BY name').all(deployId) as Array<{ name: string; deploy_version_id: string }>;
+    const rows = this.#sql('SELECT name, deploy_version_id FROM aliases WHERE deploy_id = ? ORDER BY name').all(
+      deployId,
+    ) as Array<{ name: string; deploy_version_id: string }>;
     const byVersion = new Map<string, string[]>();
-    for (const row of rows) byVersion.set(row.deploy_version_id, [...(byVersion.get(row.deploy_version_id) ?? []), row.name]);
+    for (const row of rows)
+      byVersion.set(row.deploy_version_id, [...(byVersion.get(row.deploy_version_id) ?? []), row.name]);
     return byVersion;
   }
 
   toVersionDetail(row: VersionRow): DeployVersionDetail {
-    const aliases = this.#sql('SELECT name FROM aliases WHERE deploy_version_id = ? ORDER BY name').all(row.id) as Array<{ name: string }>;
+    const aliases = this.#sql('SELECT name FROM aliases WHERE deploy_version_id = ? ORDER BY name').all(
+      row.id,
+    ) as Array<{ name: string }>;
     return {
       ...toDeployVersion(row),
       fileCount: row.file_count,
@@ -195,12 +254,25 @@ export class Metadata {
 
   // --- upload sessions --------------------------------------------------
 
-  insertSession(row: SessionRow, files: ReadonlyArray<{ path: string; sha256: string; size: number; mime: string }>): void {
+  insertSession(
+    row: SessionRow,
+    files: ReadonlyArray<{ path: string; sha256: string; size: number; mime: string }>,
+  ): void {
     this.#sql(
       `INSERT INTO upload_sessions (id, deploy_id, token_hash, requested_file_count, requested_bytes, created_at, expires_at, deploy_version_id)
        VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
-    ).run(row.id, row.deploy_id, row.token_hash, row.requested_file_count, row.requested_bytes, row.created_at, row.expires_at);
-    const insertFile = this.#sql('INSERT INTO session_files (session_id, path, sha256, size, mime) VALUES (?, ?, ?, ?, ?)');
+    ).run(
+      row.id,
+      row.deploy_id,
+      row.token_hash,
+      row.requested_file_count,
+      row.requested_bytes,
+      row.created_at,
+      row.expires_at,
+    );
+    const insertFile = this.#sql(
+      'INSERT INTO session_files (session_id, path, sha256, size, mime) VALUES (?, ?, ?, ?, ?)',
+    );
     for (const file of files) insertFile.run(row.id, file.path, file.sha256, file.size, file.mime);
   }
 
@@ -210,7 +282,10 @@ export class Metadata {
 
   /** The size and MIME type the session registered for a sha256, or undefined when it registered none. */
   sessionBlob(sessionId: string, sha256: string): { size: number; mime: string } | undefined {
-    return this.#sql('SELECT size, mime FROM session_files WHERE session_id = ? AND sha256 = ? LIMIT 1').get(sessionId, sha256) as { size: number; mime: string } | undefined;
+    return this.#sql('SELECT size, mime FROM session_files WHERE session_id = ? AND sha256 = ? LIMIT 1').get(
+      sessionId,
+      sha256,
+    ) as { size: number; mime: string } | undefined;
   }
 
   /** Marks the session committed; its file list is now the version's and is dropped. */
@@ -238,7 +313,8 @@ export class Metadata {
   }
 
   aliasByName(deployId: string, name: string): AliasRow | undefined {
-    return this.#sql('SELECT * FROM aliases WHERE deploy_id = ? AND name = ?').get(deployId, name) as AliasRow | undefined;
+    return this.#sql('SELECT * FROM aliases WHERE deploy_id = ? AND name = ?').get(deployId, name) as
+      AliasRow | undefined;
   }
 
   listAliases(deployId: string): AliasRow[] {
@@ -252,13 +328,24 @@ export class Metadata {
 
   // --- idempotency ------------------------------------------------------
 
-  idempotentResult(apiKeyId: string, key: string, notBefore: number): { fingerprint: string; status: number; body: string } | undefined {
-    return this.#sql('SELECT fingerprint, status, body FROM idempotency_keys WHERE api_key_id = ? AND idempotency_key = ? AND created_at >= ?').get(apiKeyId, key, notBefore) as
-      | { fingerprint: string; status: number; body: string }
-      | undefined;
+  idempotentResult(
+    apiKeyId: string,
+    key: string,
+    notBefore: number,
+  ): { fingerprint: string; status: number; body: string } | undefined {
+    return this.#sql(
+      'SELECT fingerprint, status, body FROM idempotency_keys WHERE api_key_id = ? AND idempotency_key = ? AND created_at >= ?',
+    ).get(apiKeyId, key, notBefore) as { fingerprint: string; status: number; body: string } | undefined;
   }
 
-  saveIdempotentResult(apiKeyId: string, key: string, fingerprint: string, status: number, body: string, now: number): void {
+  saveIdempotentResult(
+    apiKeyId: string,
+    key: string,
+    fingerprint: string,
+    status: number,
+    body: string,
+    now: number,
+  ): void {
     this.#sql(
       `INSERT INTO idempotency_keys (api_key_id, idempotency_key, fingerprint, status, body, created_at) VALUES (?, ?, ?, ?, ?, ?)
        ON CONFLICT (api_key_id, idempotency_key) DO UPDATE SET fingerprint = excluded.fingerprint, status = excluded.status, body = excluded.body, created_at = excluded.created_at`,

@@ -27,7 +27,10 @@ export function decodeCursor(list: string, cursor: string | undefined): string |
   }
   const parsed = cursorShape.safeParse(decoded);
   if (!parsed.success || parsed.data.l !== list) {
-    throw new ApiError('invalid_request', 'cursor: not a cursor of this list; pass the nextCursor of the previous page unchanged.');
+    throw new ApiError(
+      'invalid_request',
+      'cursor: not a cursor of this list; pass the nextCursor of the previous page unchanged.',
+    );
   }
   return parsed.data.a;
 }
@@ -43,7 +46,13 @@ export function pageSize(limit: string | undefined): number {
 }
 
 /** Turns `limit + 1` fetched rows into a page: the extra row only says there is a next page. */
-export function toPage<Row, Item>(rows: Row[], limit: number, list: string, keyOf: (row: Row) => string | number, toItem: (row: Row) => Item): { items: Item[]; nextCursor: string | null } {
+export function toPage<Row, Item>(
+  rows: Row[],
+  limit: number,
+  list: string,
+  keyOf: (row: Row) => string | number,
+  toItem: (row: Row) => Item,
+): { items: Item[]; nextCursor: string | null } {
   const hasMore = rows.length > limit;
   const pageRows = hasMore ? rows.slice(0, limit) : rows;
   const last = pageRows.at(-1);

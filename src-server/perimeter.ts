@@ -41,7 +41,9 @@ export function httpServerOptions(timeouts: Timeouts): HttpServerOptions {
  */
 export function guardBodyTime(request: FastifyRequest, timeouts: Timeouts): void {
   const { headers } = request;
-  const declaresBody = headers['transfer-encoding'] !== undefined || (headers['content-length'] !== undefined && headers['content-length'] !== '0');
+  const declaresBody =
+    headers['transfer-encoding'] !== undefined ||
+    (headers['content-length'] !== undefined && headers['content-length'] !== '0');
   if (!declaresBody) return;
   const body: IncomingMessage = request.raw;
   const socket = body.socket;
@@ -55,7 +57,8 @@ export function guardBodyTime(request: FastifyRequest, timeouts: Timeouts): void
       const readBefore = socket.bytesRead;
       setImmediate(() => {
         if (socket.destroyed || body.complete) return;
-        if (socket.bytesRead > readBefore || body.readableLength > 0 || socket.isPaused()) socket.setTimeout(timeouts.stallMs);
+        if (socket.bytesRead > readBefore || body.readableLength > 0 || socket.isPaused())
+          socket.setTimeout(timeouts.stallMs);
         else socket.destroy();
       });
     });
@@ -72,7 +75,15 @@ export function guardBodyTime(request: FastifyRequest, timeouts: Timeouts): void
 }
 
 /** Headers a request may carry once only: a second copy would be read differently by different parsers (or by us and a proxy). */
-const SINGLETON_HEADERS = new Set(['host', 'authorization', 'x-upload-token', 'idempotency-key', 'content-type', 'content-length', 'transfer-encoding']);
+const SINGLETON_HEADERS = new Set([
+  'host',
+  'authorization',
+  'x-upload-token',
+  'idempotency-key',
+  'content-type',
+  'content-length',
+  'transfer-encoding',
+]);
 
 /** `400 invalid_request` when a header that must be single is repeated (Node would silently keep the first copy). */
 export function refuseRepeatedHeaders(request: FastifyRequest): void {
@@ -81,7 +92,8 @@ export function refuseRepeatedHeaders(request: FastifyRequest): void {
   for (let i = 0; i < raw.length; i += 2) {
     const name = raw[i]!.toLowerCase();
     if (!SINGLETON_HEADERS.has(name)) continue;
-    if (seen.has(name)) throw new ApiError('invalid_request', `The ${name} header appears more than once; send it once.`);
+    if (seen.has(name))
+      throw new ApiError('invalid_request', `The ${name} header appears more than once; send it once.`);
     seen.add(name);
   }
 }
@@ -112,7 +124,10 @@ export class HostAllowList {
   constructor(allowedHosts: readonly string[], listenHost: string) {
     this.#extra = allowedHosts.map((entry) => {
       const parsed = parseHostPort(entry.trim());
-      if (!parsed) throw new Error(`--allow-host ${JSON.stringify(entry)}: give a host name or address, optionally with :port (e.g. pressdrop.example.com or [fd00::5]:8443).`);
+      if (!parsed)
+        throw new Error(
+          `--allow-host ${JSON.stringify(entry)}: give a host name or address, optionally with :port (e.g. pressdrop.example.com or [fd00::5]:8443).`,
+        );
       return parsed;
     });
     this.#listenHost = listenHost.toLowerCase();
@@ -132,11 +147,15 @@ export class HostAllowList {
     const parsed = typeof header === 'string' ? parseHostPort(header) : null;
     const allowed =
       parsed !== null &&
-      (this.#exact.has(`${parsed.host}:${parsed.port ?? ''}`) || this.#extra.some((entry) => entry.host === parsed.host && (entry.port === null || entry.port === parsed.port)));
+      (this.#exact.has(`${parsed.host}:${parsed.port ?? ''}`) ||
+        this.#extra.some((entry) => entry.host === parsed.host && (entry.port === null || entry.port === parsed.port)));
     if (!allowed) {
-      throw new ApiError('misdirected_request', header === undefined
-        ? 'The request has no Host header; this server answers only requests addressed to it.'
-        : 'This server answers only requests addressed to its own address (127.0.0.1, localhost or [::1] with its port); start it with --allow-host <name> to add a name.');
+      throw new ApiError(
+        'misdirected_request',
+        header === undefined
+          ? 'The request has no Host header; this server answers only requests addressed to it.'
+          : 'This server answers only requests addressed to its own address (127.0.0.1, localhost or [::1] with its port); start it with --allow-host <name> to add a name.',
+      );
     }
   }
 }
@@ -153,7 +172,10 @@ export function answerClientError(error: NodeJS.ErrnoException, socket: Socket):
     socket.destroy();
     return;
   }
-  const message = error.code === 'HPE_HEADER_OVERFLOW' ? 'The request headers are larger than this server accepts (16 KiB).' : `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'}).`;
+  const message =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? 'The request headers are larger than this server accepts (16 KiB).'
+      : `The request is not valid HTTP/1.1 (${error.code ?? 'parse error'}).`;
   const body = JSON.stringify(new ApiError('invalid_request', message).toBody());
   if (socket.writable) {
     socket.write(

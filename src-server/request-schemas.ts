@@ -1,13 +1,27 @@
 import { z } from 'zod';
 import type { Limits } from '../src-shared/api-types.ts';
-import { abbreviate, DEPLOY_SLUG_PATTERN, deployPathProblem, isMediaType, MAX_DEPLOY_NAME_LENGTH } from '../src-shared/deploy-names.ts';
+import {
+  abbreviate,
+  DEPLOY_SLUG_PATTERN,
+  deployPathProblem,
+  isMediaType,
+  MAX_DEPLOY_NAME_LENGTH,
+} from '../src-shared/deploy-names.ts';
 import { ApiError } from './api-error.ts';
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a SHA-256: 64 lowercase hex characters');
 const byteSize = z.number().int('must be a whole number').min(0, 'must not be negative').max(Number.MAX_SAFE_INTEGER);
 // It ends up in a Content-Type header: a CR or LF here would be a header of its own (or a 500 at every GET).
-const mime = z.string().max(255).refine(isMediaType, 'must be a media type such as "text/html; charset=utf-8": type/subtype and optional ; name=value parameters, in visible ASCII');
-const slug = z.string().regex(DEPLOY_SLUG_PATTERN, 'must be 1-63 characters of a-z, 0-9 and -, starting with a letter or digit');
+const mime = z
+  .string()
+  .max(255)
+  .refine(
+    isMediaType,
+    'must be a media type such as "text/html; charset=utf-8": type/subtype and optional ; name=value parameters, in visible ASCII',
+  );
+const slug = z
+  .string()
+  .regex(DEPLOY_SLUG_PATTERN, 'must be 1-63 characters of a-z, 0-9 and -, starting with a letter or digit');
 const deployName = z.string().trim().min(1, 'must not be empty').max(MAX_DEPLOY_NAME_LENGTH);
 
 const fileDescriptor = z.object({ path: z.string(), sha256, size: byteSize, mime: mime.optional() });
@@ -38,7 +52,9 @@ const renderConfig = z.object({
 
 /** `POST /v1/upload-sessions/{id}/commit` body. */
 export const commitBody = z.object({
-  entries: z.array(z.object({ path: z.string(), blobHash: sha256, size: byteSize, mime: mime.optional() })).min(1, 'must list at least one file'),
+  entries: z
+    .array(z.object({ path: z.string(), blobHash: sha256, size: byteSize, mime: mime.optional() }))
+    .min(1, 'must list at least one file'),
   render: renderConfig.optional(),
 });
 
@@ -76,9 +92,17 @@ export function assertValidPaths(field: string, paths: readonly string[]): void 
   for (const [index, path] of paths.entries()) {
     const shown = abbreviate(path);
     const problem = deployPathProblem(path);
-    if (problem) throw new ApiError('invalid_path', `${field}[${index}].path ${JSON.stringify(shown)} ${problem}.`, { path: shown, index });
+    if (problem)
+      throw new ApiError('invalid_path', `${field}[${index}].path ${JSON.stringify(shown)} ${problem}.`, {
+        path: shown,
+        index,
+      });
     // Paths are NFC by now, so equal names are equal strings.
-    if (seen.has(path)) throw new ApiError('invalid_path', `${field}[${index}].path ${JSON.stringify(shown)} appears more than once.`, { path: shown, index });
+    if (seen.has(path))
+      throw new ApiError('invalid_path', `${field}[${index}].path ${JSON.stringify(shown)} appears more than once.`, {
+        path: shown,
+        index,
+      });
     seen.add(path);
   }
 }

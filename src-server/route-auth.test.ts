@@ -10,7 +10,14 @@ import assert from 'node:assert/strict';
 import { mapBounded } from '../src-shared/map-bounded.ts';
 import type { RouteEntry } from './app.ts';
 import { requestBytes, rawRequest, type RawAnswer } from './testing/raw-http.ts';
-import { bearer, type HostileTarget, type Seeded, seedTarget, siteFile, startHostileTarget } from './testing/security-fixture.ts';
+import {
+  bearer,
+  type HostileTarget,
+  type Seeded,
+  seedTarget,
+  siteFile,
+  startHostileTarget,
+} from './testing/security-fixture.ts';
 import { startTestServer } from './testing/test-server.ts';
 
 /** Plausible values for each path parameter, from the seeded data; any other name gets a generic value. */
@@ -78,8 +85,10 @@ export function spellings(path: string, port: number): string[] {
 
 /** A body for a method that takes one: JSON for API calls, a byte for a blob upload. */
 function bodyFor(route: RouteEntry): { headers: Array<[string, string]>; body?: string } {
-  if (route.method === 'PUT' && route.url.includes('/blobs/')) return { headers: [['Content-Type', 'application/octet-stream']], body: 'x' };
-  if (['POST', 'PUT', 'PATCH'].includes(route.method)) return { headers: [['Content-Type', 'application/json']], body: '{}' };
+  if (route.method === 'PUT' && route.url.includes('/blobs/'))
+    return { headers: [['Content-Type', 'application/octet-stream']], body: 'x' };
+  if (['POST', 'PUT', 'PATCH'].includes(route.method))
+    return { headers: [['Content-Type', 'application/json']], body: '{}' };
   return { headers: [] };
 }
 
@@ -100,7 +109,13 @@ describe('every route refuses a request without the key, however its path is spe
 
   test('the route table is what the server answers: the /v1 API, the local instance, previews', () => {
     const urls = new Set(routes.map((route) => route.url));
-    for (const url of ['/v1/deploys', '/v1/upload-sessions/:sessionId/blobs/:sha256', '/v1/local/instance', '/preview/:slug/:ref/*']) assert.ok(urls.has(url), url);
+    for (const url of [
+      '/v1/deploys',
+      '/v1/upload-sessions/:sessionId/blobs/:sha256',
+      '/v1/local/instance',
+      '/preview/:slug/:ref/*',
+    ])
+      assert.ok(urls.has(url), url);
     assert.ok(routes.length >= 30, `only ${routes.length} routes listed`);
   });
 
@@ -112,7 +127,10 @@ describe('every route refuses a request without the key, however its path is spe
         assert.ok(['GET', 'HEAD'].includes(route.method), `${route.method} ${route.url}: previews are read-only`);
         continue;
       }
-      assert.ok(route.url.startsWith('/v1/'), `${route.method} ${route.url} is neither API nor preview: decide who may call it`);
+      assert.ok(
+        route.url.startsWith('/v1/'),
+        `${route.method} ${route.url} is neither API nor preview: decide who may call it`,
+      );
       for (const spelled of spellings(fill(route.url, values), target.port)) cases.push({ route, target: spelled });
     }
     assert.ok(cases.length > 500, `${cases.length} cases`);
@@ -121,11 +139,22 @@ describe('every route refuses a request without the key, however its path is spe
       const { headers, body } = bodyFor(route);
       let answer: RawAnswer;
       try {
-        answer = await rawRequest(target.port, requestBytes(target.port, { method: route.method, target: spelled, headers, ...(body !== undefined && { body }) }));
+        answer = await rawRequest(
+          target.port,
+          requestBytes(target.port, {
+            method: route.method,
+            target: spelled,
+            headers,
+            ...(body !== undefined && { body }),
+          }),
+        );
       } catch (error) {
         return void failures.push(`${route.method} ${spelled}: ${(error as Error).message}`);
       }
-      const wanted = route.method === 'HEAD' ? answer.status === 401 : answer.status === 401 && answer.json?.error === 'unauthorized';
+      const wanted =
+        route.method === 'HEAD'
+          ? answer.status === 401
+          : answer.status === 401 && answer.json?.error === 'unauthorized';
       if (!wanted) failures.push(`${route.method} ${spelled} → ${answer.status} ${answer.body.slice(0, 120)}`);
     });
     assert.deepEqual(failures, [], `${failures.length} of ${cases.length} requests were not refused with 401`);
@@ -154,7 +183,15 @@ describe('every route refuses a request without the key, however its path is spe
   });
 
   test('unknown paths without the key are 401 too, so nobody learns which endpoints exist', async () => {
-    for (const path of ['/v1/nothing', '/v1/deploys/x/y/z', '/', '/favicon.ico', '/v2/deploys', '/admin', '/%2e%2e/etc/passwd']) {
+    for (const path of [
+      '/v1/nothing',
+      '/v1/deploys/x/y/z',
+      '/',
+      '/favicon.ico',
+      '/v2/deploys',
+      '/admin',
+      '/%2e%2e/etc/passwd',
+    ]) {
       const answer = await target.raw({ method: 'GET', target: path });
       assert.equal(answer.status, 401, `${path}: ${answer.body}`);
       assert.equal(answer.json.error, 'unauthorized');

@@ -20,7 +20,12 @@ function exactBytes(head: string, tail: string, filler: string, size: number): B
 }
 
 // The seed's two files, with the seed's sizes (1024 and 65536 bytes), as real bytes.
-const indexHtml = exactBytes('<!doctype html><html><head><title>My Document</title><script src="assets/main.js"></script></head><body><h1>My Document</h1><!--', '--></body></html>\n', ' pad', 1024);
+const indexHtml = exactBytes(
+  '<!doctype html><html><head><title>My Document</title><script src="assets/main.js"></script></head><body><h1>My Document</h1><!--',
+  '--></body></html>\n',
+  ' pad',
+  1024,
+);
 const mainJs = exactBytes('document.title = "My Document";\n/*', '*/\n', ' js filler', 65536);
 
 const files = [
@@ -37,9 +42,19 @@ const render = { route: '/index.html', title: 'My Document', renderTimeoutMs: 30
 const sortedKeys = (value: object) => Object.keys(value).sort();
 
 /** Raw bytes of a GET, for comparing blob and preview content exactly. */
-async function getBytes(server: TestServer, path: string, withAuth: boolean): Promise<{ status: number; contentType: string; bytes: Buffer }> {
-  const response = await fetch(new URL(path, server.url), { headers: withAuth ? { authorization: `Bearer ${server.apiKey}` } : {} });
-  return { status: response.status, contentType: response.headers.get('content-type') ?? '', bytes: Buffer.from(await response.arrayBuffer()) };
+async function getBytes(
+  server: TestServer,
+  path: string,
+  withAuth: boolean,
+): Promise<{ status: number; contentType: string; bytes: Buffer }> {
+  const response = await fetch(new URL(path, server.url), {
+    headers: withAuth ? { authorization: `Bearer ${server.apiKey}` } : {},
+  });
+  return {
+    status: response.status,
+    contentType: response.headers.get('content-type') ?? '',
+    bytes: Buffer.from(await response.arrayBuffer()),
+  };
 }
 
 describe('seed 000: the four-step upload workflow, as the seed shows it', { timeout: 60_000 }, () => {
@@ -67,12 +82,22 @@ describe('seed 000: the four-step upload workflow, as the seed shows it', { time
     assert.equal(res.status, 201, JSON.stringify(res.body));
     assert.deepEqual(sortedKeys(res.body), ['uploadSession', 'uploadToken']);
     const session = res.body.uploadSession;
-    assert.deepEqual(sortedKeys(session), ['createdAt', 'expiresAt', 'id', 'requestedBytes', 'requestedFileCount', 'status']);
+    assert.deepEqual(sortedKeys(session), [
+      'createdAt',
+      'expiresAt',
+      'id',
+      'requestedBytes',
+      'requestedFileCount',
+      'status',
+    ]);
     assert.match(session.id, /^us_/);
     assert.equal(session.status, 'open');
     assert.equal(session.requestedFileCount, 2);
     assert.equal(session.requestedBytes, 66560);
-    assert.ok(Number.isInteger(session.createdAt) && Math.abs(session.createdAt - Date.now()) < 60_000, 'createdAt is epoch ms');
+    assert.ok(
+      Number.isInteger(session.createdAt) && Math.abs(session.createdAt - Date.now()) < 60_000,
+      'createdAt is epoch ms',
+    );
     assert.equal(session.expiresAt - session.createdAt, 3_600_000, 'the seed says the TTL is 1 hour');
     assert.match(res.body.uploadToken, /^ustk_/);
     sessionId = session.id;
@@ -80,12 +105,18 @@ describe('seed 000: the four-step upload workflow, as the seed shows it', { time
   });
 
   test('2. missing-blobs of a brand-new deploy lists every blob as missing', async () => {
-    const res = await server.request('POST', `/v1/upload-sessions/${sessionId}/missing-blobs`, { uploadToken, json: { files } });
+    const res = await server.request('POST', `/v1/upload-sessions/${sessionId}/missing-blobs`, {
+      uploadToken,
+      json: { files },
+    });
     assert.equal(res.status, 200, JSON.stringify(res.body));
     assert.deepEqual(sortedKeys(res.body), ['missingBlobs', 'uploadSessionId']);
     assert.equal(res.body.uploadSessionId, sessionId);
     for (const item of res.body.missingBlobs) assert.deepEqual(sortedKeys(item), ['sha256']);
-    assert.deepEqual(res.body.missingBlobs.map((b: { sha256: string }) => b.sha256).sort(), files.map((f) => f.sha256).sort());
+    assert.deepEqual(
+      res.body.missingBlobs.map((b: { sha256: string }) => b.sha256).sort(),
+      files.map((f) => f.sha256).sort(),
+    );
   });
 
   test('3. each missing blob PUT as application/octet-stream answers 200 with alreadyPresent false', async () => {
@@ -107,12 +138,24 @@ describe('seed 000: the four-step upload workflow, as the seed shows it', { time
     }
   });
 
-  test('4. commit with the seed\'s entries and render block answers 201 with deployVersion #1', async () => {
-    const res = await server.request('POST', `/v1/upload-sessions/${sessionId}/commit`, { uploadToken, json: { entries, render } });
+  test("4. commit with the seed's entries and render block answers 201 with deployVersion #1", async () => {
+    const res = await server.request('POST', `/v1/upload-sessions/${sessionId}/commit`, {
+      uploadToken,
+      json: { entries, render },
+    });
     assert.equal(res.status, 201, JSON.stringify(res.body));
     assert.deepEqual(sortedKeys(res.body), ['deployVersion']);
     const version = res.body.deployVersion;
-    assert.deepEqual(sortedKeys(version), ['createdAt', 'deployId', 'displayId', 'id', 'route', 'status', 'title', 'versionNo']);
+    assert.deepEqual(sortedKeys(version), [
+      'createdAt',
+      'deployId',
+      'displayId',
+      'id',
+      'route',
+      'status',
+      'title',
+      'versionNo',
+    ]);
     assert.match(version.id, /^dv_/);
     assert.match(version.deployId, /^dpl_/);
     assert.equal(version.displayId, '#1');
@@ -134,10 +177,16 @@ describe('seed 000: the four-step upload workflow, as the seed shows it', { time
     assert.notEqual(created.body.uploadSession.id, sessionId);
     const id = created.body.uploadSession.id;
     const token = created.body.uploadToken;
-    const missing = await server.request('POST', `/v1/upload-sessions/${id}/missing-blobs`, { uploadToken: token, json: { files } });
+    const missing = await server.request('POST', `/v1/upload-sessions/${id}/missing-blobs`, {
+      uploadToken: token,
+      json: { files },
+    });
     assert.equal(missing.status, 200);
     assert.deepEqual(missing.body, { uploadSessionId: id, missingBlobs: [] });
-    const commit = await server.request('POST', `/v1/upload-sessions/${id}/commit`, { uploadToken: token, json: { entries, render } });
+    const commit = await server.request('POST', `/v1/upload-sessions/${id}/commit`, {
+      uploadToken: token,
+      json: { entries, render },
+    });
     assert.equal(commit.status, 201, JSON.stringify(commit.body));
     assert.equal(commit.body.deployVersion.displayId, '#2');
     assert.equal(commit.body.deployVersion.versionNo, 2);
@@ -150,7 +199,15 @@ describe('seed 000: the four-step upload workflow, as the seed shows it', { time
     const one = await server.request('GET', `/v1/deploys/${deployId}`);
     assert.equal(one.status, 200);
     const deploy = one.body.deploy;
-    assert.deepEqual(sortedKeys(deploy), ['createdAt', 'id', 'latestVersion', 'name', 'slug', 'updatedAt', 'versionCount']);
+    assert.deepEqual(sortedKeys(deploy), [
+      'createdAt',
+      'id',
+      'latestVersion',
+      'name',
+      'slug',
+      'updatedAt',
+      'versionCount',
+    ]);
     assert.equal(deploy.id, deployId);
     assert.equal(deploy.slug, 'my-document');
     assert.equal(deploy.name, 'My Document');
@@ -166,12 +223,30 @@ describe('seed 000: the four-step upload workflow, as the seed shows it', { time
     const res = await server.request('GET', `/v1/deploys/${deployId}/versions`);
     assert.equal(res.status, 200);
     const totals = { fileCount: 2, totalBytes: 66560 };
-    assert.deepEqual(res.body, { items: [{ ...version2, ...totals, aliases: [] }, { ...version1, ...totals, aliases: [] }], nextCursor: null });
+    assert.deepEqual(res.body, {
+      items: [
+        { ...version2, ...totals, aliases: [] },
+        { ...version1, ...totals, aliases: [] },
+      ],
+      nextCursor: null,
+    });
     // The contract's history list needs no request per row: an alias shows on the version it points at.
-    for (const name of ['production', 'archive']) assert.equal((await server.request('PUT', `/v1/deploys/${deployId}/aliases/${name}`, { json: { deployVersionId: version1.id } })).status, 200);
+    for (const name of ['production', 'archive'])
+      assert.equal(
+        (
+          await server.request('PUT', `/v1/deploys/${deployId}/aliases/${name}`, {
+            json: { deployVersionId: version1.id },
+          })
+        ).status,
+        200,
+      );
     const aliased = await server.request('GET', `/v1/deploys/${deployId}/versions`);
-    assert.deepEqual(aliased.body.items.map((v: { aliases: string[] }) => v.aliases), [[], ['archive', 'production']]);
-    for (const name of ['production', 'archive']) assert.equal((await server.request('DELETE', `/v1/deploys/${deployId}/aliases/${name}`)).status, 204);
+    assert.deepEqual(
+      aliased.body.items.map((v: { aliases: string[] }) => v.aliases),
+      [[], ['archive', 'production']],
+    );
+    for (const name of ['production', 'archive'])
+      assert.equal((await server.request('DELETE', `/v1/deploys/${deployId}/aliases/${name}`)).status, 204);
   });
 
   test('GET /v1/deploy-versions/{id} and its files reflect the commit', async () => {
@@ -180,7 +255,11 @@ describe('seed 000: the four-step upload workflow, as the seed shows it', { time
     assert.deepEqual(detail.body.deployVersion, { ...version1, fileCount: 2, totalBytes: 66560, render, aliases: [] });
     const listed = await server.request('GET', `/v1/deploy-versions/${version1.id}/files`);
     assert.equal(listed.status, 200);
-    assert.deepEqual(listed.body, { items: [entries[1], entries[0]], nextCursor: null }, 'sorted by path: assets/main.js before index.html');
+    assert.deepEqual(
+      listed.body,
+      { items: [entries[1], entries[0]], nextCursor: null },
+      'sorted by path: assets/main.js before index.html',
+    );
   });
 
   test('GET /v1/blobs/{sha256} returns the exact bytes uploaded, and only with the API key', async () => {
@@ -192,7 +271,7 @@ describe('seed 000: the four-step upload workflow, as the seed shows it', { time
     assert.equal((await getBytes(server, `/v1/blobs/${files[0]!.sha256}`, false)).status, 401);
   });
 
-  test('preview serves each version\'s files by version number, with their MIME types, without auth', async () => {
+  test("preview serves each version's files by version number, with their MIME types, without auth", async () => {
     const html = await getBytes(server, '/preview/my-document/1/index.html', false);
     assert.equal(html.status, 200);
     assert.match(html.contentType, /^text\/html/);
@@ -205,7 +284,9 @@ describe('seed 000: the four-step upload workflow, as the seed shows it', { time
   });
 
   test('an alias can be put, listed, repointed, used in preview and deleted', async () => {
-    const put = await server.request('PUT', `/v1/deploys/${deployId}/aliases/production`, { json: { deployVersionId: version1.id } });
+    const put = await server.request('PUT', `/v1/deploys/${deployId}/aliases/production`, {
+      json: { deployVersionId: version1.id },
+    });
     assert.equal(put.status, 200, JSON.stringify(put.body));
     assert.deepEqual(sortedKeys(put.body.alias), ['deployId', 'deployVersionId', 'name', 'updatedAt']);
     assert.equal(put.body.alias.name, 'production');
@@ -216,16 +297,25 @@ describe('seed 000: the four-step upload workflow, as the seed shows it', { time
     const listed = await server.request('GET', `/v1/deploys/${deployId}/aliases`);
     assert.equal(listed.status, 200);
     assert.deepEqual(listed.body.items, [put.body.alias]);
-    assert.deepEqual((await server.request('GET', `/v1/deploy-versions/${version1.id}`)).body.deployVersion.aliases, ['production']);
+    assert.deepEqual((await server.request('GET', `/v1/deploy-versions/${version1.id}`)).body.deployVersion.aliases, [
+      'production',
+    ]);
     const viaAlias = await getBytes(server, '/preview/my-document/production/index.html', false);
     assert.equal(viaAlias.status, 200);
     assert.ok(viaAlias.bytes.equals(indexHtml));
 
-    const repointed = await server.request('PUT', `/v1/deploys/${deployId}/aliases/production`, { json: { deployVersionId: version2.id } });
+    const repointed = await server.request('PUT', `/v1/deploys/${deployId}/aliases/production`, {
+      json: { deployVersionId: version2.id },
+    });
     assert.equal(repointed.status, 200);
     assert.equal(repointed.body.alias.deployVersionId, version2.id);
-    assert.deepEqual((await server.request('GET', `/v1/deploy-versions/${version1.id}`)).body.deployVersion.aliases, []);
-    assert.deepEqual((await server.request('GET', `/v1/deploy-versions/${version2.id}`)).body.deployVersion.aliases, ['production']);
+    assert.deepEqual(
+      (await server.request('GET', `/v1/deploy-versions/${version1.id}`)).body.deployVersion.aliases,
+      [],
+    );
+    assert.deepEqual((await server.request('GET', `/v1/deploy-versions/${version2.id}`)).body.deployVersion.aliases, [
+      'production',
+    ]);
 
     const deleted = await server.request('DELETE', `/v1/deploys/${deployId}/aliases/production`);
     assert.equal(deleted.status, 204);

@@ -3,7 +3,15 @@ import type { Limits } from '../src-shared/api-types.ts';
 import { buildApp, type RouteEntry } from './app.ts';
 import { BlobStore } from './blob-store.ts';
 import type { ServerContext } from './context.ts';
-import { dataDirLayout, lockDataDir, makePrivateFile, readGeneratedApiKey, removeGeneratedApiKey, tightenIfPresent, writeGeneratedApiKey } from './data-dir.ts';
+import {
+  dataDirLayout,
+  lockDataDir,
+  makePrivateFile,
+  readGeneratedApiKey,
+  removeGeneratedApiKey,
+  tightenIfPresent,
+  writeGeneratedApiKey,
+} from './data-dir.ts';
 import { inTransaction, openDatabase } from './database.ts';
 import { FaultInjector, type FaultSpec } from './faults.ts';
 import { Idempotency } from './idempotency.ts';
@@ -96,11 +104,13 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   }
   const limits = { ...DEFAULT_LIMITS, ...options.limits };
   for (const [name, value] of Object.entries(limits)) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`Limit ${name} must be a whole number of at least 1, not ${value}.`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new Error(`Limit ${name} must be a whole number of at least 1, not ${value}.`);
   }
   const timeouts = { ...DEFAULT_TIMEOUTS, ...options.timeouts };
   for (const [name, value] of Object.entries(timeouts)) {
-    if (!Number.isSafeInteger(value) || value < 1) throw new Error(`Timeout ${name} must be a whole number of milliseconds, at least 1, not ${value}.`);
+    if (!Number.isSafeInteger(value) || value < 1)
+      throw new Error(`Timeout ${name} must be a whole number of milliseconds, at least 1, not ${value}.`);
   }
   const host = options.host ?? '127.0.0.1';
   const hosts = new HostAllowList(options.allowedHosts ?? [], host);
@@ -122,7 +132,8 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
   const now = () => Date.now();
   const instanceId = newId('inst');
   try {
-    const generatedApiKey = options.apiKey === undefined ? ensureGeneratedKey(options.dataDir, options.rotateApiKey ?? false) : null;
+    const generatedApiKey =
+      options.apiKey === undefined ? ensureGeneratedKey(options.dataDir, options.rotateApiKey ?? false) : null;
     const apiKey = options.apiKey ?? generatedApiKey!.key;
     // A key is valid only while it is configured: this one, and no other.
     inTransaction(db, () => metadata.keepOnlyApiKey(newId('key'), hashSecret(apiKey), now()));

@@ -28,11 +28,14 @@ test('the vendored contract is the same text as ../shared/press-cloud-api.md whe
     t.skip('no ../shared checkout beside this repository');
     return;
   }
-  assert.equal(readFileSync(vendoredContract, 'utf8'), readFileSync(sharedContract, 'utf8'),
-    'docs/press-cloud-api.md drifted from ../shared/press-cloud-api.md: copy the shared one over it');
+  assert.equal(
+    readFileSync(vendoredContract, 'utf8'),
+    readFileSync(sharedContract, 'utf8'),
+    'docs/press-cloud-api.md drifted from ../shared/press-cloud-api.md: copy the shared one over it',
+  );
 });
 
-test('misdirected_request is the 421 the contract\'s perimeter section allows for a foreign Host', () => {
+test("misdirected_request is the 421 the contract's perimeter section allows for a foreign Host", () => {
   const contract = readFileSync(vendoredContract, 'utf8').replace(/\s+/g, ' ');
   const perimeter = contract.slice(contract.indexOf("## The local server's perimeter"));
   assert.match(perimeter, /anything else gets `421`/);

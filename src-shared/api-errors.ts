@@ -17,9 +17,15 @@ export const apiErrors = {
   render_route_not_found: { status: 400, message: 'The render route names no file of the version.' },
   // 401: who is asking is unknown.
   unauthorized: { status: 401, message: 'A valid API key is required: Authorization: Bearer pcak_…' },
-  upload_token_invalid: { status: 401, message: 'The X-Upload-Token header is missing or is not this session\'s token.' },
+  upload_token_invalid: {
+    status: 401,
+    message: "The X-Upload-Token header is missing or is not this session's token.",
+  },
   // 421: the request was meant for another server (its Host is not this server's own address).
-  misdirected_request: { status: 421, message: 'This server answers only requests addressed to it (Host: 127.0.0.1, localhost or [::1] with its port).' },
+  misdirected_request: {
+    status: 421,
+    message: 'This server answers only requests addressed to it (Host: 127.0.0.1, localhost or [::1] with its port).',
+  },
   // 404: what was named does not exist.
   not_found: { status: 404, message: 'No such endpoint.' },
   deploy_not_found: { status: 404, message: 'The specified deploy does not exist.' },

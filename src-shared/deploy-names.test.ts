@@ -20,9 +20,23 @@ function pathOfBytes(bytes: number): string {
 
 test('ordinary relative paths, Unicode included, are accepted', () => {
   const accepted = [
-    'index.html', 'assets/main.js', 'a/b/c/d.txt', 'ünïcødé/文件.txt', '.well-known/x', 'a..b/c', '...', '.hidden',
-    'Index.HTML', 'emoji/😀.png', 'a b/c d.txt', 'quote"d.txt', "it's.txt", '%2e%2e/x', 'x'.repeat(MAX_SEGMENT_BYTES),
-    'é'.repeat(127), pathOfBytes(MAX_PATH_BYTES),
+    'index.html',
+    'assets/main.js',
+    'a/b/c/d.txt',
+    'ünïcødé/文件.txt',
+    '.well-known/x',
+    'a..b/c',
+    '...',
+    '.hidden',
+    'Index.HTML',
+    'emoji/😀.png',
+    'a b/c d.txt',
+    'quote"d.txt',
+    "it's.txt",
+    '%2e%2e/x',
+    'x'.repeat(MAX_SEGMENT_BYTES),
+    'é'.repeat(127),
+    pathOfBytes(MAX_PATH_BYTES),
   ];
   for (const path of accepted) assert.equal(deployPathProblem(path), null, path);
   assert.equal(utf8ByteLength(pathOfBytes(MAX_PATH_BYTES)), MAX_PATH_BYTES);
@@ -49,20 +63,30 @@ test('each refused path says what is wrong with it', () => {
     ['\ud800.txt', /lone surrogate/],
     ['a\udc00b', /lone surrogate/],
   ];
-  for (const [path, problem] of cases) assert.match(deployPathProblem(path) ?? 'accepted', problem, JSON.stringify(path));
+  for (const [path, problem] of cases)
+    assert.match(deployPathProblem(path) ?? 'accepted', problem, JSON.stringify(path));
 });
 
 test('every C0 and C1 control and every bidirectional control is refused', () => {
   const controls = [...Array.from({ length: 0x20 }, (_, i) => i), ...Array.from({ length: 0x21 }, (_, i) => 0x7f + i)];
   assert.equal(controls.length, 65);
   for (const code of controls) {
-    assert.match(deployPathProblem(`a${String.fromCodePoint(code)}b.txt`) ?? 'accepted', /control character/, `U+${code.toString(16)}`);
+    assert.match(
+      deployPathProblem(`a${String.fromCodePoint(code)}b.txt`) ?? 'accepted',
+      /control character/,
+      `U+${code.toString(16)}`,
+    );
   }
   for (const code of [0x061c, 0x200e, 0x200f, 0x202a, 0x202b, 0x202c, 0x202d, 0x202e, 0x2066, 0x2067, 0x2068, 0x2069]) {
-    assert.match(deployPathProblem(`invoice${String.fromCodePoint(code)}gpj.exe`) ?? 'accepted', /bidirectional/, `U+${code.toString(16)}`);
+    assert.match(
+      deployPathProblem(`invoice${String.fromCodePoint(code)}gpj.exe`) ?? 'accepted',
+      /bidirectional/,
+      `U+${code.toString(16)}`,
+    );
   }
   // Neighbours of the refused ranges are ordinary characters.
-  for (const code of [0x20, 0x7e, 0xa0, 0x200d, 0x2029, 0x206a]) assert.equal(deployPathProblem(`a${String.fromCodePoint(code)}b`), null, `U+${code.toString(16)}`);
+  for (const code of [0x20, 0x7e, 0xa0, 0x200d, 0x2029, 0x206a])
+    assert.equal(deployPathProblem(`a${String.fromCodePoint(code)}b`), null, `U+${code.toString(16)}`);
 });
 
 test('UTF-8 byte lengths count code points, not UTF-16 units', () => {
@@ -75,13 +99,40 @@ test('UTF-8 byte lengths count code points, not UTF-16 units', () => {
 });
 
 test('media types: type/subtype with parameters, visible ASCII, at most 255 characters', () => {
-  for (const mime of ['text/html', 'text/html; charset=utf-8', 'text/html;charset=UTF-8', 'application/vnd.api+json', 'image/svg+xml', 'multipart/form-data; boundary="a b;c"', 'font/woff2', 'a/b; x=1; y=2', `a/${'b'.repeat(253)}`]) {
+  for (const mime of [
+    'text/html',
+    'text/html; charset=utf-8',
+    'text/html;charset=UTF-8',
+    'application/vnd.api+json',
+    'image/svg+xml',
+    'multipart/form-data; boundary="a b;c"',
+    'font/woff2',
+    'a/b; x=1; y=2',
+    `a/${'b'.repeat(253)}`,
+  ]) {
     assert.ok(isMediaType(mime), mime);
   }
   const refused = [
-    '', 'text', 'text/', '/html', 'text/html/x', 'text/html;', 'text/html; charset', 'text/html; =x', 'text /html', ' text/html', 'text/html ',
-    'text/plain\r\nSet-Cookie: x=1', 'text/plain\nx', 'text/plain\u0000', 'text/html; charset="unterminated', 'text/html; a="b"c',
-    'tëxt/html', 'text/html\t; a=b', `a/${'b'.repeat(254)}`, 'text/html; charset=utf-8\r\n',
+    '',
+    'text',
+    'text/',
+    '/html',
+    'text/html/x',
+    'text/html;',
+    'text/html; charset',
+    'text/html; =x',
+    'text /html',
+    ' text/html',
+    'text/html ',
+    'text/plain\r\nSet-Cookie: x=1',
+    'text/plain\nx',
+    'text/plain\u0000',
+    'text/html; charset="unterminated',
+    'text/html; a="b"c',
+    'tëxt/html',
+    'text/html\t; a=b',
+    `a/${'b'.repeat(254)}`,
+    'text/html; charset=utf-8\r\n',
   ];
   for (const mime of refused) assert.ok(!isMediaType(mime), JSON.stringify(mime));
 });

@@ -53,7 +53,8 @@ export function deployPathProblem(path: string): string | null {
   const bytes = utf8ByteLength(path);
   if (bytes > MAX_PATH_BYTES) return `is ${bytes} bytes long in UTF-8; the limit is ${MAX_PATH_BYTES}`;
   if (CONTROL.test(path)) return 'contains a control character (U+0000-U+001F or U+007F-U+009F)';
-  if (BIDI_CONTROL.test(path)) return 'contains a bidirectional control character, which makes a name display as another';
+  if (BIDI_CONTROL.test(path))
+    return 'contains a bidirectional control character, which makes a name display as another';
   if (path.includes('\\')) return 'contains a backslash; separate folders with /';
   if (path.startsWith('/')) return 'is absolute; paths are relative to the deployed folder';
   if (path.endsWith('/')) return 'ends with /; name a file, not a folder';
@@ -61,9 +62,11 @@ export function deployPathProblem(path: string): string | null {
     if (segment === '') return 'has an empty segment (//)';
     if (segment === '..' || segment === '.') return `has a "${segment}" segment`;
     const segmentBytes = utf8ByteLength(segment);
-    if (segmentBytes > MAX_SEGMENT_BYTES) return `has a segment of ${segmentBytes} bytes in UTF-8; the limit is ${MAX_SEGMENT_BYTES}`;
+    if (segmentBytes > MAX_SEGMENT_BYTES)
+      return `has a segment of ${segmentBytes} bytes in UTF-8; the limit is ${MAX_SEGMENT_BYTES}`;
   }
-  if (path.normalize('NFC') !== path) return 'is not in Unicode NFC; normalise names read from disk before sending them';
+  if (path.normalize('NFC') !== path)
+    return 'is not in Unicode NFC; normalise names read from disk before sending them';
   return null;
 }
 

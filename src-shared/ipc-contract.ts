@@ -4,7 +4,17 @@
  * channel maps, and the renderer calls it; all three read this file, and
  * nothing here imports either side.
  */
-import type { Deploy, DeployVersionDetail, DeployVersionSummary, Page, Pdf, RenderConfig, RenderJob, VersionDiff, VersionEntry } from './api-types.ts';
+import type {
+  Deploy,
+  DeployVersionDetail,
+  DeployVersionSummary,
+  Page,
+  Pdf,
+  RenderConfig,
+  RenderJob,
+  VersionDiff,
+  VersionEntry,
+} from './api-types.ts';
 import type { DeployEvent, DeployTotals, FileUpdate } from './upload-model.ts';
 
 /** What the window shows about the running app and its embedded server. */
@@ -112,28 +122,49 @@ export interface IpcRequests {
   'app.info': { payload: null; result: AppInfo };
   'targets.list': { payload: null; result: { targets: Target[]; selectedId: string; keyStorage: KeyStorage } };
   /** `allowBasicText`: the user agreed to an obfuscated key store; `allowInsecureHttp`: to plain http:// off this machine. */
-  'targets.add': { payload: { name: string; apiUrl: string; apiKey: string; allowBasicText: boolean; allowInsecureHttp: boolean }; result: Target };
+  'targets.add': {
+    payload: { name: string; apiUrl: string; apiKey: string; allowBasicText: boolean; allowInsecureHttp: boolean };
+    result: Target;
+  };
   'targets.remove': { payload: { targetId: string }; result: null };
   'targets.select': { payload: { targetId: string }; result: null };
   'deploys.list': { payload: { targetId: string; cursor: string | null }; result: Page<Deploy> };
-  'versions.list': { payload: { targetId: string; deployId: string; cursor: string | null }; result: Page<DeployVersionSummary> };
+  'versions.list': {
+    payload: { targetId: string; deployId: string; cursor: string | null };
+    result: Page<DeployVersionSummary>;
+  };
   'versions.get': { payload: { targetId: string; versionId: string }; result: DeployVersionDetail };
-  'versions.files': { payload: { targetId: string; versionId: string; cursor: string | null }; result: Page<VersionEntry> };
+  'versions.files': {
+    payload: { targetId: string; versionId: string; cursor: string | null };
+    result: Page<VersionEntry>;
+  };
   'versions.openPreview': { payload: { targetId: string; deploySlug: string; versionNo: number }; result: null };
   /** How `to` differs from `from`: added, removed and changed files, each sorted by path. */
-  'versions.compare': { payload: { targetId: string; fromVersionId: string; toVersionId: string }; result: VersionDiff };
+  'versions.compare': {
+    payload: { targetId: string; fromVersionId: string; toVersionId: string };
+    result: VersionDiff;
+  };
   'aliases.list': { payload: { targetId: string; deployId: string }; result: AliasView[] };
   /**
    * Points an alias at a version (a new alias, a promotion, a roll back). `expectedVersionId` is where the
    * window saw it point when the user confirmed (null: no such alias yet); if it moved meanwhile, nothing changes.
    */
-  'aliases.set': { payload: { targetId: string; deployId: string; name: string; versionId: string; expectedVersionId: string | null }; result: AliasView };
+  'aliases.set': {
+    payload: { targetId: string; deployId: string; name: string; versionId: string; expectedVersionId: string | null };
+    result: AliasView;
+  };
   /** Removes an alias, if it still points where the user saw it point. */
-  'aliases.remove': { payload: { targetId: string; deployId: string; name: string; expectedVersionId: string }; result: null };
+  'aliases.remove': {
+    payload: { targetId: string; deployId: string; name: string; expectedVersionId: string };
+    result: null;
+  };
   /** Queues a PDF of a version; main then reports the job's changes as `render.progress`. */
   'renders.start': { payload: { targetId: string; versionId: string }; result: RenderJobView };
   /** A version's render jobs, newest first, each succeeded one with its PDF's facts. */
-  'renders.list': { payload: { targetId: string; versionId: string; cursor: string | null }; result: Page<RenderJobView> };
+  'renders.list': {
+    payload: { targetId: string; versionId: string; cursor: string | null };
+    result: Page<RenderJobView>;
+  };
   /** Opens a PDF with the system's viewer (main downloads it to a private folder first). */
   'pdf.open': { payload: { targetId: string; pdfId: string }; result: null };
   /** Main asks where to save in its own dialog, then writes the PDF there; null when the user cancelled. */

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mapBounded } from './map-bounded.ts';
 
-test('results keep the items\' order, and no more than `limit` calls run at once', async () => {
+test("results keep the items' order, and no more than `limit` calls run at once", async () => {
   let running = 0;
   let most = 0;
   const results = await mapBounded([5, 1, 4, 2, 3], 2, async (n) => {
@@ -18,8 +18,11 @@ test('results keep the items\' order, and no more than `limit` calls run at once
 });
 
 test('a failing call rejects the whole map', async () => {
-  await assert.rejects(mapBounded([1, 2, 3], 2, async (n) => {
-    if (n === 2) throw new Error('two');
-    return n;
-  }), /two/);
+  await assert.rejects(
+    mapBounded([1, 2, 3], 2, async (n) => {
+      if (n === 2) throw new Error('two');
+      return n;
+    }),
+    /two/,
+  );
 });

@@ -3,7 +3,11 @@
  * results in the items' order. For many small I/O calls (stats, requests)
  * that would otherwise all start at once.
  */
-export async function mapBounded<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+export async function mapBounded<T, R>(
+  items: readonly T[],
+  limit: number,
+  work: (item: T) => Promise<R>,
+): Promise<R[]> {
   const results = new Array<R>(items.length);
   let next = 0;
   const runner = async () => {

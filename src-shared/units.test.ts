@@ -34,7 +34,12 @@ test('sizes are binary: whole bytes, one decimal below 100, whole numbers from 1
 
 test('just under a unit boundary reads as the next unit, never "1024 KiB"', () => {
   assert.equal(formatBytes(1023.6), '1.0 KiB', 'a fraction of a byte rounds up to 1024 B');
-  for (const [unit, next] of [[1, 'KiB'], [KiB, 'MiB'], [MiB, 'GiB'], [GiB, 'TiB']] as const) {
+  for (const [unit, next] of [
+    [1, 'KiB'],
+    [KiB, 'MiB'],
+    [MiB, 'GiB'],
+    [GiB, 'TiB'],
+  ] as const) {
     const boundary = 1024 * unit;
     if (unit > 1) assert.equal(formatBytes(boundary - 1), `1.0 ${next}`, `${boundary} - 1`);
     assert.equal(formatBytes(boundary - unit / 2), `1.0 ${next}`, `${boundary} - half a unit`);
@@ -42,7 +47,9 @@ test('just under a unit boundary reads as the next unit, never "1024 KiB"', () =
     assert.equal(formatBytes(boundary + 1), `1.0 ${next}`, `${boundary} + 1`);
   }
   // A sweep, denser near each boundary: the number shown is always under 1024, with a decimal only below 100.
-  const near = [KiB, MiB, GiB].flatMap((b) => [-1, -0.6, -0.5, -0.4, 0, 0.4, 0.5].map((k) => b * 1024 - b * k).concat([b * 1024 - 1, b * 99.95, b * 99.95 - 1]));
+  const near = [KiB, MiB, GiB].flatMap((b) =>
+    [-1, -0.6, -0.5, -0.4, 0, 0.4, 0.5].map((k) => b * 1024 - b * k).concat([b * 1024 - 1, b * 99.95, b * 99.95 - 1]),
+  );
   for (let bytes = 1; bytes < 2 * TiB; bytes = Math.ceil(bytes * 1.01) + 1) near.push(bytes);
   for (const bytes of near) {
     const [number, unit] = formatBytes(bytes).split(' ');

@@ -48,7 +48,13 @@ export interface AppState {
   settings: Map<string, unknown>;
 }
 
-const MIME: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.css': 'text/css', '.svg': 'image/svg+xml', '.png': 'image/png' };
+const MIME: Record<string, string> = {
+  '.html': 'text/html',
+  '.js': 'text/javascript',
+  '.css': 'text/css',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+};
 
 /** Serves the built renderer with the app's CSP, as the app:// protocol does in Electron. */
 async function serveRenderer(): Promise<{ server: Server; url: string }> {
@@ -60,7 +66,10 @@ async function serveRenderer(): Promise<{ server: Server; url: string }> {
       response.writeHead(404).end();
       return;
     }
-    response.writeHead(200, { 'content-type': MIME[extname(file)] ?? 'application/octet-stream', 'content-security-policy': CONTENT_SECURITY_POLICY });
+    response.writeHead(200, {
+      'content-type': MIME[extname(file)] ?? 'application/octet-stream',
+      'content-security-policy': CONTENT_SECURITY_POLICY,
+    });
     createReadStream(file).pipe(response);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -82,17 +91,37 @@ export interface OpenAppOptions {
  * and keys), and the renderer in a new Chromium page whose window.pressdrop
  * is built by the preload's own createPressdropApi over Playwright bindings.
  */
-export async function openApp(browser: Browser, options: OpenAppOptions = {}): Promise<AppHarness & { state: AppState }> {
+export async function openApp(
+  browser: Browser,
+  options: OpenAppOptions = {},
+): Promise<AppHarness & { state: AppState }> {
   const scratch = mkdtempSync(join(tmpdir(), 'pressdrop-e2e-'));
-  const state: AppState = options.state ?? { serverDataDir: join(scratch, 'server'), apiKey: '', stateDir: join(scratch, 'engine'), settings: new Map() };
+  const state: AppState = options.state ?? {
+    serverDataDir: join(scratch, 'server'),
+    apiKey: '',
+    stateDir: join(scratch, 'engine'),
+    settings: new Map(),
+  };
   // As src-main does: the embedded server keeps its port across launches, so journaled jobs find it again.
-  const port = typeof state.settings.get('localServerPort') === 'number' ? (state.settings.get('localServerPort') as number) : 0;
-  const server = await startTestServer({ port, ...options.server, dataDir: state.serverDataDir, ...(state.apiKey && { apiKey: state.apiKey }) });
+  const port =
+    typeof state.settings.get('localServerPort') === 'number' ? (state.settings.get('localServerPort') as number) : 0;
+  const server = await startTestServer({
+    port,
+    ...options.server,
+    dataDir: state.serverDataDir,
+    ...(state.apiKey && { apiKey: state.apiKey }),
+  });
   state.settings.set('localServerPort', server.server.port);
   state.apiKey = server.apiKey;
-  const engine = new DeployEngine({ stateDir: state.stateDir, secrets: new FileSecretStore(join(state.stateDir, 'secrets.json')) });
+  const engine = new DeployEngine({
+    stateDir: state.stateDir,
+    secrets: new FileSecretStore(join(state.stateDir, 'secrets.json')),
+  });
   const renderer = await serveRenderer();
-  const context = await browser.newContext({ viewport: { width: 1100, height: 760 }, colorScheme: options.colorScheme ?? 'light' });
+  const context = await browser.newContext({
+    viewport: { width: 1100, height: 760 },
+    colorScheme: options.colorScheme ?? 'light',
+  });
   const page = await context.newPage();
   const { settings } = state;
   const keys = new Map<string, string>();
@@ -105,7 +134,12 @@ export async function openApp(browser: Browser, options: OpenAppOptions = {}): P
     engine,
     localServer: { url: server.url, apiKey: server.apiKey, dataDir: state.serverDataDir },
     settings: { get: (key) => settings.get(key), set: (key, value) => void settings.set(key, value) },
-    keys: { storage: () => keyStorage, get: async (id) => keys.get(id) ?? null, set: async (id, key) => void keys.set(id, key), delete: async (id) => void keys.delete(id) },
+    keys: {
+      storage: () => keyStorage,
+      get: async (id) => keys.get(id) ?? null,
+      set: async (id, key) => void keys.set(id, key),
+      delete: async (id) => void keys.delete(id),
+    },
     openExternal: async () => undefined,
     chooseFolder: async () => null,
     openPath: async (path) => void openedFiles.push(path),
@@ -115,10 +149,21 @@ export async function openApp(browser: Browser, options: OpenAppOptions = {}): P
     },
     pdfDir: join(scratch, 'opened-pdfs'),
     emit: (name, payload) => {
-      void page.evaluate(([channel, body]) => (window as unknown as { __pressdropEmit?: (c: string, p: unknown) => void }).__pressdropEmit?.(channel, body), [ipcEventChannels[name], payload] as const).catch(() => undefined);
+      void page
+        .evaluate(
+          ([channel, body]) =>
+            (window as unknown as { __pressdropEmit?: (c: string, p: unknown) => void }).__pressdropEmit?.(
+              channel,
+              body,
+            ),
+          [ipcEventChannels[name], payload] as const,
+        )
+        .catch(() => undefined);
     },
   });
-  const names = new Map<string, keyof IpcRequests>(Object.entries(ipcChannels).map(([name, channel]) => [channel, name as keyof IpcRequests]));
+  const names = new Map<string, keyof IpcRequests>(
+    Object.entries(ipcChannels).map(([name, channel]) => [channel, name as keyof IpcRequests]),
+  );
   await page.exposeBinding('__pressdropInvoke', async (_source, channel: string, payload: unknown) => {
     const name = names.get(channel);
     if (!name) return { ok: false, error: { code: 'unknown_channel', message: channel } };

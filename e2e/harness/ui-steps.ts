@@ -20,7 +20,9 @@ export function writeSite(root: string, files: Record<string, string | Buffer>):
 
 /** A small site of `count` files with distinct contents, in a few nested folders. */
 export function siteFiles(count: number, salt = ''): Record<string, string> {
-  const files: Record<string, string> = { 'index.html': `<!doctype html><title>Fixture${salt}</title><h1>Hello${salt}</h1>` };
+  const files: Record<string, string> = {
+    'index.html': `<!doctype html><title>Fixture${salt}</title><h1>Hello${salt}</h1>`,
+  };
   for (let i = 1; i < count; i++) {
     const folder = i % 3 === 0 ? 'assets/css' : i % 3 === 1 ? 'assets/js/vendor' : 'pages';
     files[`${folder}/file-${String(i).padStart(3, '0')}.txt`] = `file ${i}${salt}\n`.repeat(50 + i);
@@ -75,11 +77,17 @@ export async function commitViaApi(server: TestServer, deployId: string, title: 
   const created = await server.request('POST', '/v1/upload-sessions', { json: { deployId, files: [file] } });
   expect(created.status).toBeLessThan(300);
   const { uploadSession, uploadToken } = created.body;
-  const put = await server.request('PUT', `/v1/upload-sessions/${uploadSession.id}/blobs/${sha256}`, { raw: body, uploadToken });
+  const put = await server.request('PUT', `/v1/upload-sessions/${uploadSession.id}/blobs/${sha256}`, {
+    raw: body,
+    uploadToken,
+  });
   expect(put.status).toBeLessThan(300);
   const commit = await server.request('POST', `/v1/upload-sessions/${uploadSession.id}/commit`, {
     uploadToken,
-    json: { entries: [{ path: file.path, blobHash: sha256, size: file.size, mime: file.mime }], render: { route: '/index.html', title } },
+    json: {
+      entries: [{ path: file.path, blobHash: sha256, size: file.size, mime: file.mime }],
+      render: { route: '/index.html', title },
+    },
   });
   expect(commit.status).toBeLessThan(300);
 }
@@ -101,19 +109,39 @@ export async function snap(page: Page, name: string): Promise<void> {
  * content is uploaded once, so 20,000 paths over a few contents take a few requests. Creates the deploy
  * (`slug`) when it does not exist yet; resolves with the version's id and number.
  */
-export async function commitEntriesViaApi(server: TestServer, slug: string, entries: Record<string, string>): Promise<{ deployId: string; versionId: string; versionNo: number }> {
-  const files = Object.entries(entries).map(([path, body]) => ({ path, body, sha256: createHash('sha256').update(body).digest('hex'), size: Buffer.byteLength(body), mime: 'text/plain' }));
-  const existing = ((await server.request('GET', '/v1/deploys?limit=200')).body.items as Array<{ id: string; slug: string }>).find((deploy) => deploy.slug === slug);
+export async function commitEntriesViaApi(
+  server: TestServer,
+  slug: string,
+  entries: Record<string, string>,
+): Promise<{ deployId: string; versionId: string; versionNo: number }> {
+  const files = Object.entries(entries).map(([path, body]) => ({
+    path,
+    body,
+    sha256: createHash('sha256').update(body).digest('hex'),
+    size: Buffer.byteLength(body),
+    mime: 'text/plain',
+  }));
+  const existing = (
+    (await server.request('GET', '/v1/deploys?limit=200')).body.items as Array<{ id: string; slug: string }>
+  ).find((deploy) => deploy.slug === slug);
   const descriptors = files.map(({ path, sha256, size, mime }) => ({ path, sha256, size, mime }));
-  const created = await server.request('POST', '/v1/upload-sessions', { json: { ...(existing ? { deployId: existing.id } : { createDeploy: { slug, name: slug } }), files: descriptors } });
+  const created = await server.request('POST', '/v1/upload-sessions', {
+    json: { ...(existing ? { deployId: existing.id } : { createDeploy: { slug, name: slug } }), files: descriptors },
+  });
   expect(created.status, JSON.stringify(created.body)).toBeLessThan(300);
   const { uploadSession, uploadToken } = created.body;
   const contents = new Map(files.map((file) => [file.sha256, file.body]));
   for (const [sha256, body] of contents) {
-    const put = await server.request('PUT', `/v1/upload-sessions/${uploadSession.id}/blobs/${sha256}`, { raw: body, uploadToken });
+    const put = await server.request('PUT', `/v1/upload-sessions/${uploadSession.id}/blobs/${sha256}`, {
+      raw: body,
+      uploadToken,
+    });
     expect(put.status).toBeLessThan(300);
   }
-  const commit = await server.request('POST', `/v1/upload-sessions/${uploadSession.id}/commit`, { uploadToken, json: { entries: files.map(({ path, sha256, size, mime }) => ({ path, blobHash: sha256, size, mime })) } });
+  const commit = await server.request('POST', `/v1/upload-sessions/${uploadSession.id}/commit`, {
+    uploadToken,
+    json: { entries: files.map(({ path, sha256, size, mime }) => ({ path, blobHash: sha256, size, mime })) },
+  });
   expect(commit.status, JSON.stringify(commit.body)).toBeLessThan(300);
   const version = commit.body.deployVersion as { id: string; deployId: string; versionNo: number };
   return { deployId: version.deployId, versionId: version.id, versionNo: version.versionNo };
@@ -124,7 +152,14 @@ export async function openVersion(page: Page, deployName: string, versionNo: num
   await page.getByRole('navigation', { name: 'Sections' }).getByRole('button', { name: 'History' }).click();
   const crumb = page.getByRole('navigation', { name: 'Where you are in History' });
   if (await crumb.isVisible()) await crumb.getByRole('button', { name: 'All deploys' }).click();
-  await page.getByRole('list', { name: 'Deploys' }).getByRole('button', { name: new RegExp(deployName) }).click();
-  await page.getByRole('list', { name: 'Versions, newest first' }).getByTestId('version-row').filter({ hasText: new RegExp(`#${versionNo}\\b`) }).click();
+  await page
+    .getByRole('list', { name: 'Deploys' })
+    .getByRole('button', { name: new RegExp(deployName) })
+    .click();
+  await page
+    .getByRole('list', { name: 'Versions, newest first' })
+    .getByTestId('version-row')
+    .filter({ hasText: new RegExp(`#${versionNo}\\b`) })
+    .click();
   await expect(page.getByRole('heading', { name: `${deployName} #${versionNo}` })).toBeVisible();
 }

@@ -25,7 +25,9 @@ export function electronBuilderConfig(electronDistDir: string): Configuration {
 }
 
 /** The packed app's Electron executable (the .app bundle on macOS), where its fuse wire is. */
-export function packagedElectronBinary(context: Pick<AfterPackContext, 'appOutDir' | 'electronPlatformName' | 'packager'>): string {
+export function packagedElectronBinary(
+  context: Pick<AfterPackContext, 'appOutDir' | 'electronPlatformName' | 'packager'>,
+): string {
   const { appOutDir, electronPlatformName, packager } = context;
   const name = packager.appInfo.productFilename;
   switch (electronPlatformName) {

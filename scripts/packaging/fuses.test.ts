@@ -16,7 +16,15 @@ function binaryWithFuseWire(t: { after(fn: () => void): void }, fuses: number[])
   const dir = mkdtempSync(join(tmpdir(), 'pressdrop-fuses-'));
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const path = join(dir, 'electron');
-  writeFileSync(path, Buffer.concat([randomBytes(64 * 1024), Buffer.from(SENTINEL), Buffer.from([1, fuses.length, ...fuses]), randomBytes(4096)]));
+  writeFileSync(
+    path,
+    Buffer.concat([
+      randomBytes(64 * 1024),
+      Buffer.from(SENTINEL),
+      Buffer.from([1, fuses.length, ...fuses]),
+      randomBytes(4096),
+    ]),
+  );
   return path;
 }
 
@@ -39,7 +47,10 @@ test('every fuse @electron/fuses knows is decided, and a fuse it does not know f
 });
 
 test('packing flips a binary wire of all-default fuses to exactly PressDrop’s, and reads it back', async (t) => {
-  const binary = binaryWithFuseWire(t, Array.from({ length: fuseCount }, () => FuseState.ENABLE));
+  const binary = binaryWithFuseWire(
+    t,
+    Array.from({ length: fuseCount }, () => FuseState.ENABLE),
+  );
   await applyPressDropFuses(binary);
   const wire = await getCurrentFuseWire(binary);
   for (let option = 0; option < fuseCount; option++) {
@@ -49,9 +60,15 @@ test('packing flips a binary wire of all-default fuses to exactly PressDrop’s,
 });
 
 test('an Electron with a fuse PressDrop has not decided, or without one it has, stops the package step', async (t) => {
-  const newer = binaryWithFuseWire(t, Array.from({ length: fuseCount + 1 }, () => FuseState.ENABLE));
+  const newer = binaryWithFuseWire(
+    t,
+    Array.from({ length: fuseCount + 1 }, () => FuseState.ENABLE),
+  );
   await assert.rejects(applyPressDropFuses(newer), /strictlyRequireAllFuses/);
-  const older = binaryWithFuseWire(t, Array.from({ length: fuseCount - 1 }, () => FuseState.ENABLE));
+  const older = binaryWithFuseWire(
+    t,
+    Array.from({ length: fuseCount - 1 }, () => FuseState.ENABLE),
+  );
   await assert.rejects(applyPressDropFuses(older), /not long enough/);
 });
 
@@ -64,8 +81,19 @@ test('the package holds only the built app in an asar, uses the local Electron, 
 });
 
 test('the fuse wire is looked for in each platform’s own executable', () => {
-  const packager = { appInfo: { productFilename: 'PressDrop' }, executableName: 'pressdrop' } as unknown as Parameters<typeof packagedElectronBinary>[0]['packager'];
-  assert.equal(packagedElectronBinary({ appOutDir: '/out', electronPlatformName: 'darwin', packager }), join('/out', 'PressDrop.app'));
-  assert.equal(packagedElectronBinary({ appOutDir: '/out', electronPlatformName: 'win32', packager }), join('/out', 'PressDrop.exe'));
-  assert.equal(packagedElectronBinary({ appOutDir: '/out', electronPlatformName: 'linux', packager }), join('/out', 'pressdrop'));
+  const packager = { appInfo: { productFilename: 'PressDrop' }, executableName: 'pressdrop' } as unknown as Parameters<
+    typeof packagedElectronBinary
+  >[0]['packager'];
+  assert.equal(
+    packagedElectronBinary({ appOutDir: '/out', electronPlatformName: 'darwin', packager }),
+    join('/out', 'PressDrop.app'),
+  );
+  assert.equal(
+    packagedElectronBinary({ appOutDir: '/out', electronPlatformName: 'win32', packager }),
+    join('/out', 'PressDrop.exe'),
+  );
+  assert.equal(
+    packagedElectronBinary({ appOutDir: '/out', electronPlatformName: 'linux', packager }),
+    join('/out', 'pressdrop'),
+  );
 });

@@ -1,4 +1,11 @@
-import { FuseState, FuseV1Options, FuseVersion, flipFuses, getCurrentFuseWire, type FuseV1Config } from '@electron/fuses';
+import {
+  FuseState,
+  FuseV1Options,
+  FuseVersion,
+  flipFuses,
+  getCurrentFuseWire,
+  type FuseV1Config,
+} from '@electron/fuses';
 
 /**
  * The Electron fuses PressDrop ships with: bits in the Electron binary,
@@ -38,7 +45,8 @@ export async function fuseMismatches(path: string): Promise<string[]> {
     const option = Number(index);
     if (!Number.isInteger(option)) continue;
     const actual = wire[option as FuseV1Options];
-    if (actual !== (wanted ? FuseState.ENABLE : FuseState.DISABLE)) mismatches.push(`${FuseV1Options[option]} is ${fuseStateName(actual)}, not ${wanted ? 'on' : 'off'}`);
+    if (actual !== (wanted ? FuseState.ENABLE : FuseState.DISABLE))
+      mismatches.push(`${FuseV1Options[option]} is ${fuseStateName(actual)}, not ${wanted ? 'on' : 'off'}`);
   }
   return mismatches;
 }

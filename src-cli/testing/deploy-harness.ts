@@ -1,11 +1,31 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, createReadStream, mkdirSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  createReadStream,
+  mkdirSync,
+  mkdtempSync,
+  openSync,
+  readdirSync,
+  rmSync,
+  statSync,
+  writeSync,
+} from 'node:fs';
 import assert from 'node:assert/strict';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
-import { CLI_ENTRY, makeApiKey, makeDataDir, request, spawnServerProcess, within, type ServerProcess, type TestRequestInit, type TestResponse } from '../../src-server/testing/test-server.ts';
+import {
+  CLI_ENTRY,
+  makeApiKey,
+  makeDataDir,
+  request,
+  spawnServerProcess,
+  within,
+  type ServerProcess,
+  type TestRequestInit,
+  type TestResponse,
+} from '../../src-server/testing/test-server.ts';
 
 /** One request as `pressdrop serve --log-requests` logged it; `status` stays null until its "request completed" line. */
 export interface LoggedRequest {
@@ -40,7 +60,14 @@ export class RequestLog {
       if (typeof entry.reqId !== 'string') continue;
       const at = this.#lines++;
       if (entry.req) {
-        const logged = { reqId: entry.reqId, method: entry.req.method, url: entry.req.url, status: null, startedAt: at, completedAt: null };
+        const logged = {
+          reqId: entry.reqId,
+          method: entry.req.method,
+          url: entry.req.url,
+          status: null,
+          startedAt: at,
+          completedAt: null,
+        };
         this.#requests.push(logged);
         this.#byId.set(entry.reqId, logged);
       } else if (entry.res && this.#byId.has(entry.reqId)) {
@@ -75,7 +102,10 @@ export class RequestLog {
   summary(since = 0): string {
     return this.all()
       .slice(since)
-      .map((r) => `${r.method} ${r.url.replace(/[0-9a-f]{64}/, (sha) => `${sha.slice(0, 8)}…`)} → ${r.status ?? '(no answer)'}`)
+      .map(
+        (r) =>
+          `${r.method} ${r.url.replace(/[0-9a-f]{64}/, (sha) => `${sha.slice(0, 8)}…`)} → ${r.status ?? '(no answer)'}`,
+      )
       .join('\n');
   }
 }
@@ -95,7 +125,11 @@ export async function startLoggedServer(t: TestContext, extraArgs: string[] = []
   const apiKey = makeApiKey();
   let proc: ServerProcess;
   try {
-    proc = await within(spawnServerProcess(dataDir, ['--api-key', apiKey, '--log-requests', ...extraArgs]), 20_000, 'pressdrop serve to listen');
+    proc = await within(
+      spawnServerProcess(dataDir, ['--api-key', apiKey, '--log-requests', ...extraArgs]),
+      20_000,
+      'pressdrop serve to listen',
+    );
   } catch (error) {
     rmSync(dataDir, { recursive: true, force: true });
     throw error;
@@ -104,7 +138,12 @@ export async function startLoggedServer(t: TestContext, extraArgs: string[] = []
     await stopChild(proc.child, 'SIGTERM', 10_000);
     rmSync(dataDir, { recursive: true, force: true });
   });
-  return { url: proc.url, apiKey, log: new RequestLog(() => proc.output()), request: (method, path, init) => throughFaults(() => request(proc.url, apiKey, method, path, init)) };
+  return {
+    url: proc.url,
+    apiKey,
+    log: new RequestLog(() => proc.output()),
+    request: (method, path, init) => throughFaults(() => request(proc.url, apiKey, method, path, init)),
+  };
 }
 
 /** Attempts per verification request: the test's own GETs meet the injected faults too, and are simply sent again. */
@@ -149,13 +188,20 @@ export function startCli(t: TestContext, args: string[], extraEnv: NodeJS.Proces
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-  const ended = new Promise<CliResult>((resolve) => child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })));
+  const ended = new Promise<CliResult>((resolve) =>
+    child.once('close', (code, signal) => resolve({ code, signal, stdout, stderr })),
+  );
   t.after(() => stopChild(child, 'SIGKILL', 5_000));
   return { child, stdout: () => stdout, stderr: () => stderr, ended };
 }
 
 /** Runs `pressdrop ...args` to its end (at most `timeoutMs`). */
-export async function runCli(t: TestContext, args: string[], timeoutMs = 60_000, extraEnv: NodeJS.ProcessEnv = {}): Promise<CliResult> {
+export async function runCli(
+  t: TestContext,
+  args: string[],
+  timeoutMs = 60_000,
+  extraEnv: NodeJS.ProcessEnv = {},
+): Promise<CliResult> {
   const cli = startCli(t, args, extraEnv);
   return within(cli.ended, timeoutMs, `pressdrop ${args.join(' ')} to exit`);
 }
@@ -181,7 +227,11 @@ export async function stopChild(child: ChildProcess, signal: NodeJS.Signals, gra
  * that. Fails after `timeoutMs`, or as soon as `cli` exits (the moment being
  * waited for can then no longer come), with `what` and `details()`.
  */
-export async function pollUntil<T>(what: string, check: () => T | undefined | null | false, options: { timeoutMs?: number; cli?: CliProcess; details?: () => string } = {}): Promise<T> {
+export async function pollUntil<T>(
+  what: string,
+  check: () => T | undefined | null | false,
+  options: { timeoutMs?: number; cli?: CliProcess; details?: () => string } = {},
+): Promise<T> {
   const deadline = performance.now() + (options.timeoutMs ?? 30_000);
   for (;;) {
     const value = check();
@@ -189,8 +239,12 @@ export async function pollUntil<T>(what: string, check: () => T | undefined | nu
     const child = options.cli?.child;
     const exited = child && (child.exitCode !== null || child.signalCode !== null);
     if (exited || performance.now() > deadline) {
-      const why = exited ? `the CLI exited (${child.exitCode ?? child.signalCode}) first` : `timed out after ${options.timeoutMs ?? 30_000} ms`;
-      const cliOutput = options.cli ? `\nCLI stdout (end): ${options.cli.stdout().slice(-1000)}\nCLI stderr: ${options.cli.stderr()}` : '';
+      const why = exited
+        ? `the CLI exited (${child.exitCode ?? child.signalCode}) first`
+        : `timed out after ${options.timeoutMs ?? 30_000} ms`;
+      const cliOutput = options.cli
+        ? `\nCLI stdout (end): ${options.cli.stdout().slice(-1000)}\nCLI stderr: ${options.cli.stderr()}`
+        : '';
       throw new Error(`Waiting for ${what}: ${why}.${cliOutput}${options.details ? `\n${options.details()}` : ''}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 10));
@@ -216,7 +270,7 @@ function writeBytes(path: string, content: string | Buffer): void {
   const fd = openSync(path, 'w');
   try {
     const bytes = typeof content === 'string' ? Buffer.from(content) : content;
-    for (let at = 0; at < bytes.length; ) at += writeSync(fd, bytes, at);
+    for (let at = 0; at < bytes.length;) at += writeSync(fd, bytes, at);
   } finally {
     closeSync(fd);
   }
@@ -232,7 +286,7 @@ export function writeBigFile(path: string, size: number, seed: number): void {
       chunk.writeUInt32BE(seed, 0);
       chunk.writeUInt32BE(i, 4);
       const n = Math.min(chunk.length, size - at);
-      for (let done = 0; done < n; ) done += writeSync(fd, chunk, done, n - done);
+      for (let done = 0; done < n;) done += writeSync(fd, chunk, done, n - done);
       at += n;
     }
   } finally {
@@ -272,7 +326,8 @@ export async function versionManifest(server: LoggedServer, versionId: string): 
   do {
     const query: string = cursor === null ? '?limit=7' : `?limit=7&cursor=${encodeURIComponent(cursor)}`;
     const page = await server.request('GET', `/v1/deploy-versions/${versionId}/files${query}`);
-    if (page.status !== 200) throw new Error(`GET files of ${versionId}: HTTP ${page.status} ${JSON.stringify(page.body)}`);
+    if (page.status !== 200)
+      throw new Error(`GET files of ${versionId}: HTTP ${page.status} ${JSON.stringify(page.body)}`);
     for (const entry of page.body.items) {
       if (manifest.has(entry.path)) throw new Error(`${entry.path} is listed twice`);
       manifest.set(entry.path, { size: entry.size, sha256: entry.blobHash });
@@ -284,7 +339,9 @@ export async function versionManifest(server: LoggedServer, versionId: string): 
 
 /** sha256 of the bytes the server stores for a blob (`GET /v1/blobs/{sha256}`), streamed (for servers without faults). */
 export async function storedBlobSha256(server: LoggedServer, sha256: string): Promise<string> {
-  const response = await fetch(`${server.url}/v1/blobs/${sha256}`, { headers: { authorization: `Bearer ${server.apiKey}` } });
+  const response = await fetch(`${server.url}/v1/blobs/${sha256}`, {
+    headers: { authorization: `Bearer ${server.apiKey}` },
+  });
   if (response.status !== 200 || !response.body) throw new Error(`GET blob ${sha256}: HTTP ${response.status}`);
   const hash = createHash('sha256');
   for await (const chunk of response.body) hash.update(chunk);
@@ -293,7 +350,9 @@ export async function storedBlobSha256(server: LoggedServer, sha256: string): Pr
 
 /** The bytes the server stores for a blob (for servers without faults). */
 export async function storedBlob(server: LoggedServer, sha256: string): Promise<Buffer> {
-  const response = await fetch(`${server.url}/v1/blobs/${sha256}`, { headers: { authorization: `Bearer ${server.apiKey}` } });
+  const response = await fetch(`${server.url}/v1/blobs/${sha256}`, {
+    headers: { authorization: `Bearer ${server.apiKey}` },
+  });
   if (response.status !== 200) throw new Error(`GET blob ${sha256}: HTTP ${response.status}`);
   return Buffer.from(await response.arrayBuffer());
 }
@@ -301,7 +360,8 @@ export async function storedBlob(server: LoggedServer, sha256: string): Promise<
 /** The events of a `--json` run: every stdout line must be one JSON object with a `type`. */
 export function jsonEvents(stdout: string): Array<{ type: string; [field: string]: unknown }> {
   const lines = stdout.split('\n');
-  if (lines.at(-1) !== '') throw new Error(`--json output does not end with a newline: ${JSON.stringify(stdout.slice(-200))}`);
+  if (lines.at(-1) !== '')
+    throw new Error(`--json output does not end with a newline: ${JSON.stringify(stdout.slice(-200))}`);
   return lines.slice(0, -1).map((line, i) => {
     let event: unknown;
     try {
@@ -309,7 +369,12 @@ export function jsonEvents(stdout: string): Array<{ type: string; [field: string
     } catch {
       throw new Error(`--json line ${i + 1} is not JSON: ${JSON.stringify(line.slice(0, 200))}`);
     }
-    if (event === null || typeof event !== 'object' || Array.isArray(event) || typeof (event as { type?: unknown }).type !== 'string') {
+    if (
+      event === null ||
+      typeof event !== 'object' ||
+      Array.isArray(event) ||
+      typeof (event as { type?: unknown }).type !== 'string'
+    ) {
       throw new Error(`--json line ${i + 1} is not an event object: ${line.slice(0, 200)}`);
     }
     return event as { type: string };
@@ -324,7 +389,10 @@ export function eventsSoFar(cli: CliProcess): Array<{ type: string; [field: stri
 
 /** The version a successful `--json` deploy committed (its last event). */
 export function committedVersion(result: CliResult): { id: string; versionNo: number; deployId: string } {
-  if (result.code !== 0) throw new Error(`the deploy exited ${result.code ?? result.signal}, not 0.\nstderr: ${result.stderr}\nstdout (end): ${result.stdout.slice(-1500)}`);
+  if (result.code !== 0)
+    throw new Error(
+      `the deploy exited ${result.code ?? result.signal}, not 0.\nstderr: ${result.stderr}\nstdout (end): ${result.stdout.slice(-1500)}`,
+    );
   const last = jsonEvents(result.stdout).at(-1);
   if (last?.type !== 'committed') throw new Error(`the last --json event is not "committed": ${JSON.stringify(last)}`);
   return last.deployVersion as { id: string; versionNo: number; deployId: string };
@@ -339,10 +407,12 @@ export function assertNoPutAfterConfirmed(log: RequestLog, since = 0): Set<strin
   const puts = log.blobPuts(since);
   const confirmedAt = new Map<string, number>();
   for (const put of puts) {
-    if (put.status === 200 && put.completedAt !== null) confirmedAt.set(put.sha256, Math.min(put.completedAt, confirmedAt.get(put.sha256) ?? Infinity));
+    if (put.status === 200 && put.completedAt !== null)
+      confirmedAt.set(put.sha256, Math.min(put.completedAt, confirmedAt.get(put.sha256) ?? Infinity));
   }
   for (const put of puts) {
-    if (put.startedAt > (confirmedAt.get(put.sha256) ?? Infinity)) throw new Error(`blob ${put.sha256} was PUT again after a 200:\n${log.summary(since)}`);
+    if (put.startedAt > (confirmedAt.get(put.sha256) ?? Infinity))
+      throw new Error(`blob ${put.sha256} was PUT again after a 200:\n${log.summary(since)}`);
   }
   return new Set(confirmedAt.keys());
 }
@@ -351,7 +421,10 @@ export function assertNoPutAfterConfirmed(log: RequestLog, since = 0): Set<strin
 export async function killCli(cli: CliProcess): Promise<CliResult> {
   cli.child.kill('SIGKILL');
   const ended = await within(cli.ended, 10_000, `pid ${cli.child.pid} to exit on SIGKILL`);
-  if (ended.signal !== 'SIGKILL') throw new Error(`the CLI ended (${ended.code ?? ended.signal}) before the kill.\nstderr: ${ended.stderr}\nstdout (end): ${ended.stdout.slice(-1000)}`);
+  if (ended.signal !== 'SIGKILL')
+    throw new Error(
+      `the CLI ended (${ended.code ?? ended.signal}) before the kill.\nstderr: ${ended.stderr}\nstdout (end): ${ended.stdout.slice(-1000)}`,
+    );
   return ended;
 }
 
@@ -365,17 +438,27 @@ export function freezeCli(cli: CliProcess): void {
 }
 
 /** The versions of a deploy, newest first (one page: tests make few). */
-export async function deployVersions(server: LoggedServer, deployId: string): Promise<Array<{ id: string; versionNo: number }>> {
+export async function deployVersions(
+  server: LoggedServer,
+  deployId: string,
+): Promise<Array<{ id: string; versionNo: number }>> {
   const page = await server.request('GET', `/v1/deploys/${deployId}/versions?limit=200`);
-  if (page.status !== 200) throw new Error(`GET versions of ${deployId}: HTTP ${page.status} ${JSON.stringify(page.body)}`);
+  if (page.status !== 200)
+    throw new Error(`GET versions of ${deployId}: HTTP ${page.status} ${JSON.stringify(page.body)}`);
   return page.body.items;
 }
 
 /** The deploy with this slug, or null (every page of `GET /v1/deploys`). */
-export async function deployBySlug(server: LoggedServer, slug: string): Promise<{ id: string; slug: string; versionCount: number } | null> {
+export async function deployBySlug(
+  server: LoggedServer,
+  slug: string,
+): Promise<{ id: string; slug: string; versionCount: number } | null> {
   let cursor: string | null = null;
   do {
-    const page: TestResponse = await server.request('GET', `/v1/deploys?limit=200${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`);
+    const page: TestResponse = await server.request(
+      'GET',
+      `/v1/deploys?limit=200${cursor === null ? '' : `&cursor=${encodeURIComponent(cursor)}`}`,
+    );
     if (page.status !== 200) throw new Error(`GET deploys: HTTP ${page.status} ${JSON.stringify(page.body)}`);
     const found = page.body.items.find((deploy: { slug: string }) => deploy.slug === slug);
     if (found) return found;
@@ -388,7 +471,8 @@ export async function deployBySlug(server: LoggedServer, slug: string): Promise<
 export function assertPrivateStateDir(state: string): void {
   assert.equal(statSync(state).mode & 0o777, 0o700, 'the state folder is 0700');
   const files = readdirSync(state);
-  for (const name of ['journal.sqlite', 'hash-cache.sqlite', 'secrets.json']) assert.ok(files.includes(name), `${name} is there: ${files.join(', ')}`);
+  for (const name of ['journal.sqlite', 'hash-cache.sqlite', 'secrets.json'])
+    assert.ok(files.includes(name), `${name} is there: ${files.join(', ')}`);
   for (const name of files) {
     const mode = statSync(join(state, name)).mode & 0o777;
     assert.equal(mode & 0o077, 0, `${name} is 0${mode.toString(8)}`);

@@ -26,7 +26,11 @@ const { workerData, parentPort } = require('node:worker_threads');
 `;
 
 /** Runs `task` (an export of this module) with `args(i)` in `count` worker threads released at the same instant. */
-export async function atOnce<K extends keyof Tasks>(count: number, task: K, args: (i: number) => Parameters<Tasks[K]>): Promise<Outcome[]> {
+export async function atOnce<K extends keyof Tasks>(
+  count: number,
+  task: K,
+  args: (i: number) => Parameters<Tasks[K]>,
+): Promise<Outcome[]> {
   const go = new SharedArrayBuffer(4);
   let ready = 0;
   const outcomes = Array.from({ length: count }, (_, i) => {

@@ -27,7 +27,11 @@ export interface Cloud {
 export async function startCloud(t: { after: (fn: () => Promise<void>) => void }, ...args: string[]): Promise<Cloud> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pressdrop-client-'));
   const apiKey = `pcak_test${randomBytes(18).toString('base64url')}`;
-  const child = spawn(process.execPath, [CLI_ENTRY, 'serve', '--port', '0', '--data', dataDir, '--api-key', apiKey, ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(
+    process.execPath,
+    [CLI_ENTRY, 'serve', '--port', '0', '--data', dataDir, '--api-key', apiKey, ...args],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
   const exited = once(child, 'exit');
   const clients: PressCloudClient[] = [];
   t.after(async () => {
@@ -60,4 +64,3 @@ export async function startCloud(t: { after: (fn: () => Promise<void>) => void }
     },
   };
 }
-

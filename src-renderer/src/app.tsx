@@ -70,7 +70,11 @@ function DeployPage() {
   return (
     <>
       <ResumeBanner />
-      {folder && target ? <DeployChooser key={`${folder}:${target.id}`} folder={folder} target={target} /> : <DropZone />}
+      {folder && target ? (
+        <DeployChooser key={`${folder}:${target.id}`} folder={folder} target={target} />
+      ) : (
+        <DropZone />
+      )}
     </>
   );
 }

@@ -5,7 +5,12 @@ import { wordError } from './error-words.ts';
 import { folderName, formatBytes, formatDuration, formatSpeed, suggestSlug } from './format.ts';
 
 test('a folder name becomes a slug the server accepts, or nothing', () => {
-  for (const [name, slug] of [['My Site', 'my-site'], ['Übersicht 2026!', 'ubersicht-2026'], ['build_output', 'build-output'], ['---', '']] as const) {
+  for (const [name, slug] of [
+    ['My Site', 'my-site'],
+    ['Übersicht 2026!', 'ubersicht-2026'],
+    ['build_output', 'build-output'],
+    ['---', ''],
+  ] as const) {
     assert.equal(suggestSlug(name), slug, name);
     if (slug) assert.match(slug, DEPLOY_SLUG_PATTERN);
   }
@@ -15,10 +20,16 @@ test('a folder name becomes a slug the server accepts, or nothing', () => {
 });
 
 test('a known code gets its sentence and keeps the precise message; an unknown one shows its message', () => {
-  const taken = wordError({ code: 'deploy_slug_conflict', message: 'POST upload session failed: HTTP 409 deploy_slug_conflict: The slug "site" is taken.' });
+  const taken = wordError({
+    code: 'deploy_slug_conflict',
+    message: 'POST upload session failed: HTTP 409 deploy_slug_conflict: The slug "site" is taken.',
+  });
   assert.match(taken.sentence, /slug already exists/);
   assert.equal(taken.detail, 'The slug "site" is taken.');
-  assert.deepEqual(wordError({ code: 'something_new', message: 'A new kind of failure.' }), { sentence: 'A new kind of failure.', detail: null });
+  assert.deepEqual(wordError({ code: 'something_new', message: 'A new kind of failure.' }), {
+    sentence: 'A new kind of failure.',
+    detail: null,
+  });
 });
 
 test('the app shows sizes, speeds and durations as the CLI does (binary units)', () => {

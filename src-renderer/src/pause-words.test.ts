@@ -4,7 +4,10 @@ import { pauseSentence } from './pause-words.ts';
 
 test('a pause says who holds the run and what lifts it', () => {
   assert.equal(pauseSentence(['user']), 'Paused: nothing is being sent. Resume continues where it stopped.');
-  assert.equal(pauseSentence(['offline']), 'This computer is offline: nothing is being sent. Uploads continue by themselves when it is back; Resume tries now.');
+  assert.equal(
+    pauseSentence(['offline']),
+    'This computer is offline: nothing is being sent. Uploads continue by themselves when it is back; Resume tries now.',
+  );
   assert.match(pauseSentence(['sleep']), /^The computer went to sleep: .* continue by themselves/);
   assert.equal(
     pauseSentence(['offline', 'user']),

@@ -62,13 +62,23 @@ export function readyScript(title: string | null): string {
 }
 
 /** Chromium's flags for printing on a server: no GPU, no first-run, no phoning home. */
-export const HEADLESS_CHROMIUM_ARGS = ['--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run', '--disable-sync', '--disable-quic'];
+export const HEADLESS_CHROMIUM_ARGS = [
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+  '--disable-sync',
+  '--disable-quic',
+];
 
 /** `work`, or a `render_timeout` PrintFailure once `ms` have passed (`timeoutMs`, the whole print's, is what the message says). */
 export async function withinPrintTimeout<T>(work: Promise<T>, ms: number, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new PrintFailure('render_timeout', `The page was not ready to print within ${timeoutMs} ms.`)), ms);
+    timer = setTimeout(
+      () => reject(new PrintFailure('render_timeout', `The page was not ready to print within ${timeoutMs} ms.`)),
+      ms,
+    );
   });
   work.catch(() => undefined);
   try {

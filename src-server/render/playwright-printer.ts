@@ -1,5 +1,12 @@
 import type { Browser } from 'playwright-core';
-import { HEADLESS_CHROMIUM_ARGS, PrintFailure, readyScript, withinPrintTimeout, type PdfPrinter, type PrintRequest } from './pdf-printer.ts';
+import {
+  HEADLESS_CHROMIUM_ARGS,
+  PrintFailure,
+  readyScript,
+  withinPrintTimeout,
+  type PdfPrinter,
+  type PrintRequest,
+} from './pdf-printer.ts';
 
 /**
  * `pressdrop serve`'s printer: one headless Chromium, launched through
@@ -37,11 +44,16 @@ export class PlaywrightPrinter implements PdfPrinter {
       const page = await context.newPage();
       page.on('pageerror', (error) => (pageError ??= error));
       const response = await page.goto(request.url, { waitUntil: 'load', timeout: left() });
-      if (response && !response.ok()) throw new PrintFailure('render_page_error', `The page answered HTTP ${response.status()}.`);
+      if (response && !response.ok())
+        throw new PrintFailure('render_page_error', `The page answered HTTP ${response.status()}.`);
       await withinPrintTimeout(page.evaluate(readyScript(request.title)), left(), request.timeoutMs);
       // An uncaught error while the page built itself: what it prints would be half a document.
       if (pageError) throw new PrintFailure('render_page_error', `The page threw: ${(pageError as Error).message}`);
-      return await withinPrintTimeout(page.pdf({ preferCSSPageSize: true, printBackground: true }), left(), request.timeoutMs);
+      return await withinPrintTimeout(
+        page.pdf({ preferCSSPageSize: true, printBackground: true }),
+        left(),
+        request.timeoutMs,
+      );
     } catch (error) {
       throw this.#failure(error, request.timeoutMs);
     } finally {
@@ -76,19 +88,31 @@ export class PlaywrightPrinter implements PdfPrinter {
       if (this.#browser === launched) this.#browser = null;
     });
     return launched.catch((error: unknown) => {
-      throw new PrintFailure('render_crashed', `Chromium (${this.#executablePath}) did not start: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+      throw new PrintFailure(
+        'render_crashed',
+        `Chromium (${this.#executablePath}) did not start: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+      );
     });
   }
 
   #crashed(error: unknown): PrintFailure {
-    return new PrintFailure('render_crashed', `The browser went away while printing: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`);
+    return new PrintFailure(
+      'render_crashed',
+      `The browser went away while printing: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}`,
+    );
   }
 
   #failure(error: unknown, timeoutMs: number): PrintFailure {
     if (error instanceof PrintFailure) return error;
     const message = error instanceof Error ? error.message : String(error);
-    if (error instanceof Error && error.name === 'TimeoutError') return new PrintFailure('render_timeout', `The page was not ready to print within ${timeoutMs} ms.`);
-    if (/Target page, context or browser has been closed|Browser has been closed|browser has disconnected|Target crashed/i.test(message)) return this.#crashed(error);
+    if (error instanceof Error && error.name === 'TimeoutError')
+      return new PrintFailure('render_timeout', `The page was not ready to print within ${timeoutMs} ms.`);
+    if (
+      /Target page, context or browser has been closed|Browser has been closed|browser has disconnected|Target crashed/i.test(
+        message,
+      )
+    )
+      return this.#crashed(error);
     return new PrintFailure('render_page_error', message.split('\n')[0]!);
   }
 }

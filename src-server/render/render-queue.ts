@@ -46,7 +46,11 @@ export interface RenderQueueOptions {
 }
 
 /** The contract's queue: one at a time, 3 attempts, 2 s then 8 s between them. */
-export const DEFAULT_RENDER_QUEUE_OPTIONS: RenderQueueOptions = { concurrency: 1, maxAttempts: 3, retryDelaysMs: [2_000, 8_000] };
+export const DEFAULT_RENDER_QUEUE_OPTIONS: RenderQueueOptions = {
+  concurrency: 1,
+  maxAttempts: 3,
+  retryDelaysMs: [2_000, 8_000],
+};
 
 /** A version's print timeout when its render config names none (the contract's default). */
 const DEFAULT_RENDER_TIMEOUT_MS = 30_000;
@@ -72,7 +76,10 @@ export class RenderQueue {
   #stopped = false;
   readonly #inFlight = new Set<Promise<void>>();
 
-  constructor(parts: { metadata: Metadata; blobs: BlobStore; printer: PdfPrinter; now: () => number }, options: RenderQueueOptions) {
+  constructor(
+    parts: { metadata: Metadata; blobs: BlobStore; printer: PdfPrinter; now: () => number },
+    options: RenderQueueOptions,
+  ) {
     this.#db = parts.metadata.db;
     this.#metadata = parts.metadata;
     this.#blobs = parts.blobs;
@@ -84,7 +91,9 @@ export class RenderQueue {
   /** Starts working once the server listens (its preview origin is where pages are printed from); re-queues what a stop interrupted. */
   start(previewOrigin: string): void {
     this.#previewOrigin = previewOrigin.replace(/\/+$/, '');
-    inTransaction(this.#db, () => this.#sql("UPDATE render_jobs SET status = 'queued', updated_at = ? WHERE status = 'rendering'").run(this.#now()));
+    inTransaction(this.#db, () =>
+      this.#sql("UPDATE render_jobs SET status = 'queued', updated_at = ? WHERE status = 'rendering'").run(this.#now()),
+    );
     this.#pump();
   }
 
@@ -100,7 +109,9 @@ export class RenderQueue {
   insertJob(versionId: string): JobRow {
     const now = this.#now();
     const id = newId('rj');
-    this.#sql("INSERT INTO render_jobs (id, deploy_version_id, status, attempts, created_at, updated_at) VALUES (?, ?, 'queued', 0, ?, ?)").run(id, versionId, now, now);
+    this.#sql(
+      "INSERT INTO render_jobs (id, deploy_version_id, status, attempts, created_at, updated_at) VALUES (?, ?, 'queued', 0, ?, ?)",
+    ).run(id, versionId, now, now);
     return this.#job(id)!;
   }
 
@@ -116,7 +127,9 @@ export class RenderQueue {
 
   /** A version's jobs, newest first; `beforeSeq` is the cursor key. Fetches `limit` rows. */
   listJobs(versionId: string, beforeSeq: number | null, limit: number): Array<{ seq: number; job: RenderJob }> {
-    const rows = this.#sql('SELECT * FROM render_jobs WHERE deploy_version_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?').all(versionId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit) as unknown as JobRow[];
+    const rows = this.#sql(
+      'SELECT * FROM render_jobs WHERE deploy_version_id = ? AND seq < ? ORDER BY seq DESC LIMIT ?',
+    ).all(versionId, beforeSeq ?? Number.MAX_SAFE_INTEGER, limit) as unknown as JobRow[];
     return rows.map((row) => ({ seq: row.seq, job: toRenderJob(row) }));
   }
 
@@ -139,7 +152,11 @@ export class RenderQueue {
     if (this.#stopped || !this.#previewOrigin) return;
     const now = this.#now();
     // retry_scheduled → queued, as the seed's states go, once its time has come.
-    inTransaction(this.#db, () => this.#sql("UPDATE render_jobs SET status = 'queued', next_attempt_at = NULL, updated_at = ? WHERE status = 'retry_scheduled' AND next_attempt_at <= ?").run(now, now));
+    inTransaction(this.#db, () =>
+      this.#sql(
+        "UPDATE render_jobs SET status = 'queued', next_attempt_at = NULL, updated_at = ? WHERE status = 'retry_scheduled' AND next_attempt_at <= ?",
+      ).run(now, now),
+    );
     while (this.#running < this.#options.concurrency) {
       const next = this.#claimNext();
       if (!next) break;
@@ -151,7 +168,9 @@ export class RenderQueue {
       });
       this.#inFlight.add(attempt);
     }
-    const due = this.#sql("SELECT min(next_attempt_at) AS at FROM render_jobs WHERE status = 'retry_scheduled'").get() as { at: number | null };
+    const due = this.#sql(
+      "SELECT min(next_attempt_at) AS at FROM render_jobs WHERE status = 'retry_scheduled'",
+    ).get() as { at: number | null };
     if (this.#timer) clearTimeout(this.#timer);
     this.#timer = due.at === null ? null : setTimeout(() => this.#pump(), Math.max(0, due.at - now));
     this.#timer?.unref();
@@ -160,9 +179,12 @@ export class RenderQueue {
   /** The oldest queued job, now `rendering` with one more attempt; null when none waits. */
   #claimNext(): JobRow | null {
     return inTransaction(this.#db, () => {
-      const row = this.#sql("SELECT * FROM render_jobs WHERE status = 'queued' ORDER BY seq LIMIT 1").get() as JobRow | undefined;
+      const row = this.#sql("SELECT * FROM render_jobs WHERE status = 'queued' ORDER BY seq LIMIT 1").get() as
+        JobRow | undefined;
       if (!row) return null;
-      this.#sql("UPDATE render_jobs SET status = 'rendering', attempts = attempts + 1, updated_at = ? WHERE id = ?").run(this.#now(), row.id);
+      this.#sql(
+        "UPDATE render_jobs SET status = 'rendering', attempts = attempts + 1, updated_at = ? WHERE id = ?",
+      ).run(this.#now(), row.id);
       return this.#job(row.id)!;
     });
   }
@@ -175,14 +197,23 @@ export class RenderQueue {
     } catch (error) {
       // A stop closes the browser under the job: it is not the page's fault, and the next start queues it again.
       if (this.#stopped) return;
-      const failure = error instanceof PrintFailure ? error : new PrintFailure('render_crashed', error instanceof Error ? error.message : String(error));
+      const failure =
+        error instanceof PrintFailure
+          ? error
+          : new PrintFailure('render_crashed', error instanceof Error ? error.message : String(error));
       return this.#failed(job, failure);
     }
     try {
       await this.#store(job, version, bytes);
     } catch (error) {
       if (this.#stopped) return;
-      this.#failed(job, new PrintFailure('render_crashed', `The PDF could not be stored: ${error instanceof Error ? error.message : String(error)}`));
+      this.#failed(
+        job,
+        new PrintFailure(
+          'render_crashed',
+          `The PDF could not be stored: ${error instanceof Error ? error.message : String(error)}`,
+        ),
+      );
     }
   }
 
@@ -203,16 +234,12 @@ export class RenderQueue {
     const pdfId = newId('pdf');
     inTransaction(this.#db, () => {
       const now = this.#now();
-      this.#sql('INSERT INTO pdfs (id, render_job_id, deploy_version_id, sha256, size, page_count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)').run(
-        pdfId,
-        job.id,
-        version.id,
-        sha256,
-        bytes.length,
-        pdfPageCount(bytes),
-        now,
-      );
-      this.#sql("UPDATE render_jobs SET status = 'succeeded', pdf_id = ?, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?").run(pdfId, now, job.id);
+      this.#sql(
+        'INSERT INTO pdfs (id, render_job_id, deploy_version_id, sha256, size, page_count, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)',
+      ).run(pdfId, job.id, version.id, sha256, bytes.length, pdfPageCount(bytes), now);
+      this.#sql(
+        "UPDATE render_jobs SET status = 'succeeded', pdf_id = ?, error_code = NULL, error_message = NULL, updated_at = ? WHERE id = ?",
+      ).run(pdfId, now, job.id);
     });
   }
 
@@ -223,9 +250,13 @@ export class RenderQueue {
     inTransaction(this.#db, () => {
       if (job.attempts < maxAttempts) {
         const delay = retryDelaysMs[Math.min(job.attempts - 1, retryDelaysMs.length - 1)] ?? 0;
-        this.#sql("UPDATE render_jobs SET status = 'retry_scheduled', next_attempt_at = ?, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?").run(now + delay, failure.code, failure.message, now, job.id);
+        this.#sql(
+          "UPDATE render_jobs SET status = 'retry_scheduled', next_attempt_at = ?, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
+        ).run(now + delay, failure.code, failure.message, now, job.id);
       } else {
-        this.#sql("UPDATE render_jobs SET status = 'failed', next_attempt_at = NULL, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?").run(failure.code, failure.message, now, job.id);
+        this.#sql(
+          "UPDATE render_jobs SET status = 'failed', next_attempt_at = NULL, error_code = ?, error_message = ?, updated_at = ? WHERE id = ?",
+        ).run(failure.code, failure.message, now, job.id);
       }
     });
   }
@@ -248,5 +279,13 @@ function toRenderJob(row: JobRow): RenderJob {
 
 /** A pdf row in the contract's `pdf` shape. */
 export function toPdf(row: PdfRow): Pdf {
-  return { id: row.id, renderJobId: row.render_job_id, deployVersionId: row.deploy_version_id, size: row.size, pageCount: row.page_count, sha256: row.sha256, createdAt: row.created_at };
+  return {
+    id: row.id,
+    renderJobId: row.render_job_id,
+    deployVersionId: row.deploy_version_id,
+    size: row.size,
+    pageCount: row.page_count,
+    sha256: row.sha256,
+    createdAt: row.created_at,
+  };
 }

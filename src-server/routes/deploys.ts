@@ -22,7 +22,10 @@ export function registerDeployRoutes(app: FastifyInstance, ctx: ServerContext): 
   app.post('/deploys', { bodyLimit }, (request, reply) =>
     ctx.idempotency.answer(request, reply, () => {
       const body = parseBody(createDeployBody, request.body);
-      return () => ({ status: 201, body: { deploy: metadata.toDeploy(createDeploy(metadata, body.slug, body.name, ctx.now())) } });
+      return () => ({
+        status: 201,
+        body: { deploy: metadata.toDeploy(createDeploy(metadata, body.slug, body.name, ctx.now())) },
+      });
     }),
   );
 
@@ -30,7 +33,13 @@ export function registerDeployRoutes(app: FastifyInstance, ctx: ServerContext): 
     const limit = pageSize(request.query.limit);
     const before = decodeCursor('deploys', request.query.cursor);
     const rows = metadata.listDeploys(typeof before === 'number' ? before : null, limit + 1);
-    return toPage(rows, limit, 'deploys', (row) => row.seq, (row) => metadata.toDeploy(row));
+    return toPage(
+      rows,
+      limit,
+      'deploys',
+      (row) => row.seq,
+      (row) => metadata.toDeploy(row),
+    );
   });
 
   app.get<DeployParams>('/deploys/:deployId', async (request) => ({
@@ -41,7 +50,10 @@ export function registerDeployRoutes(app: FastifyInstance, ctx: ServerContext): 
     const deploy = findDeploy(metadata, request.params.deployId);
     const { name } = request.params;
     if (!ALIAS_NAME_PATTERN.test(name)) {
-      throw new ApiError('invalid_request', 'Alias names are 1-63 characters of a-z, 0-9 and -, starting with a letter (so they never look like a version number).');
+      throw new ApiError(
+        'invalid_request',
+        'Alias names are 1-63 characters of a-z, 0-9 and -, starting with a letter (so they never look like a version number).',
+      );
     }
     const { deployVersionId } = parseBody(putAliasBody, request.body);
     const version = metadata.versionById(deployVersionId);
@@ -60,7 +72,11 @@ export function registerDeployRoutes(app: FastifyInstance, ctx: ServerContext): 
   app.delete<AliasParams>('/deploys/:deployId/aliases/:name', async (request, reply) => {
     const deploy = findDeploy(metadata, request.params.deployId);
     const deleted = inTransaction(metadata.db, () => metadata.deleteAlias(deploy.id, request.params.name));
-    if (!deleted) throw new ApiError('alias_not_found', `Deploy ${deploy.id} has no alias ${JSON.stringify(abbreviate(request.params.name))}.`);
+    if (!deleted)
+      throw new ApiError(
+        'alias_not_found',
+        `Deploy ${deploy.id} has no alias ${JSON.stringify(abbreviate(request.params.name))}.`,
+      );
     return reply.code(204).send();
   });
 }
@@ -75,7 +91,10 @@ export function findDeploy(metadata: Metadata, deployId: string): DeployRow {
 /** Inserts a deploy, or `409 deploy_slug_conflict`. Call inside a write transaction. */
 export function createDeploy(metadata: Metadata, slug: string, name: string, now: number): DeployRow {
   if (metadata.deployBySlug(slug)) {
-    throw new ApiError('deploy_slug_conflict', `The slug "${slug}" is taken; choose another, or deploy to the existing deploy by its id.`);
+    throw new ApiError(
+      'deploy_slug_conflict',
+      `The slug "${slug}" is taken; choose another, or deploy to the existing deploy by its id.`,
+    );
   }
   return metadata.insertDeploy(newId('dpl'), slug, name, now);
 }

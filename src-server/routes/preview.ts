@@ -45,17 +45,22 @@ export function registerPreviewRoutes(app: FastifyInstance, ctx: ServerContext):
     return alias ? metadata.versionById(alias.deploy_version_id) : undefined;
   };
 
-  const notFound = (reply: FastifyReply, what: string) => reply.code(404).type('text/plain; charset=utf-8').send(`Not found: ${what}\n`);
+  const notFound = (reply: FastifyReply, what: string) =>
+    reply.code(404).type('text/plain; charset=utf-8').send(`Not found: ${what}\n`);
   const quote = (text: string) => JSON.stringify(abbreviate(text));
   // Built from the route's parameters, never from the request line: an absolute-form target
   // (GET http://elsewhere/preview/…) would otherwise send the browser elsewhere.
   const location = (slug: string, ref: string, path = '') =>
     `/preview/${encodeURIComponent(slug)}/${encodeURIComponent(ref)}/${path.split('/').map(encodeURIComponent).join('/')}`;
 
-  app.setNotFoundHandler((_request, reply) => notFound(reply, 'previews are at /preview/<deploy slug>/<version number or alias>/<path>'));
+  app.setNotFoundHandler((_request, reply) =>
+    notFound(reply, 'previews are at /preview/<deploy slug>/<version number or alias>/<path>'),
+  );
 
   // Without the trailing slash, relative links in index.html would resolve one level too high.
-  app.get<{ Params: { slug: string; ref: string } }>('/:slug/:ref', async (request, reply) => reply.redirect(location(request.params.slug, request.params.ref), 301));
+  app.get<{ Params: { slug: string; ref: string } }>('/:slug/:ref', async (request, reply) =>
+    reply.redirect(location(request.params.slug, request.params.ref), 301),
+  );
 
   app.get<PreviewParams>('/:slug/:ref/*', async (request, reply) => {
     const { slug, ref } = request.params;
@@ -65,14 +70,17 @@ export function registerPreviewRoutes(app: FastifyInstance, ctx: ServerContext):
     const path = requested === '' || requested.endsWith('/') ? `${requested}index.html` : requested;
     const file = metadata.versionFile(version.id, path);
     if (!file) {
-      if (metadata.versionFile(version.id, `${path}/index.html`)) return reply.redirect(location(slug, ref, `${path}/`), 301);
+      if (metadata.versionFile(version.id, `${path}/index.html`))
+        return reply.redirect(location(slug, ref, `${path}/`), 301);
       return notFound(reply, `version ${version.version_no} of ${quote(slug)} has no file ${quote(path)}`);
     }
-    return reply
-      // A type stored before media types were checked could break the header: such a file is served as bytes.
-      .header('content-type', isMediaType(file.mime) ? file.mime : 'application/octet-stream')
-      .header('content-length', file.size)
-      .header('cache-control', 'no-cache')
-      .send(ctx.blobs.read(file.blob_sha256));
+    return (
+      reply
+        // A type stored before media types were checked could break the header: such a file is served as bytes.
+        .header('content-type', isMediaType(file.mime) ? file.mime : 'application/octet-stream')
+        .header('content-length', file.size)
+        .header('cache-control', 'no-cache')
+        .send(ctx.blobs.read(file.blob_sha256))
+    );
   });
 }

@@ -25,7 +25,11 @@ export function registerRenderJobRoutes(app: FastifyInstance, ctx: ServerContext
 
   const findVersion = (versionId: string): VersionRow => {
     const version = metadata.versionById(versionId);
-    if (!version) throw new ApiError('deploy_version_not_found', `No deploy version has the id ${JSON.stringify(abbreviate(versionId))}.`);
+    if (!version)
+      throw new ApiError(
+        'deploy_version_not_found',
+        `No deploy version has the id ${JSON.stringify(abbreviate(versionId))}.`,
+      );
     return version;
   };
 
@@ -38,11 +42,18 @@ export function registerRenderJobRoutes(app: FastifyInstance, ctx: ServerContext
       } else {
         const deploy = findDeploy(metadata, body.deployId);
         const alias = metadata.aliasByName(deploy.id, body.alias);
-        if (!alias) throw new ApiError('alias_not_found', `Deploy ${deploy.slug} has no alias ${JSON.stringify(abbreviate(body.alias))}.`);
+        if (!alias)
+          throw new ApiError(
+            'alias_not_found',
+            `Deploy ${deploy.slug} has no alias ${JSON.stringify(abbreviate(body.alias))}.`,
+          );
         version = metadata.versionById(alias.deploy_version_id)!;
       }
       if (version.route === null) {
-        throw new ApiError('render_route_not_found', `Version ${version.version_no} has no page to print: it holds no index.html, and was committed without render.route.`);
+        throw new ApiError(
+          'render_route_not_found',
+          `Version ${version.version_no} has no page to print: it holds no index.html, and was committed without render.route.`,
+        );
       }
       const renders = queue();
       return () => ({ status: 201, body: { renderJob: renders.job(renders.insertJob(version.id).id) } });
@@ -54,7 +65,11 @@ export function registerRenderJobRoutes(app: FastifyInstance, ctx: ServerContext
 
   app.get<{ Params: { jobId: string } }>('/render-jobs/:jobId', async (request) => {
     const job = ctx.renders?.job(request.params.jobId);
-    if (!job) throw new ApiError('render_job_not_found', `No render job has the id ${JSON.stringify(abbreviate(request.params.jobId))}.`);
+    if (!job)
+      throw new ApiError(
+        'render_job_not_found',
+        `No render job has the id ${JSON.stringify(abbreviate(request.params.jobId))}.`,
+      );
     return { renderJob: job };
   });
 
@@ -64,7 +79,13 @@ export function registerRenderJobRoutes(app: FastifyInstance, ctx: ServerContext
     const listName = `render-jobs:${version.id}`;
     const before = decodeCursor(listName, request.query.cursor);
     const rows = ctx.renders?.listJobs(version.id, typeof before === 'number' ? before : null, limit + 1) ?? [];
-    return toPage(rows, limit, listName, (row) => row.seq, (row) => row.job);
+    return toPage(
+      rows,
+      limit,
+      listName,
+      (row) => row.seq,
+      (row) => row.job,
+    );
   });
 
   const findPdf = (pdfId: string) => {
@@ -73,7 +94,9 @@ export function registerRenderJobRoutes(app: FastifyInstance, ctx: ServerContext
     return pdf;
   };
 
-  app.get<{ Params: { pdfId: string } }>('/pdfs/:pdfId', async (request) => ({ pdf: toPdf(findPdf(request.params.pdfId)) }));
+  app.get<{ Params: { pdfId: string } }>('/pdfs/:pdfId', async (request) => ({
+    pdf: toPdf(findPdf(request.params.pdfId)),
+  }));
 
   app.get<{ Params: { pdfId: string } }>('/pdfs/:pdfId/content', async (request, reply) => {
     const pdf = findPdf(request.params.pdfId);
@@ -94,13 +117,25 @@ export function registerRenderJobRoutes(app: FastifyInstance, ctx: ServerContext
  * Content-Range, `416` when the range lies past the end. Several ranges,
  * or an If-Range that no longer matches, get the whole PDF, as the RFC allows.
  */
-function sendRange(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply, sha256: string, size: number): FastifyReply {
+function sendRange(
+  ctx: ServerContext,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  sha256: string,
+  size: number,
+): FastifyReply {
   const header = request.headers.range;
   const ifRange = request.headers['if-range'];
-  const range = typeof header === 'string' && (ifRange === undefined || ifRange === `"${sha256}"`) ? parseRange(header, size) : null;
+  const range =
+    typeof header === 'string' && (ifRange === undefined || ifRange === `"${sha256}"`)
+      ? parseRange(header, size)
+      : null;
   if (range === 'unsatisfiable') {
     reply.header('content-range', `bytes */${size}`);
-    throw new ApiError('range_not_satisfiable', `The range ${JSON.stringify(abbreviate(String(header)))} starts past the end of this ${size}-byte PDF.`);
+    throw new ApiError(
+      'range_not_satisfiable',
+      `The range ${JSON.stringify(abbreviate(String(header)))} starts past the end of this ${size}-byte PDF.`,
+    );
   }
   if (range === null) return reply.header('content-length', size).send(ctx.blobs.read(sha256));
   return reply

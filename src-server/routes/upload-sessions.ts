@@ -8,7 +8,15 @@ import { BlobRefusedError } from '../blob-store.ts';
 import type { ServerContext } from '../context.ts';
 import { newId, hashSecret, secretMatches } from '../ids.ts';
 import { toDeployVersion, toUploadSession, type SessionRow } from '../metadata.ts';
-import { assertValidPaths, bodyLimits, commitBody, createUploadSessionBody, missingBlobsBody, parseBody, sha256Param } from '../request-schemas.ts';
+import {
+  assertValidPaths,
+  bodyLimits,
+  commitBody,
+  createUploadSessionBody,
+  missingBlobsBody,
+  parseBody,
+  sha256Param,
+} from '../request-schemas.ts';
 import { createDeploy, findDeploy } from './deploys.ts';
 
 /** Blob-store stats in flight at once: 100k at a time would flood the thread pool. */
@@ -26,29 +34,48 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
   app.post('/upload-sessions', { bodyLimit: bodyLimit.session }, (request, reply) =>
     ctx.idempotency.answer(request, reply, () => {
       const body = parseBody(createUploadSessionBody, request.body);
-      assertValidPaths('files', body.files.map((file) => file.path));
+      assertValidPaths(
+        'files',
+        body.files.map((file) => file.path),
+      );
       const sizeBySha = new Map<string, number>();
       let requestedBytes = 0;
       for (const file of body.files) {
         if (file.size > limits.maxBlobBytes) {
-          throw new ApiError('upload_blob_too_large', `${JSON.stringify(abbreviate(file.path))} is ${file.size} bytes; the limit per file is ${limits.maxBlobBytes}.`, { path: abbreviate(file.path) });
+          throw new ApiError(
+            'upload_blob_too_large',
+            `${JSON.stringify(abbreviate(file.path))} is ${file.size} bytes; the limit per file is ${limits.maxBlobBytes}.`,
+            { path: abbreviate(file.path) },
+          );
         }
         const registered = sizeBySha.get(file.sha256);
         if (registered !== undefined && registered !== file.size) {
-          throw new ApiError('invalid_request', `sha256 ${file.sha256} is given two sizes (${registered} and ${file.size}); one content has one size.`);
+          throw new ApiError(
+            'invalid_request',
+            `sha256 ${file.sha256} is given two sizes (${registered} and ${file.size}); one content has one size.`,
+          );
         }
         sizeBySha.set(file.sha256, file.size);
         requestedBytes += file.size;
       }
       if (body.files.length > limits.maxFilesPerVersion) {
-        throw new ApiError('upload_session_too_large', `${body.files.length} files; a version may hold at most ${limits.maxFilesPerVersion}.`);
+        throw new ApiError(
+          'upload_session_too_large',
+          `${body.files.length} files; a version may hold at most ${limits.maxFilesPerVersion}.`,
+        );
       }
       if (requestedBytes > limits.maxSessionBytes) {
-        throw new ApiError('upload_session_too_large', `${requestedBytes} bytes in all; one upload session may hold at most ${limits.maxSessionBytes}.`);
+        throw new ApiError(
+          'upload_session_too_large',
+          `${requestedBytes} bytes in all; one upload session may hold at most ${limits.maxSessionBytes}.`,
+        );
       }
       return () => {
         const now = ctx.now();
-        const deploy = body.deployId !== undefined ? findDeploy(metadata, body.deployId) : createDeploy(metadata, body.createDeploy!.slug, body.createDeploy!.name, now);
+        const deploy =
+          body.deployId !== undefined
+            ? findDeploy(metadata, body.deployId)
+            : createDeploy(metadata, body.createDeploy!.slug, body.createDeploy!.name, now);
         const uploadToken = newId('ustk');
         const session: SessionRow = {
           id: newId('us'),
@@ -60,7 +87,10 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
           expires_at: now + (ctx.faults?.expiresEarly() ? ctx.faults.spec.expireAfterMs : limits.sessionTtlMs),
           deploy_version_id: null,
         };
-        metadata.insertSession(session, body.files.map((file) => ({ ...file, mime: file.mime ?? mimeOf(file.path) })));
+        metadata.insertSession(
+          session,
+          body.files.map((file) => ({ ...file, mime: file.mime ?? mimeOf(file.path) })),
+        );
         const { deployVersionId: _, ...uploadSession } = toUploadSession(session, now);
         return { status: 201, body: { uploadSession, uploadToken } };
       };
@@ -73,65 +103,99 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
   }));
 
   // Step 2: which of these blobs does the store not have yet?
-  app.post<SessionParams>('/upload-sessions/:sessionId/missing-blobs', { bodyLimit: bodyLimit.missingBlobs }, async (request) => {
-    const session = openSession(ctx, request);
-    const { files } = parseBody(missingBlobsBody, request.body);
-    if (files.length > limits.maxMissingBlobsPerCall) {
-      throw new ApiError('too_many_files', `${files.length} files in one call; ask about at most ${limits.maxMissingBlobsPerCall} at a time.`);
-    }
-    assertValidPaths('files', files.map((file) => file.path));
-    const unique = [...new Set(files.map((file) => file.sha256))];
-    const stored = await mapBounded(unique, STAT_CONCURRENCY, (sha256) => ctx.blobs.has(sha256));
-    return { uploadSessionId: session.id, missingBlobs: unique.filter((_, i) => !stored[i]).map((sha256) => ({ sha256 })) };
-  });
+  app.post<SessionParams>(
+    '/upload-sessions/:sessionId/missing-blobs',
+    { bodyLimit: bodyLimit.missingBlobs },
+    async (request) => {
+      const session = openSession(ctx, request);
+      const { files } = parseBody(missingBlobsBody, request.body);
+      if (files.length > limits.maxMissingBlobsPerCall) {
+        throw new ApiError(
+          'too_many_files',
+          `${files.length} files in one call; ask about at most ${limits.maxMissingBlobsPerCall} at a time.`,
+        );
+      }
+      assertValidPaths(
+        'files',
+        files.map((file) => file.path),
+      );
+      const unique = [...new Set(files.map((file) => file.sha256))];
+      const stored = await mapBounded(unique, STAT_CONCURRENCY, (sha256) => ctx.blobs.has(sha256));
+      return {
+        uploadSessionId: session.id,
+        missingBlobs: unique.filter((_, i) => !stored[i]).map((sha256) => ({ sha256 })),
+      };
+    },
+  );
 
   // Step 3 lives in its own plugin: it reads the raw body as a stream, whatever its Content-Type.
   app.register(async (blobScope) => {
     blobScope.removeAllContentTypeParsers();
     blobScope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
 
-    blobScope.put<BlobParams>('/upload-sessions/:sessionId/blobs/:sha256', { config: { streamedBody: true } }, async (request) => {
-      const session = openSession(ctx, request);
-      const sha256 = request.params.sha256;
-      if (!sha256Param.safeParse(sha256).success) {
-        throw new ApiError('invalid_request', 'The sha256 in the URL must be 64 lowercase hex characters.');
-      }
-      const registered = metadata.sessionBlob(session.id, sha256);
-      if (!registered) {
-        throw new ApiError('blob_not_in_session', `No file of session ${session.id} has sha256 ${sha256}; register it when creating the session.`);
-      }
-      const declaredLength = request.headers['content-length'] === undefined ? null : Number(request.headers['content-length']);
-      if (declaredLength !== null && declaredLength > limits.maxBlobBytes) {
-        throw new ApiError('upload_blob_too_large', `The body is ${declaredLength} bytes; the limit per blob is ${limits.maxBlobBytes}.`);
-      }
-      if (declaredLength !== null && declaredLength !== registered.size) {
-        throw new ApiError('blob_size_mismatch', `Content-Length is ${declaredLength}; the session registered ${registered.size} bytes for this blob.`);
-      }
-      const answer = (alreadyPresent: boolean) => ({
-        uploadSessionId: session.id,
-        alreadyPresent,
-        blob: { sha256, size: registered.size, mime: registered.mime, r2Key: `cas/${sha256}` },
-      });
-      // Injected "reset" fault: cut the connection part-way, before the blob can be stored.
-      const fault = request.fault;
-      const cutAt = fault.kind === 'reset' ? Math.floor(registered.size * fault.afterFraction) : Infinity;
-      const cut = () => {
-        request.raw.socket.destroy();
-        throw new Error('injected fault: connection reset mid-body');
-      };
-      try {
-        if (cutAt === 0) cut();
-        const { alreadyPresent } = await ctx.blobs.ingest(request.raw, { sha256, size: registered.size }, (received) => {
-          if (received >= cutAt) cut();
-        });
-        return answer(alreadyPresent);
-      } catch (error) {
-        if (error instanceof BlobRefusedError) {
-          throw new ApiError(error.reason === 'hash_mismatch' ? 'blob_hash_mismatch' : 'blob_size_mismatch', error.message);
+    blobScope.put<BlobParams>(
+      '/upload-sessions/:sessionId/blobs/:sha256',
+      { config: { streamedBody: true } },
+      async (request) => {
+        const session = openSession(ctx, request);
+        const sha256 = request.params.sha256;
+        if (!sha256Param.safeParse(sha256).success) {
+          throw new ApiError('invalid_request', 'The sha256 in the URL must be 64 lowercase hex characters.');
         }
-        throw error;
-      }
-    });
+        const registered = metadata.sessionBlob(session.id, sha256);
+        if (!registered) {
+          throw new ApiError(
+            'blob_not_in_session',
+            `No file of session ${session.id} has sha256 ${sha256}; register it when creating the session.`,
+          );
+        }
+        const declaredLength =
+          request.headers['content-length'] === undefined ? null : Number(request.headers['content-length']);
+        if (declaredLength !== null && declaredLength > limits.maxBlobBytes) {
+          throw new ApiError(
+            'upload_blob_too_large',
+            `The body is ${declaredLength} bytes; the limit per blob is ${limits.maxBlobBytes}.`,
+          );
+        }
+        if (declaredLength !== null && declaredLength !== registered.size) {
+          throw new ApiError(
+            'blob_size_mismatch',
+            `Content-Length is ${declaredLength}; the session registered ${registered.size} bytes for this blob.`,
+          );
+        }
+        const answer = (alreadyPresent: boolean) => ({
+          uploadSessionId: session.id,
+          alreadyPresent,
+          blob: { sha256, size: registered.size, mime: registered.mime, r2Key: `cas/${sha256}` },
+        });
+        // Injected "reset" fault: cut the connection part-way, before the blob can be stored.
+        const fault = request.fault;
+        const cutAt = fault.kind === 'reset' ? Math.floor(registered.size * fault.afterFraction) : Infinity;
+        const cut = () => {
+          request.raw.socket.destroy();
+          throw new Error('injected fault: connection reset mid-body');
+        };
+        try {
+          if (cutAt === 0) cut();
+          const { alreadyPresent } = await ctx.blobs.ingest(
+            request.raw,
+            { sha256, size: registered.size },
+            (received) => {
+              if (received >= cutAt) cut();
+            },
+          );
+          return answer(alreadyPresent);
+        } catch (error) {
+          if (error instanceof BlobRefusedError) {
+            throw new ApiError(
+              error.reason === 'hash_mismatch' ? 'blob_hash_mismatch' : 'blob_size_mismatch',
+              error.message,
+            );
+          }
+          throw error;
+        }
+      },
+    );
   });
 
   // Step 4: turn the session into the deploy's next immutable version.
@@ -140,14 +204,26 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
     return ctx.idempotency.answer(request, reply, async () => {
       assertOpen(session, ctx.now());
       const body = parseBody(commitBody, request.body);
-      assertValidPaths('entries', body.entries.map((entry) => entry.path));
-      const entries: VersionEntry[] = body.entries.map((entry) => ({ ...entry, mime: entry.mime ?? mimeOf(entry.path) }));
+      assertValidPaths(
+        'entries',
+        body.entries.map((entry) => entry.path),
+      );
+      const entries: VersionEntry[] = body.entries.map((entry) => ({
+        ...entry,
+        mime: entry.mime ?? mimeOf(entry.path),
+      }));
       const totalBytes = entries.reduce((sum, entry) => sum + entry.size, 0);
       if (entries.length > limits.maxFilesPerVersion) {
-        throw new ApiError('deploy_commit_policy_limit_exceeded', `${entries.length} files; a version may hold at most ${limits.maxFilesPerVersion}.`);
+        throw new ApiError(
+          'deploy_commit_policy_limit_exceeded',
+          `${entries.length} files; a version may hold at most ${limits.maxFilesPerVersion}.`,
+        );
       }
       if (totalBytes > limits.maxSessionBytes) {
-        throw new ApiError('deploy_commit_policy_limit_exceeded', `${totalBytes} bytes; a version may hold at most ${limits.maxSessionBytes}.`);
+        throw new ApiError(
+          'deploy_commit_policy_limit_exceeded',
+          `${totalBytes} bytes; a version may hold at most ${limits.maxSessionBytes}.`,
+        );
       }
       const route = renderRoute(body.render?.route, entries);
       await assertBlobsStored(ctx, entries);
@@ -178,10 +254,17 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
 /** The session named in the URL, if the request carries its upload token: else 404 or 401. */
 function authorizedSession(ctx: ServerContext, request: FastifyRequest<SessionParams>): SessionRow {
   const session = ctx.metadata.sessionById(request.params.sessionId);
-  if (!session) throw new ApiError('upload_session_not_found', `No upload session has the id ${JSON.stringify(abbreviate(request.params.sessionId))}.`);
+  if (!session)
+    throw new ApiError(
+      'upload_session_not_found',
+      `No upload session has the id ${JSON.stringify(abbreviate(request.params.sessionId))}.`,
+    );
   const token = request.headers['x-upload-token'];
   if (typeof token !== 'string' || !secretMatches(token, session.token_hash)) {
-    throw new ApiError('upload_token_invalid', `Send the uploadToken returned when session ${session.id} was created, as X-Upload-Token.`);
+    throw new ApiError(
+      'upload_token_invalid',
+      `Send the uploadToken returned when session ${session.id} was created, as X-Upload-Token.`,
+    );
   }
   return session;
 }
@@ -196,10 +279,16 @@ function openSession(ctx: ServerContext, request: FastifyRequest<SessionParams>)
 function assertOpen(session: SessionRow, now: number): void {
   const { status } = toUploadSession(session, now);
   if (status === 'committed') {
-    throw new ApiError('upload_session_committed', `Session ${session.id} is already committed as version ${session.deploy_version_id}; create a new session to deploy again.`);
+    throw new ApiError(
+      'upload_session_committed',
+      `Session ${session.id} is already committed as version ${session.deploy_version_id}; create a new session to deploy again.`,
+    );
   }
   if (status === 'expired') {
-    throw new ApiError('upload_session_expired', `Session ${session.id} expired at ${new Date(session.expires_at).toISOString()}; create a new session (blobs already uploaded are kept).`);
+    throw new ApiError(
+      'upload_session_expired',
+      `Session ${session.id} expired at ${new Date(session.expires_at).toISOString()}; create a new session (blobs already uploaded are kept).`,
+    );
   }
 }
 
@@ -209,7 +298,10 @@ function renderRoute(requested: string | undefined, entries: readonly VersionEnt
   if (requested === undefined) return paths.has('index.html') ? '/index.html' : null;
   const route = requested.startsWith('/') ? requested : `/${requested}`;
   if (!paths.has(route.slice(1))) {
-    throw new ApiError('render_route_not_found', `render.route ${JSON.stringify(abbreviate(requested))} names no file of this version.`);
+    throw new ApiError(
+      'render_route_not_found',
+      `render.route ${JSON.stringify(abbreviate(requested))} names no file of this version.`,
+    );
   }
   return route;
 }
@@ -221,11 +313,18 @@ async function assertBlobsStored(ctx: ServerContext, entries: readonly VersionEn
   const storedSize = new Map(hashes.map((sha256, i) => [sha256, sizes[i]]));
   const missing = hashes.filter((sha256) => storedSize.get(sha256) === null);
   if (missing.length > 0) {
-    throw new ApiError('blobs_missing', `${missing.length} blob(s) are not uploaded yet; upload them, then commit again.`, { missing });
+    throw new ApiError(
+      'blobs_missing',
+      `${missing.length} blob(s) are not uploaded yet; upload them, then commit again.`,
+      { missing },
+    );
   }
   for (const entry of entries) {
     if (storedSize.get(entry.blobHash) !== entry.size) {
-      throw new ApiError('blob_size_mismatch', `${JSON.stringify(abbreviate(entry.path))} says ${entry.size} bytes; blob ${entry.blobHash} is ${storedSize.get(entry.blobHash)}.`);
+      throw new ApiError(
+        'blob_size_mismatch',
+        `${JSON.stringify(abbreviate(entry.path))} says ${entry.size} bytes; blob ${entry.blobHash} is ${storedSize.get(entry.blobHash)}.`,
+      );
     }
   }
 }

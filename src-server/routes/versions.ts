@@ -15,7 +15,11 @@ export function registerVersionRoutes(app: FastifyInstance, ctx: ServerContext):
 
   const findVersion = (versionId: string): VersionRow => {
     const version = metadata.versionById(versionId);
-    if (!version) throw new ApiError('deploy_version_not_found', `No deploy version has the id ${JSON.stringify(abbreviate(versionId))}.`);
+    if (!version)
+      throw new ApiError(
+        'deploy_version_not_found',
+        `No deploy version has the id ${JSON.stringify(abbreviate(versionId))}.`,
+      );
     return version;
   };
 
@@ -26,7 +30,13 @@ export function registerVersionRoutes(app: FastifyInstance, ctx: ServerContext):
     const before = decodeCursor(listName, request.query.cursor);
     const rows = metadata.listVersions(deploy.id, typeof before === 'number' ? before : null, limit + 1);
     const aliases = metadata.aliasNamesByVersion(deploy.id);
-    return toPage(rows, limit, listName, (row) => row.version_no, (row) => toVersionSummary(row, aliases.get(row.id) ?? []));
+    return toPage(
+      rows,
+      limit,
+      listName,
+      (row) => row.version_no,
+      (row) => toVersionSummary(row, aliases.get(row.id) ?? []),
+    );
   });
 
   app.get<{ Params: { versionId: string } }>('/deploy-versions/:versionId', async (request) => ({
@@ -49,6 +59,9 @@ export function registerVersionRoutes(app: FastifyInstance, ctx: ServerContext):
     }
     const size = await ctx.blobs.sizeOf(sha256);
     if (size === null) throw new ApiError('blob_not_found', `No blob with sha256 ${sha256} is stored.`);
-    return reply.header('content-type', 'application/octet-stream').header('content-length', size).send(ctx.blobs.read(sha256));
+    return reply
+      .header('content-type', 'application/octet-stream')
+      .header('content-length', size)
+      .send(ctx.blobs.read(sha256));
   });
 }

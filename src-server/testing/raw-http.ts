@@ -56,7 +56,10 @@ export function rawRequest(port: number, request: RawRequest | Buffer, timeoutMs
       clearTimeout(timer);
       const answer = parseAnswer(Buffer.concat(chunks), method);
       if (answer) resolve(answer);
-      else reject(new Error(`the connection closed without an answer to ${JSON.stringify(bytes.toString('latin1', 0, 80))}`));
+      else
+        reject(
+          new Error(`the connection closed without an answer to ${JSON.stringify(bytes.toString('latin1', 0, 80))}`),
+        );
     };
     socket.on('data', (chunk: Buffer) => {
       chunks.push(chunk);

@@ -19,7 +19,10 @@ export const FIXTURE_FONT_NAME = 'DejaVuSerif-Bold';
  * `window.pressReady` when done. Each page's text says which page it is.
  */
 export function threePageDocument(): SiteFile[] {
-  assert.ok(existsSync(FIXTURE_FONT), `${FIXTURE_FONT} is missing: npm test installs fonts-dejavu-core with the other test tools`);
+  assert.ok(
+    existsSync(FIXTURE_FONT),
+    `${FIXTURE_FONT} is missing: npm test installs fonts-dejavu-core with the other test tools`,
+  );
   const font = readFileSync(FIXTURE_FONT);
   const html = `<!doctype html>
 <html><head><meta charset="utf-8"><title>The page's own title</title>
@@ -43,29 +46,58 @@ export function threePageDocument(): SiteFile[] {
   document.getElementById('last').insertAdjacentHTML('beforeend', '<p>Built by the page before it was ready.</p>');
 })();
 `;
-  const fontFile: SiteFile = { path: 'fonts/fixture.ttf', bytes: font, sha256: createHash('sha256').update(font).digest('hex'), mime: 'font/ttf' };
-  return [siteFile('index.html', html, 'text/html; charset=utf-8'), siteFile('app.js', script, 'text/javascript'), fontFile];
+  const fontFile: SiteFile = {
+    path: 'fonts/fixture.ttf',
+    bytes: font,
+    sha256: createHash('sha256').update(font).digest('hex'),
+    mime: 'font/ttf',
+  };
+  return [
+    siteFile('index.html', html, 'text/html; charset=utf-8'),
+    siteFile('app.js', script, 'text/javascript'),
+    fontFile,
+  ];
 }
 
 /** A one-page document whose script does `body`, e.g. throw, or never resolve `window.pressReady`. */
 export function pageThat(script: string): SiteFile[] {
-  return [siteFile('index.html', '<!doctype html><title>t</title><p>Hello</p><script src="page.js"></script>', 'text/html'), siteFile('page.js', script, 'text/javascript')];
+  return [
+    siteFile('index.html', '<!doctype html><title>t</title><p>Hello</p><script src="page.js"></script>', 'text/html'),
+    siteFile('page.js', script, 'text/javascript'),
+  ];
 }
 
 /** Commits `files` as a new version of deploy `slug` (created when new) with `render`; its ids and number. */
-export async function commitSite(server: Pick<TestServer, 'request'>, slug: string, files: SiteFile[], render?: Record<string, unknown>): Promise<{ deployId: string; versionId: string; versionNo: number }> {
+export async function commitSite(
+  server: Pick<TestServer, 'request'>,
+  slug: string,
+  files: SiteFile[],
+  render?: Record<string, unknown>,
+): Promise<{ deployId: string; versionId: string; versionNo: number }> {
   const expect = (res: TestResponse, status: number) => assert.equal(res.status, status, JSON.stringify(res.body));
   const listed = await server.request('GET', '/v1/deploys?limit=200');
   const existing = (listed.body.items as Array<{ id: string; slug: string }>).find((deploy) => deploy.slug === slug);
   const target = existing ? { deployId: existing.id } : { createDeploy: { slug, name: slug } };
-  const created = await server.request('POST', '/v1/upload-sessions', { json: { ...target, files: files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.bytes.length, mime: f.mime })) } });
+  const created = await server.request('POST', '/v1/upload-sessions', {
+    json: {
+      ...target,
+      files: files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.bytes.length, mime: f.mime })),
+    },
+  });
   expect(created, 201);
   const { id } = created.body.uploadSession as { id: string };
   const token = created.body.uploadToken as string;
-  for (const f of files) expect(await server.request('PUT', `/v1/upload-sessions/${id}/blobs/${f.sha256}`, { uploadToken: token, raw: f.bytes }), 200);
+  for (const f of files)
+    expect(
+      await server.request('PUT', `/v1/upload-sessions/${id}/blobs/${f.sha256}`, { uploadToken: token, raw: f.bytes }),
+      200,
+    );
   const committed = await server.request('POST', `/v1/upload-sessions/${id}/commit`, {
     uploadToken: token,
-    json: { entries: files.map((f) => ({ path: f.path, blobHash: f.sha256, size: f.bytes.length, mime: f.mime })), ...(render && { render }) },
+    json: {
+      entries: files.map((f) => ({ path: f.path, blobHash: f.sha256, size: f.bytes.length, mime: f.mime })),
+      ...(render && { render }),
+    },
   });
   expect(committed, 201);
   const version = committed.body.deployVersion as { id: string; deployId: string; versionNo: number };

@@ -4,7 +4,15 @@ import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { rawRequest, type RawAnswer, type RawRequest } from './raw-http.ts';
-import { makeApiKey, makeDataDir, request, spawnServerProcess, type TestRequestInit, type TestResponse, within } from './test-server.ts';
+import {
+  makeApiKey,
+  makeDataDir,
+  request,
+  spawnServerProcess,
+  type TestRequestInit,
+  type TestResponse,
+  within,
+} from './test-server.ts';
 
 /** A `pressdrop serve` child process for hostile requests: its port, key and data folder, with ways to talk to it. */
 export interface HostileTarget {
@@ -25,7 +33,11 @@ export interface HostileTarget {
 export async function startHostileTarget(extraArgs: string[] = []): Promise<HostileTarget> {
   const dataDir = makeDataDir();
   const apiKey = makeApiKey();
-  const proc = await within(spawnServerProcess(dataDir, ['--api-key', apiKey, ...extraArgs]), 20_000, 'pressdrop serve to listen');
+  const proc = await within(
+    spawnServerProcess(dataDir, ['--api-key', apiKey, ...extraArgs]),
+    20_000,
+    'pressdrop serve to listen',
+  );
   const stop = async () => {
     if (proc.child.exitCode === null && proc.child.signalCode === null) {
       proc.child.kill('SIGTERM');
@@ -61,11 +73,20 @@ export interface StoreSnapshot {
 export function storeSnapshot(dataDir: string): StoreSnapshot {
   const db = new DatabaseSync(join(dataDir, 'press-cloud.sqlite'), { readOnly: true });
   try {
-    const names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>).map((row) => row.name);
+    const names = (
+      db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").all() as Array<{ name: string }>
+    ).map((row) => row.name);
     const tables: Record<string, string> = {};
     for (const name of names) {
       const rows = db.prepare(`SELECT * FROM "${name}" ORDER BY 1, 2`).all();
-      tables[name] = `${rows.length} rows, ${createHash('sha256').update(JSON.stringify(rows, (_key, value: unknown) => (value instanceof Uint8Array ? Buffer.from(value).toString('hex') : value))).digest('hex').slice(0, 16)}`;
+      tables[name] = `${rows.length} rows, ${createHash('sha256')
+        .update(
+          JSON.stringify(rows, (_key, value: unknown) =>
+            value instanceof Uint8Array ? Buffer.from(value).toString('hex') : value,
+          ),
+        )
+        .digest('hex')
+        .slice(0, 16)}`;
     }
     return { tables, blobFiles: listFiles(join(dataDir, 'blobs')), tmpFiles: listFiles(join(dataDir, 'tmp')) };
   } finally {
@@ -113,18 +134,42 @@ export interface Seeded {
 }
 
 /** Deploys `files` as version 1 of a new deploy `slug` (alias "live") and opens a second session that registers one more file. */
-export async function seedTarget(target: Pick<HostileTarget, 'request'>, slug: string, files: SiteFile[]): Promise<Seeded> {
+export async function seedTarget(
+  target: Pick<HostileTarget, 'request'>,
+  slug: string,
+  files: SiteFile[],
+): Promise<Seeded> {
   const expect = (res: TestResponse, status: number) => assert.equal(res.status, status, JSON.stringify(res.body));
-  const created = await target.request('POST', '/v1/upload-sessions', { json: { createDeploy: { slug, name: slug }, files: files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.bytes.length, mime: f.mime })) } });
+  const created = await target.request('POST', '/v1/upload-sessions', {
+    json: {
+      createDeploy: { slug, name: slug },
+      files: files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.bytes.length, mime: f.mime })),
+    },
+  });
   expect(created, 201);
   const session = { id: created.body.uploadSession.id as string, token: created.body.uploadToken as string };
-  for (const f of files) expect(await target.request('PUT', `/v1/upload-sessions/${session.id}/blobs/${f.sha256}`, { uploadToken: session.token, raw: f.bytes }), 200);
-  const committed = await target.request('POST', `/v1/upload-sessions/${session.id}/commit`, { uploadToken: session.token, json: { entries: files.map((f) => ({ path: f.path, blobHash: f.sha256, size: f.bytes.length, mime: f.mime })) } });
+  for (const f of files)
+    expect(
+      await target.request('PUT', `/v1/upload-sessions/${session.id}/blobs/${f.sha256}`, {
+        uploadToken: session.token,
+        raw: f.bytes,
+      }),
+      200,
+    );
+  const committed = await target.request('POST', `/v1/upload-sessions/${session.id}/commit`, {
+    uploadToken: session.token,
+    json: { entries: files.map((f) => ({ path: f.path, blobHash: f.sha256, size: f.bytes.length, mime: f.mime })) },
+  });
   expect(committed, 201);
   const { deployId, id: versionId } = committed.body.deployVersion;
-  expect(await target.request('PUT', `/v1/deploys/${deployId}/aliases/live`, { json: { deployVersionId: versionId } }), 200);
+  expect(
+    await target.request('PUT', `/v1/deploys/${deployId}/aliases/live`, { json: { deployVersionId: versionId } }),
+    200,
+  );
   const pending = siteFile('pending.txt', `pending of ${slug}`, 'text/plain');
-  const open = await target.request('POST', '/v1/upload-sessions', { json: { deployId, files: [{ path: pending.path, sha256: pending.sha256, size: pending.bytes.length }] } });
+  const open = await target.request('POST', '/v1/upload-sessions', {
+    json: { deployId, files: [{ path: pending.path, sha256: pending.sha256, size: pending.bytes.length }] },
+  });
   expect(open, 201);
   return {
     deployId,

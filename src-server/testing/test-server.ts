@@ -65,7 +65,13 @@ export async function startTestServer(overrides: Partial<ServerOptions> = {}): P
 }
 
 /** One HTTP request to `baseUrl` with the API key, as a client of the contract sends it. */
-export async function request(baseUrl: string, apiKey: string, method: string, path: string, init: TestRequestInit = {}): Promise<TestResponse> {
+export async function request(
+  baseUrl: string,
+  apiKey: string,
+  method: string,
+  path: string,
+  init: TestRequestInit = {},
+): Promise<TestResponse> {
   const headers: Record<string, string> = { ...init.headers };
   if (init.auth !== false) headers.authorization = `Bearer ${init.auth ?? apiKey}`;
   if (init.uploadToken !== undefined) headers['x-upload-token'] = init.uploadToken;
@@ -80,7 +86,8 @@ export async function request(baseUrl: string, apiKey: string, method: string, p
   const response = await fetch(new URL(path, baseUrl), { method, headers, body });
   const text = await response.text();
   let parsed: unknown = text;
-  if ((response.headers.get('content-type') ?? '').includes('application/json') && text !== '') parsed = JSON.parse(text);
+  if ((response.headers.get('content-type') ?? '').includes('application/json') && text !== '')
+    parsed = JSON.parse(text);
   return { status: response.status, headers: response.headers, body: parsed };
 }
 
@@ -99,10 +106,14 @@ export interface ServerProcess {
 
 /** Spawns `pressdrop serve --port 0 --data <dataDir> ...extraArgs` and waits for "listening on http://…". */
 export function spawnServerProcess(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI_ENTRY, 'serve', '--port', '0', '--data', dataDir, ...extraArgs], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI_ENTRY, 'serve', '--port', '0', '--data', dataDir, ...extraArgs], {
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let stdout = '';
   let stderr = '';
-  const exited = new Promise<number | string>((resolve) => child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)));
+  const exited = new Promise<number | string>((resolve) =>
+    child.once('exit', (code, signal) => resolve(code ?? signal ?? -1)),
+  );
   return new Promise((resolve, reject) => {
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
@@ -110,7 +121,9 @@ export function spawnServerProcess(dataDir: string, extraArgs: string[] = []): P
       if (match) resolve({ child, url: match[1]!, output: () => stdout, exited });
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    void exited.then((code) => reject(new Error(`pressdrop serve exited (${code}) before listening.\nstdout: ${stdout}\nstderr: ${stderr}`)));
+    void exited.then((code) =>
+      reject(new Error(`pressdrop serve exited (${code}) before listening.\nstdout: ${stdout}\nstderr: ${stderr}`)),
+    );
   });
 }
 
@@ -126,7 +139,9 @@ export async function waitFor(check: () => boolean, timeoutMs: number, what: str
 /** Resolves with `promise`, or fails with `what` after `timeoutMs`. */
 export async function within<T>(promise: Promise<T>, timeoutMs: number, what: string): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms: ${what}`)), timeoutMs)));
+  const timeout = new Promise<never>(
+    (_, reject) => (timer = setTimeout(() => reject(new Error(`timed out after ${timeoutMs} ms: ${what}`)), timeoutMs)),
+  );
   try {
     return await Promise.race([promise, timeout]);
   } finally {

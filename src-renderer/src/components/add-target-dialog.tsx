@@ -16,7 +16,12 @@ function exposedHost(apiUrl: string): string | null {
 }
 
 /** Validates like main's schema and main's checks, so the form says what is wrong before anything is sent. */
-function problems(name: string, apiUrl: string, apiKey: string, insecureAllowed: boolean): { apiUrl?: string; apiKey?: string; name?: string } {
+function problems(
+  name: string,
+  apiUrl: string,
+  apiKey: string,
+  insecureAllowed: boolean,
+): { apiUrl?: string; apiKey?: string; name?: string } {
   const found: { apiUrl?: string; apiKey?: string; name?: string } = {};
   if (name.length > 100) found.name = 'Use at most 100 characters.';
   try {
@@ -26,7 +31,8 @@ function problems(name: string, apiUrl: string, apiKey: string, insecureAllowed:
   } catch {
     found.apiUrl = 'Enter the Press Cloud’s address, e.g. https://press.example.com.';
   }
-  if (!API_KEY_PATTERN.test(apiKey)) found.apiKey = 'An API key starts with pcak_ followed by at least 8 letters, digits, - or _.';
+  if (!API_KEY_PATTERN.test(apiKey))
+    found.apiKey = 'An API key starts with pcak_ followed by at least 8 letters, digits, - or _.';
   return found;
 }
 
@@ -35,17 +41,31 @@ function NoKeychainWarning() {
   return (
     <div className="notice notice-warning">
       <p className="notice-sentence">This system has no keychain PressDrop can use.</p>
-      <p>The API key would be stored obfuscated, not encrypted: anyone who can read your files (another program you run, a backup, a lost disk) could recover it.</p>
+      <p>
+        The API key would be stored obfuscated, not encrypted: anyone who can read your files (another program you run,
+        a backup, a lost disk) could recover it.
+      </p>
     </div>
   );
 }
 
 /** Plain http:// to another machine: what it risks, and the deliberate way to allow it. */
-function PlainHttpWarning({ host, allowed, onAllow }: { host: string; allowed: boolean; onAllow: (allowed: boolean) => void }) {
+function PlainHttpWarning({
+  host,
+  allowed,
+  onAllow,
+}: {
+  host: string;
+  allowed: boolean;
+  onAllow: (allowed: boolean) => void;
+}) {
   return (
     <div className="notice notice-warning">
       <p className="notice-sentence">This address is not encrypted.</p>
-      <p>Over http:// the API key crosses the network to {host} in clear text: anyone on the way (the Wi-Fi, a proxy) can read it and use it.</p>
+      <p>
+        Over http:// the API key crosses the network to {host} in clear text: anyone on the way (the Wi-Fi, a proxy) can
+        read it and use it.
+      </p>
       <label className="checkbox">
         <input type="checkbox" checked={allowed} onChange={(event) => onAllow(event.target.checked)} />
         <span>Allow plain HTTP to {host} anyway</span>
@@ -61,7 +81,10 @@ function NoKeyStorage({ onClose }: { onClose: () => void }) {
       <h2 id="add-target-title">Add a Press Cloud</h2>
       <div className="notice notice-warning">
         <p className="notice-sentence">PressDrop cannot add a remote Press Cloud on this system.</p>
-        <p>It offers no safe place to keep an API key, and PressDrop does not store keys unprotected. Set up and unlock your system keychain, then restart PressDrop.</p>
+        <p>
+          It offers no safe place to keep an API key, and PressDrop does not store keys unprotected. Set up and unlock
+          your system keychain, then restart PressDrop.
+        </p>
         <p>Deploys to this computer’s Press Cloud keep working.</p>
       </div>
       <div className="dialog-actions">
@@ -121,7 +144,13 @@ export function AddTargetDialog({ onClose }: { onClose: () => void }) {
   const send = async (allowBasicText: boolean) => {
     setSending(true);
     setError(null);
-    const refused = await addTarget({ name: name.trim(), apiUrl: apiUrl.trim(), apiKey, allowBasicText, allowInsecureHttp: insecureAllowed });
+    const refused = await addTarget({
+      name: name.trim(),
+      apiUrl: apiUrl.trim(),
+      apiKey,
+      allowBasicText,
+      allowInsecureHttp: insecureAllowed,
+    });
     setSending(false);
     // The key never stays in the form; the empty field is not the user's mistake, so it is not flagged.
     setApiKey('');
@@ -157,31 +186,76 @@ export function AddTargetDialog({ onClose }: { onClose: () => void }) {
           {obfuscated && <NoKeychainWarning />}
           <label className="field">
             <span>Name</span>
-            <input value={name} onChange={(event) => setName(event.target.value)} placeholder="Team Press Cloud" autoComplete="off" />
+            <input
+              value={name}
+              onChange={(event) => setName(event.target.value)}
+              placeholder="Team Press Cloud"
+              autoComplete="off"
+            />
             {touched && found.name && <span className="field-error">{found.name}</span>}
           </label>
           <label className="field">
             <span>URL</span>
-            <input value={apiUrl} onChange={(event) => setApiUrl(event.target.value)} placeholder="https://press.example.com" inputMode="url" autoComplete="off" aria-invalid={touched && !!found.apiUrl} required />
+            <input
+              value={apiUrl}
+              onChange={(event) => setApiUrl(event.target.value)}
+              placeholder="https://press.example.com"
+              inputMode="url"
+              autoComplete="off"
+              aria-invalid={touched && !!found.apiUrl}
+              required
+            />
             {touched && found.apiUrl && <span className="field-error">{found.apiUrl}</span>}
           </label>
-          {exposed && <PlainHttpWarning host={exposed} allowed={insecureAllowed} onAllow={(allowed) => setInsecureHost(allowed ? exposed : null)} />}
+          {exposed && (
+            <PlainHttpWarning
+              host={exposed}
+              allowed={insecureAllowed}
+              onAllow={(allowed) => setInsecureHost(allowed ? exposed : null)}
+            />
+          )}
           <label className="field">
             <span>API key</span>
-            <input type="password" value={apiKey} onChange={(event) => setApiKey(event.target.value)} placeholder="pcak_…" autoComplete="off" spellCheck={false} aria-invalid={touched && !!found.apiKey} required />
+            <input
+              type="password"
+              value={apiKey}
+              onChange={(event) => setApiKey(event.target.value)}
+              placeholder="pcak_…"
+              autoComplete="off"
+              spellCheck={false}
+              aria-invalid={touched && !!found.apiKey}
+              required
+            />
             {touched && found.apiKey && <span className="field-error">{found.apiKey}</span>}
-            <span className="field-hint">{obfuscated ? 'Stored obfuscated on this computer, not encrypted; PressDrop never shows it again.' : 'Kept in your system keychain; PressDrop never shows it again.'}</span>
+            <span className="field-hint">
+              {obfuscated
+                ? 'Stored obfuscated on this computer, not encrypted; PressDrop never shows it again.'
+                : 'Kept in your system keychain; PressDrop never shows it again.'}
+            </span>
           </label>
           {error && <ErrorNotice error={error} />}
           {consent === 'asking' ? (
-            <div className="dialog-confirm" role="group" aria-labelledby="store-anyway-question" aria-describedby="store-anyway-risk">
+            <div
+              className="dialog-confirm"
+              role="group"
+              aria-labelledby="store-anyway-question"
+              aria-describedby="store-anyway-risk"
+            >
               {/* It stands alone: at 200% zoom the warning above has scrolled away. */}
               <div>
-                <p id="store-anyway-question" className="dialog-confirm-question">Store this API key obfuscated, not encrypted?</p>
-                <p id="store-anyway-risk" className="muted">Anyone who can read your files could recover it.</p>
+                <p id="store-anyway-question" className="dialog-confirm-question">
+                  Store this API key obfuscated, not encrypted?
+                </p>
+                <p id="store-anyway-risk" className="muted">
+                  Anyone who can read your files could recover it.
+                </p>
               </div>
               <div className="dialog-actions">
-                <button ref={back} type="button" className="button-quiet" onClick={() => {
+                <button
+                  ref={back}
+                  type="button"
+                  className="button-quiet"
+                  onClick={() => {
                     refocusAdd.current = true;
                     setConsent('none');
                   }}

@@ -12,7 +12,12 @@ export function AppHeader() {
     <header className="app-header">
       <h1 className="brand">PressDrop</h1>
       <nav className="tabs" aria-label="Sections">
-        <button type="button" className="tab" aria-current={view === 'deploy' ? 'page' : undefined} onClick={() => showView('deploy')}>
+        <button
+          type="button"
+          className="tab"
+          aria-current={view === 'deploy' ? 'page' : undefined}
+          onClick={() => showView('deploy')}
+        >
           Deploy
           {busy && view !== 'deploy' && (
             <span className="tab-badge" aria-label={status === 'paused' ? '(paused)' : '(in progress)'}>
@@ -20,7 +25,12 @@ export function AppHeader() {
             </span>
           )}
         </button>
-        <button type="button" className="tab" aria-current={view === 'history' ? 'page' : undefined} onClick={() => showView('history')}>
+        <button
+          type="button"
+          className="tab"
+          aria-current={view === 'history' ? 'page' : undefined}
+          onClick={() => showView('history')}
+        >
           History
         </button>
       </nav>

@@ -33,7 +33,9 @@ export function CommittedPanel({ onLeave }: { onLeave: () => void }) {
   const targetId = run.targetId;
   const target = targets.find((candidate) => candidate.id === targetId) ?? current;
   const render = useStartRender(targetId, version?.id ?? null);
-  const jobs = useRenderStore(useShallow((state) => (targetId && version ? versionRenderJobs(state, targetId, version.id) : [])));
+  const jobs = useRenderStore(
+    useShallow((state) => (targetId && version ? versionRenderJobs(state, targetId, version.id) : [])),
+  );
   if (!version || !run.deploy) return null;
   const deploy = { id: version.deployId, name: run.deploy.name, slug: run.deploy.slug };
   const configAliases = run.pressConfig?.aliases ?? [];
@@ -48,16 +50,25 @@ export function CommittedPanel({ onLeave }: { onLeave: () => void }) {
           {deploy.name} is live as version #{version.versionNo}.
         </p>
         <p className="notice-detail">
-          {run.totals && `${plural(run.totals.fileCount, 'file')}, ${formatBytes(run.totals.totalBytes)}: ${formatBytes(run.totals.sentBytes)} uploaded, ${formatBytes(run.totals.skippedBytes)} already stored.`}
+          {run.totals &&
+            `${plural(run.totals.fileCount, 'file')}, ${formatBytes(run.totals.totalBytes)}: ${formatBytes(run.totals.sentBytes)} uploaded, ${formatBytes(run.totals.skippedBytes)} already stored.`}
         </p>
-        {configAliases.length > 0 && <ConfigAliases names={configAliases} versionNo={version.versionNo} result={run.aliasesPointed} />}
+        {configAliases.length > 0 && (
+          <ConfigAliases names={configAliases} versionNo={version.versionNo} result={run.aliasesPointed} />
+        )}
         {pointed && <p data-testid="pointed-alias">{pointed}</p>}
         <div className="notice-actions">
           {deploy.slug && targetId && (
             <button
               type="button"
               className="button-primary"
-              onClick={() => void pressdrop['versions.openPreview']({ targetId, deploySlug: deploy.slug!, versionNo: version.versionNo }).then((answer) => setError(answer.ok ? null : answer.error))}
+              onClick={() =>
+                void pressdrop['versions.openPreview']({
+                  targetId,
+                  deploySlug: deploy.slug!,
+                  versionNo: version.versionNo,
+                }).then((answer) => setError(answer.ok ? null : answer.error))
+              }
             >
               Open preview
             </button>
@@ -68,7 +79,10 @@ export function CommittedPanel({ onLeave }: { onLeave: () => void }) {
           <button type="button" onClick={() => setPointing(true)} disabled={!target}>
             Point alias…
           </button>
-          <button type="button" onClick={() => openHistory({ deploy, versionId: version.id, versionNo: version.versionNo })}>
+          <button
+            type="button"
+            onClick={() => openHistory({ deploy, versionId: version.id, versionNo: version.versionNo })}
+          >
             See it in History
           </button>
           <button type="button" className="button-quiet" onClick={onLeave}>
@@ -102,12 +116,26 @@ export function CommittedPanel({ onLeave }: { onLeave: () => void }) {
 }
 
 /** The aliases press.json names: being pointed, pointed, or why not (the version is live either way). */
-function ConfigAliases({ names, versionNo, result }: { names: string[]; versionNo: number; result: { pointed: string[]; error: IpcError | null } | null }) {
-  if (!result) return <p data-testid="config-aliases">Pointing {listWords(names)} to #{versionNo} (from press.json)…</p>;
+function ConfigAliases({
+  names,
+  versionNo,
+  result,
+}: {
+  names: string[];
+  versionNo: number;
+  result: { pointed: string[]; error: IpcError | null } | null;
+}) {
+  if (!result)
+    return (
+      <p data-testid="config-aliases">
+        Pointing {listWords(names)} to #{versionNo} (from press.json)…
+      </p>
+    );
   if (!result.error) {
     return (
       <p data-testid="config-aliases">
-        {listWords(result.pointed)} now {result.pointed.length === 1 ? 'points' : 'point'} to #{versionNo} (from press.json).
+        {listWords(result.pointed)} now {result.pointed.length === 1 ? 'points' : 'point'} to #{versionNo} (from
+        press.json).
       </p>
     );
   }
@@ -115,7 +143,9 @@ function ConfigAliases({ names, versionNo, result }: { names: string[]; versionN
   return (
     <ErrorNotice
       error={result.error}
-      extra={<p>{`${listWords(missed)} ${missed.length === 1 ? 'was' : 'were'} not pointed to #${versionNo}; use “Point alias…” to try again.`}</p>}
+      extra={
+        <p>{`${listWords(missed)} ${missed.length === 1 ? 'was' : 'were'} not pointed to #${versionNo}; use “Point alias…” to try again.`}</p>
+      }
     />
   );
 }

@@ -8,7 +8,19 @@ import { ErrorNotice } from './error-notice.tsx';
  * runs, and the dialog closes when main says it is done or shows its
  * refusal in words.
  */
-export function ConfirmDialog({ title, children, action, onConfirm, onClose }: { title: string; children: ReactNode; action: string; onConfirm: () => Promise<IpcError | null>; onClose: () => void }) {
+export function ConfirmDialog({
+  title,
+  children,
+  action,
+  onConfirm,
+  onClose,
+}: {
+  title: string;
+  children: ReactNode;
+  action: string;
+  onConfirm: () => Promise<IpcError | null>;
+  onClose: () => void;
+}) {
   const dialog = useRef<HTMLDialogElement>(null);
   const cancel = useRef<HTMLButtonElement>(null);
   const [sending, setSending] = useState(false);

@@ -23,7 +23,10 @@ type Mode = 'existing' | 'new';
 export function DeployChooser({ folder, target }: { folder: string; target: Target }) {
   const starting = useRunStore((state) => state.action === 'starting');
   const name = folderName(folder);
-  const fetchDeploys = useCallback((cursor: string | null) => pressdrop['deploys.list']({ targetId: target.id, cursor }), [target.id]);
+  const fetchDeploys = useCallback(
+    (cursor: string | null) => pressdrop['deploys.list']({ targetId: target.id, cursor }),
+    [target.id],
+  );
   const deploys = usePagedList<Deploy>(target.id, fetchDeploys);
   const [mode, setMode] = useState<Mode | null>(null);
   const [selected, setSelected] = useState<Deploy | null>(null);
@@ -56,8 +59,12 @@ export function DeployChooser({ folder, target }: { folder: string; target: Targ
     setTouched(true);
     if (!canDeploy) return;
     setError(null);
-    const choice: DeployChoice = shownMode === 'existing' ? { deployId: selected!.id } : { createDeploy: { slug, name: title.trim() } };
-    const label = shownMode === 'existing' ? { name: selected!.name, slug: selected!.slug, deployId: selected!.id } : { name: title.trim(), slug, deployId: null };
+    const choice: DeployChoice =
+      shownMode === 'existing' ? { deployId: selected!.id } : { createDeploy: { slug, name: title.trim() } };
+    const label =
+      shownMode === 'existing'
+        ? { name: selected!.name, slug: selected!.slug, deployId: selected!.id }
+        : { name: title.trim(), slug, deployId: null };
     const refused = await startDeploy({ targetId: target.id, folder, deploy: choice }, label);
     if (refused?.code === 'press_config_invalid') setConfigReads((n) => n + 1);
     else if (refused) setError(refused);
@@ -76,7 +83,9 @@ export function DeployChooser({ folder, target }: { folder: string; target: Targ
           <path d="M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z" fill="currentColor" />
         </svg>
         <div className="folder-text">
-          <h2 id="chooser-title" ref={heading} tabIndex={-1}>Deploy “{name}”</h2>
+          <h2 id="chooser-title" ref={heading} tabIndex={-1}>
+            Deploy “{name}”
+          </h2>
           <p className="path" title={folder}>
             {folder}
           </p>
@@ -89,28 +98,50 @@ export function DeployChooser({ folder, target }: { folder: string; target: Targ
       <fieldset className="segmented">
         <legend>Deploy it to</legend>
         <label>
-          <input type="radio" name="mode" value="existing" checked={shownMode === 'existing'} onChange={() => setMode('existing')} />
+          <input
+            type="radio"
+            name="mode"
+            value="existing"
+            checked={shownMode === 'existing'}
+            onChange={() => setMode('existing')}
+          />
           An existing deploy
         </label>
         <label>
-          <input type="radio" name="mode" value="new" checked={shownMode === 'new'} onChange={() => setMode('new')} />
-          A new deploy
+          <input type="radio" name="mode" value="new" checked={shownMode === 'new'} onChange={() => setMode('new')} />A
+          new deploy
         </label>
       </fieldset>
 
       {shownMode === 'existing' ? (
         <ExistingDeployList deploys={deploys} selectedId={selected?.id ?? null} onSelect={setSelected} />
       ) : (
-        <NewDeployFields slug={slug} name={title} onSlug={setSlug} onName={setTitle} problems={problems} showProblems={touched} apiUrl={target.apiUrl} />
+        <NewDeployFields
+          slug={slug}
+          name={title}
+          onSlug={setSlug}
+          onName={setTitle}
+          problems={problems}
+          showProblems={touched}
+          apiUrl={target.apiUrl}
+        />
       )}
 
       <PressConfigSummary folder={folder} readKey={configReads} />
 
-      {touched && shownMode === 'existing' && !selected && <p className="field-error">Choose the deploy this folder updates, or choose “A new deploy”.</p>}
+      {touched && shownMode === 'existing' && !selected && (
+        <p className="field-error">Choose the deploy this folder updates, or choose “A new deploy”.</p>
+      )}
       {error && <ErrorNotice error={error} onDismiss={() => setError(null)} />}
       <div className="form-actions">
         <button type="submit" className="button-primary" disabled={starting}>
-          {starting ? 'Starting…' : shownMode === 'existing' ? (selected ? `Deploy to ${selected.name}` : 'Deploy') : 'Create and deploy'}
+          {starting
+            ? 'Starting…'
+            : shownMode === 'existing'
+              ? selected
+                ? `Deploy to ${selected.name}`
+                : 'Deploy'
+              : 'Create and deploy'}
         </button>
       </div>
     </form>

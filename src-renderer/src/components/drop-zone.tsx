@@ -26,14 +26,37 @@ export function DropZone() {
   };
 
   return (
-    <section className={`drop-zone${over ? ' is-over' : ''}`} aria-labelledby="drop-title" data-testid="drop-zone" onDragEnter={onDragOver} onDragOver={onDragOver} onDragLeave={onDragLeave} onDrop={onDrop}>
+    <section
+      className={`drop-zone${over ? ' is-over' : ''}`}
+      aria-labelledby="drop-title"
+      data-testid="drop-zone"
+      onDragEnter={onDragOver}
+      onDragOver={onDragOver}
+      onDragLeave={onDragLeave}
+      onDrop={onDrop}
+    >
       <svg className="drop-art" viewBox="0 0 48 48" aria-hidden="true">
-        <path d="M6 14a4 4 0 0 1 4-4h9l4 4h15a4 4 0 0 1 4 4v18a4 4 0 0 1-4 4H10a4 4 0 0 1-4-4z" fill="none" stroke="currentColor" strokeWidth="2.5" strokeLinejoin="round" />
-        <path d="M24 34V21m-6 6 6-6 6 6" fill="none" stroke="currentColor" strokeWidth="2.5" strokeLinecap="round" strokeLinejoin="round" />
+        <path
+          d="M6 14a4 4 0 0 1 4-4h9l4 4h15a4 4 0 0 1 4 4v18a4 4 0 0 1-4 4H10a4 4 0 0 1-4-4z"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="2.5"
+          strokeLinejoin="round"
+        />
+        <path
+          d="M24 34V21m-6 6 6-6 6 6"
+          fill="none"
+          stroke="currentColor"
+          strokeWidth="2.5"
+          strokeLinecap="round"
+          strokeLinejoin="round"
+        />
       </svg>
       <h2 id="drop-title">{over ? 'Drop to choose this folder' : 'Drop a folder here to deploy it'}</h2>
       <p className="drop-text">
-        Everything in it goes live as a new version on <strong>{target?.kind === 'local' ? 'this computer’s Press Cloud' : (target?.name ?? 'Press Cloud')}</strong>. Only files the server does not already have are uploaded.
+        Everything in it goes live as a new version on{' '}
+        <strong>{target?.kind === 'local' ? 'this computer’s Press Cloud' : (target?.name ?? 'Press Cloud')}</strong>.
+        Only files the server does not already have are uploaded.
       </p>
       <button type="button" className="button-primary" onClick={() => void chooseFolder()}>
         Choose folder…

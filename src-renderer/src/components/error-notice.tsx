@@ -3,7 +3,19 @@ import type { IpcError } from '../../../src-shared/ipc-contract.ts';
 import { wordError } from '../error-words.ts';
 
 /** An error in words: what to do (from the code), then what exactly happened, and an optional way out. */
-export function ErrorNotice({ error, action, extra, onDismiss, dismissLabel = 'Dismiss' }: { error: IpcError; action?: { label: string; run: () => void } | undefined; extra?: ReactNode; onDismiss?: () => void; dismissLabel?: string }) {
+export function ErrorNotice({
+  error,
+  action,
+  extra,
+  onDismiss,
+  dismissLabel = 'Dismiss',
+}: {
+  error: IpcError;
+  action?: { label: string; run: () => void } | undefined;
+  extra?: ReactNode;
+  onDismiss?: () => void;
+  dismissLabel?: string;
+}) {
   const { sentence, detail } = wordError(error);
   return (
     <div className="notice notice-error" role="alert">

@@ -10,10 +10,20 @@ import { LoadMore } from './load-more.tsx';
  * group (arrow keys move the choice). The API has no search, so a search
  * keeps fetching pages until every deploy has been looked at.
  */
-export function ExistingDeployList({ deploys, selectedId, onSelect }: { deploys: PagedList<Deploy>; selectedId: string | null; onSelect: (deploy: Deploy) => void }) {
+export function ExistingDeployList({
+  deploys,
+  selectedId,
+  onSelect,
+}: {
+  deploys: PagedList<Deploy>;
+  selectedId: string | null;
+  onSelect: (deploy: Deploy) => void;
+}) {
   const [query, setQuery] = useState('');
   const needle = query.trim().toLowerCase();
-  const shown = needle ? deploys.items.filter((deploy) => deploy.name.toLowerCase().includes(needle) || deploy.slug.includes(needle)) : deploys.items;
+  const shown = needle
+    ? deploys.items.filter((deploy) => deploy.name.toLowerCase().includes(needle) || deploy.slug.includes(needle))
+    : deploys.items;
   const { loadMore, status, complete } = deploys;
 
   useEffect(() => {
@@ -27,12 +37,24 @@ export function ExistingDeployList({ deploys, selectedId, onSelect }: { deploys:
     <div className="existing-deploys">
       <label className="field">
         <span>Search deploys</span>
-        <input type="search" value={query} onChange={(event) => setQuery(event.target.value)} placeholder="Name or slug" autoComplete="off" />
+        <input
+          type="search"
+          value={query}
+          onChange={(event) => setQuery(event.target.value)}
+          placeholder="Name or slug"
+          autoComplete="off"
+        />
       </label>
       <div className="deploy-options" role="radiogroup" aria-label="Deploys">
         {shown.map((deploy) => (
           <label key={deploy.id} className={`deploy-option${deploy.id === selectedId ? ' is-selected' : ''}`}>
-            <input type="radio" name="deploy" value={deploy.id} checked={deploy.id === selectedId} onChange={() => onSelect(deploy)} />
+            <input
+              type="radio"
+              name="deploy"
+              value={deploy.id}
+              checked={deploy.id === selectedId}
+              onChange={() => onSelect(deploy)}
+            />
             <span className="deploy-option-text">
               <span className="deploy-option-name">{deploy.name}</span>
               <span className="muted">
@@ -43,7 +65,11 @@ export function ExistingDeployList({ deploys, selectedId, onSelect }: { deploys:
           </label>
         ))}
         {deploys.status === 'ready' && deploys.complete && shown.length === 0 && (
-          <p className="empty">{needle ? `No deploy matches “${query.trim()}”.` : 'There are no deploys here yet. Choose “A new deploy” to create the first one.'}</p>
+          <p className="empty">
+            {needle
+              ? `No deploy matches “${query.trim()}”.`
+              : 'There are no deploys here yet. Choose “A new deploy” to create the first one.'}
+          </p>
         )}
         <LoadMore list={deploys} what="deploys" />
       </div>

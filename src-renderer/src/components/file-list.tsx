@@ -36,7 +36,13 @@ function bytesText(state: ShownState, size: number, sentBytes: number | undefine
 }
 
 /** One row, redrawn only when its fields change (rows are mutated in place, so the fields are the props). */
-const FileRowView = memo(function FileRowView({ path, state, size, sentBytes, message }: Omit<FileRow, 'state'> & { state: ShownState }) {
+const FileRowView = memo(function FileRowView({
+  path,
+  state,
+  size,
+  sentBytes,
+  message,
+}: Omit<FileRow, 'state'> & { state: ShownState }) {
   const slash = path.lastIndexOf('/');
   const dir = slash >= 0 ? path.slice(0, slash + 1) : '';
   const base = path.slice(slash + 1);
@@ -75,13 +81,19 @@ export function FileList() {
   const showFailed = onlyFailed && failed > 0;
 
   // The filtered paths only when asked for; the full list is read by index, with no copy at all.
-  const failedPaths = useMemo(() => (showFailed ? rows.filter((row) => row.state === 'failed') : null), [rows, showFailed, version]);
+  const failedPaths = useMemo(
+    () => (showFailed ? rows.filter((row) => row.state === 'failed') : null),
+    [rows, showFailed, version],
+  );
   const count = failedPaths ? failedPaths.length : rows.size;
   const rowAt = (index: number) => (failedPaths ? rows.get(failedPaths[index]!) : rows.at(index));
   // The virtualizer re-reads every key (all 20,000) whenever this function changes, so it changes only with the
   // list's order: a batch of new states, or a scroll, then costs the visible rows, not the whole folder.
   const orderVersion = rows.orderVersion;
-  const getItemKey = useCallback((index: number) => (failedPaths ? failedPaths[index] : rows.at(index)?.path) ?? index, [rows, failedPaths, orderVersion]);
+  const getItemKey = useCallback(
+    (index: number) => (failedPaths ? failedPaths[index] : rows.at(index)?.path) ?? index,
+    [rows, failedPaths, orderVersion],
+  );
 
   const virtualizer = useVirtualizer({
     count,
@@ -103,7 +115,13 @@ export function FileList() {
           </label>
         )}
       </div>
-      <div className="file-scroller" ref={scroller} tabIndex={0} role="list" aria-label={`Files, ${count.toLocaleString()} in all`}>
+      <div
+        className="file-scroller"
+        ref={scroller}
+        tabIndex={0}
+        role="list"
+        aria-label={`Files, ${count.toLocaleString()} in all`}
+      >
         {count === 0 && <p className="empty">The folder’s files appear here as soon as it is scanned.</p>}
         <div className="file-canvas" style={{ height: virtualizer.getTotalSize() }}>
           {virtualizer.getVirtualItems().map((item) => {
@@ -122,7 +140,13 @@ export function FileList() {
                 ref={virtualizer.measureElement}
                 style={{ transform: `translateY(${item.start}px)` }}
               >
-                <FileRowView path={row.path} state={state} size={row.size} {...(row.sentBytes !== undefined && { sentBytes: row.sentBytes })} {...(row.message !== undefined && { message: row.message })} />
+                <FileRowView
+                  path={row.path}
+                  state={state}
+                  size={row.size}
+                  {...(row.sentBytes !== undefined && { sentBytes: row.sentBytes })}
+                  {...(row.message !== undefined && { message: row.message })}
+                />
               </div>
             );
           })}

@@ -24,12 +24,24 @@ export function PhaseSteps({ phase, status }: { phase: DeployPhase | null; statu
       {PHASES.map((step, index) => {
         const state = stateOf(index);
         return (
-          <li key={step.phase} className={`phase-step is-${state}`} aria-current={state === 'current' ? 'step' : undefined}>
+          <li
+            key={step.phase}
+            className={`phase-step is-${state}`}
+            aria-current={state === 'current' ? 'step' : undefined}
+          >
             <span className="phase-marker" aria-hidden="true">
               {state === 'done' ? '✓' : state === 'failed' ? '✕' : index + 1}
             </span>
             <span className="phase-label">{step.label}</span>
-            <span className="visually-hidden">{state === 'done' ? ' (done)' : state === 'failed' ? ' (stopped here)' : state === 'current' ? ' (now)' : ''}</span>
+            <span className="visually-hidden">
+              {state === 'done'
+                ? ' (done)'
+                : state === 'failed'
+                  ? ' (stopped here)'
+                  : state === 'current'
+                    ? ' (now)'
+                    : ''}
+            </span>
           </li>
         );
       })}

@@ -13,21 +13,38 @@ interface BarState {
 function barState(status: RunStatus, phase: DeployPhase | null, totals: DeployTotals | null): BarState {
   const t = totals;
   if (status === 'committed') {
-    return { fraction: 1, headline: t && t.uploadBytes === 0 ? 'Nothing to upload: the server already had every file' : t?.fileCount === 1 ? 'The file is on the server' : `All ${plural(t?.fileCount ?? 0, 'file')} are on the server` };
+    return {
+      fraction: 1,
+      headline:
+        t && t.uploadBytes === 0
+          ? 'Nothing to upload: the server already had every file'
+          : t?.fileCount === 1
+            ? 'The file is on the server'
+            : `All ${plural(t?.fileCount ?? 0, 'file')} are on the server`,
+    };
   }
   if (status === 'failed') return stoppedState(phase, t);
   const prefix = status === 'paused' ? 'Paused · ' : '';
   if (!t || phase === null || phase === 'scan') return { fraction: null, headline: `${prefix}Scanning the folder…` };
   // Held with its local work done: a paused run hashes everything, then waits before it talks to the server.
   if (phase === 'hash' && status === 'paused' && allHashed(t)) {
-    return { fraction: 0, headline: `${prefix}Every file is hashed (${formatBytes(t.totalBytes)}); nothing is sent yet` };
+    return {
+      fraction: 0,
+      headline: `${prefix}Every file is hashed (${formatBytes(t.totalBytes)}); nothing is sent yet`,
+    };
   }
   if (phase === 'hash') {
-    return { fraction: t.totalBytes > 0 ? t.hashedBytes / t.totalBytes : null, headline: `${prefix}Hashing ${formatBytes(t.hashedBytes)} of ${formatBytes(t.totalBytes)}` };
+    return {
+      fraction: t.totalBytes > 0 ? t.hashedBytes / t.totalBytes : null,
+      headline: `${prefix}Hashing ${formatBytes(t.hashedBytes)} of ${formatBytes(t.totalBytes)}`,
+    };
   }
   if (phase === 'check') return { fraction: null, headline: `${prefix}Asking the server which files it already has…` };
   if (phase === 'upload') {
-    return { fraction: t.uploadBytes > 0 ? t.sentBytes / t.uploadBytes : null, headline: `${prefix}Uploading ${formatBytes(t.sentBytes)} of ${formatBytes(t.uploadBytes)}` };
+    return {
+      fraction: t.uploadBytes > 0 ? t.sentBytes / t.uploadBytes : null,
+      headline: `${prefix}Uploading ${formatBytes(t.sentBytes)} of ${formatBytes(t.uploadBytes)}`,
+    };
   }
   return { fraction: 1, headline: `${prefix}Committing the version…` };
 }
@@ -46,7 +63,15 @@ function stoppedState(phase: DeployPhase | null, t: DeployTotals | null): BarSta
 }
 
 /** The overall bar with bytes, speed, time left, bytes skipped (already stored) and retries. */
-export function ProgressPanel({ status, phase, totals }: { status: RunStatus; phase: DeployPhase | null; totals: DeployTotals | null }) {
+export function ProgressPanel({
+  status,
+  phase,
+  totals,
+}: {
+  status: RunStatus;
+  phase: DeployPhase | null;
+  totals: DeployTotals | null;
+}) {
   const { fraction, headline } = barState(status, phase, totals);
   const percent = fraction === null ? null : Math.min(100, Math.max(0, Math.round(fraction * 100)));
   const uploading = status === 'running' && phase === 'upload';
@@ -55,7 +80,9 @@ export function ProgressPanel({ status, phase, totals }: { status: RunStatus; ph
     <section className="progress-panel" aria-label="Progress">
       <div className="progress-headline">
         <span>{headline}</span>
-        {percent !== null && status !== 'committed' && status !== 'failed' && <span className="progress-percent">{percent}%</span>}
+        {percent !== null && status !== 'committed' && status !== 'failed' && (
+          <span className="progress-percent">{percent}%</span>
+        )}
       </div>
       <div
         className={`bar is-${status}${percent === null ? ' is-indeterminate' : ''}`}
@@ -82,7 +109,13 @@ export function ProgressPanel({ status, phase, totals }: { status: RunStatus; ph
             </div>
             <div>
               <dt>Time left</dt>
-              <dd>{!uploading || !totals ? '—' : totals.etaSeconds != null ? `about ${formatDuration(totals.etaSeconds)}` : 'estimating…'}</dd>
+              <dd>
+                {!uploading || !totals
+                  ? '—'
+                  : totals.etaSeconds != null
+                    ? `about ${formatDuration(totals.etaSeconds)}`
+                    : 'estimating…'}
+              </dd>
             </div>
           </>
         )}
@@ -92,7 +125,11 @@ export function ProgressPanel({ status, phase, totals }: { status: RunStatus; ph
         </div>
         <div>
           <dt>Folder</dt>
-          <dd>{totals && totals.fileCount > 0 ? `${plural(totals.fileCount, 'file')}, ${formatBytes(totals.totalBytes)}` : '—'}</dd>
+          <dd>
+            {totals && totals.fileCount > 0
+              ? `${plural(totals.fileCount, 'file')}, ${formatBytes(totals.totalBytes)}`
+              : '—'}
+          </dd>
         </div>
         {totals && totals.retries > 0 && (
           <div>

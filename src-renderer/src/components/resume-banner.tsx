@@ -13,7 +13,9 @@ export function ResumeBanner() {
   if (jobs.length === 0) return null;
   return (
     <section className="resume-banner" aria-labelledby="resume-title">
-      <h2 id="resume-title">{jobs.length === 1 ? 'A deploy was interrupted' : `${jobs.length} deploys were interrupted`}</h2>
+      <h2 id="resume-title">
+        {jobs.length === 1 ? 'A deploy was interrupted' : `${jobs.length} deploys were interrupted`}
+      </h2>
       <p className="muted">Resume continues where it stopped: what the server already stores is not sent again.</p>
       <ul className="resume-list">
         {jobs.map((job) => (
@@ -45,20 +47,36 @@ function ResumableItem({ job, onError }: { job: ResumableDeploy; onError: (error
       <div className="resume-text">
         <p className="resume-name">
           <strong>{folderName(job.folder)}</strong> → {job.deploy.name}
-          <span className="muted"> · {target ? (target.kind === 'local' ? 'this computer' : target.name) : job.apiUrl}</span>
+          <span className="muted">
+            {' '}
+            · {target ? (target.kind === 'local' ? 'this computer' : target.name) : job.apiUrl}
+          </span>
         </p>
         <p className="path" title={job.folder}>
           {job.folder}
         </p>
         <p className="resume-progress">
-          {formatBytes(job.storedBytes)} of {formatBytes(job.totalBytes)} stored ({percent}%) · stopped {formatTime(job.updatedAt)}
+          {formatBytes(job.storedBytes)} of {formatBytes(job.totalBytes)} stored ({percent}%) · stopped{' '}
+          {formatTime(job.updatedAt)}
         </p>
-        <div className="bar bar-small" role="progressbar" aria-label={`${folderName(job.folder)} stored`} aria-valuemin={0} aria-valuemax={100} aria-valuenow={percent}>
+        <div
+          className="bar bar-small"
+          role="progressbar"
+          aria-label={`${folderName(job.folder)} stored`}
+          aria-valuemin={0}
+          aria-valuemax={100}
+          aria-valuenow={percent}
+        >
           <div className="bar-fill" style={{ width: `${percent}%` }} />
         </div>
         {/* An interrupted job's message only says it was stopped; a failed one's says why. */}
         {job.status === 'failed' && job.error && <p className="resume-error">It stopped on an error: {job.error}</p>}
-        {!target && <p className="field-error">It went to {job.apiUrl}, which is not one of your targets now; resuming it needs that Press Cloud back in the list.</p>}
+        {!target && (
+          <p className="field-error">
+            It went to {job.apiUrl}, which is not one of your targets now; resuming it needs that Press Cloud back in
+            the list.
+          </p>
+        )}
       </div>
       <div className="resume-actions">
         <button type="button" className="button-primary" onClick={() => void resume()} disabled={starting || busy}>

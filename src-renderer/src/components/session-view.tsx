@@ -13,7 +13,17 @@ import { PhaseSteps } from './phase-steps.tsx';
 import { ProgressPanel } from './progress-panel.tsx';
 
 /** Failures that the same deploy cannot get past: the way out is another deploy or another folder. */
-const CHOOSE_AGAIN = new Set(['deploy_slug_conflict', 'deploy_not_found', 'empty_folder', 'scan_problems', 'invalid_folder', 'not_a_directory', 'too_many_files', 'upload_blob_too_large', 'upload_session_too_large']);
+const CHOOSE_AGAIN = new Set([
+  'deploy_slug_conflict',
+  'deploy_not_found',
+  'empty_folder',
+  'scan_problems',
+  'invalid_folder',
+  'not_a_directory',
+  'too_many_files',
+  'upload_blob_too_large',
+  'upload_session_too_large',
+]);
 
 /** A deploy under way or just ended: phases, the overall bar, controls, the outcome, and every file. */
 export function SessionView() {
@@ -41,7 +51,14 @@ export function SessionView() {
       <div className="session-head">
         <div className="session-title-block">
           <h2 id="session-title" ref={heading} tabIndex={-1}>
-            {run.status === 'committed' ? 'Deployed' : run.status === 'failed' ? 'Stopped deploying' : run.status === 'paused' ? 'Paused deploying' : 'Deploying'} “{folderName(folder)}”
+            {run.status === 'committed'
+              ? 'Deployed'
+              : run.status === 'failed'
+                ? 'Stopped deploying'
+                : run.status === 'paused'
+                  ? 'Paused deploying'
+                  : 'Deploying'}{' '}
+            “{folderName(folder)}”
           </h2>
           <p className="muted session-sub">
             to <strong>{run.deploy?.name ?? '…'}</strong>
@@ -59,12 +76,22 @@ export function SessionView() {
             </button>
           )}
           {run.status === 'paused' && (
-            <button type="button" className="button-primary" onClick={() => void resumeRun()} disabled={run.action !== null}>
+            <button
+              type="button"
+              className="button-primary"
+              onClick={() => void resumeRun()}
+              disabled={run.action !== null}
+            >
               Resume
             </button>
           )}
           {live && (
-            <button type="button" className="button-danger" onClick={() => void cancelRun()} disabled={run.action !== null}>
+            <button
+              type="button"
+              className="button-danger"
+              onClick={() => void cancelRun()}
+              disabled={run.action !== null}
+            >
               {run.action === 'cancelling' ? 'Cancelling…' : 'Cancel'}
             </button>
           )}
@@ -81,7 +108,8 @@ export function SessionView() {
       )}
       {run.status === 'running' && run.lastRetry && run.totals && run.totals.retries > 0 && (
         <p className="notice notice-info" title={run.lastRetry}>
-          The server or the network stumbled; PressDrop is retrying by itself ({plural(run.totals.retries, 'retry', 'retries')} so far).
+          The server or the network stumbled; PressDrop is retrying by itself (
+          {plural(run.totals.retries, 'retry', 'retries')} so far).
         </p>
       )}
       {run.actionError && <ErrorNotice error={run.actionError} />}
@@ -92,11 +120,25 @@ export function SessionView() {
       {run.status === 'failed' && run.failure && (
         <ErrorNotice
           error={run.failure.failure}
-          extra={run.failure.failure.paths && run.failure.failure.paths.length > 0 && <FailurePaths paths={run.failure.failure.paths} />}
+          extra={
+            run.failure.failure.paths &&
+            run.failure.failure.paths.length > 0 && <FailurePaths paths={run.failure.failure.paths} />
+          }
           action={
             CHOOSE_AGAIN.has(run.failure.failure.code)
-              ? { label: run.failure.failure.code.startsWith('deploy_') ? 'Choose another deploy' : 'Choose another folder', run: () => void leave(run.failure!.failure.code.startsWith('deploy_')) }
-              : { label: run.rows.counts.failed > 0 ? `Retry failed files (${run.rows.counts.failed.toLocaleString()})` : 'Try again', run: () => void retry() }
+              ? {
+                  label: run.failure.failure.code.startsWith('deploy_')
+                    ? 'Choose another deploy'
+                    : 'Choose another folder',
+                  run: () => void leave(run.failure!.failure.code.startsWith('deploy_')),
+                }
+              : {
+                  label:
+                    run.rows.counts.failed > 0
+                      ? `Retry failed files (${run.rows.counts.failed.toLocaleString()})`
+                      : 'Try again',
+                  run: () => void retry(),
+                }
           }
           onDismiss={() => void leave(false)}
           dismissLabel="Back to start"
@@ -118,7 +160,9 @@ function FailurePaths({ paths }: { paths: string[] }) {
           {path}
         </li>
       ))}
-      {paths.length > shown.length && <li className="muted">…and {plural(paths.length - shown.length, 'more file')}</li>}
+      {paths.length > shown.length && (
+        <li className="muted">…and {plural(paths.length - shown.length, 'more file')}</li>
+      )}
     </ul>
   );
 }

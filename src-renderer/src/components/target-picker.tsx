@@ -39,7 +39,12 @@ export function TargetPicker() {
         Add Press Cloud…
       </button>
       {target?.kind === 'remote' && (
-        <button type="button" className="button-quiet" disabled={locked} onClick={() => void removeTarget(target.id).then(setError)}>
+        <button
+          type="button"
+          className="button-quiet"
+          disabled={locked}
+          onClick={() => void removeTarget(target.id).then(setError)}
+        >
           Remove
         </button>
       )}

@@ -40,7 +40,8 @@ export function planAlias(name: string, aliases: readonly AliasView[], target: A
   if (problem) return { kind: 'invalid', problem };
   const current = aliases.find((alias) => alias.name === name);
   if (!current) return { kind: 'new', name, action: `Point ${name} to #${target.versionNo}` };
-  if (current.deployVersionId === target.id) return { kind: 'already', name, message: `${name} already points to #${target.versionNo}.` };
+  if (current.deployVersionId === target.id)
+    return { kind: 'already', name, message: `${name} already points to #${target.versionNo}.` };
   const rollBack = current.versionNo !== null && current.versionNo > target.versionNo;
   return {
     kind: 'move',

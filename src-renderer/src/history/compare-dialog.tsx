@@ -13,9 +13,24 @@ import type { DeployRef, VersionRef } from '../store/app-store.ts';
  * group; the one just before this version is chosen for you (what changed
  * in this deploy), else the newest other one.
  */
-export function CompareDialog({ target, deploy, version, onClose, onCompare }: { target: Target; deploy: DeployRef; version: VersionRef; onClose: () => void; onCompare: (other: VersionRef) => void }) {
+export function CompareDialog({
+  target,
+  deploy,
+  version,
+  onClose,
+  onCompare,
+}: {
+  target: Target;
+  deploy: DeployRef;
+  version: VersionRef;
+  onClose: () => void;
+  onCompare: (other: VersionRef) => void;
+}) {
   const dialog = useRef<HTMLDialogElement>(null);
-  const fetchPage = useCallback((cursor: string | null) => pressdrop['versions.list']({ targetId: target.id, deployId: deploy.id, cursor }), [target.id, deploy.id]);
+  const fetchPage = useCallback(
+    (cursor: string | null) => pressdrop['versions.list']({ targetId: target.id, deployId: deploy.id, cursor }),
+    [target.id, deploy.id],
+  );
   const versions = usePagedList<DeployVersionSummary>(`${target.id}:${deploy.id}`, fetchPage);
   const others = versions.items.filter((item) => item.id !== version.id);
   const [chosen, setChosen] = useState<VersionRef | null>(null);
@@ -28,7 +43,10 @@ export function CompareDialog({ target, deploy, version, onClose, onCompare }: {
 
   useEffect(() => {
     if (chosen || others.length === 0) return;
-    const before = others.find((item) => item.versionNo === version.versionNo - 1) ?? others.find((item) => item.versionNo < version.versionNo) ?? others[0]!;
+    const before =
+      others.find((item) => item.versionNo === version.versionNo - 1) ??
+      others.find((item) => item.versionNo < version.versionNo) ??
+      others[0]!;
     setChosen({ id: before.id, versionNo: before.versionNo });
   }, [chosen, others, version.versionNo]);
 
@@ -47,10 +65,17 @@ export function CompareDialog({ target, deploy, version, onClose, onCompare }: {
           <div className="deploy-options compare-options" role="radiogroup" aria-label="Versions to compare with">
             {others.map((item) => (
               <label key={item.id} className={`deploy-option${item.id === chosen?.id ? ' is-selected' : ''}`}>
-                <input type="radio" name="compare-with" value={item.id} checked={item.id === chosen?.id} onChange={() => setChosen({ id: item.id, versionNo: item.versionNo })} />
+                <input
+                  type="radio"
+                  name="compare-with"
+                  value={item.id}
+                  checked={item.id === chosen?.id}
+                  onChange={() => setChosen({ id: item.id, versionNo: item.versionNo })}
+                />
                 <span className="deploy-option-text">
                   <span className="deploy-option-name">
-                    <span className="version-no">#{item.versionNo}</span> {item.title ?? <span className="muted">No title</span>}
+                    <span className="version-no">#{item.versionNo}</span>{' '}
+                    {item.title ?? <span className="muted">No title</span>}
                     {item.aliases.map((alias) => (
                       <span key={alias} className="chip">
                         {alias}
@@ -63,7 +88,9 @@ export function CompareDialog({ target, deploy, version, onClose, onCompare }: {
                 </span>
               </label>
             ))}
-            {versions.status === 'ready' && versions.complete && others.length === 0 && <p className="empty">This deploy has no other version to compare with.</p>}
+            {versions.status === 'ready' && versions.complete && others.length === 0 && (
+              <p className="empty">This deploy has no other version to compare with.</p>
+            )}
             <LoadMore list={versions} what="versions" />
           </div>
         )}

@@ -10,7 +10,10 @@ import { openHistory, showView } from '../store/app-store.ts';
 
 /** Every deploy of the target, newest first; one opens its versions. */
 export function DeployHistoryList({ target }: { target: Target }) {
-  const fetchPage = useCallback((cursor: string | null) => pressdrop['deploys.list']({ targetId: target.id, cursor }), [target.id]);
+  const fetchPage = useCallback(
+    (cursor: string | null) => pressdrop['deploys.list']({ targetId: target.id, cursor }),
+    [target.id],
+  );
   const deploys = usePagedList<Deploy>(target.id, fetchPage);
   return (
     <>
@@ -21,14 +24,24 @@ export function DeployHistoryList({ target }: { target: Target }) {
         <ul className="item-list" aria-label="Deploys">
           {deploys.items.map((deploy) => (
             <li key={deploy.id}>
-              <button type="button" className="item" onClick={() => openHistory({ deploy: { id: deploy.id, name: deploy.name, slug: deploy.slug }, versionId: null })}>
+              <button
+                type="button"
+                className="item"
+                onClick={() =>
+                  openHistory({ deploy: { id: deploy.id, name: deploy.name, slug: deploy.slug }, versionId: null })
+                }
+              >
                 <span className="item-main">
                   <span className="item-title">{deploy.name}</span>
                   <span className="muted">{deploy.slug}</span>
                 </span>
                 <span className="item-side">
                   <span>{plural(deploy.versionCount, 'version')}</span>
-                  <span className="muted">{deploy.latestVersion ? `latest #${deploy.latestVersion.versionNo}, ${formatTime(deploy.latestVersion.createdAt)}` : 'no versions yet'}</span>
+                  <span className="muted">
+                    {deploy.latestVersion
+                      ? `latest #${deploy.latestVersion.versionNo}, ${formatTime(deploy.latestVersion.createdAt)}`
+                      : 'no versions yet'}
+                  </span>
                 </span>
               </button>
             </li>

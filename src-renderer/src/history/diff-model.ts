@@ -26,8 +26,18 @@ export interface DiffRow {
 export function diffRows(diff: VersionDiff): DiffRow[] {
   const rows: DiffRow[] = [
     ...diff.added.map((file) => ({ kind: 'added' as const, path: file.path, sizeBefore: null, sizeAfter: file.size })),
-    ...diff.removed.map((file) => ({ kind: 'removed' as const, path: file.path, sizeBefore: file.size, sizeAfter: null })),
-    ...diff.changed.map((file) => ({ kind: 'changed' as const, path: file.path, sizeBefore: file.sizeBefore, sizeAfter: file.sizeAfter })),
+    ...diff.removed.map((file) => ({
+      kind: 'removed' as const,
+      path: file.path,
+      sizeBefore: file.size,
+      sizeAfter: null,
+    })),
+    ...diff.changed.map((file) => ({
+      kind: 'changed' as const,
+      path: file.path,
+      sizeBefore: file.sizeBefore,
+      sizeAfter: file.sizeAfter,
+    })),
   ];
   return rows.sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }
@@ -40,5 +50,10 @@ export function filterDiffRows(rows: readonly DiffRow[], kinds: ReadonlySet<Diff
 
 /** How many files of each kind the comparison has. */
 export function diffCounts(diff: VersionDiff): Record<DiffKind | 'unchanged', number> {
-  return { added: diff.added.length, removed: diff.removed.length, changed: diff.changed.length, unchanged: diff.unchangedCount };
+  return {
+    added: diff.added.length,
+    removed: diff.removed.length,
+    changed: diff.changed.length,
+    unchanged: diff.unchangedCount,
+  };
 }

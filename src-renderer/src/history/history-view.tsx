@@ -15,9 +15,17 @@ export function HistoryView() {
       {place.deploy && <Breadcrumb deploy={place.deploy} place={place} />}
       {!place.deploy && <DeployHistoryList target={target} />}
       {place.deploy && !place.versionId && <VersionList target={target} deploy={place.deploy} />}
-      {place.deploy && place.versionId && !place.compareWith && <VersionDetail key={place.versionId} target={target} deploy={place.deploy} versionId={place.versionId} />}
+      {place.deploy && place.versionId && !place.compareWith && (
+        <VersionDetail key={place.versionId} target={target} deploy={place.deploy} versionId={place.versionId} />
+      )}
       {place.deploy && place.versionId && place.compareWith && place.versionNo !== undefined && (
-        <VersionCompare key={`${place.versionId}:${place.compareWith.id}`} target={target} deploy={place.deploy} version={{ id: place.versionId, versionNo: place.versionNo }} other={place.compareWith} />
+        <VersionCompare
+          key={`${place.versionId}:${place.compareWith.id}`}
+          target={target}
+          deploy={place.deploy}
+          version={{ id: place.versionId, versionNo: place.versionNo }}
+          other={place.compareWith}
+        />
       )}
     </section>
   );
@@ -44,7 +52,17 @@ function Breadcrumb({ deploy, place }: { deploy: DeployRef; place: HistoryPlace 
         {place.versionId && (
           <li>
             {place.compareWith ? (
-              <button type="button" className="link" onClick={() => openHistory({ deploy, versionId: place.versionId, ...(place.versionNo !== undefined && { versionNo: place.versionNo }) })}>
+              <button
+                type="button"
+                className="link"
+                onClick={() =>
+                  openHistory({
+                    deploy,
+                    versionId: place.versionId,
+                    ...(place.versionNo !== undefined && { versionNo: place.versionNo }),
+                  })
+                }
+              >
                 {place.versionNo ? `Version #${place.versionNo}` : 'Version'}
               </button>
             ) : (

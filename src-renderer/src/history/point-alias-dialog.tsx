@@ -14,7 +14,19 @@ const NEW = '#new';
  * existing one (a promotion, or a roll back to an older version) first asks
  * "Move production from #3 to #1?", and main refuses if it moved since.
  */
-export function PointAliasDialog({ target, deploy, version, onClose, onPointed }: { target: Target; deploy: DeployRef; version: VersionRef; onClose: () => void; onPointed: (alias: AliasView) => void }) {
+export function PointAliasDialog({
+  target,
+  deploy,
+  version,
+  onClose,
+  onPointed,
+}: {
+  target: Target;
+  deploy: DeployRef;
+  version: VersionRef;
+  onClose: () => void;
+  onPointed: (alias: AliasView) => void;
+}) {
   const dialog = useRef<HTMLDialogElement>(null);
   const back = useRef<HTMLButtonElement>(null);
   const [aliases, setAliases] = useState<AliasView[] | null>(null);
@@ -58,7 +70,13 @@ export function PointAliasDialog({ target, deploy, version, onClose, onPointed }
   const send = async () => {
     setSending(true);
     setError(null);
-    const answer = await pressdrop['aliases.set']({ targetId: target.id, deployId: deploy.id, name, versionId: version.id, expectedVersionId: plan.kind === 'move' ? plan.from.deployVersionId : null });
+    const answer = await pressdrop['aliases.set']({
+      targetId: target.id,
+      deployId: deploy.id,
+      name,
+      versionId: version.id,
+      expectedVersionId: plan.kind === 'move' ? plan.from.deployVersionId : null,
+    });
     setSending(false);
     setConfirming(false);
     if (answer.ok) return onPointed(answer.value);
@@ -79,7 +97,14 @@ export function PointAliasDialog({ target, deploy, version, onClose, onPointed }
       <form onSubmit={submit} noValidate>
         <h2 id="point-alias-title">Point an alias to #{version.versionNo}</h2>
         <p className="muted">
-          An alias is a name that points to one version{deploy.slug && <>, with an address of its own such as <span className="path-inline">/preview/{deploy.slug}/production/</span></>}. Moving it to an older version rolls the deploy back.
+          An alias is a name that points to one version
+          {deploy.slug && (
+            <>
+              , with an address of its own such as{' '}
+              <span className="path-inline">/preview/{deploy.slug}/production/</span>
+            </>
+          )}
+          . Moving it to an older version rolls the deploy back.
         </p>
         {aliases === null && !error && (
           <p className="muted" role="status">
@@ -91,9 +116,19 @@ export function PointAliasDialog({ target, deploy, version, onClose, onPointed }
             <legend>Alias</legend>
             {aliases.map((alias) => (
               <label key={alias.name} className="alias-choice">
-                <input type="radio" name="alias" value={alias.name} checked={choice === alias.name} onChange={() => setChoice(alias.name)} />
+                <input
+                  type="radio"
+                  name="alias"
+                  value={alias.name}
+                  checked={choice === alias.name}
+                  onChange={() => setChoice(alias.name)}
+                />
                 <span className="chip">{alias.name}</span>
-                <span className="muted">{alias.deployVersionId === version.id ? 'points here' : `now at ${alias.versionNo === null ? 'another version' : `#${alias.versionNo}`}`}</span>
+                <span className="muted">
+                  {alias.deployVersionId === version.id
+                    ? 'points here'
+                    : `now at ${alias.versionNo === null ? 'another version' : `#${alias.versionNo}`}`}
+                </span>
               </label>
             ))}
             <label className="alias-choice">
@@ -132,7 +167,11 @@ export function PointAliasDialog({ target, deploy, version, onClose, onPointed }
               <p id="move-alias-question" className="dialog-confirm-question">
                 {plan.question}
               </p>
-              <p className="muted">{plan.rollBack ? `Whoever opens ${plan.name} gets the older #${version.versionNo} again.` : `Whoever opens ${plan.name} gets #${version.versionNo} from now on.`}</p>
+              <p className="muted">
+                {plan.rollBack
+                  ? `Whoever opens ${plan.name} gets the older #${version.versionNo} again.`
+                  : `Whoever opens ${plan.name} gets #${version.versionNo} from now on.`}
+              </p>
             </div>
             <div className="dialog-actions">
               <button ref={back} type="button" className="button-quiet" onClick={() => setConfirming(false)}>
@@ -148,8 +187,18 @@ export function PointAliasDialog({ target, deploy, version, onClose, onPointed }
             <button type="button" className="button-quiet" onClick={onClose}>
               Cancel
             </button>
-            <button type="submit" className="button-primary" disabled={sending || aliases === null || plan.kind === 'already'}>
-              {sending ? 'Pointing…' : plan.kind === 'move' ? `${plan.action}…` : plan.kind === 'new' ? plan.action : 'Point alias'}
+            <button
+              type="submit"
+              className="button-primary"
+              disabled={sending || aliases === null || plan.kind === 'already'}
+            >
+              {sending
+                ? 'Pointing…'
+                : plan.kind === 'move'
+                  ? `${plan.action}…`
+                  : plan.kind === 'new'
+                    ? plan.action
+                    : 'Point alias'}
             </button>
           </div>
         )}

@@ -66,7 +66,11 @@ export function RenderJobItem({ job }: { job: KnownRenderJob }) {
         )}
       </div>
       {isRenderLive(job) && job.status !== 'retry_scheduled' && (
-        <div className="bar bar-small is-running is-indeterminate" role="progressbar" aria-label={`Render: ${words.headline}`}>
+        <div
+          className="bar bar-small is-running is-indeterminate"
+          role="progressbar"
+          aria-label={`Render: ${words.headline}`}
+        >
           <div className="bar-fill" />
         </div>
       )}

@@ -14,7 +14,10 @@ import { RenderJobItem } from './render-job-item.tsx';
  * and as main reports their changes; the ones started here appear at once.
  */
 export function RenderJobs({ target, versionId, route }: { target: Target; versionId: string; route: string | null }) {
-  const fetchPage = useCallback((cursor: string | null) => pressdrop['renders.list']({ targetId: target.id, versionId, cursor }), [target.id, versionId]);
+  const fetchPage = useCallback(
+    (cursor: string | null) => pressdrop['renders.list']({ targetId: target.id, versionId, cursor }),
+    [target.id, versionId],
+  );
   const listed = usePagedList<RenderJobView>(`${target.id}:${versionId}`, fetchPage);
   const jobs = useRenderStore(useShallow((state) => versionRenderJobs(state, target.id, versionId)));
 
@@ -37,7 +40,10 @@ export function RenderJobs({ target, versionId, route }: { target: Target; versi
         </ul>
       )}
       {listed.status === 'ready' && listed.complete && jobs.length === 0 && (
-        <p className="empty render-jobs-empty">No PDF of this version yet. “Render PDF” prints its page ({route ?? '/index.html'}) as the server’s browser sees it.</p>
+        <p className="empty render-jobs-empty">
+          No PDF of this version yet. “Render PDF” prints its page ({route ?? '/index.html'}) as the server’s browser
+          sees it.
+        </p>
       )}
       {jobs.length > 0 && <LoadMore list={listed} what="renders" />}
     </section>

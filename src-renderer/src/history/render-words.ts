@@ -45,15 +45,35 @@ export function renderJobWords(job: RenderJobView, now: number): RenderJobWords 
   switch (job.status) {
     case 'queued':
       // A job queued again after a failed attempt says which attempt comes next.
-      return { tone: 'waiting', headline: job.attempts > 0 ? `Queued for attempt ${job.attempts + 1} of ${RENDER_ATTEMPTS}` : 'Queued', facts: null, reason: null };
+      return {
+        tone: 'waiting',
+        headline: job.attempts > 0 ? `Queued for attempt ${job.attempts + 1} of ${RENDER_ATTEMPTS}` : 'Queued',
+        facts: null,
+        reason: null,
+      };
     case 'rendering':
-      return { tone: 'busy', headline: job.attempts > 1 ? `Rendering (attempt ${job.attempts} of ${RENDER_ATTEMPTS})` : 'Rendering', facts: null, reason: null };
+      return {
+        tone: 'busy',
+        headline: job.attempts > 1 ? `Rendering (attempt ${job.attempts} of ${RENDER_ATTEMPTS})` : 'Rendering',
+        facts: null,
+        reason: null,
+      };
     case 'retry_scheduled': {
       const when = job.nextAttemptAt === null ? 'soon' : countdownWords(job.nextAttemptAt - now);
-      return { tone: 'retrying', headline: `Attempt ${job.attempts} of ${RENDER_ATTEMPTS} failed; trying again ${when}`, facts: null, reason };
+      return {
+        tone: 'retrying',
+        headline: `Attempt ${job.attempts} of ${RENDER_ATTEMPTS} failed; trying again ${when}`,
+        facts: null,
+        reason,
+      };
     }
     case 'succeeded':
-      return { tone: 'done', headline: 'PDF ready', facts: job.pdf ? `${plural(job.pdf.pageCount, 'page')}, ${formatBytes(job.pdf.size)}` : null, reason: null };
+      return {
+        tone: 'done',
+        headline: 'PDF ready',
+        facts: job.pdf ? `${plural(job.pdf.pageCount, 'page')}, ${formatBytes(job.pdf.size)}` : null,
+        reason: null,
+      };
     case 'failed':
       return { tone: 'failed', headline: `Failed after ${plural(job.attempts, 'attempt')}`, facts: null, reason };
   }

@@ -21,7 +21,9 @@ const KIND_WORDS: Record<DiffKind, { mark: string; word: string }> = {
 function sizeText(row: DiffRow): string {
   if (row.kind === 'added') return formatBytes(row.sizeAfter ?? 0);
   if (row.kind === 'removed') return formatBytes(row.sizeBefore ?? 0);
-  return row.sizeBefore === row.sizeAfter ? `${formatBytes(row.sizeAfter ?? 0)}, same size` : `${formatBytes(row.sizeBefore ?? 0)} → ${formatBytes(row.sizeAfter ?? 0)}`;
+  return row.sizeBefore === row.sizeAfter
+    ? `${formatBytes(row.sizeAfter ?? 0)}, same size`
+    : `${formatBytes(row.sizeBefore ?? 0)} → ${formatBytes(row.sizeAfter ?? 0)}`;
 }
 
 /**
@@ -30,7 +32,17 @@ function sizeText(row: DiffRow): string {
  * and every differing file in one virtualized list (20,000 rows keep about
  * 30 in the DOM).
  */
-export function VersionCompare({ target, deploy, version, other }: { target: Target; deploy: DeployRef; version: VersionRef; other: VersionRef }) {
+export function VersionCompare({
+  target,
+  deploy,
+  version,
+  other,
+}: {
+  target: Target;
+  deploy: DeployRef;
+  version: VersionRef;
+  other: VersionRef;
+}) {
   const [from, to] = other.versionNo < version.versionNo ? [other, version] : [version, other];
   const [diff, setDiff] = useState<VersionDiff | null>(null);
   const [error, setError] = useState<IpcError | null>(null);
@@ -42,11 +54,13 @@ export function VersionCompare({ target, deploy, version, other }: { target: Tar
 
   useEffect(() => {
     let current = true;
-    void pressdrop['versions.compare']({ targetId: target.id, fromVersionId: from.id, toVersionId: to.id }).then((answer) => {
-      if (!current) return;
-      if (answer.ok) setDiff(answer.value);
-      else setError(answer.error);
-    });
+    void pressdrop['versions.compare']({ targetId: target.id, fromVersionId: from.id, toVersionId: to.id }).then(
+      (answer) => {
+        if (!current) return;
+        if (answer.ok) setDiff(answer.value);
+        else setError(answer.error);
+      },
+    );
     return () => {
       current = false;
     };
@@ -67,7 +81,8 @@ export function VersionCompare({ target, deploy, version, other }: { target: Tar
     <section className="version-compare" aria-labelledby="history-title">
       <div className="detail-head">
         <h2 id="history-title" ref={heading} tabIndex={-1}>
-          {deploy.name}: <span className="version-no">#{from.versionNo}</span> → <span className="version-no">#{to.versionNo}</span>
+          {deploy.name}: <span className="version-no">#{from.versionNo}</span> →{' '}
+          <span className="version-no">#{to.versionNo}</span>
         </h2>
       </div>
       {error && !diff && (
@@ -90,8 +105,9 @@ export function VersionCompare({ target, deploy, version, other }: { target: Tar
       {diff && counts && (
         <>
           <p className="compare-summary" role="status" data-testid="compare-summary">
-            From #{from.versionNo} to #{to.versionNo}: <strong>{counts.added.toLocaleString()}</strong> added, <strong>{counts.removed.toLocaleString()}</strong> removed, <strong>{counts.changed.toLocaleString()}</strong> changed,{' '}
-            {plural(counts.unchanged, 'file')} the same.
+            From #{from.versionNo} to #{to.versionNo}: <strong>{counts.added.toLocaleString()}</strong> added,{' '}
+            <strong>{counts.removed.toLocaleString()}</strong> removed,{' '}
+            <strong>{counts.changed.toLocaleString()}</strong> changed, {plural(counts.unchanged, 'file')} the same.
           </p>
           {rows.length === 0 ? (
             <p className="empty-state">Both versions hold the same files, with the same content.</p>
@@ -102,14 +118,25 @@ export function VersionCompare({ target, deploy, version, other }: { target: Tar
                   <legend className="visually-hidden">Show</legend>
                   {DIFF_KINDS.map((kind) => (
                     <label key={kind} className={`check compare-kind kind-${kind}`}>
-                      <input type="checkbox" checked={kinds.has(kind)} onChange={(event) => toggle(kind, event.target.checked)} />
+                      <input
+                        type="checkbox"
+                        checked={kinds.has(kind)}
+                        onChange={(event) => toggle(kind, event.target.checked)}
+                      />
                       {KIND_WORDS[kind].word} ({counts[kind].toLocaleString()})
                     </label>
                   ))}
                 </fieldset>
                 <label className="field compare-filter">
                   <span className="visually-hidden">Filter by path</span>
-                  <input type="search" value={query} onChange={(event) => setQuery(event.target.value)} placeholder="Filter by path" autoComplete="off" spellCheck={false} />
+                  <input
+                    type="search"
+                    value={query}
+                    onChange={(event) => setQuery(event.target.value)}
+                    placeholder="Filter by path"
+                    autoComplete="off"
+                    spellCheck={false}
+                  />
                 </label>
               </div>
               {shown.length !== rows.length && (
@@ -131,15 +158,41 @@ function DiffList({ rows, query }: { rows: DiffRow[]; query: string }) {
   const scroller = useRef<HTMLDivElement>(null);
   // The virtualizer re-reads every key when this function changes: only when the rows do, not on each render.
   const getItemKey = useCallback((index: number) => `${rows[index]!.kind}:${rows[index]!.path}`, [rows]);
-  const virtualizer = useVirtualizer({ count: rows.length, getScrollElement: () => scroller.current, estimateSize: () => ROW_HEIGHT, overscan: 10, getItemKey });
+  const virtualizer = useVirtualizer({
+    count: rows.length,
+    getScrollElement: () => scroller.current,
+    estimateSize: () => ROW_HEIGHT,
+    overscan: 10,
+    getItemKey,
+  });
   return (
-    <div className="file-scroller is-short" ref={scroller} tabIndex={0} role="list" aria-label={`Differing files, ${rows.length.toLocaleString()} shown`}>
-      {rows.length === 0 && <p className="empty">{query.trim() ? `No differing file matches “${query.trim()}”.` : 'Choose at least one of Added, Removed and Changed.'}</p>}
+    <div
+      className="file-scroller is-short"
+      ref={scroller}
+      tabIndex={0}
+      role="list"
+      aria-label={`Differing files, ${rows.length.toLocaleString()} shown`}
+    >
+      {rows.length === 0 && (
+        <p className="empty">
+          {query.trim()
+            ? `No differing file matches “${query.trim()}”.`
+            : 'Choose at least one of Added, Removed and Changed.'}
+        </p>
+      )}
       <div className="file-canvas" style={{ height: virtualizer.getTotalSize() }}>
         {virtualizer.getVirtualItems().map((item) => {
           const row = rows[item.index]!;
           return (
-            <div key={item.key} role="listitem" aria-setsize={rows.length} aria-posinset={item.index + 1} data-kind={row.kind} className={`file-row diff-row${item.index % 2 ? ' is-odd' : ''}`} style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}>
+            <div
+              key={item.key}
+              role="listitem"
+              aria-setsize={rows.length}
+              aria-posinset={item.index + 1}
+              data-kind={row.kind}
+              className={`file-row diff-row${item.index % 2 ? ' is-odd' : ''}`}
+              style={{ transform: `translateY(${item.start}px)`, height: ROW_HEIGHT }}
+            >
               <span className={`diff-kind kind-${row.kind}`}>
                 <span className="diff-mark" aria-hidden="true">
                   {KIND_WORDS[row.kind].mark}

@@ -42,7 +42,11 @@ export function VersionDetail({ target, deploy, versionId }: { target: Target; d
 
   const openPreview = async () => {
     if (!detail || !deploy.slug) return;
-    const answer = await pressdrop['versions.openPreview']({ targetId: target.id, deploySlug: deploy.slug, versionNo: detail.versionNo });
+    const answer = await pressdrop['versions.openPreview']({
+      targetId: target.id,
+      deploySlug: deploy.slug,
+      versionNo: detail.versionNo,
+    });
     setError(answer.ok ? null : answer.error);
   };
   /** A dialog changed the aliases: say so, and read the version again. */
@@ -112,16 +116,24 @@ export function VersionDetail({ target, deploy, versionId }: { target: Target; d
         <dd>{detail.title ?? <span className="muted">none</span>}</dd>
         <dt>Aliases</dt>
         <dd className="alias-facts">
-          {detail.aliases.length > 0
-            ? detail.aliases.map((alias) => (
-                <span key={alias} className="chip chip-removable">
-                  {alias}
-                  <button type="button" className="chip-remove" aria-label={`Remove alias ${alias}`} title={`Remove alias ${alias}`} onClick={() => setOpen({ kind: 'remove', alias })}>
-                    ×
-                  </button>
-                </span>
-              ))
-            : <span className="muted">none</span>}
+          {detail.aliases.length > 0 ? (
+            detail.aliases.map((alias) => (
+              <span key={alias} className="chip chip-removable">
+                {alias}
+                <button
+                  type="button"
+                  className="chip-remove"
+                  aria-label={`Remove alias ${alias}`}
+                  title={`Remove alias ${alias}`}
+                  onClick={() => setOpen({ kind: 'remove', alias })}
+                >
+                  ×
+                </button>
+              </span>
+            ))
+          ) : (
+            <span className="muted">none</span>
+          )}
         </dd>
         <dt>Opens at</dt>
         <dd className="path-inline">{detail.route ?? '/'}</dd>
@@ -132,10 +144,22 @@ export function VersionDetail({ target, deploy, versionId }: { target: Target; d
       <VersionFiles target={target} versionId={versionId} fileCount={detail.fileCount} />
 
       {open?.kind === 'point' && (
-        <PointAliasDialog target={target} deploy={deploy} version={version} onClose={() => setOpen(null)} onPointed={(alias) => changed(`${alias.name} now points to #${detail.versionNo}.`)} />
+        <PointAliasDialog
+          target={target}
+          deploy={deploy}
+          version={version}
+          onClose={() => setOpen(null)}
+          onPointed={(alias) => changed(`${alias.name} now points to #${detail.versionNo}.`)}
+        />
       )}
       {open?.kind === 'compare' && (
-        <CompareDialog target={target} deploy={deploy} version={version} onClose={() => setOpen(null)} onCompare={(other) => openHistory({ deploy, versionId, versionNo: detail.versionNo, compareWith: other })} />
+        <CompareDialog
+          target={target}
+          deploy={deploy}
+          version={version}
+          onClose={() => setOpen(null)}
+          onCompare={(other) => openHistory({ deploy, versionId, versionNo: detail.versionNo, compareWith: other })}
+        />
       )}
       {open?.kind === 'remove' && (
         <ConfirmDialog
@@ -143,14 +167,28 @@ export function VersionDetail({ target, deploy, versionId }: { target: Target; d
           action={`Remove ${open.alias}`}
           onClose={() => setOpen(null)}
           onConfirm={async () => {
-            const answer = await pressdrop['aliases.remove']({ targetId: target.id, deployId: deploy.id, name: open.alias, expectedVersionId: detail.id });
+            const answer = await pressdrop['aliases.remove']({
+              targetId: target.id,
+              deployId: deploy.id,
+              name: open.alias,
+              expectedVersionId: detail.id,
+            });
             if (!answer.ok) return answer.error;
             changed(`${open.alias} was removed.`);
             return null;
           }}
         >
           <p>
-            It points to #{detail.versionNo}. Its address{deploy.slug && <> <span className="path-inline">/preview/{deploy.slug}/{open.alias}/</span></>} stops working; the version itself stays.
+            It points to #{detail.versionNo}. Its address
+            {deploy.slug && (
+              <>
+                {' '}
+                <span className="path-inline">
+                  /preview/{deploy.slug}/{open.alias}/
+                </span>
+              </>
+            )}{' '}
+            stops working; the version itself stays.
           </p>
         </ConfirmDialog>
       )}

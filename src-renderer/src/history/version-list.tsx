@@ -10,7 +10,10 @@ import { openHistory, type DeployRef } from '../store/app-store.ts';
 
 /** A deploy's versions, newest first, over cursors; each row with its files, size and aliases, as the list gives them. */
 export function VersionList({ target, deploy }: { target: Target; deploy: DeployRef }) {
-  const fetchPage = useCallback((cursor: string | null) => pressdrop['versions.list']({ targetId: target.id, deployId: deploy.id, cursor }), [target.id, deploy.id]);
+  const fetchPage = useCallback(
+    (cursor: string | null) => pressdrop['versions.list']({ targetId: target.id, deployId: deploy.id, cursor }),
+    [target.id, deploy.id],
+  );
   const versions = usePagedList<DeployVersionSummary>(`${target.id}:${deploy.id}`, fetchPage);
   return (
     <>
@@ -30,7 +33,9 @@ export function VersionList({ target, deploy }: { target: Target; deploy: Deploy
           ))}
         </ul>
       )}
-      {versions.status === 'ready' && versions.complete && versions.items.length === 0 && <p className="empty">This deploy has no versions yet.</p>}
+      {versions.status === 'ready' && versions.complete && versions.items.length === 0 && (
+        <p className="empty">This deploy has no versions yet.</p>
+      )}
       <LoadMore list={versions} what="versions" />
     </>
   );
@@ -39,10 +44,16 @@ export function VersionList({ target, deploy }: { target: Target; deploy: Deploy
 /** One version: number, title, aliases, time, files and size. */
 function VersionRow({ deploy, version }: { deploy: DeployRef; version: DeployVersionSummary }) {
   return (
-    <button type="button" className="item" data-testid="version-row" onClick={() => openHistory({ deploy, versionId: version.id, versionNo: version.versionNo })}>
+    <button
+      type="button"
+      className="item"
+      data-testid="version-row"
+      onClick={() => openHistory({ deploy, versionId: version.id, versionNo: version.versionNo })}
+    >
       <span className="item-main">
         <span className="item-title">
-          <span className="version-no">#{version.versionNo}</span> {version.title ?? <span className="muted">No title</span>}
+          <span className="version-no">#{version.versionNo}</span>{' '}
+          {version.title ?? <span className="muted">No title</span>}
           {version.aliases.map((alias) => (
             <span key={alias} className="chip" data-testid="alias-chip">
               {alias}

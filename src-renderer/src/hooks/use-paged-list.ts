@@ -21,7 +21,10 @@ export interface PagedList<T> {
  * nothing to list yet), the next on `loadMore`. Answers of an older key are
  * dropped, so switching deploys fast never mixes two lists.
  */
-export function usePagedList<T>(key: string | null, fetchPage: (cursor: string | null) => Promise<IpcResult<Page<T>>>): PagedList<T> {
+export function usePagedList<T>(
+  key: string | null,
+  fetchPage: (cursor: string | null) => Promise<IpcResult<Page<T>>>,
+): PagedList<T> {
   const [items, setItems] = useState<T[]>([]);
   const [status, setStatus] = useState<PagedList<T>['status']>('loading');
   const [error, setError] = useState<IpcError | null>(null);

@@ -1,5 +1,14 @@
 import { create } from 'zustand';
-import type { AppInfo, FolderCheck, IpcError, IpcRequests, IpcResult, KeyStorage, ResumableDeploy, Target } from '../../../src-shared/ipc-contract.ts';
+import type {
+  AppInfo,
+  FolderCheck,
+  IpcError,
+  IpcRequests,
+  IpcResult,
+  KeyStorage,
+  ResumableDeploy,
+  Target,
+} from '../../../src-shared/ipc-contract.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
 import { isLive } from './run-events.ts';
 import { dismissRun, useRunStore } from './run-store.ts';
@@ -93,7 +102,12 @@ export function selectedTarget(state: AppState): Target | null {
 
 async function reloadTargets(): Promise<void> {
   const answer = await pressdrop['targets.list'](null);
-  if (answer.ok) useAppStore.setState({ targets: answer.value.targets, selectedTargetId: answer.value.selectedId, keyStorage: answer.value.keyStorage });
+  if (answer.ok)
+    useAppStore.setState({
+      targets: answer.value.targets,
+      selectedTargetId: answer.value.selectedId,
+      keyStorage: answer.value.keyStorage,
+    });
 }
 
 /** Deploys and history now go to another Press Cloud. */
@@ -140,7 +154,8 @@ function runIsActive(): boolean {
 async function adoptFolder(check: Promise<IpcResult<FolderCheck>>): Promise<void> {
   const checked = await check;
   if (!checked.ok) return void useAppStore.setState({ folderError: checked.error });
-  if (!checked.value.ok) return void useAppStore.setState({ folderError: { code: 'invalid_folder', message: checked.value.message } });
+  if (!checked.value.ok)
+    return void useAppStore.setState({ folderError: { code: 'invalid_folder', message: checked.value.message } });
   if (useRunStore.getState().status !== 'idle') await dismissRun();
   useAppStore.setState({ folder: checked.value.path, folderError: null, view: 'deploy' });
 }
@@ -158,7 +173,10 @@ export async function chooseFolder(): Promise<void> {
 export async function dropItems(files: readonly File[]): Promise<void> {
   if (runIsActive()) return;
   if (files.length === 0) return void useAppStore.setState({ folderError: { code: 'drop_nothing', message: '' } });
-  if (files.length > 1) return void useAppStore.setState({ folderError: { code: 'drop_several', message: `You dropped ${files.length} items.` } });
+  if (files.length > 1)
+    return void useAppStore.setState({
+      folderError: { code: 'drop_several', message: `You dropped ${files.length} items.` },
+    });
   await adoptFolder(pressdrop.dropFolder(files[0]));
 }
 

@@ -5,16 +5,48 @@ import type { DeployTotals } from '../../../src-shared/upload-model.ts';
 import { idleRun, reduceRunEvents, type RunState } from './run-events.ts';
 import { RunRows } from './run-rows.ts';
 
-const running = (over: Partial<RunState> = {}): RunState => ({ ...idleRun(), rows: new RunRows(), status: 'running', runId: 'run-1', ...over });
-const totals = (over: Partial<DeployTotals> = {}): DeployTotals => ({
-  atMs: 0, phase: 'upload', fileCount: 2, totalBytes: 10, hashedBytes: 10, uploadBytes: 10, sentBytes: 10, skippedBytes: 0, bytesPerSecond: null, etaSeconds: null, retries: 0, ...over,
+const running = (over: Partial<RunState> = {}): RunState => ({
+  ...idleRun(),
+  rows: new RunRows(),
+  status: 'running',
+  runId: 'run-1',
+  ...over,
 });
-const version: DeployVersion = { id: 'ver_1', displayId: 'v3', deployId: 'dpl_1', versionNo: 3, route: null, title: null, status: 'ready', createdAt: 0 };
+const totals = (over: Partial<DeployTotals> = {}): DeployTotals => ({
+  atMs: 0,
+  phase: 'upload',
+  fileCount: 2,
+  totalBytes: 10,
+  hashedBytes: 10,
+  uploadBytes: 10,
+  sentBytes: 10,
+  skippedBytes: 0,
+  bytesPerSecond: null,
+  etaSeconds: null,
+  retries: 0,
+  ...over,
+});
+const version: DeployVersion = {
+  id: 'ver_1',
+  displayId: 'v3',
+  deployId: 'dpl_1',
+  versionNo: 3,
+  route: null,
+  title: null,
+  status: 'ready',
+  createdAt: 0,
+};
 
 test('a second scan starts the file list over: rows of the old plan (a file since deleted) are gone', () => {
   const state = running({ phase: 'upload' });
-  state.rows.apply([{ path: 'gone.txt', state: 'uploading', size: 4 }, { path: 'kept.txt', state: 'done', size: 6 }]);
-  const next = reduceRunEvents(state, [{ type: 'files', updates: [{ path: 'kept.txt', state: 'hashing', size: 6 }] }, { type: 'phase', phase: 'scan' }]);
+  state.rows.apply([
+    { path: 'gone.txt', state: 'uploading', size: 4 },
+    { path: 'kept.txt', state: 'done', size: 6 },
+  ]);
+  const next = reduceRunEvents(state, [
+    { type: 'files', updates: [{ path: 'kept.txt', state: 'hashing', size: 6 }] },
+    { type: 'phase', phase: 'scan' },
+  ]);
   assert.equal(state.rows.size, 1);
   assert.equal(state.rows.get('gone.txt'), undefined);
   assert.equal(state.rows.get('kept.txt')?.state, 'hashing');
@@ -24,7 +56,10 @@ test('a second scan starts the file list over: rows of the old plan (a file sinc
 
 test('the first scan of a run keeps the rows that came with it', () => {
   const state = running();
-  reduceRunEvents(state, [{ type: 'files', updates: [{ path: 'a', state: 'queued', size: 1 }] }, { type: 'phase', phase: 'scan' }]);
+  reduceRunEvents(state, [
+    { type: 'files', updates: [{ path: 'a', state: 'queued', size: 1 }] },
+    { type: 'phase', phase: 'scan' },
+  ]);
   assert.equal(state.rows.size, 1);
 });
 
@@ -36,11 +71,20 @@ test('pause reasons come and go with the paused and resumed events', () => {
 });
 
 test('a commit names the deploy from its preview URL when the run did not know its slug', () => {
-  const next = reduceRunEvents(running({ deploy: null }), [{ type: 'committed', deployVersion: version, previewUrl: 'http://127.0.0.1:5480/preview/team%20docs/3/', totals: totals() }]);
+  const next = reduceRunEvents(running({ deploy: null }), [
+    {
+      type: 'committed',
+      deployVersion: version,
+      previewUrl: 'http://127.0.0.1:5480/preview/team%20docs/3/',
+      totals: totals(),
+    },
+  ]);
   assert.equal(next.status, 'committed');
   assert.deepEqual(next.deploy, { name: 'team docs', slug: 'team docs', deployId: 'dpl_1' });
   assert.equal(next.committed?.deployVersion.versionNo, 3);
-  const known = reduceRunEvents(running({ deploy: { name: 'Team docs', slug: 'team-docs', deployId: null } }), [{ type: 'committed', deployVersion: version, previewUrl: null, totals: totals() }]);
+  const known = reduceRunEvents(running({ deploy: { name: 'Team docs', slug: 'team-docs', deployId: null } }), [
+    { type: 'committed', deployVersion: version, previewUrl: null, totals: totals() },
+  ]);
   assert.deepEqual(known.deploy, { name: 'Team docs', slug: 'team-docs', deployId: 'dpl_1' });
 });
 

@@ -5,7 +5,13 @@
  */
 import type { DeployVersion } from '../../../src-shared/api-types.ts';
 import type { IpcError, IpcRequests, PressConfigView } from '../../../src-shared/ipc-contract.ts';
-import type { DeployEvent, DeployFailure, DeployPhase, DeployTotals, PauseReason } from '../../../src-shared/upload-model.ts';
+import type {
+  DeployEvent,
+  DeployFailure,
+  DeployPhase,
+  DeployTotals,
+  PauseReason,
+} from '../../../src-shared/upload-model.ts';
 import type { RunRows } from './run-rows.ts';
 
 /** The one state machine of the session view. */
@@ -20,7 +26,8 @@ export interface RunDeployLabel {
 }
 
 /** How a run can be started again: the same `deploy.start` (the engine finds its journaled job), or the same job. */
-export type RunOrigin = { kind: 'start'; payload: IpcRequests['deploy.start']['payload'] } | { kind: 'job'; jobId: string };
+export type RunOrigin =
+  { kind: 'start'; payload: IpcRequests['deploy.start']['payload'] } | { kind: 'job'; jobId: string };
 
 /** A control request waiting for main's answer; its button waits with it. */
 export type RunAction = 'starting' | 'pausing' | 'resuming' | 'cancelling';
@@ -131,7 +138,11 @@ export function reduceRunEvents(state: RunState, events: readonly DeployEvent[])
         next.totals = event.totals;
         next.committed = { deployVersion: event.deployVersion, previewUrl: event.previewUrl };
         const slug = state.deploy?.slug ?? slugFromPreviewUrl(event.previewUrl);
-        next.deploy = { name: state.deploy?.name ?? slug ?? event.deployVersion.deployId, slug, deployId: event.deployVersion.deployId };
+        next.deploy = {
+          name: state.deploy?.name ?? slug ?? event.deployVersion.deployId,
+          slug,
+          deployId: event.deployVersion.deployId,
+        };
         break;
       }
       case 'failed':

@@ -4,7 +4,16 @@ import type { FileState, FileUpdate } from '../../../src-shared/upload-model.ts'
 export type FileRow = FileUpdate;
 
 /** Every state, in the order the summary lists them. */
-export const FILE_STATES: readonly FileState[] = ['queued', 'hashing', 'waiting', 'uploading', 'retrying', 'done', 'skipped', 'failed'];
+export const FILE_STATES: readonly FileState[] = [
+  'queued',
+  'hashing',
+  'waiting',
+  'uploading',
+  'retrying',
+  'done',
+  'skipped',
+  'failed',
+];
 
 /** How many files are in each state. */
 export type StateCounts = Record<FileState, number>;

@@ -1,8 +1,22 @@
 import { create } from 'zustand';
-import type { IpcError, IpcRequests, ResumableDeploy, RunAliases, RunEvents } from '../../../src-shared/ipc-contract.ts';
+import type {
+  IpcError,
+  IpcRequests,
+  ResumableDeploy,
+  RunAliases,
+  RunEvents,
+} from '../../../src-shared/ipc-contract.ts';
 import type { DeployEvent } from '../../../src-shared/upload-model.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
-import { idleRun, isLive, reduceRunEvents, type RunAction, type RunDeployLabel, type RunOrigin, type RunState } from './run-events.ts';
+import {
+  idleRun,
+  isLive,
+  reduceRunEvents,
+  type RunAction,
+  type RunDeployLabel,
+  type RunOrigin,
+  type RunState,
+} from './run-events.ts';
 import { RunRows } from './run-rows.ts';
 
 export type { RunAction, RunDeployLabel, RunOrigin, RunState, RunStatus } from './run-events.ts';
@@ -30,7 +44,10 @@ export function applyRunAliases({ runId, pointed, error }: RunAliases): void {
 }
 
 /** Starts a run and makes it the session view's; resolves with main's refusal, or null once it runs. */
-async function begin(request: () => ReturnType<PressdropApiStart>, meta: { folder: string; deploy: RunDeployLabel; origin: RunOrigin }): Promise<IpcError | null> {
+async function begin(
+  request: () => ReturnType<PressdropApiStart>,
+  meta: { folder: string; deploy: RunDeployLabel; origin: RunOrigin },
+): Promise<IpcError | null> {
   const state = useRunStore.getState();
   if (state.action === 'starting' || isLive(state.status)) return null;
   early.clear();
@@ -64,8 +81,15 @@ async function begin(request: () => ReturnType<PressdropApiStart>, meta: { folde
 type PressdropApiStart = (typeof pressdrop)['deploy.start'];
 
 /** Deploys a folder to an existing or new deploy. */
-export function startDeploy(payload: IpcRequests['deploy.start']['payload'], deploy: RunDeployLabel): Promise<IpcError | null> {
-  return begin(() => pressdrop['deploy.start'](payload), { folder: payload.folder, deploy, origin: { kind: 'start', payload } });
+export function startDeploy(
+  payload: IpcRequests['deploy.start']['payload'],
+  deploy: RunDeployLabel,
+): Promise<IpcError | null> {
+  return begin(() => pressdrop['deploy.start'](payload), {
+    folder: payload.folder,
+    deploy,
+    origin: { kind: 'start', payload },
+  });
 }
 
 /** Continues an interrupted deploy from the journal. */
@@ -77,7 +101,10 @@ export function resumeJob(job: ResumableDeploy): Promise<IpcError | null> {
   });
 }
 
-async function control(action: RunAction, call: (runId: string) => Promise<{ ok: true } | { ok: false; error: IpcError }>): Promise<void> {
+async function control(
+  action: RunAction,
+  call: (runId: string) => Promise<{ ok: true } | { ok: false; error: IpcError }>,
+): Promise<void> {
   const { runId } = useRunStore.getState();
   if (!runId) return;
   useRunStore.setState({ action, actionError: null });
@@ -98,7 +125,8 @@ export async function retryRun(): Promise<IpcError | null> {
   const { origin, folder, deploy } = useRunStore.getState();
   if (!origin || !folder || !deploy) return null;
   // A run started here is found again by deploy.start (same folder, server and deploy); a resumed one by its job id.
-  if (origin.kind === 'job') return begin(() => pressdrop['jobs.resume']({ jobId: origin.jobId }), { folder, deploy, origin });
+  if (origin.kind === 'job')
+    return begin(() => pressdrop['jobs.resume']({ jobId: origin.jobId }), { folder, deploy, origin });
   return begin(() => pressdrop['deploy.start'](origin.payload), { folder, deploy, origin });
 }
 
