@@ -30,7 +30,7 @@ export function openStateDatabase(file: string, options: StateDatabaseOptions): 
     timeout: BUSY_TIMEOUT_MS,
   });
   try {
-    db.exec('PRAGMA journal_mode = WAL');
+    enterWalMode(db, Date.now() + BUSY_TIMEOUT_MS);
     db.exec(`PRAGMA synchronous = ${options.synchronous}`);
     return db;
   } catch (error) {
@@ -38,6 +38,31 @@ export function openStateDatabase(file: string, options: StateDatabaseOptions): 
     throw error;
   }
 }
+
+/**
+ * `PRAGMA journal_mode = WAL`, again until it takes. Switching a new file to
+ * WAL takes an exclusive lock, and when a twin opener holds a lock at that
+ * moment SQLite answers "database is locked" at once, without waiting in its
+ * busy handler (1 in ~80 openers, twenty at a time under load). A short,
+ * growing, jittered wait between tries, up to `deadline`.
+ */
+function enterWalMode(db: DatabaseSync, deadline: number): void {
+  const nap = new Int32Array(new SharedArrayBuffer(4));
+  for (let attempt = 0; ; attempt++) {
+    try {
+      db.exec('PRAGMA journal_mode = WAL');
+      return;
+    } catch (error) {
+      const busy = ((error as { errcode?: number }).errcode ?? 0) % 256 === SQLITE_BUSY;
+      if (!busy || Date.now() > deadline) throw error;
+      // Opening is synchronous everywhere it is called: a blocking nap of a few milliseconds.
+      Atomics.wait(nap, 0, 0, Math.random() * Math.min(100, 5 * 2 ** attempt));
+    }
+  }
+}
+
+/** SQLite's result code for a lock held by another connection. */
+const SQLITE_BUSY = 5;
 
 /**
  * Brings a state file's schema up to `migrations.length` (`PRAGMA
