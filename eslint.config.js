@@ -4,7 +4,7 @@
 // rule a second way (a layer's project cannot even see the other files).
 import { builtinModules } from 'node:module';
 import tseslint from 'typescript-eslint';
-import importX from 'eslint-plugin-import-x';
+import importX, { createNodeResolver } from 'eslint-plugin-import-x';
 
 const layers = ['src-shared', 'src-core', 'src-server', 'src-cli', 'src-main', 'src-preload', 'src-renderer', 'e2e'];
 
@@ -79,7 +79,15 @@ export default tseslint.config(
       },
     },
     plugins: { 'import-x': importX },
+    // Imports name their files with the .ts extension: Node's own resolution finds them (no-cycle follows them).
+    settings: {
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.tsx', '.js'] })],
+      'import-x/extensions': ['.ts', '.tsx', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts', '.tsx'] },
+    },
     rules: {
+      // A cycle makes two modules one in all but name: each file should be understandable from what it imports.
+      'import-x/no-cycle': ['error', { ignoreExternal: true }],
       'import-x/no-restricted-paths': [
         'error',
         {

@@ -2,8 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { DeployRef } from '../src-core/deploy-journal.ts';
-import type { DeployOptions } from '../src-core/deploy-engine.ts';
-import { DeployError, type DeployResult, type DeployRun } from '../src-core/deploy-run.ts';
+import { DeployError, type DeployOptions, type DeployResult, type DeployRun } from '../src-core/deploy-run.ts';
 import { PressCloudClient, type PressCloudTarget } from '../src-core/press-cloud-client.ts';
 import {
   MAX_RENDER_TIMEOUT_MS,

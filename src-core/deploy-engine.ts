@@ -1,28 +1,10 @@
 import { join } from 'node:path';
-import type { RenderConfig } from '../src-shared/api-types.ts';
-import { DeployJournal, isJobRunning, type DeployRef, type JobProgress, type JobRecord } from './deploy-journal.ts';
-import { DeployRun } from './deploy-run.ts';
+import { DeployJournal, isJobRunning, type JobProgress, type JobRecord } from './deploy-journal.ts';
+import { DeployRun, type DeployOptions } from './deploy-run.ts';
 import { HashCache } from './hash-cache.ts';
 import { HashPool } from './hash-pool.ts';
-import type { PressCloudTarget, RetryPolicy } from './press-cloud-client.ts';
 import type { EnginePorts } from './ports.ts';
 import { ensurePrivateDir } from './private-files.ts';
-
-/** What to deploy where, and how hard to push. */
-export interface DeployOptions {
-  folder: string;
-  target: PressCloudTarget;
-  deploy: DeployRef;
-  render?: RenderConfig;
-  /** Blob uploads at once (default 16). */
-  concurrency?: number;
-  /** Blob bytes in flight at once (default 256 MiB; one larger blob may run alone). */
-  maxBytesInFlight?: number;
-  /** Abort a request that moves no bytes for this long (default 30 s, and at most a third of `retry.giveUpAfterMs`). */
-  stallTimeoutMs?: number;
-  /** How often and how long to retry; `giveUpAfterMs` (default 5 min) bounds the wait for a server that does not answer. */
-  retry?: Partial<RetryPolicy>;
-}
 
 /** An interrupted job, as a "resume?" prompt shows it. */
 export interface ResumableJob {

@@ -1,6 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { DeployVersion, Limits } from '../src-shared/api-types.ts';
+import type { DeployVersion, Limits, RenderConfig } from '../src-shared/api-types.ts';
 import { mapBounded } from '../src-shared/map-bounded.ts';
 import type {
   DeployEvent,
@@ -11,8 +11,13 @@ import type {
   PauseReason,
 } from '../src-shared/upload-model.ts';
 import { DeployError, errorMessage, needsNewPlan, settleFailedJob, toDeployError } from './deploy-error.ts';
-import { JobUnavailableError, type DeployJournal, type JobRecord, type JournalBlobState } from './deploy-journal.ts';
-import type { DeployOptions } from './deploy-engine.ts';
+import {
+  JobUnavailableError,
+  type DeployJournal,
+  type DeployRef,
+  type JobRecord,
+  type JournalBlobState,
+} from './deploy-journal.ts';
 import {
   buildPlan,
   firstChangedFile,
@@ -27,13 +32,29 @@ import type { HashCache } from './hash-cache.ts';
 import { hashFolder, type HashPool } from './hash-pool.ts';
 import { JobRequests, uploadTokenName, type OpenSession } from './job-requests.ts';
 import type { SecretStore } from './ports.ts';
-import { PressCloudClient, type RetryInfo } from './press-cloud-client.ts';
+import { PressCloudClient, type PressCloudTarget, type RetryInfo, type RetryPolicy } from './press-cloud-client.ts';
 import { scanFolder } from './scan-folder.ts';
 import { TransferMeter } from './transfer-meter.ts';
 import { UploadQueue } from './upload-queue.ts';
 import { FileChangedError, openVerifiedFileBody } from './verified-file-body.ts';
 
 export { DeployError } from './deploy-error.ts';
+
+/** What to deploy where, and how hard to push. */
+export interface DeployOptions {
+  folder: string;
+  target: PressCloudTarget;
+  deploy: DeployRef;
+  render?: RenderConfig;
+  /** Blob uploads at once (default 16). */
+  concurrency?: number;
+  /** Blob bytes in flight at once (default 256 MiB; one larger blob may run alone). */
+  maxBytesInFlight?: number;
+  /** Abort a request that moves no bytes for this long (default 30 s, and at most a third of `retry.giveUpAfterMs`). */
+  stallTimeoutMs?: number;
+  /** How often and how long to retry; `giveUpAfterMs` (default 5 min) bounds the wait for a server that does not answer. */
+  retry?: Partial<RetryPolicy>;
+}
 
 /** A committed deploy, as a run ends when it succeeds. */
 export interface DeployResult {

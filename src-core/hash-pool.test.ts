@@ -18,7 +18,8 @@ import {
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { HashCache } from './hash-cache.ts';
-import { BATCH_MAX_FILES, HashPool, InlineStatPool, hashFolder } from './hash-pool.ts';
+import { BATCH_MAX_FILES, HashPool, hashFolder } from './hash-pool.ts';
+import { InlineStatPool } from './stat-pool.ts';
 import { LSTAT_SLOTS, LstatKind } from './hash-worker.ts';
 import type { HashOutcome } from './hash-pool.ts';
 import { scanFolder } from './scan-folder.ts';

@@ -14,7 +14,8 @@ import {
 } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
-import { HashPool, InlineStatPool } from './hash-pool.ts';
+import { HashPool } from './hash-pool.ts';
+import { InlineStatPool } from './stat-pool.ts';
 import { scanFolder, ScanError } from './scan-folder.ts';
 import type { ScanOptions, ScanResult } from './scan-folder.ts';
 

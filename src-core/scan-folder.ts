@@ -11,7 +11,7 @@ import ignore from 'ignore';
 import type { Ignore } from 'ignore';
 import { abbreviate, deployPathProblem } from '../src-shared/deploy-names.ts';
 import { PRESS_CONFIG } from './press-config.ts';
-import { InlineStatPool } from './hash-pool.ts';
+import { InlineStatPool, type StatPool } from './stat-pool.ts';
 import { LSTAT_SLOTS, LstatKind } from './hash-worker.ts';
 
 /** One regular file of a scanned folder, with the metadata the hash cache keys on. */
@@ -60,11 +60,6 @@ export class ScanError extends Error {
     this.name = 'ScanError';
     this.code = code;
   }
-}
-
-/** Runs lstat batches on worker threads (HashPool does), packed as hash-worker's lstatTask packs them. */
-export interface StatPool {
-  lstatMany(paths: string[], options?: { signal?: AbortSignal }): Promise<BigInt64Array>;
 }
 
 /** Options of scanFolder. */
