@@ -1,12 +1,21 @@
-import { apiErrors, isApiErrorCode } from '../src-shared/api-errors.ts';
+import { apiErrors, isApiErrorCode, type ApiErrorCode } from '../src-shared/api-errors.ts';
+import {
+  unlistedErrorCode,
+  type CodesOf,
+  type EngineErrorCode,
+  type UnlistedErrorCode,
+} from '../src-shared/app-errors.ts';
 
 /** Failures that happen on our side of the wire, beside the contract's codes. */
-export type ClientErrorCode = 'network_error' | 'stalled' | 'aborted' | 'bad_response';
+export type ClientErrorCode = CodesOf<EngineErrorCode, 'network_error' | 'stalled' | 'aborted' | 'bad_response'>;
+
+/** What a PressCloudError says went wrong: the contract's code, ours, or one a server answered that the contract does not list. */
+export type PressCloudErrorCode = ApiErrorCode | ClientErrorCode | UnlistedErrorCode;
 
 /** What went wrong with one Press Cloud request, in a form the pipeline can act on. */
 export class PressCloudError extends Error {
-  /** A code of the contract's error table (`ApiErrorCode`), or one of `ClientErrorCode`. */
-  readonly code: string;
+  /** A code of the contract's error table (`ApiErrorCode`), one of `ClientErrorCode`, or a server's unlisted one as it came. */
+  readonly code: PressCloudErrorCode;
   /** The HTTP status, or null when no answer arrived. */
   readonly status: number | null;
   /** Whether the same request may succeed if sent again. */
@@ -19,7 +28,7 @@ export class PressCloudError extends Error {
   constructor(
     message: string,
     init: {
-      code: string;
+      code: PressCloudErrorCode;
       status?: number | null;
       retryable?: boolean;
       retryAfterMs?: number | null;
@@ -146,7 +155,8 @@ export function httpError(
         ? apiErrors[code].message
         : '(no message)';
   return new PressCloudError(`${request} failed: HTTP ${status} ${code}: ${redact(said)}`, {
-    code,
+    // A code the table does not list (a newer server's) is passed on as it came: the words fall back to its message.
+    code: isApiErrorCode(code) ? code : unlistedErrorCode(code),
     status,
     retryable,
     retryAfterMs,

@@ -311,7 +311,7 @@ test('an unusable root throws a ScanError with a code', () =>
     await assert.rejects(
       scanFolder(join(root, 'nope')),
       (error: unknown) =>
-        error instanceof ScanError && error.code === 'not_found' && /does not exist/.test(error.message),
+        error instanceof ScanError && error.code === 'folder_not_found' && /does not exist/.test(error.message),
     );
     await assert.rejects(
       scanFolder(join(root, 'file.txt')),

@@ -9,6 +9,7 @@ import { fdir } from 'fdir';
 import type { FSLike } from 'fdir';
 import ignore from 'ignore';
 import type { Ignore } from 'ignore';
+import type { CodesOf, EngineErrorCode } from '../src-shared/app-errors.ts';
 import { abbreviate, deployPathProblem } from '../src-shared/deploy-names.ts';
 import { PRESS_CONFIG } from './press-config.ts';
 import { InlineStatPool, type StatPool } from './stat-pool.ts';
@@ -50,7 +51,10 @@ export interface ScanResult {
 }
 
 /** What made the scanned folder itself unusable. */
-export type ScanErrorCode = 'not_found' | 'not_a_directory' | 'unreadable_root' | 'unreadable_pressignore';
+export type ScanErrorCode = CodesOf<
+  EngineErrorCode,
+  'folder_not_found' | 'not_a_directory' | 'unreadable_root' | 'unreadable_pressignore'
+>;
 
 /** Thrown when the folder itself cannot be scanned (problems with entries inside it are ScanProblems instead). */
 export class ScanError extends Error {
@@ -152,7 +156,10 @@ async function usableRoot(root: string): Promise<string> {
         'not_a_directory',
         `"${root}" is not a folder; pick the folder that holds the files to deploy.`,
       );
-    throw new ScanError('not_found', `The folder "${root}" does not exist; check the path or pick the folder again.`);
+    throw new ScanError(
+      'folder_not_found',
+      `The folder "${root}" does not exist; check the path or pick the folder again.`,
+    );
   }
   if (!(await stat(real)).isDirectory())
     throw new ScanError(

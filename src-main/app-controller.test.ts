@@ -10,7 +10,11 @@ import type { DeployChoice, IpcEvents, KeyStorage } from '../src-shared/ipc-cont
 import type { DeployEvent } from '../src-shared/upload-model.ts';
 import type { ServerOptions } from '../src-server/server.ts';
 import { startTestServer, waitFor } from '../src-server/testing/test-server.ts';
-import { AppController, type KeyVault } from './app-controller.ts';
+import { DeployError } from '../src-core/deploy-error.ts';
+import { apiErrors } from '../src-shared/api-errors.ts';
+import { appErrors } from '../src-shared/app-errors.ts';
+import { AppController, AppError, type KeyVault } from './app-controller.ts';
+import { toIpcError } from './ipc-dispatch.ts';
 
 /** The controller with plain ports: a Map for settings, a Map for keys, a list for what it opened and sent. */
 async function harness(
@@ -163,6 +167,31 @@ test('a second deploy of the same folder skips every file', async (t) => {
   await waitFor(() => events(second.runId).some((e) => e.type === 'committed'), 30_000, 'the second commit');
   const states = events(second.runId).flatMap((e) => (e.type === 'files' ? e.updates.map((u) => u.state) : []));
   assert.ok(states.includes('skipped') && !states.includes('uploading'), 'nothing was uploaded the second time');
+});
+
+test("an AppError takes a code of main's table or the API's, with the table's message unless it says its own", () => {
+  assert.equal(new AppError('run_not_found').message, appErrors.run_not_found.message);
+  assert.equal(new AppError('unauthorized').message, apiErrors.unauthorized.message);
+  assert.equal(new AppError('alias_moved', 'main moved.').message, 'main moved.');
+  // @ts-expect-error: a code in no table is a type error, not words the renderer has not got
+  assert.equal(new AppError('no_such_code', 'x').code, 'no_such_code');
+  // @ts-expect-error: the engine's codes are not main's to raise
+  assert.equal(new AppError('scan_problems', 'x').code, 'scan_problems');
+});
+
+test('toIpcError keeps the code of any coded error, known or not, and calls the rest internal_error', () => {
+  assert.deepEqual(toIpcError(new AppError('job_not_found')), {
+    code: 'job_not_found',
+    message: appErrors.job_not_found.message,
+  });
+  assert.deepEqual(toIpcError(new DeployError({ code: 'empty_folder', message: 'Nothing here.' }, false)), {
+    code: 'empty_folder',
+    message: 'Nothing here.',
+  });
+  const denied = Object.assign(new Error('EACCES: permission denied'), { code: 'EACCES' });
+  assert.deepEqual(toIpcError(denied), { code: 'EACCES', message: 'EACCES: permission denied' });
+  assert.deepEqual(toIpcError(new Error('boom')), { code: 'internal_error', message: 'boom' });
+  assert.deepEqual(toIpcError('boom'), { code: 'internal_error', message: 'boom' });
 });
 
 test('a dropped file, a missing path and an item with no path are refused in words', async (t) => {

@@ -19,7 +19,9 @@ import type {
   Target,
 } from '../src-shared/ipc-contract.ts';
 import type { PauseReason } from '../src-shared/upload-model.ts';
+import { apiErrors, isApiErrorCode, type ApiErrorCode } from '../src-shared/api-errors.ts';
 import { plainHttpProblem } from '../src-shared/api-url.ts';
+import { appErrors, type AppErrorCode } from '../src-shared/app-errors.ts';
 import { toIpcError } from './ipc-dispatch.ts';
 import { RunEventBatcher } from './run-event-batcher.ts';
 import { VersionActions } from './version-actions.ts';
@@ -56,10 +58,13 @@ export interface AppPorts {
   onRunActivity?(activity: { active: number; fraction: number | null; ended?: { ok: boolean; message: string } }): void;
 }
 
-/** A failure the renderer shows in words; the code says which words. */
+/** A failure the renderer shows in words; the code says which words: main's own, or an API code main passes on. */
 export class AppError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: AppErrorCode | ApiErrorCode;
+  constructor(
+    code: AppErrorCode | ApiErrorCode,
+    message: string = isApiErrorCode(code) ? apiErrors[code].message : appErrors[code].message,
+  ) {
     super(message);
     this.code = code;
   }
@@ -161,7 +166,7 @@ export class AppController {
       'folder.choose': async () => this.#grant(await ports.chooseFolder()),
       'folder.check': async ({ path }) => checkFolder(this.#granted(path)),
       'folder.dropped': async ({ path }) => {
-        if (!path) throw new AppError('drop_nothing', 'The dropped item has no place on disk.');
+        if (!path) throw new AppError('drop_nothing');
         return checkFolder(this.#grant(path));
       },
       'folder.config': async ({ path }) => folderConfig(this.#granted(path)),
@@ -219,7 +224,7 @@ export class AppController {
 
   #target(targetId: string): Target {
     const target = this.#targets().find((candidate) => candidate.id === targetId);
-    if (!target) throw new AppError('target_not_found', 'That Press Cloud is no longer in your list of targets.');
+    if (!target) throw new AppError('target_not_found');
     return target;
   }
 
@@ -231,11 +236,7 @@ export class AppController {
   async #apiKey(targetId: string): Promise<string> {
     if (targetId === LOCAL_TARGET_ID) return this.#ports.localServer.apiKey;
     const key = await this.#ports.keys.get(targetId);
-    if (!key)
-      throw new AppError(
-        'missing_api_key',
-        'The API key of this Press Cloud could not be read from the system keychain; remove the target and add it again.',
-      );
+    if (!key) throw new AppError('missing_api_key');
     return key;
   }
 
@@ -256,16 +257,9 @@ export class AppController {
 
   async #addTarget(payload: IpcRequests['targets.add']['payload']): Promise<Target> {
     const storage = this.#ports.keys.storage();
-    if (storage === 'unavailable')
-      throw new AppError(
-        'key_storage_unavailable',
-        'This system offers no way to store the API key encrypted, so PressDrop will not keep it.',
-      );
+    if (storage === 'unavailable') throw new AppError('key_storage_unavailable');
     if (storage === 'basic_text' && !payload.allowBasicText) {
-      throw new AppError(
-        'key_storage_insecure',
-        'This system has no keychain PressDrop can use: the key would be stored obfuscated, not encrypted. Confirm to store it anyway.',
-      );
+      throw new AppError('key_storage_insecure');
     }
     const apiUrl = payload.apiUrl.replace(/\/+$/, '');
     const { protocol, hostname, origin } = new URL(apiUrl);
@@ -303,10 +297,7 @@ export class AppController {
   /** `path` when main handed it out; else a refusal, whatever the page claims. */
   #granted(path: string): string {
     if (!this.#grantedFolders.has(path)) {
-      throw new AppError(
-        'folder_not_granted',
-        'PressDrop deploys only a folder you dropped on its window or chose with “Choose folder…”; drop or choose it again.',
-      );
+      throw new AppError('folder_not_granted');
     }
     return path;
   }
@@ -328,7 +319,7 @@ export class AppController {
 
   async #resumeJob(jobId: string): Promise<RunStarted> {
     const found = this.#ports.engine.resumableJobs().find(({ job }) => job.id === jobId);
-    if (!found) throw new AppError('job_not_found', 'That deploy is no longer waiting to be resumed.');
+    if (!found) throw new AppError('job_not_found');
     const target = this.#targets().find((candidate) => candidate.apiUrl === found.job.apiUrl);
     if (!target)
       throw new AppError(
@@ -411,7 +402,7 @@ export class AppController {
 
   #run(runId: string): DeployRun {
     const entry = this.#runs.get(runId);
-    if (!entry) throw new AppError('run_not_found', 'That deploy has already ended.');
+    if (!entry) throw new AppError('run_not_found');
     return entry.run;
   }
 

@@ -1,5 +1,6 @@
 import type { z } from 'zod';
-import type { IpcRequests, IpcResult } from '../src-shared/ipc-contract.ts';
+import { isErrorCode, unlistedErrorCode } from '../src-shared/app-errors.ts';
+import type { IpcError, IpcRequests, IpcResult } from '../src-shared/ipc-contract.ts';
 import { ipcPayloadSchemas } from './ipc-schemas.ts';
 
 /** Every request's handler, as AppController provides them. */
@@ -36,12 +37,16 @@ export async function dispatchRequest(
   }
 }
 
-/** Any failure as `{code, message}`: the code of an AppError, PressCloudError or DeployError, else internal_error. */
-export function toIpcError(error: unknown): { code: string; message: string } {
+/**
+ * Any failure as `{code, message}`: the code of an AppError, PressCloudError or DeployError, else internal_error.
+ * A code from outside the tables (a newer server's, or a system error's such as EACCES) is passed on as it
+ * came: the renderer shows its message.
+ */
+export function toIpcError(error: unknown): IpcError {
   if (error instanceof Error) {
     const coded = error as Error & { code?: unknown; failure?: { code: string } };
     const code = coded.failure?.code ?? (typeof coded.code === 'string' ? coded.code : 'internal_error');
-    return { code, message: error.message };
+    return { code: isErrorCode(code) ? code : unlistedErrorCode(code), message: error.message };
   }
   return { code: 'internal_error', message: String(error) };
 }

@@ -1,4 +1,5 @@
 import { ipcMain } from 'electron';
+import { appErrors } from '../src-shared/app-errors.ts';
 import { ipcChannels, type IpcRequests, type IpcResult } from '../src-shared/ipc-contract.ts';
 import { dispatchRequest, type IpcHandlers } from './ipc-dispatch.ts';
 import { isOwnRendererUrl } from './security.ts';
@@ -15,7 +16,7 @@ export function registerIpcHandlers(handlers: IpcHandlers): void {
       if (!frame || frame.parent !== null || !isOwnRendererUrl(frame.url)) {
         return {
           ok: false,
-          error: { code: 'forbidden_sender', message: 'This request came from a page that is not PressDrop.' },
+          error: { code: 'forbidden_sender', message: appErrors.forbidden_sender.message },
         };
       }
       return dispatchRequest(handlers, name, rawPayload);

@@ -1,5 +1,6 @@
 import type { PressCloudClient } from '../src-core/press-cloud-client.ts';
 import type { RenderJob } from '../src-shared/api-types.ts';
+import type { ErrorCode } from '../src-shared/app-errors.ts';
 import type { RenderJobView, RenderProgress } from '../src-shared/ipc-contract.ts';
 
 /** How often main asks the server about the jobs it follows: twice a second, so a state shows within half a second. */
@@ -19,7 +20,11 @@ export async function renderJobView(client: PressCloudClient, job: RenderJob): P
 }
 
 /** Errors after which asking again cannot help: the job, or the target it lives on, is gone. */
-const GONE = new Set(['render_job_not_found', 'target_not_found', 'missing_api_key']);
+const GONE: ReadonlySet<string> = new Set([
+  'render_job_not_found',
+  'target_not_found',
+  'missing_api_key',
+] satisfies ErrorCode[]);
 
 interface Watched {
   targetId: string;

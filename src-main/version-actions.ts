@@ -5,6 +5,7 @@ import type { PressCloudClient } from '../src-core/press-cloud-client.ts';
 import { ensurePrivateDir } from '../src-core/private-files.ts';
 import { diffVersions } from '../src-core/version-diff.ts';
 import type { Alias } from '../src-shared/api-types.ts';
+import type { AppErrorCode } from '../src-shared/app-errors.ts';
 import { DEPLOY_SLUG_PATTERN } from '../src-shared/deploy-names.ts';
 import type { AliasView, RenderProgress, SavedPdf } from '../src-shared/ipc-contract.ts';
 import type { IpcHandlers } from './ipc-dispatch.ts';
@@ -34,7 +35,7 @@ export interface VersionActionPorts {
   pdfDir: string;
   emitRenderProgress(progress: RenderProgress): void;
   /** Builds the error the window words (AppError), without importing the controller. */
-  fail(code: string, message: string): Error;
+  fail(code: AppErrorCode, message: string): Error;
 }
 
 /**

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readFileSync } from 'node:fs';
-import { apiErrors, isApiErrorCode } from './api-errors.ts';
+import { apiErrors, isApiErrorCode, renderJobErrors } from './api-errors.ts';
 
 const vendoredContract = new URL('../docs/press-cloud-api.md', import.meta.url);
 const sharedContract = new URL('../../shared/press-cloud-api.md', import.meta.url);
@@ -40,4 +40,12 @@ test("misdirected_request is the 421 the contract's perimeter section allows for
   const perimeter = contract.slice(contract.indexOf("## The local server's perimeter"));
   assert.match(perimeter, /anything else gets `421`/);
   assert.equal(apiErrors.misdirected_request.status, 421);
+});
+
+test("the render job codes are the ones the contract's render-job section names", () => {
+  const contract = readFileSync(vendoredContract, 'utf8').replace(/\s+/g, ' ');
+  // "then `failed` with `error: {code, message}` (codes such as `render_timeout`, …)".
+  const named = /\(codes such as ([^)]*)\)/.exec(contract)?.[1] ?? '';
+  const codes = [...named.matchAll(/`([a-z_]+)`/g)].map((match) => match[1]);
+  assert.deepEqual(codes.sort(), Object.keys(renderJobErrors).sort());
 });

@@ -59,3 +59,19 @@ export type ApiErrorCode = keyof typeof apiErrors;
 export function isApiErrorCode(code: string): code is ApiErrorCode {
   return Object.hasOwn(apiErrors, code);
 }
+
+/**
+ * Why a render job's attempt failed: the job's `error.code`. These cross the
+ * HTTP boundary inside a render job (a 200 answer), never as an error answer,
+ * so they have no status; the contract names them in its render-job section,
+ * and the server's render queue sets them (PrintFailure). The contract says
+ * "codes such as", so a job from another Press Cloud may carry others.
+ */
+export const renderJobErrors = {
+  render_timeout: { message: 'The page was not ready to print in time.' },
+  render_page_error: { message: 'The page failed while it was printed.' },
+  render_crashed: { message: 'The browser that prints stopped unexpectedly.' },
+} as const satisfies Record<string, { message: string }>;
+
+/** A code a render job's attempt may fail with. */
+export type RenderJobErrorCode = keyof typeof renderJobErrors;

@@ -15,6 +15,7 @@ import type {
   VersionDiff,
   VersionEntry,
 } from './api-types.ts';
+import type { ErrorCode, UnlistedErrorCode } from './app-errors.ts';
 import type { DeployEvent, DeployTotals, FileUpdate } from './upload-model.ts';
 
 /** What the window shows about the running app and its embedded server. */
@@ -237,7 +238,8 @@ export const ipcEventChannels = {
 
 /** An error as it crosses IPC: a stable code and a sentence for people. */
 export interface IpcError {
-  code: string;
+  /** Any code PressDrop has words for; or one from outside its tables (a newer server's, the OS's), shown by its message. */
+  code: ErrorCode | UnlistedErrorCode;
   message: string;
 }
 

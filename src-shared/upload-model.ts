@@ -4,7 +4,9 @@
  * batches them to the renderer, and the renderer draws them; none of them
  * needs anything else of the engine.
  */
+import type { ApiErrorCode } from './api-errors.ts';
 import type { DeployVersion } from './api-types.ts';
+import type { EngineErrorCode, UnlistedErrorCode } from './app-errors.ts';
 
 /** The phases of one deploy, in order. */
 export type DeployPhase = 'scan' | 'hash' | 'check' | 'upload' | 'commit';
@@ -47,7 +49,8 @@ export interface DeployTotals {
 
 /** Why a deploy stopped short, with a stable code (the API's, or the engine's own). */
 export interface DeployFailure {
-  code: string;
+  /** The engine's own code, or the API's; or, passed on as it came, a code a Press Cloud answered that the API's table does not list. */
+  code: EngineErrorCode | ApiErrorCode | UnlistedErrorCode;
   message: string;
   /** Files the refusal is about (scan problems, files over a limit…). */
   paths?: string[];

@@ -166,7 +166,8 @@ export async function openApp(
   );
   await page.exposeBinding('__pressdropInvoke', async (_source, channel: string, payload: unknown) => {
     const name = names.get(channel);
-    if (!name) return { ok: false, error: { code: 'unknown_channel', message: channel } };
+    // As ipcMain does for a channel with no handler: the invoke rejects (there is no IpcResult to answer with).
+    if (!name) throw new Error(`No handler registered for '${channel}'`);
     requests.push(name);
     return dispatchRequest(controller.handlers, name, payload);
   });

@@ -1,58 +1,15 @@
 /**
- * One table from error codes to sentences a user can act on: the API's
- * codes (src-shared/api-errors.ts), the upload engine's, and main's own.
- * The code's message (often precise: which file, which limit) is shown
- * under the sentence as the detail.
+ * One table from error codes to sentences a user can act on: every code of
+ * src-shared's tables (the API's and a render job's in api-errors.ts; the
+ * engine's, main's and the renderer's own in app-errors.ts). The code's
+ * message (often precise: which file, which limit) is shown under the
+ * sentence as the detail; a code from outside the tables shows its message.
  */
-import type { ApiErrorCode } from '../../src-shared/api-errors.ts';
-
-/** Codes the upload engine adds to the API's (DeployFailure and the protocol client). */
-type EngineErrorCode =
-  | 'scan_problems'
-  | 'empty_folder'
-  | 'unreadable_files'
-  | 'file_changed'
-  | 'cancelled'
-  | 'network_error'
-  | 'stalled'
-  | 'aborted'
-  | 'bad_response';
-
-/** Why a render job's attempt failed (its `error.code`), as the server's render queue reports it. */
-type RenderErrorCode = 'render_timeout' | 'render_page_error' | 'render_crashed';
-
-/** Codes main's handlers answer with (AppController, the IPC dispatcher, the folder scan). */
-type AppErrorCode =
-  | 'press_config_invalid'
-  | 'alias_moved'
-  | 'open_failed'
-  | 'save_path_invalid'
-  | 'save_failed'
-  | 'invalid_folder'
-  | 'folder_not_granted'
-  | 'insecure_http'
-  | 'target_not_found'
-  | 'missing_api_key'
-  | 'run_not_found'
-  | 'job_not_found'
-  | 'key_storage_unavailable'
-  | 'key_storage_insecure'
-  | 'invalid_payload'
-  | 'unknown_channel'
-  | 'forbidden_sender'
-  | 'not_a_directory'
-  | 'unreadable_root'
-  | 'unreadable_pressignore';
-
-/** Codes the renderer itself reports (a drop it cannot use; main answers drop_nothing for a File with no path). */
-type RendererErrorCode = 'drop_nothing' | 'drop_several' | 'drop_not_folder';
-
-/** Every code PressDrop can show; a code missing from the table is a type error. */
-export type ErrorCode = ApiErrorCode | EngineErrorCode | RenderErrorCode | AppErrorCode | RendererErrorCode;
+import { isErrorCode, type ErrorCode } from '../../src-shared/app-errors.ts';
 
 const CHECK_SERVER = 'If it keeps happening, the Press Cloud may be down; try again in a few minutes.';
 
-/** The sentence for each code. */
+/** The sentence for each code; `Record<ErrorCode, …>`, so a code without words is a type error. */
 export const errorWords: Record<ErrorCode, string> = {
   // The API's codes.
   invalid_request:
@@ -107,10 +64,17 @@ export const errorWords: Record<ErrorCode, string> = {
   file_changed:
     'Files kept changing while PressDrop read them. Wait until your build has finished writing, then try again.',
   cancelled: 'The deploy was stopped. Nothing stored is lost: try again to continue where it stopped.',
+  job_unavailable:
+    'That deploy cannot be resumed now: it has ended, or another PressDrop is deploying it. Wait for that one, or deploy the folder again.',
   network_error: 'PressDrop could not reach the server. Check your connection; the deploy resumes where it stopped.',
   stalled: 'The connection stalled. Check your connection, then try again; the deploy resumes where it stopped.',
   aborted: 'The request was cancelled before it finished. Try again.',
   bad_response: `The server answered in a way PressDrop does not understand. Check that the URL points to a Press Cloud. ${CHECK_SERVER}`,
+  // The engine's scanner.
+  folder_not_found: 'That folder is not there any more. Check that it was not moved or renamed, then choose it again.',
+  not_a_directory: 'That is a file, not a folder. Choose the folder that holds your site.',
+  unreadable_root: 'PressDrop cannot open that folder. Check that it exists and that you may read it.',
+  unreadable_pressignore: 'The folder’s .pressignore cannot be read. Check its permissions.',
   // A render job's.
   render_timeout:
     'The page did not get ready in time to be printed. Make it load faster, or allow it longer with render.renderTimeoutMs in press.json, deploy, and render again.',
@@ -141,15 +105,10 @@ export const errorWords: Record<ErrorCode, string> = {
     'This system has no keychain PressDrop can use, so the key would be stored obfuscated, not encrypted. Choose “Store it anyway” to accept that, or Cancel.',
   invalid_payload:
     'PressDrop sent a request its own main process refused. Restart PressDrop; report this if it keeps happening.',
-  unknown_channel: 'PressDrop sent a request its own main process does not know. Restart PressDrop.',
   forbidden_sender: 'The request came from a page PressDrop does not trust, so it was refused.',
-  not_a_directory: 'That is a file, not a folder. Choose the folder that holds your site.',
-  unreadable_root: 'PressDrop cannot open that folder. Check that it exists and that you may read it.',
-  unreadable_pressignore: 'The folder’s .pressignore cannot be read. Check its permissions.',
-  // The renderer's.
   drop_nothing: 'That was not a folder from your disk. Drop a folder from your file manager, or use Choose folder….',
+  // The renderer's.
   drop_several: 'Drop one folder: the one that holds your site. To deploy several, deploy them one at a time.',
-  drop_not_folder: 'That is a file, not a folder. Drop the folder that holds your site instead.',
 };
 
 /** An error as a screen shows it: what to do, and what exactly happened. */
@@ -161,7 +120,7 @@ export interface ErrorWording {
 
 /** The words for an error's code, keeping its own message as the detail. */
 export function wordError(error: { code: string; message: string }): ErrorWording {
-  const sentence = Object.hasOwn(errorWords, error.code) ? errorWords[error.code as ErrorCode] : null;
+  const sentence = isErrorCode(error.code) ? errorWords[error.code] : null;
   if (!sentence) return { sentence: error.message || 'Something went wrong.', detail: null };
   const detail = error.message && error.message !== sentence ? plainMessage(error.message) : null;
   return { sentence, detail };

@@ -5,6 +5,7 @@
  * with Electron's own Chromium (src-main/electron-printer.ts), so the app
  * needs no second browser. Both honour the same request.
  */
+import type { RenderJobErrorCode } from '../../src-shared/api-errors.ts';
 
 /** One page to print: the preview URL of the version's render route, and how. */
 export interface PrintRequest {
@@ -16,8 +17,8 @@ export interface PrintRequest {
   timeoutMs: number;
 }
 
-/** Why a print failed, as the render job's `error.code` says it. */
-export type PrintFailureCode = 'render_timeout' | 'render_page_error' | 'render_crashed';
+/** Why a print failed, as the render job's `error.code` says it (the table is src-shared's, beside the API's). */
+export type PrintFailureCode = RenderJobErrorCode;
 
 /** A failed print: the job is retried, then fails with this code and message. */
 export class PrintFailure extends Error {

@@ -13,7 +13,7 @@ import { PhaseSteps } from './phase-steps.tsx';
 import { ProgressPanel } from './progress-panel.tsx';
 
 /** Failures that the same deploy cannot get past: the way out is another deploy or another folder. */
-const CHOOSE_AGAIN = new Set([
+const CHOOSE_AGAIN = new Set<IpcError['code']>([
   'deploy_slug_conflict',
   'deploy_not_found',
   'empty_folder',

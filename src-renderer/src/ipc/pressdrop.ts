@@ -1,4 +1,4 @@
-import type { IpcResult, PressdropApi } from '../../../src-shared/ipc-contract.ts';
+import type { IpcError, IpcResult, PressdropApi } from '../../../src-shared/ipc-contract.ts';
 
 declare global {
   interface Window {
@@ -12,8 +12,8 @@ export const pressdrop: PressdropApi = window.pressdrop;
 
 /** Thrown when main answers `{ok: false}`: keeps the error's code for the UI to word. */
 export class PressdropError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
+  readonly code: IpcError['code'];
+  constructor(code: IpcError['code'], message: string) {
     super(message);
     this.code = code;
   }
