@@ -13,20 +13,15 @@ import {
   writeFileSync,
   writeSync,
 } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { DeployEvent, DeployPhase } from '../src-shared/upload-model.ts';
+import { loadLine, median, withServer } from './bench-kit.ts';
 import { RACY_WINDOW_MS } from '../src-core/hash-cache.ts';
-import {
-  CLI_ENTRY,
-  makeApiKey,
-  request,
-  spawnServerProcess,
-  type ServerProcess,
-} from '../src-server/testing/test-server.ts';
+import { CLI_ENTRY, request, type ServerProcess } from '../src-server/testing/test-server.ts';
 
 /**
  * Deploy: the `pressdrop deploy` command end to end against a fresh
@@ -97,36 +92,7 @@ function writeSmallFiles(root: string, prefix: string, count: number): SourceFil
   return files;
 }
 
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 const fixed = (values: number[], digits = 2) => values.map((v) => v.toFixed(digits)).join(' / ');
-/** The machine's load before a case, for the report: this 2-core VM is shared. */
-const loadLine = () =>
-  `Load average before the case: ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(', ')}.`;
-
-/** A fresh `pressdrop serve` on a new data folder under `scratch` for `work`; stopped and its folder removed after. */
-async function withServer<T>(
-  scratch: string,
-  extraArgs: string[],
-  work: (server: ServerProcess, apiKey: string) => Promise<T>,
-): Promise<T> {
-  const dataDir = mkdtempSync(join(scratch, 'data-'));
-  const apiKey = makeApiKey();
-  let server: ServerProcess | null = null;
-  try {
-    server = await spawnServerProcess(dataDir, ['--api-key', apiKey, ...extraArgs]);
-    return await work(server, apiKey);
-  } finally {
-    if (server && server.child.exitCode === null && server.child.signalCode === null) {
-      server.child.kill('SIGTERM');
-      const stopped = await Promise.race([server.exited, sleep(10_000, 'timeout')]);
-      if (stopped === 'timeout') server.child.kill('SIGKILL');
-      await server.exited;
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}
 
 /** One `pressdrop deploy … --json` as seen from outside. */
 interface CliRun {

@@ -10,6 +10,7 @@ import { HashCache, RACY_WINDOW_MS } from '../src-core/hash-cache.ts';
 import { HashPool, hashFolder } from '../src-core/hash-pool.ts';
 import { scanFolder } from '../src-core/scan-folder.ts';
 import type { ScanOptions } from '../src-core/scan-folder.ts';
+import { median } from './bench-kit.ts';
 
 /**
  * Hashing: the engine's scan, hash pool and hash cache against the standard
@@ -72,8 +73,6 @@ function writeSmallTree(dir: string): void {
     }
   }
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 async function measure(c: Case, log: (line: string) => void): Promise<void> {
   await c.ours(); // warm-up: page cache, JIT, git's index

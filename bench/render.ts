@@ -1,6 +1,6 @@
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
-import { loadavg, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -9,15 +9,8 @@ import { findChromium } from '../src-server/render/find-chromium.ts';
 import { HEADLESS_CHROMIUM_ARGS } from '../src-server/render/pdf-printer.ts';
 import { commitSite } from '../src-server/testing/render-fixture.ts';
 import { siteFile } from '../src-server/testing/security-fixture.ts';
-import {
-  CLI_ENTRY,
-  makeApiKey,
-  makeDataDir,
-  request,
-  spawnServerProcess,
-  type ServerProcess,
-  type TestServer,
-} from '../src-server/testing/test-server.ts';
+import { CLI_ENTRY, request, type TestServer } from '../src-server/testing/test-server.ts';
+import { loadLine, median, withServer } from './bench-kit.ts';
 
 /**
  * Render and diff: what a user waits for after the commit, as whole
@@ -33,7 +26,6 @@ const RUNS = 3;
 const JOBS = 10;
 const DIFF_FILES = Number(process.env.PRESSDROP_BENCH_DIFF_FILES ?? 20_000);
 const run = promisify(execFile);
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** A plain 20-page document: a heading and paragraphs per page, `@page` A4. */
 function twentyPages() {
@@ -46,26 +38,16 @@ function twentyPages() {
   return [siteFile('index.html', html, 'text/html; charset=utf-8')];
 }
 
-async function withServer<T>(
-  extraArgs: string[],
-  work: (server: TestServer, proc: ServerProcess) => Promise<T>,
-): Promise<T> {
-  const dataDir = makeDataDir();
-  const apiKey = makeApiKey();
-  const proc = await spawnServerProcess(dataDir, ['--api-key', apiKey, ...extraArgs]);
-  try {
-    const server = {
+/** A fresh `pressdrop serve` (bench-kit's) for `work`, as the render fixture's helpers talk to a server. */
+function withApi<T>(scratch: string, extraArgs: string[], work: (server: TestServer) => Promise<T>): Promise<T> {
+  return withServer(scratch, extraArgs, (proc, apiKey) =>
+    work({
       url: proc.url,
       apiKey,
       request: (method: string, path: string, init?: Parameters<TestServer['request']>[2]) =>
         request(proc.url, apiKey, method, path, init),
-    } as TestServer;
-    return await work(server, proc);
-  } finally {
-    proc.child.kill('SIGTERM');
-    await Promise.race([proc.exited, sleep(10_000)]);
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+    } as TestServer),
+  );
 }
 
 /** Creates a render job and polls it every 10 ms until it succeeds; its wall time in seconds. */
@@ -81,7 +63,7 @@ async function renderOnce(server: TestServer, versionId: string): Promise<number
 }
 
 async function warmAgainstCold(chromium: string, scratch: string, log: (line: string) => void): Promise<string[]> {
-  return withServer([], async (server) => {
+  return withApi(scratch, [], async (server) => {
     const { versionId } = await commitSite(server, 'twenty', twentyPages());
     const url = `${server.url}/preview/twenty/1/index.html`;
     log('render (1): warming the printer');
@@ -120,11 +102,11 @@ async function warmAgainstCold(chromium: string, scratch: string, log: (line: st
   });
 }
 
-async function jobsPerMinute(log: (line: string) => void): Promise<string[]> {
+async function jobsPerMinute(scratch: string, log: (line: string) => void): Promise<string[]> {
   const rows: string[] = [];
   const perMinute: number[] = [];
   for (const concurrency of [1, 2]) {
-    const rate = await withServer(['--render-concurrency', String(concurrency)], async (server) => {
+    const rate = await withApi(scratch, ['--render-concurrency', String(concurrency)], async (server) => {
       const { versionId } = await commitSite(server, 'twenty', twentyPages());
       await renderOnce(server, versionId);
       const started = performance.now();
@@ -163,8 +145,8 @@ async function jobsPerMinute(log: (line: string) => void): Promise<string[]> {
   ];
 }
 
-async function diffOfTwoVersions(log: (line: string) => void): Promise<string[]> {
-  return withServer([], async (server) => {
+async function diffOfTwoVersions(scratch: string, log: (line: string) => void): Promise<string[]> {
+  return withApi(scratch, [], async (server) => {
     // 20,000 paths over a few blobs: the versions are what matters, not the bytes.
     const blobs = ['a', 'b', 'c', 'd'].map((text) => siteFile(`${text}.txt`, text.repeat(100), 'text/plain'));
     const deploy = await server.request('POST', '/v1/deploys', { json: { slug: 'big', name: 'big' } });
@@ -240,11 +222,6 @@ async function diffOfTwoVersions(log: (line: string) => void): Promise<string[]>
   });
 }
 
-const loadLine = () =>
-  `Load average before the case: ${loadavg()
-    .map((l) => l.toFixed(2))
-    .join(', ')}.`;
-
 /** Runs the render bench (a temp folder, removed after) and returns its markdown report. */
 export async function render(log: (line: string) => void = () => {}): Promise<string> {
   const chromium = await findChromium();
@@ -253,8 +230,8 @@ export async function render(log: (line: string) => void = () => {}): Promise<st
   try {
     const sections = [
       await warmAgainstCold(chromium, scratch, log),
-      await jobsPerMinute(log),
-      await diffOfTwoVersions(log),
+      await jobsPerMinute(scratch, log),
+      await diffOfTwoVersions(scratch, log),
     ];
     return [
       '### render: printing versions to PDF, and comparing versions, as whole processes',

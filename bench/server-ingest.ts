@@ -7,6 +7,7 @@ import { basename, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import { makeApiKey, request, spawnServerProcess, type ServerProcess } from '../src-server/testing/test-server.ts';
+import { median } from './bench-kit.ts';
 
 /**
  * Server ingest: how fast `pressdrop serve` takes large blobs over loopback
@@ -143,8 +144,6 @@ async function timeServerIngest(blobs: Blob[], scratch: string, concurrency: num
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
-
-const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)]!;
 
 /** Runs the bench in a temp folder (removed after) and returns its markdown report. */
 export async function serverIngest(log: (line: string) => void = () => {}): Promise<string> {
