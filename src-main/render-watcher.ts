@@ -1,4 +1,5 @@
 import type { PressCloudClient } from '../src-core/press-cloud-client.ts';
+import { renderJobEnded } from '../src-core/render-watch.ts';
 import type { RenderJob } from '../src-shared/api-types.ts';
 import type { ErrorCode } from '../src-shared/app-errors.ts';
 import type { RenderJobView, RenderProgress } from '../src-shared/ipc-contract.ts';
@@ -8,11 +9,6 @@ export const RENDER_POLL_MS = 500;
 
 /** At most this many jobs are followed at once (a long list of old unfinished jobs must not become a flood of requests). */
 const MAX_WATCHED = 50;
-
-/** Jobs that have reached an end: nothing more will happen to them. */
-export function isFinalRenderJob(job: Pick<RenderJob, 'status'>): boolean {
-  return job.status === 'succeeded' || job.status === 'failed';
-}
 
 /** A job with its PDF's facts once it succeeded: what the window shows. */
 export async function renderJobView(client: PressCloudClient, job: RenderJob): Promise<RenderJobView> {
@@ -58,7 +54,7 @@ export class RenderWatcher {
 
   /** Follows `job` until it ends; a job that has ended already, or one followed already, changes nothing. */
   watch(targetId: string, job: RenderJob): void {
-    if (this.#closed || isFinalRenderJob(job) || this.#watched.has(job.id) || this.#watched.size >= MAX_WATCHED) return;
+    if (this.#closed || renderJobEnded(job) || this.#watched.has(job.id) || this.#watched.size >= MAX_WATCHED) return;
     this.#watched.set(job.id, { targetId, seen: fingerprint(job) });
     this.#schedule();
   }
@@ -98,7 +94,7 @@ export class RenderWatcher {
       const view = await renderJobView(client, job);
       if (!this.#watched.has(jobId)) return;
       watched.seen = seen;
-      if (isFinalRenderJob(job)) this.#watched.delete(jobId);
+      if (renderJobEnded(job)) this.#watched.delete(jobId);
       this.#emit({ targetId: watched.targetId, job: view });
     } catch (error) {
       // A job (or target) that is gone will not come back; anything else (the network, a busy server) is asked again next round.
