@@ -7,6 +7,7 @@ import { decodeCursor, pageSize, toPage } from '../pagination.ts';
 import { toPdf, type RenderQueue } from '../render/render-queue.ts';
 import { bodyLimits, createRenderJobBody, parseBody } from '../request-schemas.ts';
 import { findDeploy } from './deploys.ts';
+import { findVersion } from './versions.ts';
 
 type ListQuery = { Querystring: { cursor?: string; limit?: string } };
 
@@ -23,22 +24,12 @@ export function registerRenderJobRoutes(app: FastifyInstance, ctx: ServerContext
     return ctx.renders;
   };
 
-  const findVersion = (versionId: string): VersionRow => {
-    const version = metadata.versionById(versionId);
-    if (!version)
-      throw new ApiError(
-        'deploy_version_not_found',
-        `No deploy version has the id ${JSON.stringify(abbreviate(versionId))}.`,
-      );
-    return version;
-  };
-
   app.post('/render-jobs', { bodyLimit: bodyLimits(ctx.limits).small }, async (request, reply) => {
     const answered = await ctx.idempotency.answer(request, reply, () => {
       const body = parseBody(createRenderJobBody, request.body);
       let version: VersionRow;
       if ('deployVersionId' in body) {
-        version = findVersion(body.deployVersionId);
+        version = findVersion(metadata, body.deployVersionId);
       } else {
         const deploy = findDeploy(metadata, body.deployId);
         const alias = metadata.aliasByName(deploy.id, body.alias);
@@ -74,7 +65,7 @@ export function registerRenderJobRoutes(app: FastifyInstance, ctx: ServerContext
   });
 
   app.get<{ Params: { versionId: string } } & ListQuery>('/deploy-versions/:versionId/render-jobs', async (request) => {
-    const version = findVersion(request.params.versionId);
+    const version = findVersion(metadata, request.params.versionId);
     const limit = pageSize(request.query.limit);
     const listName = `render-jobs:${version.id}`;
     const before = decodeCursor(listName, request.query.cursor);

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify';
 import { abbreviate } from '../../src-shared/deploy-names.ts';
 import { ApiError } from '../api-error.ts';
 import type { ServerContext } from '../context.ts';
-import { toVersionEntry, toVersionSummary, type VersionRow } from '../metadata.ts';
+import { toVersionEntry, toVersionSummary, type Metadata, type VersionRow } from '../metadata.ts';
 import { decodeCursor, pageSize, toPage } from '../pagination.ts';
 import { sha256Param } from '../request-schemas.ts';
 import { findDeploy } from './deploys.ts';
@@ -12,16 +12,6 @@ type ListQuery = { Querystring: { cursor?: string; limit?: string } };
 /** Deploy versions, their file lists, and raw blobs. */
 export function registerVersionRoutes(app: FastifyInstance, ctx: ServerContext): void {
   const { metadata } = ctx;
-
-  const findVersion = (versionId: string): VersionRow => {
-    const version = metadata.versionById(versionId);
-    if (!version)
-      throw new ApiError(
-        'deploy_version_not_found',
-        `No deploy version has the id ${JSON.stringify(abbreviate(versionId))}.`,
-      );
-    return version;
-  };
 
   app.get<{ Params: { deployId: string } } & ListQuery>('/deploys/:deployId/versions', async (request) => {
     const deploy = findDeploy(metadata, request.params.deployId);
@@ -40,11 +30,11 @@ export function registerVersionRoutes(app: FastifyInstance, ctx: ServerContext):
   });
 
   app.get<{ Params: { versionId: string } }>('/deploy-versions/:versionId', async (request) => ({
-    deployVersion: metadata.toVersionDetail(findVersion(request.params.versionId)),
+    deployVersion: metadata.toVersionDetail(findVersion(metadata, request.params.versionId)),
   }));
 
   app.get<{ Params: { versionId: string } } & ListQuery>('/deploy-versions/:versionId/files', async (request) => {
-    const version = findVersion(request.params.versionId);
+    const version = findVersion(metadata, request.params.versionId);
     const limit = pageSize(request.query.limit);
     const listName = `files:${version.id}`;
     const after = decodeCursor(listName, request.query.cursor);
@@ -64,4 +54,15 @@ export function registerVersionRoutes(app: FastifyInstance, ctx: ServerContext):
       .header('content-length', size)
       .send(ctx.blobs.read(sha256));
   });
+}
+
+/** The version with that id, or `404 deploy_version_not_found`. */
+export function findVersion(metadata: Metadata, versionId: string): VersionRow {
+  const version = metadata.versionById(versionId);
+  if (!version)
+    throw new ApiError(
+      'deploy_version_not_found',
+      `No deploy version has the id ${JSON.stringify(abbreviate(versionId))}.`,
+    );
+  return version;
 }
