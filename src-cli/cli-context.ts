@@ -116,16 +116,20 @@ export function openEngine(flags: TargetFlags): DeployEngine {
   return new DeployEngine({ stateDir, secrets: new FileSecretStore(join(stateDir, 'secrets.json')) });
 }
 
-/** The flags of every command that talks to a Press Cloud without deploying: where, as whom, and JSON output. */
-export function withTargetOptions(command: Command): Command {
+/** The flags that say which Press Cloud to talk to, and as whom: every command that talks to one has them. */
+export function withConnectionOptions(command: Command): Command {
   return command
     .option('--api <url>', 'Press Cloud API URL (default: $PRESS_CLOUD_API, else the local server)')
     .option('--api-key <pcak_…>', "API key (default: $PRESS_CLOUD_TOKEN, else the local server's)")
     .option(
       '--insecure-http',
       'allow a plain http:// API URL that is not this machine (the key crosses the network unencrypted)',
-    )
-    .option('--json', 'one JSON object per line on stdout, for scripts and CI');
+    );
+}
+
+/** The flags of every command that talks to a Press Cloud without deploying: where, as whom, and JSON output. */
+export function withTargetOptions(command: Command): Command {
+  return withConnectionOptions(command).option('--json', 'one JSON object per line on stdout, for scripts and CI');
 }
 
 /** Runs `work` with a client of the Press Cloud the flags name, closed afterwards. */

@@ -12,7 +12,7 @@ import {
 } from '../src-core/press-config.ts';
 import type { RenderConfig } from '../src-shared/api-types.ts';
 import { ALIAS_NAME_PATTERN, DEPLOY_SLUG_PATTERN } from '../src-shared/deploy-names.ts';
-import { openEngine, resolveTarget, UsageError, type TargetFlags } from './cli-context.ts';
+import { openEngine, resolveTarget, UsageError, withConnectionOptions, type TargetFlags } from './cli-context.ts';
 import { DEFAULT_STATE_DIR } from './cli-defaults.ts';
 import { statusLine, summaryLines } from './progress-display.ts';
 import { renderAndSave } from './render-command.ts';
@@ -51,13 +51,7 @@ const DEFAULT_GIVE_UP_AFTER_MS = 5 * 60_000;
 /** `pressdrop deploy` and `pressdrop resume`. */
 export function registerDeployCommands(program: Command): void {
   const withTarget = (command: Command) =>
-    command
-      .option('--api <url>', 'Press Cloud API URL (default: $PRESS_CLOUD_API, else the local server)')
-      .option('--api-key <pcak_…>', "API key (default: $PRESS_CLOUD_TOKEN, else the local server's)")
-      .option(
-        '--insecure-http',
-        'allow a plain http:// API URL that is not this machine (the key crosses the network unencrypted)',
-      )
+    withConnectionOptions(command)
       .option('--state-dir <dir>', 'where the resume journal and hash cache live (default: the app-data folder)')
       .option('--concurrency <n>', 'blob uploads at once (default 16)', positiveNumber)
       .option(
