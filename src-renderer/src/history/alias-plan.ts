@@ -6,12 +6,7 @@
  */
 import { ALIAS_NAME_PATTERN } from '../../../src-shared/deploy-names.ts';
 import type { AliasView } from '../../../src-shared/ipc-contract.ts';
-
-/** The version the alias would point at. */
-export interface AliasTarget {
-  id: string;
-  versionNo: number;
-}
+import type { VersionRef } from '../store/app-store.ts';
 
 /** The outcome of pointing `name` at the target. */
 export type AliasPlan =
@@ -30,12 +25,12 @@ export function aliasNameProblem(name: string): string | null {
 }
 
 /** The version number as the dialog names it: "#3", or "another version" when it could not be read. */
-function versionName(versionNo: number | null): string {
+export function versionName(versionNo: number | null): string {
   return versionNo === null ? 'another version' : `#${versionNo}`;
 }
 
 /** What pointing `name` at `target` does, given the deploy's aliases as the window last read them. */
-export function planAlias(name: string, aliases: readonly AliasView[], target: AliasTarget): AliasPlan {
+export function planAlias(name: string, aliases: readonly AliasView[], target: VersionRef): AliasPlan {
   const problem = aliasNameProblem(name);
   if (problem) return { kind: 'invalid', problem };
   const current = aliases.find((alias) => alias.name === name);

@@ -3,7 +3,7 @@ import type { AliasView, IpcError, Target } from '../../../src-shared/ipc-contra
 import { ErrorNotice } from '../components/error-notice.tsx';
 import { pressdrop } from '../ipc/pressdrop.ts';
 import type { DeployRef, VersionRef } from '../store/app-store.ts';
-import { planAlias } from './alias-plan.ts';
+import { planAlias, versionName } from './alias-plan.ts';
 
 /** The choice "a new alias" in the radio group (alias names start with a letter, so it cannot clash). */
 const NEW = '#new';
@@ -125,9 +125,7 @@ export function PointAliasDialog({
                 />
                 <span className="chip">{alias.name}</span>
                 <span className="muted">
-                  {alias.deployVersionId === version.id
-                    ? 'points here'
-                    : `now at ${alias.versionNo === null ? 'another version' : `#${alias.versionNo}`}`}
+                  {alias.deployVersionId === version.id ? 'points here' : `now at ${versionName(alias.versionNo)}`}
                 </span>
               </label>
             ))}
