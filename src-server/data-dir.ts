@@ -90,7 +90,8 @@ export function lockDataDir(dataDir: string): () => void {
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
       const holder = Number(readFileSync(lockFile, 'utf8'));
-      if (Number.isInteger(holder) && holder > 0 && holder !== process.pid && isProcessAlive(holder)) {
+      // isProcessAlive says false for what is not a pid (an empty or garbled lock file).
+      if (holder !== process.pid && isProcessAlive(holder)) {
         throw new Error(
           `Another server (pid ${holder}) is using ${dataDir}. Stop it, or start this one with another --data folder.`,
         );
