@@ -111,11 +111,6 @@ export class Metadata {
     ).run();
   }
 
-  /** How many keys are valid now. */
-  validApiKeyCount(): number {
-    return (this.#sql('SELECT count(*) AS n FROM api_keys WHERE revoked_at IS NULL').get() as { n: number }).n;
-  }
-
   // --- deploys ----------------------------------------------------------
 
   deployById(id: string): DeployRow | undefined {
