@@ -2,6 +2,7 @@ import { useEffect, useRef, useState, type FormEvent } from 'react';
 import { API_KEY_PATTERN } from '../../../src-shared/api-key.ts';
 import { plainHttpProblem } from '../../../src-shared/api-url.ts';
 import type { IpcError } from '../../../src-shared/ipc-contract.ts';
+import { useModalDialog } from '../hooks/use-modal-dialog.ts';
 import { addTarget, useAppStore } from '../store/app-store.ts';
 import { ErrorNotice } from './error-notice.tsx';
 
@@ -106,7 +107,7 @@ function NoKeyStorage({ onClose }: { onClose: () => void }) {
  */
 export function AddTargetDialog({ onClose }: { onClose: () => void }) {
   const keyStorage = useAppStore((state) => state.keyStorage);
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const back = useRef<HTMLButtonElement>(null);
   const add = useRef<HTMLButtonElement>(null);
   // Set when the buttons the focus was on go away, so it lands on Add again rather than on the page.
@@ -125,12 +126,6 @@ export function AddTargetDialog({ onClose }: { onClose: () => void }) {
   const insecureAllowed = exposed !== null && insecureHost === exposed;
   const found = problems(name, apiUrl, apiKey, insecureAllowed);
   const obfuscated = keyStorage === 'basic_text';
-
-  useEffect(() => {
-    const element = dialog.current;
-    element?.showModal();
-    return () => element?.close();
-  }, []);
 
   // The question is where the user's attention must go; the safe answer has the focus, so a second Enter does not consent.
   useEffect(() => {

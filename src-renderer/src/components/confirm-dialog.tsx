@@ -1,5 +1,6 @@
 import { useEffect, useRef, useState, type ReactNode } from 'react';
 import type { IpcError } from '../../../src-shared/ipc-contract.ts';
+import { useModalDialog } from '../hooks/use-modal-dialog.ts';
 import { ErrorNotice } from './error-notice.tsx';
 
 /**
@@ -21,16 +22,14 @@ export function ConfirmDialog({
   onConfirm: () => Promise<IpcError | null>;
   onClose: () => void;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const cancel = useRef<HTMLButtonElement>(null);
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<IpcError | null>(null);
 
+  // After useModalDialog's showModal: the safe answer has the focus.
   useEffect(() => {
-    const element = dialog.current;
-    element?.showModal();
     cancel.current?.focus();
-    return () => element?.close();
   }, []);
 
   const confirm = async () => {

@@ -1,9 +1,10 @@
-import { useCallback, useEffect, useRef, useState, type FormEvent } from 'react';
+import { useCallback, useEffect, useState, type FormEvent } from 'react';
 import type { DeployVersionSummary } from '../../../src-shared/api-types.ts';
 import type { Target } from '../../../src-shared/ipc-contract.ts';
 import { ErrorNotice } from '../components/error-notice.tsx';
 import { LoadMore } from '../components/load-more.tsx';
 import { formatTime, plural } from '../format.ts';
+import { useModalDialog } from '../hooks/use-modal-dialog.ts';
 import { usePagedList } from '../hooks/use-paged-list.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
 import type { DeployRef, VersionRef } from '../store/app-store.ts';
@@ -26,7 +27,7 @@ export function CompareDialog({
   onClose: () => void;
   onCompare: (other: VersionRef) => void;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const fetchPage = useCallback(
     (cursor: string | null) => pressdrop['versions.list']({ targetId: target.id, deployId: deploy.id, cursor }),
     [target.id, deploy.id],
@@ -34,12 +35,6 @@ export function CompareDialog({
   const versions = usePagedList<DeployVersionSummary>(`${target.id}:${deploy.id}`, fetchPage);
   const others = versions.items.filter((item) => item.id !== version.id);
   const [chosen, setChosen] = useState<VersionRef | null>(null);
-
-  useEffect(() => {
-    const element = dialog.current;
-    element?.showModal();
-    return () => element?.close();
-  }, []);
 
   useEffect(() => {
     if (chosen || others.length === 0) return;

@@ -1,6 +1,7 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
 import type { AliasView, IpcError, Target } from '../../../src-shared/ipc-contract.ts';
 import { ErrorNotice } from '../components/error-notice.tsx';
+import { useModalDialog } from '../hooks/use-modal-dialog.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
 import type { DeployRef, VersionRef } from '../store/app-store.ts';
 import { planAlias, versionName } from './alias-plan.ts';
@@ -27,7 +28,7 @@ export function PointAliasDialog({
   onClose: () => void;
   onPointed: (alias: AliasView) => void;
 }) {
-  const dialog = useRef<HTMLDialogElement>(null);
+  const dialog = useModalDialog();
   const back = useRef<HTMLButtonElement>(null);
   const [aliases, setAliases] = useState<AliasView[] | null>(null);
   const [choice, setChoice] = useState<string | null>(null);
@@ -37,12 +38,6 @@ export function PointAliasDialog({
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<IpcError | null>(null);
   const [loads, setLoads] = useState(0);
-
-  useEffect(() => {
-    const element = dialog.current;
-    element?.showModal();
-    return () => element?.close();
-  }, []);
 
   useEffect(() => {
     let current = true;
