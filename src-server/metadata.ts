@@ -9,6 +9,7 @@ import type {
   UploadSession,
   VersionEntry,
 } from '../src-shared/api-types.ts';
+import { statementCache } from './database.ts';
 
 /** A `deploys` row. */
 export interface DeployRow {
@@ -70,19 +71,11 @@ export interface AliasRow {
  */
 export class Metadata {
   readonly db: DatabaseSync;
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #sql: (sql: string) => StatementSync;
 
   constructor(db: DatabaseSync) {
     this.db = db;
-  }
-
-  #sql(text: string): StatementSync {
-    let statement = this.#statements.get(text);
-    if (!statement) {
-      statement = this.db.prepare(text);
-      this.#statements.set(text, statement);
-    }
-    return statement;
+    this.#sql = statementCache(db);
   }
 
   // --- API keys ---------------------------------------------------------

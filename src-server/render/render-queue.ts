@@ -3,7 +3,7 @@ import { Readable } from 'node:stream';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { Pdf, RenderConfig, RenderJob, RenderJobStatus } from '../../src-shared/api-types.ts';
 import type { BlobStore } from '../blob-store.ts';
-import { inTransaction } from '../database.ts';
+import { inTransaction, statementCache } from '../database.ts';
 import { newId } from '../ids.ts';
 import type { Metadata, VersionRow } from '../metadata.ts';
 import { PrintFailure, type PdfPrinter } from './pdf-printer.ts';
@@ -69,7 +69,7 @@ export class RenderQueue {
   readonly #printer: PdfPrinter;
   readonly #options: RenderQueueOptions;
   readonly #now: () => number;
-  readonly #statements = new Map<string, StatementSync>();
+  readonly #sql: (sql: string) => StatementSync;
   #previewOrigin = '';
   #running = 0;
   #timer: NodeJS.Timeout | null = null;
@@ -81,6 +81,7 @@ export class RenderQueue {
     options: RenderQueueOptions,
   ) {
     this.#db = parts.metadata.db;
+    this.#sql = statementCache(this.#db);
     this.#metadata = parts.metadata;
     this.#blobs = parts.blobs;
     this.#printer = parts.printer;
@@ -139,12 +140,6 @@ export class RenderQueue {
 
   #job(id: string): JobRow | undefined {
     return this.#sql('SELECT * FROM render_jobs WHERE id = ?').get(id) as JobRow | undefined;
-  }
-
-  #sql(text: string): StatementSync {
-    let statement = this.#statements.get(text);
-    if (!statement) this.#statements.set(text, (statement = this.#db.prepare(text)));
-    return statement;
   }
 
   /** Queues the retries that are due, starts jobs while there is room, and sets a timer for the next retry. */
