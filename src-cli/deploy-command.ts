@@ -285,7 +285,8 @@ async function afterCommit(
       }
     }
     if (!after.render) return 0;
-    const { slug } = await client.getDeploy(deployVersion.deployId);
+    // The run asked for the slug already (for the preview URL); asked again only if that answer was lost.
+    const slug = result.slug ?? (await client.getDeploy(deployVersion.deployId)).slug;
     const job = await client.createRenderJob({ deployVersionId: deployVersion.id }, `pressdrop-render-${randomUUID()}`);
     return await renderAndSave(client, job, {
       label: `${slug} ${deployVersion.displayId}`,

@@ -118,3 +118,32 @@ test('a held run hashes but sends nothing; the system lifts only its own hold, a
   ]);
   assert.equal((await cloud.client().listVersionFiles(deployVersion.id)).items.length, 5);
 });
+
+test("a committed run names its deploy's slug and preview, whether it created the deploy or was given its id", async (t) => {
+  const dir = scratch(t);
+  const cloud = await startCloud(t);
+  const site = join(dir, 'site');
+  mkdirSync(site);
+  writeFileSync(join(site, 'index.html'), '<h1>named</h1>');
+  const engine = new DeployEngine({
+    stateDir: join(dir, 'state'),
+    secrets: new FileSecretStore(join(dir, 'state', 'secrets.json')),
+  });
+  t.after(() => engine.close());
+  const target = { apiUrl: cloud.url, apiKey: cloud.apiKey };
+  const created = await engine.deploy({
+    folder: site,
+    target,
+    deploy: { createDeploy: { slug: 'named', name: 'Named' } },
+    retry: FAST_RETRY,
+  }).result;
+  assert.deepEqual([created.slug, created.previewUrl], ['named', `${cloud.url}/preview/named/1/`]);
+  writeFileSync(join(site, 'index.html'), '<h1>named again</h1>');
+  const byId = await engine.deploy({
+    folder: site,
+    target,
+    deploy: { deployId: created.deployVersion.deployId },
+    retry: FAST_RETRY,
+  }).result;
+  assert.deepEqual([byId.slug, byId.previewUrl], ['named', `${cloud.url}/preview/named/2/`]);
+});

@@ -60,6 +60,8 @@ export interface DeployOptions {
 export interface DeployResult {
   jobId: string;
   deployVersion: DeployVersion;
+  /** The deploy's slug: the one the job created, else the server's answer; null if that could not be had. */
+  slug: string | null;
   previewUrl: string | null;
   totals: DeployTotals;
 }
@@ -487,14 +489,14 @@ export class DeployRun {
     const slug =
       'createDeploy' in job.deploy
         ? job.deploy.createDeploy.slug
-        : (await client.getDeploy(deployVersion.deployId).catch(() => null))?.slug;
+        : ((await client.getDeploy(deployVersion.deployId).catch(() => null))?.slug ?? null);
     const previewUrl = slug
       ? `${this.#options.target.apiUrl.replace(/\/+$/, '')}/preview/${encodeURIComponent(slug)}/${deployVersion.versionNo}/`
       : null;
     this.#flush();
     const totals = this.totals();
     this.#emit({ type: 'committed', deployVersion, previewUrl, totals });
-    return { jobId: job.id, deployVersion, previewUrl, totals };
+    return { jobId: job.id, deployVersion, slug, previewUrl, totals };
   }
 
   #onRetry(info: RetryInfo): void {
