@@ -72,14 +72,16 @@ export const HEADLESS_CHROMIUM_ARGS = [
   '--disable-quic',
 ];
 
+/** The `render_timeout` failure of a print that was given `timeoutMs` in all. */
+export function printTimedOut(timeoutMs: number): PrintFailure {
+  return new PrintFailure('render_timeout', `The page was not ready to print within ${timeoutMs} ms.`);
+}
+
 /** `work`, or a `render_timeout` PrintFailure once `ms` have passed (`timeoutMs`, the whole print's, is what the message says). */
 export async function withinPrintTimeout<T>(work: Promise<T>, ms: number, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<never>((_, reject) => {
-    timer = setTimeout(
-      () => reject(new PrintFailure('render_timeout', `The page was not ready to print within ${timeoutMs} ms.`)),
-      ms,
-    );
+    timer = setTimeout(() => reject(printTimedOut(timeoutMs)), ms);
   });
   work.catch(() => undefined);
   try {

@@ -2,6 +2,7 @@ import type { Browser } from 'playwright-core';
 import {
   HEADLESS_CHROMIUM_ARGS,
   PrintFailure,
+  printTimedOut,
   readyScript,
   withinPrintTimeout,
   type PdfPrinter,
@@ -105,8 +106,7 @@ export class PlaywrightPrinter implements PdfPrinter {
   #failure(error: unknown, timeoutMs: number): PrintFailure {
     if (error instanceof PrintFailure) return error;
     const message = error instanceof Error ? error.message : String(error);
-    if (error instanceof Error && error.name === 'TimeoutError')
-      return new PrintFailure('render_timeout', `The page was not ready to print within ${timeoutMs} ms.`);
+    if (error instanceof Error && error.name === 'TimeoutError') return printTimedOut(timeoutMs);
     if (
       /Target page, context or browser has been closed|Browser has been closed|browser has disconnected|Target crashed/i.test(
         message,
