@@ -13,7 +13,7 @@ import {
   refuseRepeatedHeaders,
   type Timeouts,
 } from './perimeter.ts';
-import { MAX_JSON_DEPTH, nestsDeeperThan } from './request-schemas.ts';
+import { bodyLimits, MAX_JSON_DEPTH, nestsDeeperThan } from './request-schemas.ts';
 import { registerDeployRoutes } from './routes/deploys.ts';
 import { registerLocalInstanceRoutes } from './routes/local-instance.ts';
 import { PREVIEW_HEADERS, registerPreviewRoutes } from './routes/preview.ts';
@@ -52,8 +52,8 @@ export function buildApp(
 ): { app: FastifyInstance; routes: readonly RouteEntry[] } {
   const app = Fastify({
     logger: options.logRequests ? { level: 'info' } : false,
-    // Routes that take bodies say how large theirs may be (request-schemas.ts, bodyLimits).
-    bodyLimit: 16 * 1024,
+    // Routes that take bodies say how large theirs may be (request-schemas.ts, bodyLimits); the rest get the smallest.
+    bodyLimit: bodyLimits(ctx.limits).small,
     forceCloseConnections: 'idle',
     // Answered below instead, in the contract's shape.
     return503OnClosing: false,
