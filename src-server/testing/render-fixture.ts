@@ -1,6 +1,5 @@
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +22,6 @@ export function threePageDocument(): SiteFile[] {
     existsSync(FIXTURE_FONT),
     `${FIXTURE_FONT} is missing: npm test installs fonts-dejavu-core with the other test tools`,
   );
-  const font = readFileSync(FIXTURE_FONT);
   const html = `<!doctype html>
 <html><head><meta charset="utf-8"><title>The page's own title</title>
 <style>
@@ -46,16 +44,10 @@ export function threePageDocument(): SiteFile[] {
   document.getElementById('last').insertAdjacentHTML('beforeend', '<p>Built by the page before it was ready.</p>');
 })();
 `;
-  const fontFile: SiteFile = {
-    path: 'fonts/fixture.ttf',
-    bytes: font,
-    sha256: createHash('sha256').update(font).digest('hex'),
-    mime: 'font/ttf',
-  };
   return [
     siteFile('index.html', html, 'text/html; charset=utf-8'),
     siteFile('app.js', script, 'text/javascript'),
-    fontFile,
+    siteFile('fonts/fixture.ttf', readFileSync(FIXTURE_FONT), 'font/ttf'),
   ];
 }
 

@@ -113,9 +113,9 @@ export interface SiteFile {
   mime: string;
 }
 
-/** A small file with its hash. */
-export function siteFile(path: string, text: string, mime: string): SiteFile {
-  const bytes = Buffer.from(text);
+/** A file with its hash, from its text or bytes. */
+export function siteFile(path: string, content: string | Buffer, mime: string): SiteFile {
+  const bytes = Buffer.from(content);
   return { path, bytes, sha256: sha256hex(bytes), mime };
 }
 
