@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { DeployRef } from '../src-core/deploy-journal.ts';
@@ -15,7 +14,7 @@ import { ALIAS_NAME_PATTERN, DEPLOY_SLUG_PATTERN } from '../src-shared/deploy-na
 import { openEngine, resolveTarget, UsageError, withConnectionOptions, type TargetFlags } from './cli-context.ts';
 import { DEFAULT_STATE_DIR } from './cli-defaults.ts';
 import { statusLine, summaryLines } from './progress-display.ts';
-import { renderAndSave } from './render-command.ts';
+import { renderVersion } from './render-command.ts';
 
 /** What `deploy` and `resume` share beside the target: how hard to push, how long to wait, how to report. */
 interface RunFlags extends TargetFlags {
@@ -40,7 +39,7 @@ interface DeployFlags extends RunFlags {
 /** What happens once the version is committed: aliases pointed at it, and a PDF printed (press.json, then the flags). */
 interface AfterCommit {
   aliases: string[];
-  render: { out: string | null } | null;
+  render: { out: string | undefined } | null;
 }
 
 type ResumeFlags = RunFlags;
@@ -104,7 +103,7 @@ export function registerDeployCommands(program: Command): void {
     const render = mergeRenderConfig(config?.render ?? null, overrides);
     const after: AfterCommit = {
       aliases: flags.alias ?? config?.aliases ?? [],
-      render: flags.render ? { out: flags.out === undefined ? null : resolve(flags.out) } : null,
+      render: flags.render ? { out: flags.out === undefined ? undefined : resolve(flags.out) } : null,
     };
     const target = await resolveTarget(flags);
     const deploy = await deployRef(flags, target);
@@ -287,12 +286,7 @@ async function afterCommit(
     if (!after.render) return 0;
     // The run asked for the slug already (for the preview URL); asked again only if that answer was lost.
     const slug = result.slug ?? (await client.getDeploy(deployVersion.deployId)).slug;
-    const job = await client.createRenderJob({ deployVersionId: deployVersion.id }, `pressdrop-render-${randomUUID()}`);
-    return await renderAndSave(client, job, {
-      label: `${slug} ${deployVersion.displayId}`,
-      out: after.render.out ?? resolve(`${slug}-${deployVersion.versionNo}.pdf`),
-      json,
-    });
+    return await renderVersion(client, slug, deployVersion, { out: after.render.out, json });
   } finally {
     await client.close();
   }

@@ -36,16 +36,14 @@ export function registerRenderCommand(program: Command): void {
     await withClient(flags, async (client) => {
       const deploy = await findDeployOrFail(client, deployRef);
       const version = await pickVersion(client, deploy, flags);
-      const job = await client.createRenderJob({ deployVersionId: version.id }, `pressdrop-render-${randomUUID()}`);
       if (!flags.wait) {
+        const job = await queueRender(client, version.id);
         if (flags.json) process.stdout.write(`${JSON.stringify({ type: 'render', renderJob: job })}\n`);
         else process.stdout.write(`Render job ${job.id} queued for ${deploy.slug} #${version.versionNo}.\n`);
         return;
       }
-      const out = flags.out ?? resolve(`${deploy.slug}-${version.versionNo}.pdf`);
-      process.exitCode = await renderAndSave(client, job, {
-        label: `${deploy.slug} #${version.versionNo}`,
-        out,
+      process.exitCode = await renderVersion(client, deploy.slug, version, {
+        out: flags.out,
         json: flags.json ?? false,
       });
     });
@@ -53,13 +51,36 @@ export function registerRenderCommand(program: Command): void {
 }
 
 /**
+ * Prints version `versionNo` of deploy `slug` to PDF and saves it to `out`
+ * (default ./<slug>-<versionNo>.pdf), as renderAndSave says; resolves with
+ * its exit code. `pressdrop deploy --render` ends this way too.
+ */
+export async function renderVersion(
+  client: PressCloudClient,
+  slug: string,
+  version: { id: string; versionNo: number },
+  options: { out: string | undefined; json: boolean },
+): Promise<number> {
+  const job = await queueRender(client, version.id);
+  return renderAndSave(client, job, {
+    label: `${slug} #${version.versionNo}`,
+    out: options.out ?? resolve(`${slug}-${version.versionNo}.pdf`),
+    json: options.json,
+  });
+}
+
+/** Queues a PDF of a version, under an Idempotency-Key of its own. */
+function queueRender(client: PressCloudClient, versionId: string): Promise<RenderJob> {
+  return client.createRenderJob({ deployVersionId: versionId }, `pressdrop-render-${randomUUID()}`);
+}
+
+/**
  * Follows a queued job with a live state line (a line per change off a
  * terminal, a `render` event per change with --json) and saves its PDF to
  * `out`. Resolves with the exit code: 0 saved, RENDER_FAILED_EXIT_CODE when
  * the job failed (its reason said), 130 on Ctrl-C (the job goes on).
- * `pressdrop deploy --render` ends the same way.
  */
-export async function renderAndSave(
+async function renderAndSave(
   client: PressCloudClient,
   job: RenderJob,
   options: { label: string; out: string; json: boolean },
