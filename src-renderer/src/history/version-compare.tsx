@@ -1,10 +1,10 @@
 import { useVirtualizer } from '@tanstack/react-virtual';
-import { useCallback, useEffect, useMemo, useRef, useState } from 'react';
-import type { VersionDiff } from '../../../src-shared/api-types.ts';
-import type { IpcError, Target } from '../../../src-shared/ipc-contract.ts';
+import { useCallback, useMemo, useRef, useState } from 'react';
+import type { Target } from '../../../src-shared/ipc-contract.ts';
 import { ErrorNotice } from '../components/error-notice.tsx';
 import { formatBytes, plural } from '../format.ts';
 import { useFocusOnMount } from '../hooks/use-focus-on-mount.ts';
+import { useIpcAnswer } from '../hooks/use-ipc-answer.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
 import type { DeployRef, VersionRef } from '../store/app-store.ts';
 import { DIFF_KINDS, diffCounts, diffRows, filterDiffRows, type DiffKind, type DiffRow } from './diff-model.ts';
@@ -44,27 +44,13 @@ export function VersionCompare({
   other: VersionRef;
 }) {
   const [from, to] = other.versionNo < version.versionNo ? [other, version] : [version, other];
-  const [diff, setDiff] = useState<VersionDiff | null>(null);
-  const [error, setError] = useState<IpcError | null>(null);
-  const [attempt, setAttempt] = useState(0);
+  const compare = () =>
+    pressdrop['versions.compare']({ targetId: target.id, fromVersionId: from.id, toVersionId: to.id });
+  const { value: diff, error, retry } = useIpcAnswer(`${target.id}:${from.id}:${to.id}`, compare);
   const [kinds, setKinds] = useState<ReadonlySet<DiffKind>>(() => new Set(DIFF_KINDS));
   const [query, setQuery] = useState('');
   const heading = useRef<HTMLHeadingElement>(null);
   useFocusOnMount(heading);
-
-  useEffect(() => {
-    let current = true;
-    void pressdrop['versions.compare']({ targetId: target.id, fromVersionId: from.id, toVersionId: to.id }).then(
-      (answer) => {
-        if (!current) return;
-        if (answer.ok) setDiff(answer.value);
-        else setError(answer.error);
-      },
-    );
-    return () => {
-      current = false;
-    };
-  }, [target.id, from.id, to.id, attempt]);
 
   const rows = useMemo(() => (diff ? diffRows(diff) : []), [diff]);
   const shown = useMemo(() => filterDiffRows(rows, kinds, query), [rows, kinds, query]);
@@ -85,18 +71,7 @@ export function VersionCompare({
           <span className="version-no">#{to.versionNo}</span>
         </h2>
       </div>
-      {error && !diff && (
-        <ErrorNotice
-          error={error}
-          action={{
-            label: 'Try again',
-            run: () => {
-              setError(null);
-              setAttempt((n) => n + 1);
-            },
-          }}
-        />
-      )}
+      {error && !diff && <ErrorNotice error={error} action={{ label: 'Try again', run: retry }} />}
       {!diff && !error && (
         <p className="muted" role="status">
           Comparing the files of #{from.versionNo} and #{to.versionNo}…

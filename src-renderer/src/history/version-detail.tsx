@@ -1,9 +1,9 @@
-import { useEffect, useState } from 'react';
-import type { DeployVersionDetail } from '../../../src-shared/api-types.ts';
-import type { IpcError, Target } from '../../../src-shared/ipc-contract.ts';
+import { useState } from 'react';
+import type { Target } from '../../../src-shared/ipc-contract.ts';
 import { ConfirmDialog } from '../components/confirm-dialog.tsx';
 import { ErrorNotice } from '../components/error-notice.tsx';
 import { formatBytes, formatTime, plural } from '../format.ts';
+import { useIpcAnswer } from '../hooks/use-ipc-answer.ts';
 import { useStartRender } from '../hooks/use-start-render.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
 import { openHistory, type DeployRef } from '../store/app-store.ts';
@@ -21,24 +21,11 @@ type Open = { kind: 'point' } | { kind: 'compare' } | { kind: 'remove'; alias: s
  * it, compare it with another); its PDFs; and its file list.
  */
 export function VersionDetail({ target, deploy, versionId }: { target: Target; deploy: DeployRef; versionId: string }) {
-  const [detail, setDetail] = useState<DeployVersionDetail | null>(null);
-  const [error, setError] = useState<IpcError | null>(null);
-  const [attempt, setAttempt] = useState(0);
+  const getVersion = () => pressdrop['versions.get']({ targetId: target.id, versionId });
+  const { value: detail, error, setError, reload, retry } = useIpcAnswer(`${target.id}:${versionId}`, getVersion);
   const [open, setOpen] = useState<Open | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const render = useStartRender(target.id, versionId);
-
-  useEffect(() => {
-    let current = true;
-    void pressdrop['versions.get']({ targetId: target.id, versionId }).then((answer) => {
-      if (!current) return;
-      if (answer.ok) setDetail(answer.value);
-      else setError(answer.error);
-    });
-    return () => {
-      current = false;
-    };
-  }, [target.id, versionId, attempt]);
 
   const openPreview = async () => {
     if (!detail || !deploy.slug) return;
@@ -53,21 +40,12 @@ export function VersionDetail({ target, deploy, versionId }: { target: Target; d
   const changed = (message: string) => {
     setOpen(null);
     setDone(message);
-    setAttempt((n) => n + 1);
+    reload();
   };
 
   if (!detail) {
     return error ? (
-      <ErrorNotice
-        error={error}
-        action={{
-          label: 'Try again',
-          run: () => {
-            setError(null);
-            setAttempt((n) => n + 1);
-          },
-        }}
-      />
+      <ErrorNotice error={error} action={{ label: 'Try again', run: retry }} />
     ) : (
       <p className="muted" role="status">
         Loading the version…
