@@ -16,19 +16,22 @@ function exposedHost(apiUrl: string): string | null {
   }
 }
 
-/** Validates like main's schema and main's checks, so the form says what is wrong before anything is sent. */
+/**
+ * Validates like main's schema and main's checks, so the form says what is wrong before anything is sent.
+ * `plainHttpRefused`: the URL is plain http:// to another machine (exposedHost), and the user has not allowed it.
+ */
 function problems(
   name: string,
   apiUrl: string,
   apiKey: string,
-  insecureAllowed: boolean,
+  plainHttpRefused: boolean,
 ): { apiUrl?: string; apiKey?: string; name?: string } {
   const found: { apiUrl?: string; apiKey?: string; name?: string } = {};
   if (name.length > 100) found.name = 'Use at most 100 characters.';
   try {
     const url = new URL(apiUrl);
     if (url.protocol !== 'https:' && url.protocol !== 'http:') found.apiUrl = 'Use an http:// or https:// address.';
-    else if (exposedHost(apiUrl) && !insecureAllowed) found.apiUrl = 'Use https://, or allow plain HTTP below.';
+    else if (plainHttpRefused) found.apiUrl = 'Use https://, or allow plain HTTP below.';
   } catch {
     found.apiUrl = 'Enter the Press Cloud’s address, e.g. https://press.example.com.';
   }
@@ -124,7 +127,7 @@ export function AddTargetDialog({ onClose }: { onClose: () => void }) {
   const [error, setError] = useState<IpcError | null>(null);
   const exposed = exposedHost(apiUrl);
   const insecureAllowed = exposed !== null && insecureHost === exposed;
-  const found = problems(name, apiUrl, apiKey, insecureAllowed);
+  const found = problems(name, apiUrl, apiKey, exposed !== null && !insecureAllowed);
   const obfuscated = keyStorage === 'basic_text';
 
   // The question is where the user's attention must go; the safe answer has the focus, so a second Enter does not consent.
