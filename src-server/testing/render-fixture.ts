@@ -3,8 +3,8 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { siteFile, type SiteFile } from './security-fixture.ts';
-import type { TestResponse, TestServer } from './test-server.ts';
+import { siteFile, type SiteFile, uploadVersion } from './security-fixture.ts';
+import type { TestServer } from './test-server.ts';
 
 /** A font no page gets from the system under this family name: if it prints, the page's @font-face loaded. */
 const FIXTURE_FONT = '/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf';
@@ -66,33 +66,10 @@ export async function commitSite(
   files: SiteFile[],
   render?: Record<string, unknown>,
 ): Promise<{ deployId: string; versionId: string; versionNo: number }> {
-  const expect = (res: TestResponse, status: number) => assert.equal(res.status, status, JSON.stringify(res.body));
   const listed = await server.request('GET', '/v1/deploys?limit=200');
   const existing = (listed.body.items as Array<{ id: string; slug: string }>).find((deploy) => deploy.slug === slug);
-  const target = existing ? { deployId: existing.id } : { createDeploy: { slug, name: slug } };
-  const created = await server.request('POST', '/v1/upload-sessions', {
-    json: {
-      ...target,
-      files: files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.bytes.length, mime: f.mime })),
-    },
-  });
-  expect(created, 201);
-  const { id } = created.body.uploadSession as { id: string };
-  const token = created.body.uploadToken as string;
-  for (const f of files)
-    expect(
-      await server.request('PUT', `/v1/upload-sessions/${id}/blobs/${f.sha256}`, { uploadToken: token, raw: f.bytes }),
-      200,
-    );
-  const committed = await server.request('POST', `/v1/upload-sessions/${id}/commit`, {
-    uploadToken: token,
-    json: {
-      entries: files.map((f) => ({ path: f.path, blobHash: f.sha256, size: f.bytes.length, mime: f.mime })),
-      ...(render && { render }),
-    },
-  });
-  expect(committed, 201);
-  const version = committed.body.deployVersion as { id: string; deployId: string; versionNo: number };
+  const deploy = existing ? { deployId: existing.id } : { createDeploy: { slug, name: slug } };
+  const { version } = await uploadVersion(server, deploy, files, render);
   return { deployId: version.deployId, versionId: version.id, versionNo: version.versionNo };
 }
 

@@ -133,36 +133,56 @@ export interface Seeded {
   files: SiteFile[];
 }
 
+const expectStatus = (res: TestResponse, status: number) => assert.equal(res.status, status, JSON.stringify(res.body));
+
+/**
+ * Uploads `files` as the next version of a deploy (by id, or created with the
+ * session) through the whole protocol, with `render` in the commit when given:
+ * the committed session, its token, and the version.
+ */
+export async function uploadVersion(
+  target: Pick<HostileTarget, 'request'>,
+  deploy: { deployId: string } | { createDeploy: { slug: string; name: string } },
+  files: SiteFile[],
+  render?: Record<string, unknown>,
+): Promise<{ sessionId: string; token: string; version: { id: string; deployId: string; versionNo: number } }> {
+  const created = await target.request('POST', '/v1/upload-sessions', {
+    json: {
+      ...deploy,
+      files: files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.bytes.length, mime: f.mime })),
+    },
+  });
+  expectStatus(created, 201);
+  const sessionId = created.body.uploadSession.id as string;
+  const token = created.body.uploadToken as string;
+  for (const f of files)
+    expectStatus(
+      await target.request('PUT', `/v1/upload-sessions/${sessionId}/blobs/${f.sha256}`, {
+        uploadToken: token,
+        raw: f.bytes,
+      }),
+      200,
+    );
+  const committed = await target.request('POST', `/v1/upload-sessions/${sessionId}/commit`, {
+    uploadToken: token,
+    json: {
+      entries: files.map((f) => ({ path: f.path, blobHash: f.sha256, size: f.bytes.length, mime: f.mime })),
+      ...(render && { render }),
+    },
+  });
+  expectStatus(committed, 201);
+  return { sessionId, token, version: committed.body.deployVersion };
+}
+
 /** Deploys `files` as version 1 of a new deploy `slug` (alias "live") and opens a second session that registers one more file. */
 export async function seedTarget(
   target: Pick<HostileTarget, 'request'>,
   slug: string,
   files: SiteFile[],
 ): Promise<Seeded> {
-  const expect = (res: TestResponse, status: number) => assert.equal(res.status, status, JSON.stringify(res.body));
-  const created = await target.request('POST', '/v1/upload-sessions', {
-    json: {
-      createDeploy: { slug, name: slug },
-      files: files.map((f) => ({ path: f.path, sha256: f.sha256, size: f.bytes.length, mime: f.mime })),
-    },
-  });
-  expect(created, 201);
-  const session = { id: created.body.uploadSession.id as string, token: created.body.uploadToken as string };
-  for (const f of files)
-    expect(
-      await target.request('PUT', `/v1/upload-sessions/${session.id}/blobs/${f.sha256}`, {
-        uploadToken: session.token,
-        raw: f.bytes,
-      }),
-      200,
-    );
-  const committed = await target.request('POST', `/v1/upload-sessions/${session.id}/commit`, {
-    uploadToken: session.token,
-    json: { entries: files.map((f) => ({ path: f.path, blobHash: f.sha256, size: f.bytes.length, mime: f.mime })) },
-  });
-  expect(committed, 201);
-  const { deployId, id: versionId } = committed.body.deployVersion;
-  expect(
+  const committed = await uploadVersion(target, { createDeploy: { slug, name: slug } }, files);
+  const { deployId, id: versionId } = committed.version;
+  expectStatus(
     await target.request('PUT', `/v1/deploys/${deployId}/aliases/live`, { json: { deployVersionId: versionId } }),
     200,
   );
@@ -170,13 +190,13 @@ export async function seedTarget(
   const open = await target.request('POST', '/v1/upload-sessions', {
     json: { deployId, files: [{ path: pending.path, sha256: pending.sha256, size: pending.bytes.length }] },
   });
-  expect(open, 201);
+  expectStatus(open, 201);
   return {
     deployId,
     slug,
     versionId,
-    committedSessionId: session.id,
-    committedToken: session.token,
+    committedSessionId: committed.sessionId,
+    committedToken: committed.token,
     openSessionId: open.body.uploadSession.id,
     openToken: open.body.uploadToken,
     pending,
