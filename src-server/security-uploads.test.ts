@@ -75,6 +75,17 @@ const missing = (w: World, files: unknown[]) =>
     .request('POST', `/v1/upload-sessions/${w.ready.id}/missing-blobs`, { uploadToken: w.ready.token, json: { files } })
     .then(fromFetch);
 
+/** POST /v1/deploys of a new deploy with this Idempotency-Key, written byte for byte on a raw connection. */
+const createDeployWithRawKey = (w: World, key: string) =>
+  w.t
+    .raw({
+      method: 'POST',
+      target: '/v1/deploys',
+      headers: [bearer(w.t), ['Content-Type', 'application/json'], ['Idempotency-Key', key]],
+      body: JSON.stringify({ slug: nextSlug(), name: 'x' }),
+    })
+    .then(fromRaw);
+
 /** A path of `bytes` ASCII bytes in 200-byte segments. */
 function longPath(bytes: number): string {
   let path = '';
@@ -547,29 +558,13 @@ const ROWS: Hostile[] = [
   },
   {
     name: 'an Idempotency-Key with a Latin-1 byte',
-    send: (w) =>
-      w.t
-        .raw({
-          method: 'POST',
-          target: '/v1/deploys',
-          headers: [bearer(w.t), ['Content-Type', 'application/json'], ['Idempotency-Key', 'caf\u00e9']],
-          body: JSON.stringify({ slug: nextSlug(), name: 'x' }),
-        })
-        .then(fromRaw),
+    send: (w) => createDeployWithRawKey(w, 'caf\u00e9'),
     status: 400,
     error: 'invalid_request',
   },
   {
     name: 'an empty Idempotency-Key',
-    send: (w) =>
-      w.t
-        .raw({
-          method: 'POST',
-          target: '/v1/deploys',
-          headers: [bearer(w.t), ['Content-Type', 'application/json'], ['Idempotency-Key', '']],
-          body: JSON.stringify({ slug: nextSlug(), name: 'x' }),
-        })
-        .then(fromRaw),
+    send: (w) => createDeployWithRawKey(w, ''),
     status: 400,
     error: 'invalid_request',
   },
