@@ -44,9 +44,6 @@ interface AfterCommit {
 
 type ResumeFlags = RunFlags;
 
-/** How long a run waits for a server that does not answer, unless --give-up-after says otherwise. */
-const DEFAULT_GIVE_UP_AFTER_MS = 5 * 60_000;
-
 /** `pressdrop deploy` and `pressdrop resume`. */
 export function registerDeployCommands(program: Command): void {
   const withTarget = (command: Command) =>
@@ -151,7 +148,8 @@ export function registerDeployCommands(program: Command): void {
 function tuning(flags: RunFlags): Pick<DeployOptions, 'concurrency' | 'retry'> {
   return {
     ...(flags.concurrency !== undefined && { concurrency: flags.concurrency }),
-    retry: { giveUpAfterMs: flags.giveUpAfter ?? DEFAULT_GIVE_UP_AFTER_MS },
+    // Without --give-up-after, the engine's own default (DEFAULT_RETRY_POLICY: 5 minutes).
+    ...(flags.giveUpAfter !== undefined && { retry: { giveUpAfterMs: flags.giveUpAfter } }),
   };
 }
 
