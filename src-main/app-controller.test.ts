@@ -13,7 +13,8 @@ import { startTestServer, waitFor } from '../src-server/testing/test-server.ts';
 import { DeployError } from '../src-core/deploy-error.ts';
 import { apiErrors } from '../src-shared/api-errors.ts';
 import { appErrors } from '../src-shared/app-errors.ts';
-import { AppController, AppError, type KeyVault } from './app-controller.ts';
+import { AppController, type KeyVault } from './app-controller.ts';
+import { AppError } from './app-error.ts';
 import { toIpcError } from './ipc-dispatch.ts';
 
 /** The controller with plain ports: a Map for settings, a Map for keys, a list for what it opened and sent. */

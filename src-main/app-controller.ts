@@ -19,9 +19,8 @@ import type {
   Target,
 } from '../src-shared/ipc-contract.ts';
 import type { PauseReason } from '../src-shared/upload-model.ts';
-import { apiErrors, isApiErrorCode, type ApiErrorCode } from '../src-shared/api-errors.ts';
 import { plainHttpProblem } from '../src-shared/api-url.ts';
-import { appErrors, type AppErrorCode } from '../src-shared/app-errors.ts';
+import { AppError } from './app-error.ts';
 import { toIpcError } from './ipc-dispatch.ts';
 import { RunEventBatcher } from './run-event-batcher.ts';
 import { VersionActions } from './version-actions.ts';
@@ -56,18 +55,6 @@ export interface AppPorts {
   emit<Name extends keyof IpcEvents>(name: Name, payload: IpcEvents[Name]): void;
   /** A deploy started, ended or changed pace: the host shows taskbar progress, notifications, keeps the system awake. */
   onRunActivity?(activity: { active: number; fraction: number | null; ended?: { ok: boolean; message: string } }): void;
-}
-
-/** A failure the renderer shows in words; the code says which words: main's own, or an API code main passes on. */
-export class AppError extends Error {
-  readonly code: AppErrorCode | ApiErrorCode;
-  constructor(
-    code: AppErrorCode | ApiErrorCode,
-    message: string = isApiErrorCode(code) ? apiErrors[code].message : appErrors[code].message,
-  ) {
-    super(message);
-    this.code = code;
-  }
 }
 
 type Handlers = {
@@ -114,7 +101,6 @@ export class AppController {
       choosePdfPath: (name) => ports.choosePdfPath(name),
       pdfDir: ports.pdfDir,
       emitRenderProgress: (progress) => ports.emit('render.progress', progress),
-      fail: (code, message) => new AppError(code, message),
     });
     this.handlers = {
       ...this.#versions.handlers,

@@ -5,9 +5,9 @@ import type { PressCloudClient } from '../src-core/press-cloud-client.ts';
 import { ensurePrivateDir } from '../src-core/private-files.ts';
 import { diffVersions } from '../src-core/version-diff.ts';
 import type { Alias } from '../src-shared/api-types.ts';
-import type { AppErrorCode } from '../src-shared/app-errors.ts';
 import { DEPLOY_SLUG_PATTERN } from '../src-shared/deploy-names.ts';
 import type { AliasView, RenderProgress, SavedPdf } from '../src-shared/ipc-contract.ts';
+import { AppError } from './app-error.ts';
 import type { IpcHandlers } from './ipc-dispatch.ts';
 import { RenderWatcher, renderJobView } from './render-watcher.ts';
 
@@ -34,8 +34,6 @@ export interface VersionActionPorts {
   /** A folder of main's own for PDFs it opens with the system viewer. */
   pdfDir: string;
   emitRenderProgress(progress: RenderProgress): void;
-  /** Builds the error the window words (AppError), without importing the controller. */
-  fail(code: AppErrorCode, message: string): Error;
 }
 
 /**
@@ -156,7 +154,7 @@ export class VersionActions {
     const where = now
       ? `now points to ${now.versionNo === null ? 'another version' : `#${now.versionNo}`}`
       : 'was removed';
-    throw this.#ports.fail('alias_moved', `${name} ${where} since you looked; nothing was changed.`);
+    throw new AppError('alias_moved', `${name} ${where} since you looked; nothing was changed.`);
   }
 
   /** Aliases with the numbers of their versions (one request per version they point at, not per alias). */
@@ -205,7 +203,7 @@ export class VersionActions {
     try {
       await this.#ports.openPath(path);
     } catch (error) {
-      throw this.#ports.fail(
+      throw new AppError(
         'open_failed',
         `No app opened ${path}: ${error instanceof Error ? error.message : String(error)}`,
       );
@@ -219,14 +217,14 @@ export class VersionActions {
     if (path === null) return null;
     // The dialog's answer is still checked: a full path, and not a folder (the PDF is renamed over what is there).
     if (!isAbsolute(path) || statSync(path, { throwIfNoEntry: false })?.isDirectory())
-      throw this.#ports.fail('save_path_invalid', `${path} is not a place a file can be saved.`);
+      throw new AppError('save_path_invalid', `${path} is not a place a file can be saved.`);
     try {
       return { path, bytes: await connection.savePdf(pdfId, path) };
     } catch (error) {
       const code = (error as { code?: unknown }).code;
       // Errors of the server keep their codes; the disk's (EACCES, ENOSPC, …) are said with the path.
       if (typeof code === 'string' && /^E[A-Z]+$/.test(code))
-        throw this.#ports.fail('save_failed', `${path} could not be written (${code}).`);
+        throw new AppError('save_failed', `${path} could not be written (${code}).`);
       throw error;
     }
   }

@@ -56,7 +56,7 @@ function shippedSources(dir: string): string[] {
  * A code as an error is made with it: the string literal after `code:` (a
  * DeployFailure, a PressCloudError's init, an IpcError, the renderer's own
  * `{code, message}`), or as the first argument of a constructor or of
- * version-actions' `fail` (`new AppError('x'`, `new ScanError(\n 'x'`,
+ * a `fail` helper (`new AppError('x'`, `new ScanError(\n 'x'`,
  * `new PrintFailure('x'`, `fail('x'`). A code only compared (`code === 'x'`),
  * listed in a set, or written in the tables and the words is not made there.
  * It is a textual check, so a type literal `{ code: 'x' }` would count too;
