@@ -202,6 +202,13 @@ function rawRequest(
   });
 }
 
+/** PUTs the session's blob in 64 KiB writes, as a client streams it: rawRequest's outcome, within 10 s. */
+function putBlob(server: TestServer, session: Prepared, what: string): Promise<string> {
+  const headers = { 'x-upload-token': session.uploadToken, 'content-type': 'application/octet-stream' };
+  const path = `/v1/upload-sessions/${session.sessionId}/blobs/${session.sha}`;
+  return within(rawRequest(server, 'PUT', path, headers, session.body, 64 * 1024), 10_000, what);
+}
+
 test(
   '503=1: every /v1 request gets 503 service_unavailable in contract shape; preview is unaffected',
   { timeout: 20_000 },
@@ -261,19 +268,7 @@ async function resetPut(t: TestContext, size: number): Promise<void> {
   const { start, dataDir } = servers(t);
   const server = await start('reset=1', 2);
   const session = await createSession(server, 'cut', size);
-  const headers = { 'x-upload-token': session.uploadToken, 'content-type': 'application/octet-stream' };
-  const outcome = await within(
-    rawRequest(
-      server,
-      'PUT',
-      `/v1/upload-sessions/${session.sessionId}/blobs/${session.sha}`,
-      headers,
-      session.body,
-      64 * 1024,
-    ),
-    10_000,
-    'the cut PUT',
-  );
+  const outcome = await putBlob(server, session, 'the cut PUT');
   assert.match(outcome, /^error /, 'the cut PUT got an answer instead of a dead connection');
   const tmpDir = join(dataDir, 'tmp');
   await waitFor(() => readdirSync(tmpDir).length === 0, 5_000, 'tmp/ to be empty after the cut PUT');
@@ -395,19 +390,7 @@ test(
       state.body.uploadSession.expiresAt - state.body.uploadSession.createdAt,
       server.server.limits.sessionTtlMs,
     );
-    const headers = { 'x-upload-token': session.uploadToken, 'content-type': 'application/octet-stream' };
-    const outcome = await within(
-      rawRequest(
-        server,
-        'PUT',
-        `/v1/upload-sessions/${session.sessionId}/blobs/${session.sha}`,
-        headers,
-        session.body,
-        64 * 1024,
-      ),
-      10_000,
-      'the PUT',
-    );
+    const outcome = await putBlob(server, session, 'the PUT');
     assert.equal(outcome, 'status 200');
     assert.deepEqual(readdirSync(join(dataDir, 'tmp')), []);
     const blob = await fetch(new URL(`/v1/blobs/${session.sha}`, server.url), {
