@@ -22,14 +22,8 @@ export async function resolveVersion(client: PressCloudClient, deploy: Deploy, r
     if (wanted > deploy.versionCount) {
       throw new UsageError(`${deploy.slug} has no version #${wanted}: its newest is #${deploy.versionCount}.`);
     }
-    // Versions come newest first, numbered without gaps: walk the pages down to it.
-    let cursor: string | undefined;
-    do {
-      const page = await client.listVersions(deploy.id, cursor);
-      const found = page.items.find((version) => version.versionNo === wanted);
-      if (found) return found;
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor !== undefined);
+    const found = await client.findVersion(deploy.id, wanted);
+    if (found) return found;
     throw new UsageError(`${deploy.slug} has no version #${wanted}.`);
   }
   if (ref.startsWith('dv_')) {

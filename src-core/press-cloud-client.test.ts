@@ -154,6 +154,8 @@ test('every method against the real server: deploys, the four upload steps, vers
     (await client.listVersions(deploy.id)).items.map((item) => item.id),
     [version.id],
   );
+  assert.equal((await client.findVersion(deploy.id, 1))?.id, version.id);
+  assert.equal(await client.findVersion(deploy.id, 2), null);
   const detail = await client.getVersion(version.id);
   assert.deepEqual(
     { fileCount: detail.fileCount, totalBytes: detail.totalBytes, title: detail.title },

@@ -151,15 +151,8 @@ export class PressCloudClient {
         throw error;
       }
     }
-    // The contract has no lookup by slug: walk the pages (200 a time, the most the server gives).
-    let cursor: string | undefined;
-    do {
-      const page = await this.#page<Deploy>('/v1/deploys', 'GET deploys', cursor, FIND_PAGE_SIZE);
-      const found = page.items.find((deploy) => deploy.slug === idOrSlug);
-      if (found) return found;
-      cursor = page.nextCursor ?? undefined;
-    } while (cursor !== undefined);
-    return null;
+    // The contract has no lookup by slug.
+    return this.#find<Deploy>('/v1/deploys', 'GET deploys', (deploy) => deploy.slug === idOrSlug);
   }
 
   /** `POST /v1/deploys`; a retry with the same key gets the first answer back. */
@@ -282,6 +275,16 @@ export class PressCloudClient {
       `/v1/deploys/${seg(deployId)}/versions`,
       `GET versions of ${deployId}`,
       cursor,
+    );
+  }
+
+  /** Version `versionNo` of a deploy (with its totals and aliases), or null when it has none of that number. */
+  async findVersion(deployId: string, versionNo: number): Promise<DeployVersionSummary | null> {
+    // The contract has no lookup by number.
+    return this.#find<DeployVersionSummary>(
+      `/v1/deploys/${seg(deployId)}/versions`,
+      `GET versions of ${deployId}`,
+      (version) => version.versionNo === versionNo,
     );
   }
 
@@ -450,6 +453,18 @@ export class PressCloudClient {
 
   #getVersionCall(versionId: string): Call {
     return { method: 'GET', path: `/v1/deploy-versions/${seg(versionId)}`, request: `GET version ${versionId}` };
+  }
+
+  /** The first item of a list that `match`es, walking its pages (200 a time, the most the server gives); null if none does. */
+  async #find<T>(path: string, request: string, match: (item: T) => boolean): Promise<T | null> {
+    let cursor: string | undefined;
+    do {
+      const page = await this.#page<T>(path, request, cursor, FIND_PAGE_SIZE);
+      const found = page.items.find(match);
+      if (found) return found;
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+    return null;
   }
 
   async #page<T>(path: string, request: string, cursor?: string, limit?: number): Promise<Page<T>> {
