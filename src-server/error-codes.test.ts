@@ -67,6 +67,10 @@ function put(server: TestServer, s: Session, sha: string, body: Uint8Array, toke
   return server.request('PUT', `/v1/upload-sessions/${s.id}/blobs/${sha}`, { uploadToken: token, raw: body });
 }
 
+function missingBlobs(server: TestServer, s: Session, files: unknown): Promise<TestResponse> {
+  return server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, { uploadToken: s.token, json: { files } });
+}
+
 function commit(server: TestServer, s: Session, json: unknown, token = s.token): Promise<TestResponse> {
   return server.request('POST', `/v1/upload-sessions/${s.id}/commit`, { uploadToken: token, json });
 }
@@ -258,14 +262,7 @@ describe('error codes of the Press Cloud contract', { timeout: 60_000 }, () => {
     ]) {
       expectError(await commit(server, s, json), 400, 'invalid_request');
     }
-    expectError(
-      await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, {
-        uploadToken: s.token,
-        json: { files: 'x' },
-      }),
-      400,
-      'invalid_request',
-    );
+    expectError(await missingBlobs(server, s, 'x'), 400, 'invalid_request');
   });
 
   test('400 invalid_request: a deploy slug outside ^[a-z0-9][a-z0-9-]{0,62}$, at POST /v1/deploys and in createDeploy', async () => {
@@ -464,23 +461,8 @@ describe('error codes of the Press Cloud contract', { timeout: 60_000 }, () => {
   test('400 too_many_files when missing-blobs asks about more than maxMissingBlobsPerCall', async () => {
     const blobs = [0, 1, 2, 3].map((i) => blob(`f${i}.txt`));
     const s = await openSession(server, blobs);
-    expectError(
-      await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, {
-        uploadToken: s.token,
-        json: { files: blobs.map(descriptor) },
-      }),
-      400,
-      'too_many_files',
-    );
-    assert.equal(
-      (
-        await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, {
-          uploadToken: s.token,
-          json: { files: blobs.slice(0, 3).map(descriptor) },
-        })
-      ).status,
-      200,
-    );
+    expectError(await missingBlobs(server, s, blobs.map(descriptor)), 400, 'too_many_files');
+    assert.equal((await missingBlobs(server, s, blobs.slice(0, 3).map(descriptor))).status, 200);
   });
 
   test('409 blob_not_in_session for a sha256 the session did not register', async () => {
@@ -554,14 +536,7 @@ describe('error codes of the Press Cloud contract', { timeout: 60_000 }, () => {
     const s = await openSession(server, [a, late]);
     assert.equal((await put(server, s, a.sha256, a.bytes)).status, 200);
     assert.equal((await commit(server, s, { entries: [entry(a)] })).status, 201);
-    expectError(
-      await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, {
-        uploadToken: s.token,
-        json: { files: [descriptor(late)] },
-      }),
-      409,
-      'upload_session_committed',
-    );
+    expectError(await missingBlobs(server, s, [descriptor(late)]), 409, 'upload_session_committed');
     await expectRefusedPut(
       server,
       await put(server, s, late.sha256, late.bytes),
@@ -762,14 +737,7 @@ describe('410 upload_session_expired once the session TTL has passed', { timeout
     assert.equal(expiresAt - created.body.uploadSession.createdAt, 300);
     while (Date.now() <= expiresAt)
       await new Promise((resolve) => setTimeout(resolve, Math.max(1, expiresAt - Date.now() + 1)));
-    expectError(
-      await server.request('POST', `/v1/upload-sessions/${s.id}/missing-blobs`, {
-        uploadToken: s.token,
-        json: { files: [descriptor(b)] },
-      }),
-      410,
-      'upload_session_expired',
-    );
+    expectError(await missingBlobs(server, s, [descriptor(b)]), 410, 'upload_session_expired');
     await expectRefusedPut(server, await put(server, s, b.sha256, b.bytes), 410, 'upload_session_expired', b.sha256);
     expectError(await commit(server, s, { entries: [entry(b)] }), 410, 'upload_session_expired');
     const got = await server.request('GET', `/v1/upload-sessions/${s.id}`, { uploadToken: s.token });
