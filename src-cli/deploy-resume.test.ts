@@ -7,7 +7,9 @@ import {
   committedVersion,
   deployArgs,
   eventsSoFar,
+  freezeCli,
   jsonEvents,
+  killCli,
   localManifest,
   runCli,
   startCli,
@@ -70,8 +72,7 @@ test(
       () => eventsSoFar(cli).some((e) => e.type === 'phase' && e.phase === 'hash'),
       { cli },
     );
-    cli.child.kill('SIGKILL');
-    assert.equal((await within(cli.ended, 10_000, 'the killed CLI to exit')).signal, 'SIGKILL');
+    await killCli(cli);
     assert.deepEqual(
       server.log.matching('POST', /^\/v1\/upload-sessions$/),
       [],
@@ -96,8 +97,7 @@ test(
       cli,
       details: () => server.log.summary(),
     });
-    cli.child.kill('SIGKILL');
-    assert.equal((await within(cli.ended, 10_000, 'the killed CLI to exit')).signal, 'SIGKILL');
+    await killCli(cli);
     const distinct = new Set([...(await localManifest(site)).values()].map((file) => file.sha256)).size;
     assert.ok(
       confirmedPuts(server) < distinct,
@@ -125,13 +125,12 @@ for (const when of ['before the server handled it', 'after it landed, its answer
       await pollUntil('the commit request', () => commits().length > 0, { cli, details: () => server.log.summary() });
       if (when === 'after it landed, its answer unread') {
         // Frozen while its commit is held, the CLI cannot read the answer the server then sends.
-        cli.child.kill('SIGSTOP');
+        freezeCli(cli);
         await pollUntil('the commit to be answered 201', () => commits()[0]!.status === 201, {
           details: () => server.log.summary(),
         });
       }
-      cli.child.kill('SIGKILL');
-      assert.equal((await within(cli.ended, 10_000, 'the killed CLI to exit')).signal, 'SIGKILL');
+      await killCli(cli);
       const landed = commits()[0]!.status === 201;
       assert.equal(landed, when !== 'before the server handled it', `the commit ${when}:\n${server.log.summary()}`);
 
