@@ -106,14 +106,14 @@ export class RenderQueue {
     await Promise.allSettled([...this.#inFlight]);
   }
 
-  /** A new queued job for the version. Call inside a write transaction; the queue is nudged once it commits. */
-  insertJob(versionId: string): JobRow {
+  /** A new queued job for the version, in the contract's shape. Call inside a write transaction; the queue is nudged once it commits. */
+  insertJob(versionId: string): RenderJob {
     const now = this.#now();
     const id = newId('rj');
     this.#sql(
       "INSERT INTO render_jobs (id, deploy_version_id, status, attempts, created_at, updated_at) VALUES (?, ?, 'queued', 0, ?, ?)",
     ).run(id, versionId, now, now);
-    return this.#job(id)!;
+    return toRenderJob(this.#job(id)!);
   }
 
   /** Looks for work now (after a job was created). */

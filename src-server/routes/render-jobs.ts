@@ -47,7 +47,7 @@ export function registerRenderJobRoutes(app: FastifyInstance, ctx: ServerContext
         );
       }
       const renders = queue();
-      return () => ({ status: 201, body: { renderJob: renders.job(renders.insertJob(version.id).id) } });
+      return () => ({ status: 201, body: { renderJob: renders.insertJob(version.id) } });
     });
     // Committed by now: the queue may start it.
     ctx.renders?.nudge();
