@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { within } from '../src-server/testing/test-server.ts';
@@ -53,6 +53,26 @@ async function assertCommittedOnce(server: LoggedServer, site: string, versionId
   assert.equal(commits.length, 1, `one commit landed:\n${server.log.summary()}`);
 }
 
+/**
+ * A `deploy --create <slug> --json` of a folder with a 200 MiB file (content by `seed`) and `indexHtml`,
+ * caught once it reports the hash phase, while it is busy hashing (no session created yet).
+ */
+async function deployCaughtHashing(t: TestContext, slug: string, seed: number, indexHtml: string) {
+  const server = await startLoggedServer(t);
+  const site = tempDir(t, 'site');
+  const state = tempDir(t, 'state');
+  writeBigFile(join(site, 'big.bin'), 200 * MiB, seed);
+  writeTree(site, { 'index.html': indexHtml });
+  const args = deployArgs(server, state, site, '--create', slug, '--json');
+  const cli = startCli(t, args);
+  await pollUntil(
+    'the hash phase to start',
+    () => eventsSoFar(cli).some((e) => e.type === 'phase' && e.phase === 'hash'),
+    { cli },
+  );
+  return { server, site, state, args, cli };
+}
+
 /** PUTs the server answered 200 so far. */
 const confirmedPuts = (server: LoggedServer) => server.log.blobPuts().filter((put) => put.status === 200).length;
 
@@ -60,18 +80,7 @@ test(
   'killed (SIGKILL) while hashing a big file, the same command deploys the folder',
   { timeout: 60_000 },
   async (t) => {
-    const server = await startLoggedServer(t);
-    const site = tempDir(t, 'site');
-    const state = tempDir(t, 'state');
-    writeBigFile(join(site, 'big.bin'), 200 * MiB, 5);
-    writeTree(site, { 'index.html': '<p>hash</p>' });
-    const args = deployArgs(server, state, site, '--create', 'killed-hashing', '--json');
-    const cli = startCli(t, args);
-    await pollUntil(
-      'the hash phase to start',
-      () => eventsSoFar(cli).some((e) => e.type === 'phase' && e.phase === 'hash'),
-      { cli },
-    );
+    const { server, site, args, cli } = await deployCaughtHashing(t, 'killed-hashing', 5, '<p>hash</p>');
     await killCli(cli);
     assert.deepEqual(
       server.log.matching('POST', /^\/v1\/upload-sessions$/),
@@ -191,18 +200,7 @@ test(
   'Ctrl-C while hashing: exit 130, told how to continue; the job, journaled from the start, is offered and `resume` deploys',
   { timeout: 60_000 },
   async (t) => {
-    const server = await startLoggedServer(t);
-    const site = tempDir(t, 'site');
-    const state = tempDir(t, 'state');
-    writeBigFile(join(site, 'big.bin'), 200 * MiB, 6);
-    writeTree(site, { 'index.html': '<p>ctrl-c</p>' });
-    const args = deployArgs(server, state, site, '--create', 'interrupted-hashing', '--json');
-    const cli = startCli(t, args);
-    await pollUntil(
-      'the hash phase to start',
-      () => eventsSoFar(cli).some((e) => e.type === 'phase' && e.phase === 'hash'),
-      { cli },
-    );
+    const { server, site, state, cli } = await deployCaughtHashing(t, 'interrupted-hashing', 6, '<p>ctrl-c</p>');
     cli.child.kill('SIGINT');
     const interrupted = await within(cli.ended, 10_000, 'the CLI to stop on SIGINT');
     assert.equal(interrupted.code, 130, interrupted.stderr);
