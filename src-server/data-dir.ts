@@ -35,7 +35,7 @@ const NO_FOLLOW = constants.O_NOFOLLOW ?? 0;
  * one so: it holds the key, the upload tokens' hashes and every deployed
  * file, and other users of the machine have no business reading them.
  */
-export function prepareDataDir(dataDir: string): void {
+function prepareDataDir(dataDir: string): void {
   mkdirSync(dataDir, { recursive: true, mode: 0o700 });
   if (!POSIX) return;
   const { mode } = statSync(dataDir);

@@ -38,7 +38,7 @@ export const PRESSDROP_FUSES = {
 } as const satisfies FuseV1Config;
 
 /** The fuses of the binary at `path` that differ from PRESSDROP_FUSES, by name; empty when all match. */
-export async function fuseMismatches(path: string): Promise<string[]> {
+async function fuseMismatches(path: string): Promise<string[]> {
   const wire = await getCurrentFuseWire(path);
   const mismatches: string[] = [];
   for (const [index, wanted] of Object.entries(PRESSDROP_FUSES)) {

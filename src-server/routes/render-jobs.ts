@@ -137,7 +137,7 @@ function sendRange(
 }
 
 /** One `bytes=` range of a body of `size` bytes, inclusive; null for anything else (the whole body is sent); 'unsatisfiable' past the end. */
-export function parseRange(header: string, size: number): { start: number; end: number } | 'unsatisfiable' | null {
+function parseRange(header: string, size: number): { start: number; end: number } | 'unsatisfiable' | null {
   const match = /^bytes=(\d*)-(\d*)$/.exec(header.trim());
   if (!match || (match[1] === '' && match[2] === '')) return null;
   if (match[1] === '') {
