@@ -90,19 +90,15 @@ export function parseBody<T>(schema: z.ZodType<T>, input: unknown): T {
 export function assertValidPaths(field: string, paths: readonly string[]): void {
   const seen = new Set<string>();
   for (const [index, path] of paths.entries()) {
-    const shown = abbreviate(path);
-    const problem = deployPathProblem(path);
-    if (problem)
+    // Paths are NFC by now, so equal names are equal strings.
+    const problem = deployPathProblem(path) ?? (seen.has(path) ? 'appears more than once' : null);
+    if (problem) {
+      const shown = abbreviate(path);
       throw new ApiError('invalid_path', `${field}[${index}].path ${JSON.stringify(shown)} ${problem}.`, {
         path: shown,
         index,
       });
-    // Paths are NFC by now, so equal names are equal strings.
-    if (seen.has(path))
-      throw new ApiError('invalid_path', `${field}[${index}].path ${JSON.stringify(shown)} appears more than once.`, {
-        path: shown,
-        index,
-      });
+    }
     seen.add(path);
   }
 }
