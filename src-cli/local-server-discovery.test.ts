@@ -1,21 +1,13 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeServerRecord } from '../src-server/server-record.ts';
 import { makeApiKey, spawnServerProcess, within, type ServerProcess } from '../src-server/testing/test-server.ts';
-import { runCli, type CliResult } from './testing/deploy-harness.ts';
-
-/** A scratch folder, removed after the test. */
-function scratch(t: TestContext): string {
-  const dir = mkdtempSync(join(tmpdir(), 'pressdrop-discovery-'));
-  t.after(() => rmSync(dir, { recursive: true, force: true }));
-  return dir;
-}
+import { runCli, tempDir, type CliResult } from './testing/deploy-harness.ts';
 
 /** `pressdrop ...args` as a user runs it with no PRESS_CLOUD_* set, looking for the local server's record in `serverData`. */
 function pressdrop(t: TestContext, serverData: string, args: string[]): Promise<CliResult> {
@@ -66,7 +58,7 @@ test(
   'with no --api, the CLI finds the running local server through its record and its generated key',
   { timeout: 90_000 },
   async (t) => {
-    const dir = scratch(t);
+    const dir = tempDir(t, 'discovery');
     const serverData = join(dir, 'server');
     const server = await serve(t, serverData);
     const site = join(dir, 'site');
@@ -96,7 +88,7 @@ test(
   'no local server running: one line that says how to start one, and no key is sent to whatever listens',
   { timeout: 30_000 },
   async (t) => {
-    const dir = scratch(t);
+    const dir = tempDir(t, 'discovery');
     const other = await impostor(t);
     writeFileSync(join(dir, 'api-key'), `${makeApiKey()}\n`, { mode: 0o600 });
 
@@ -124,7 +116,7 @@ test(
 );
 
 test('a record whose port answers as another server is refused in words', { timeout: 60_000 }, async (t) => {
-  const dir = scratch(t);
+  const dir = tempDir(t, 'discovery');
   // A real, running local server of another data folder holds the port the forged record names.
   const elsewhere = await serve(t, join(dir, 'elsewhere'));
   const serverData = join(dir, 'server');
@@ -144,7 +136,7 @@ test(
   'plain http:// to another machine is refused before anything is sent, unless --insecure-http',
   { timeout: 30_000 },
   async (t) => {
-    const dir = scratch(t);
+    const dir = tempDir(t, 'discovery');
     assertRefused(
       await pressdrop(t, dir, ['deploys', '--api', 'http://press.example.com', '--api-key', makeApiKey()]),
       /^pressdrop: http:\/\/press\.example\.com sends the API key unencrypted to press\.example\.com.*Use https:\/\/, or pass --insecure-http/,

@@ -1,8 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readServerRecord } from '../src-server/server-record.ts';
 import { rawRequest } from '../src-server/testing/raw-http.ts';
@@ -15,6 +14,7 @@ import {
   type ServerProcess,
   within,
 } from '../src-server/testing/test-server.ts';
+import { tempDir } from './testing/deploy-harness.ts';
 
 /** `pressdrop serve --port 0 --data <fresh dir> ...args`, stopped (SIGTERM, then SIGKILL) and its data removed after the test. */
 async function serve(t: TestContext, args: string[]): Promise<ServerProcess & { dataDir: string }> {
@@ -109,8 +109,7 @@ test(
   'a bad flag value exits non-zero with one clear line on stderr and starts nothing',
   { timeout: 30_000 },
   async (t) => {
-    const parent = mkdtempSync(join(tmpdir(), 'pressdrop-cli-'));
-    t.after(() => rmSync(parent, { recursive: true, force: true }));
+    const parent = tempDir(t, 'cli');
     const cases: Array<[flags: string[], named: RegExp]> = [
       [['--port', 'abc'], /--port.*abc/],
       [['--max-files', '0'], /--max-files/],
@@ -209,8 +208,7 @@ test(
   'an --api-key-file others can read, an --allow-host that is no host name, or two key flags: one line on stderr, nothing started',
   { timeout: 30_000 },
   async (t) => {
-    const parent = mkdtempSync(join(tmpdir(), 'pressdrop-cli-'));
-    t.after(() => rmSync(parent, { recursive: true, force: true }));
+    const parent = tempDir(t, 'cli');
     const loose = join(parent, 'loose-key');
     writeFileSync(loose, `${makeApiKey()}\n`, { mode: 0o644 });
     chmodSync(loose, 0o644);
