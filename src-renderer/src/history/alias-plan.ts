@@ -6,7 +6,7 @@
  */
 import { ALIAS_NAME_PATTERN } from '../../../src-shared/deploy-names.ts';
 import type { AliasView } from '../../../src-shared/ipc-contract.ts';
-import type { VersionRef } from '../store/app-store.ts';
+import type { VersionRef } from '../store/places.ts';
 
 /** The outcome of pointing `name` at the target. */
 export type AliasPlan =

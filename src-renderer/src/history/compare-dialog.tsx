@@ -7,7 +7,7 @@ import { formatTime, plural } from '../format.ts';
 import { useModalDialog } from '../hooks/use-modal-dialog.ts';
 import { usePagedList } from '../hooks/use-paged-list.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
-import type { DeployRef, VersionRef } from '../store/app-store.ts';
+import type { DeployRef, VersionRef } from '../store/places.ts';
 
 /**
  * "Compare with…": the deploy's other versions, newest first, as one radio

@@ -1,4 +1,5 @@
-import { openHistory, selectedTarget, useAppStore, type DeployRef, type HistoryPlace } from '../store/app-store.ts';
+import { openHistory, selectedTarget, useAppStore } from '../store/app-store.ts';
+import type { DeployRef, HistoryPlace } from '../store/places.ts';
 import { DeployHistoryList } from './deploy-history-list.tsx';
 import { VersionCompare } from './version-compare.tsx';
 import { VersionDetail } from './version-detail.tsx';

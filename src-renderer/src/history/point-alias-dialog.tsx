@@ -3,7 +3,7 @@ import type { AliasView, IpcError, Target } from '../../../src-shared/ipc-contra
 import { ErrorNotice } from '../components/error-notice.tsx';
 import { useModalDialog } from '../hooks/use-modal-dialog.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
-import type { DeployRef, VersionRef } from '../store/app-store.ts';
+import type { DeployRef, VersionRef } from '../store/places.ts';
 import { planAlias, versionName } from './alias-plan.ts';
 
 /** The choice "a new alias" in the radio group (alias names start with a letter, so it cannot clash). */

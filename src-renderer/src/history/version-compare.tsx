@@ -6,7 +6,7 @@ import { formatBytes, plural } from '../format.ts';
 import { useFocusOnMount } from '../hooks/use-focus-on-mount.ts';
 import { useIpcAnswer } from '../hooks/use-ipc-answer.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
-import type { DeployRef, VersionRef } from '../store/app-store.ts';
+import type { DeployRef, VersionRef } from '../store/places.ts';
 import { DIFF_KINDS, diffCounts, diffRows, filterDiffRows, type DiffKind, type DiffRow } from './diff-model.ts';
 
 const ROW_HEIGHT = 32;

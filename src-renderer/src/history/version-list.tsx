@@ -6,7 +6,8 @@ import { LoadMore } from '../components/load-more.tsx';
 import { formatBytes, formatTime, plural } from '../format.ts';
 import { usePagedList } from '../hooks/use-paged-list.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
-import { openHistory, type DeployRef } from '../store/app-store.ts';
+import { openHistory } from '../store/app-store.ts';
+import type { DeployRef } from '../store/places.ts';
 
 /** A deploy's versions, newest first, over cursors; each row with its files, size and aliases, as the list gives them. */
 export function VersionList({ target, deploy }: { target: Target; deploy: DeployRef }) {

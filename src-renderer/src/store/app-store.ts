@@ -12,32 +12,7 @@ import type {
 import { pressdrop } from '../ipc/pressdrop.ts';
 import { isLive } from './run-events.ts';
 import { dismissRun, useRunStore } from './run-store.ts';
-
-/** The window's two places. */
-export type View = 'deploy' | 'history';
-
-/** A deploy as the history view names it. */
-export interface DeployRef {
-  id: string;
-  name: string;
-  slug: string | null;
-}
-
-/** A version as a place names it: its id, and its number for headings. */
-export interface VersionRef {
-  id: string;
-  versionNo: number;
-}
-
-/** Where the history view is: all deploys, one deploy's versions, one version, or one version compared with another. */
-export interface HistoryPlace {
-  deploy: DeployRef | null;
-  versionId: string | null;
-  /** For the breadcrumb, when known. */
-  versionNo?: number;
-  /** The other version of a comparison ("Compare with…"), shown instead of the version's detail. */
-  compareWith?: VersionRef;
-}
+import type { HistoryPlace, View } from './places.ts';
 
 /** Everything the window shows besides the run: targets, the chosen folder, resumable deploys, where the user is. */
 export interface AppState {
