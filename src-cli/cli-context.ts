@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import { join } from 'node:path';
 import { DeployEngine } from '../src-core/deploy-engine.ts';
 import { FileSecretStore } from '../src-core/file-secret-store.ts';
-import { PressCloudClient, type PressCloudTarget } from '../src-core/press-cloud-client.ts';
+import { PressCloudClient, type PressCloudTarget } from '../src-core/targets/press-cloud/press-cloud-client.ts';
 import { readGeneratedApiKey } from '../src-server/data-dir.ts';
 import { isProcessAlive, readServerRecord, type ServerRecord } from '../src-server/server-record.ts';
 import { isLoopbackHost, plainHttpProblem } from '../src-shared/api-url.ts';

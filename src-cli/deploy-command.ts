@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
 import type { DeployRef } from '../src-core/deploy-journal.ts';
 import { DeployError, type DeployOptions, type DeployResult, type DeployRun } from '../src-core/deploy-run.ts';
-import { PressCloudClient, type PressCloudTarget } from '../src-core/press-cloud-client.ts';
+import { PressCloudClient, type PressCloudTarget } from '../src-core/targets/press-cloud/press-cloud-client.ts';
 import {
   MAX_RENDER_TIMEOUT_MS,
   mergeRenderConfig,

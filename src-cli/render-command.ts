@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { PressCloudClient } from '../src-core/press-cloud-client.ts';
+import type { PressCloudClient } from '../src-core/targets/press-cloud/press-cloud-client.ts';
 import { watchRenderJob } from '../src-core/render-watch.ts';
 import type { Deploy, DeployVersion, RenderJob } from '../src-shared/api-types.ts';
 import { formatBytes } from '../src-shared/units.ts';

@@ -1,4 +1,4 @@
-import type { PressCloudClient } from '../src-core/press-cloud-client.ts';
+import type { PressCloudClient } from '../src-core/targets/press-cloud/press-cloud-client.ts';
 import type { Deploy, DeployVersion } from '../src-shared/api-types.ts';
 import { ALIAS_NAME_PATTERN, abbreviate } from '../src-shared/deploy-names.ts';
 import { UsageError } from './cli-context.ts';

@@ -1,6 +1,6 @@
 import type { DeployFailure } from '../src-shared/upload-model.ts';
 import type { DeployJournal, JobStatus } from './deploy-journal.ts';
-import { PressCloudError } from './press-cloud-client.ts';
+import { ServiceError } from './http/service-error.ts';
 import { ScanError } from './scan-folder.ts';
 import { FileChangedError } from './verified-file-body.ts';
 
@@ -45,7 +45,7 @@ export function settleFailedJob(journal: DeployJournal, jobId: string, cause: De
 export function needsNewPlan(error: unknown): boolean {
   if (error instanceof FileChangedError) return true;
   return (
-    error instanceof PressCloudError &&
+    error instanceof ServiceError &&
     ['upload_session_expired', 'blob_hash_mismatch', 'blob_size_mismatch', 'blobs_missing'].includes(error.code)
   );
 }
@@ -58,7 +58,7 @@ export function errorMessage(error: unknown): string {
 /** Any failure as a DeployError: the server's code where there is one; resumable unless retrying cannot help. */
 export function toDeployError(error: unknown): DeployError {
   if (error instanceof DeployError) return error;
-  if (error instanceof PressCloudError)
+  if (error instanceof ServiceError)
     return new DeployError({ code: error.code, message: error.message }, error.retryable || error.code === 'aborted');
   if (error instanceof ScanError) return new DeployError({ code: error.code, message: error.message }, false);
   if (error instanceof FileChangedError) {

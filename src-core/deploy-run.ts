@@ -30,9 +30,14 @@ import {
 } from './deploy-plan.ts';
 import type { HashCache } from './hash-cache.ts';
 import { hashFolder, type HashPool } from './hash-pool.ts';
-import { JobRequests, uploadTokenName, type OpenSession } from './job-requests.ts';
+import { JobRequests, uploadTokenName, type OpenSession } from './targets/press-cloud/press-cloud-requests.ts';
 import type { SecretStore } from './ports.ts';
-import { PressCloudClient, type PressCloudTarget, type RetryInfo, type RetryPolicy } from './press-cloud-client.ts';
+import {
+  PressCloudClient,
+  type PressCloudTarget,
+  type RetryInfo,
+  type RetryPolicy,
+} from './targets/press-cloud/press-cloud-client.ts';
 import { scanFolder } from './scan-folder.ts';
 import { TransferMeter } from './transfer-meter.ts';
 import { UploadQueue } from './upload-queue.ts';

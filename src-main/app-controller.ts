@@ -5,7 +5,7 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { DeployEngine } from '../src-core/deploy-engine.ts';
 import type { DeployRun } from '../src-core/deploy-run.ts';
 import type { SecretStore } from '../src-core/ports.ts';
-import { PressCloudClient, PressCloudError } from '../src-core/press-cloud-client.ts';
+import { PressCloudClient, ServiceError } from '../src-core/targets/press-cloud/press-cloud-client.ts';
 import { PressConfigError, readPressConfig } from '../src-core/press-config.ts';
 import type {
   FolderCheck,
@@ -257,7 +257,7 @@ export class AppController {
     try {
       await probe.limits();
     } catch (error) {
-      throw error instanceof PressCloudError && error.code === 'unauthorized'
+      throw error instanceof ServiceError && error.code === 'unauthorized'
         ? new AppError('unauthorized', 'That Press Cloud refused the API key: check it and try again.')
         : error;
     } finally {

@@ -38,7 +38,7 @@ export async function dispatchRequest(
 }
 
 /**
- * Any failure as `{code, message}`: the code of an AppError, PressCloudError or DeployError, else internal_error.
+ * Any failure as `{code, message}`: the code of an AppError, ServiceError or DeployError, else internal_error.
  * A code from outside the tables (a newer server's, or a system error's such as EACCES) is passed on as it
  * came: the renderer shows its message.
  */

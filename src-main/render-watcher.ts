@@ -1,4 +1,4 @@
-import type { PressCloudClient } from '../src-core/press-cloud-client.ts';
+import type { PressCloudClient } from '../src-core/targets/press-cloud/press-cloud-client.ts';
 import { renderJobEnded } from '../src-core/render-watch.ts';
 import type { RenderJob } from '../src-shared/api-types.ts';
 import type { ErrorCode } from '../src-shared/app-errors.ts';

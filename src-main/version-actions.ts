@@ -1,7 +1,7 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
 import { isAbsolute, join } from 'node:path';
-import type { PressCloudClient } from '../src-core/press-cloud-client.ts';
+import type { PressCloudClient } from '../src-core/targets/press-cloud/press-cloud-client.ts';
 import { ensurePrivateDir } from '../src-core/private-files.ts';
 import { diffVersions } from '../src-core/version-diff.ts';
 import type { Alias } from '../src-shared/api-types.ts';

@@ -1,12 +1,12 @@
 import assert from 'node:assert/strict';
-import { PressCloudError } from '../press-cloud-error.ts';
+import { ServiceError } from '../http/service-error.ts';
 
-/** Runs `fn` and returns the PressCloudError it must throw. */
-export async function failure(fn: () => Promise<unknown>): Promise<PressCloudError> {
+/** Runs `fn` and returns the ServiceError it must throw. */
+export async function failure(fn: () => Promise<unknown>): Promise<ServiceError> {
   try {
     await fn();
   } catch (error) {
-    assert.ok(error instanceof PressCloudError, `expected a PressCloudError, got ${String(error)}`);
+    assert.ok(error instanceof ServiceError, `expected a ServiceError, got ${String(error)}`);
     return error;
   }
   assert.fail('expected the call to fail');

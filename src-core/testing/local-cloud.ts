@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PressCloudClient, type PressCloudClientOptions } from '../press-cloud-client.ts';
+import { PressCloudClient, type PressCloudClientOptions } from '../targets/press-cloud/press-cloud-client.ts';
 
 // The real local Press Cloud, as `pressdrop serve` runs it: its own process, real HTTP, a real SQLite file.
 // (Spawned rather than imported from src-server/testing: src-core's tsconfig and lint rule forbid that import.)

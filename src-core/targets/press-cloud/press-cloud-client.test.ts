@@ -7,10 +7,10 @@ import { createServer as createTcpServer, connect, type AddressInfo, type Socket
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
-import type { FileDescriptor, VersionEntry } from '../src-shared/api-types.ts';
+import type { FileDescriptor, VersionEntry } from '../../../src-shared/api-types.ts';
 import { PressCloudClient, type RetryInfo } from './press-cloud-client.ts';
-import { failure } from './testing/expect-failure.ts';
-import { FAST_RETRY, startCloud, type Cloud } from './testing/local-cloud.ts';
+import { failure } from '../../testing/expect-failure.ts';
+import { FAST_RETRY, startCloud, type Cloud } from '../../testing/local-cloud.ts';
 
 /** A small site in a temp folder: its descriptors, entries, and a way to stream each file from disk. */
 function makeSite(t: TestContext, contents: Record<string, string | Buffer>) {

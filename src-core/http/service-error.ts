@@ -1,21 +1,20 @@
-import { apiErrors, isApiErrorCode, type ApiErrorCode } from '../src-shared/api-errors.ts';
-import {
-  unlistedErrorCode,
-  type CodesOf,
-  type EngineErrorCode,
-  type UnlistedErrorCode,
-} from '../src-shared/app-errors.ts';
+import type { ApiErrorCode } from '../../src-shared/api-errors.ts';
+import type { CodesOf, EngineErrorCode, UnlistedErrorCode } from '../../src-shared/app-errors.ts';
 
 /** Failures that happen on our side of the wire, beside the contract's codes. */
 export type ClientErrorCode = CodesOf<EngineErrorCode, 'network_error' | 'stalled' | 'aborted' | 'bad_response'>;
 
-/** What a PressCloudError says went wrong: the contract's code, ours, or one a server answered that the contract does not list. */
-export type PressCloudErrorCode = ApiErrorCode | ClientErrorCode | UnlistedErrorCode;
+/**
+ * What a ServiceError says went wrong: a Press Cloud contract code, ours, a
+ * peer service's code mapped by its adapter, or one a server answered that
+ * no table lists.
+ */
+export type ServiceErrorCode = ApiErrorCode | ClientErrorCode | UnlistedErrorCode;
 
-/** What went wrong with one Press Cloud request, in a form the pipeline can act on. */
-export class PressCloudError extends Error {
-  /** A code of the contract's error table (`ApiErrorCode`), one of `ClientErrorCode`, or a server's unlisted one as it came. */
-  readonly code: PressCloudErrorCode;
+/** What went wrong with one request to a deploy service (any target), in a form the pipeline can act on. */
+export class ServiceError extends Error {
+  /** A code of an error table (`ApiErrorCode` and the like), one of `ClientErrorCode`, or a server's unlisted one as it came. */
+  readonly code: ServiceErrorCode;
   /** The HTTP status, or null when no answer arrived. */
   readonly status: number | null;
   /** Whether the same request may succeed if sent again. */
@@ -28,7 +27,7 @@ export class PressCloudError extends Error {
   constructor(
     message: string,
     init: {
-      code: PressCloudErrorCode;
+      code: ServiceErrorCode;
       status?: number | null;
       retryable?: boolean;
       retryAfterMs?: number | null;
@@ -37,7 +36,7 @@ export class PressCloudError extends Error {
     },
   ) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
-    this.name = 'PressCloudError';
+    this.name = 'ServiceError';
     this.code = init.code;
     this.status = init.status ?? null;
     this.retryable = init.retryable ?? false;
@@ -81,12 +80,12 @@ export function systemErrorCode(error: unknown): string | null {
 }
 
 /** A request that got no usable answer because the connection failed. */
-export function networkError(request: string, cause: unknown): PressCloudError {
+export function networkError(request: string, cause: unknown, service: string): ServiceError {
   const code = systemErrorCode(cause);
   const retryable = code !== null && RETRYABLE_NETWORK_CODES.has(code);
   const what = cause instanceof Error ? cause.message : String(cause);
-  return new PressCloudError(
-    `${request}: the connection to Press Cloud failed (${code ?? 'error'}: ${what})${retryable ? '' : '; not retrying'}.`,
+  return new ServiceError(
+    `${request}: the connection to ${service} failed (${code ?? 'error'}: ${what})${retryable ? '' : '; not retrying'}.`,
     {
       code: 'network_error',
       retryable,
@@ -96,8 +95,8 @@ export function networkError(request: string, cause: unknown): PressCloudError {
 }
 
 /** A request that moved no bytes for `stallMs`. */
-export function stalledError(request: string, stallMs: number): PressCloudError {
-  return new PressCloudError(
+export function stalledError(request: string, stallMs: number): ServiceError {
+  return new ServiceError(
     `${request}: no bytes moved for ${stallMs} ms, so the request was abandoned (the network or the server stalled).`,
     {
       code: 'stalled',
@@ -107,59 +106,18 @@ export function stalledError(request: string, stallMs: number): PressCloudError 
 }
 
 /** A request the caller cancelled. */
-export function abortedError(request: string): PressCloudError {
-  return new PressCloudError(`${request}: cancelled.`, { code: 'aborted' });
+export function abortedError(request: string): ServiceError {
+  return new ServiceError(`${request}: cancelled.`, { code: 'aborted' });
 }
 
 /** An answer that is not what the contract promises (not JSON, a field missing). */
-export function badResponseError(request: string, status: number, problem: string): PressCloudError {
-  return new PressCloudError(
-    `${request}: the server's answer (HTTP ${status}) is not what the Press Cloud API promises: ${problem}.`,
+export function badResponseError(request: string, status: number, problem: string, service: string): ServiceError {
+  return new ServiceError(
+    `${request}: the server's answer (HTTP ${status}) is not what the ${service} API promises: ${problem}.`,
     {
       code: 'bad_response',
       status,
       retryable: isRetryableStatus(status),
     },
   );
-}
-
-/**
- * Maps a non-2xx answer to an error. `body` is the parsed JSON (or the raw
- * text when it was not JSON); `redact` removes secrets a server might echo.
- */
-export function httpError(
-  request: string,
-  status: number,
-  body: unknown,
-  retryAfterMs: number | null,
-  redact: (text: string) => string,
-): PressCloudError {
-  const retryable = isRetryableStatus(status);
-  if (body === null || typeof body !== 'object' || typeof (body as { error?: unknown }).error !== 'string') {
-    const snippet = typeof body === 'string' && body.trim() !== '' ? `: ${redact(body.trim().slice(0, 200))}` : '';
-    return new PressCloudError(
-      `${request}: the server answered HTTP ${status} without a Press Cloud error body${snippet}.`,
-      {
-        code: 'bad_response',
-        status,
-        retryable,
-        retryAfterMs,
-      },
-    );
-  }
-  const { error: code, message, ...details } = body as { error: string; message?: unknown };
-  const said =
-    typeof message === 'string' && message !== ''
-      ? message
-      : isApiErrorCode(code)
-        ? apiErrors[code].message
-        : '(no message)';
-  return new PressCloudError(`${request} failed: HTTP ${status} ${code}: ${redact(said)}`, {
-    // A code the table does not list (a newer server's) is passed on as it came: the words fall back to its message.
-    code: isApiErrorCode(code) ? code : unlistedErrorCode(code),
-    status,
-    retryable,
-    retryAfterMs,
-    details,
-  });
 }

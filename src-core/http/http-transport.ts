@@ -1,16 +1,9 @@
 import { Transform, type Readable } from 'node:stream';
 import type { Pool } from 'undici';
-import {
-  abortedError,
-  badResponseError,
-  httpError,
-  networkError,
-  PressCloudError,
-  stalledError,
-} from './press-cloud-error.ts';
+import { abortedError, badResponseError, networkError, ServiceError, stalledError } from './service-error.ts';
 import { parseRetryAfter } from './retry.ts';
 
-/** One request as the client sends it; `request` names it in messages and in `onRetry`. */
+/** One request as a client sends it; `request` names it in messages and in `onRetry`. */
 export interface Call {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
   path: string;
@@ -18,26 +11,57 @@ export interface Call {
   json?: unknown;
   /** A 2xx body is written here as it arrives (a PDF), not read as JSON; the attempt resolves with `{}`. */
   download?: { write(chunk: Buffer): Promise<unknown> };
-  upload?: { size: number; open: () => Readable; onBytesSent?: ((delta: number) => void) | undefined };
-  uploadToken?: string;
-  idempotencyKey?: string;
+  /**
+   * A streamed body of exactly `size` bytes (a file, or a multipart body around one); `onBytesSent` follows
+   * the wire. Sent as `application/octet-stream` unless `contentType` says otherwise.
+   */
+  upload?: {
+    size: number;
+    open: () => Readable;
+    contentType?: string;
+    onBytesSent?: ((delta: number) => void) | undefined;
+  };
+  /** Headers of this request only (an upload token, an Idempotency-Key); the connection's own go with every request. */
+  headers?: Record<string, string>;
+  /** Values this request carries that no error message may repeat (an upload token). */
+  secrets?: readonly string[];
   signal?: AbortSignal | undefined;
 }
 
-/** Where and how `sendOnce` talks: the pool, the path prefix, the key, the stall limit. */
+/**
+ * Where and how `sendOnce` talks: the pool, the path prefix, the headers every request carries (the
+ * credential), the stall limit, and the service's own error shape.
+ */
 export interface Connection {
   pool: Pool;
   basePath: string;
-  apiKey: string;
+  /** The service as messages name it ("Press Cloud", "Slideless", "Cloudflare"). */
+  service: string;
+  /** Sent with every request, e.g. `authorization`. */
+  headers: Record<string, string>;
+  /** Values no error message may repeat: the credential. */
+  secrets: readonly string[];
   stallTimeoutMs: number;
+  /** The service's error body (parsed JSON, or the text when it is not JSON) as a ServiceError. */
+  toError: (failure: HttpFailure) => ServiceError;
   /** Told whenever bytes move, up or down: the server is there. */
   onActivity?: () => void;
+}
+
+/** A non-2xx answer, as a service's error mapper reads it. */
+export interface HttpFailure {
+  request: string;
+  status: number;
+  body: unknown;
+  retryAfterMs: number | null;
+  /** Removes the connection's and the request's secrets from text a server echoed. */
+  redact: (text: string) => string;
 }
 
 /**
  * One attempt: sends `call`, watches for stalls, reads and parses the
  * answer. Resolves with the JSON object of a 2xx answer; rejects with a
- * `PressCloudError`, or with the body stream's own error (a file that
+ * `ServiceError`, or with the body stream's own error (a file that
  * cannot be read is not the network's fault, and is not retried).
  */
 export async function sendOnce(connection: Connection, call: Call, signal: AbortSignal): Promise<unknown> {
@@ -56,9 +80,7 @@ export async function sendOnce(connection: Connection, call: Call, signal: Abort
   const onAbort = () => controller.abort();
   signal.addEventListener('abort', onAbort, { once: true });
 
-  const headers: Record<string, string> = { authorization: `Bearer ${connection.apiKey}`, accept: 'application/json' };
-  if (call.uploadToken !== undefined) headers['x-upload-token'] = call.uploadToken;
-  if (call.idempotencyKey !== undefined) headers['idempotency-key'] = call.idempotencyKey;
+  const headers: Record<string, string> = { accept: 'application/json', ...connection.headers, ...call.headers };
   let body: string | Readable | undefined;
   if (call.json !== undefined) {
     headers['content-type'] = 'application/json';
@@ -71,7 +93,7 @@ export async function sendOnce(connection: Connection, call: Call, signal: Abort
   let bodyError: Error | undefined;
   if (call.upload) {
     const { size, onBytesSent } = call.upload;
-    headers['content-type'] = 'application/octet-stream';
+    headers['content-type'] = call.upload.contentType ?? 'application/octet-stream';
     headers['content-length'] = String(size);
     source = call.upload.open();
     // Counts what undici pulls; undici pulls only as the socket drains, so the count follows the wire.
@@ -146,9 +168,9 @@ export async function sendOnce(connection: Connection, call: Call, signal: Abort
         ? abortedError(call.request)
         : bodyError !== undefined
           ? bodyError
-          : error instanceof PressCloudError
+          : error instanceof ServiceError
             ? error
-            : networkError(call.request, error);
+            : networkError(call.request, error, connection.service);
     if (sent > 0) call.upload?.onBytesSent?.(-sent);
     throw failure;
   } finally {
@@ -172,25 +194,25 @@ function parseAnswer(
     try {
       parsed = JSON.parse(text);
     } catch {
-      if (status < 300) throw badResponseError(call.request, status, 'the body is not valid JSON');
+      if (status < 300) throw badResponseError(call.request, status, 'the body is not valid JSON', connection.service);
     }
   }
   if (status === 204) return {};
   if (status >= 200 && status < 300) {
     if (parsed === null || typeof parsed !== 'object')
-      throw badResponseError(call.request, status, 'expected a JSON object');
+      throw badResponseError(call.request, status, 'expected a JSON object', connection.service);
     return parsed;
   }
   const retryAfter = headers['retry-after'];
-  const secrets = [connection.apiKey, call.uploadToken].filter((secret): secret is string => !!secret);
+  const secrets = [...connection.secrets, ...(call.secrets ?? [])].filter((secret) => secret !== '');
   const redact = (message: string) => secrets.reduce((text, secret) => text.split(secret).join('[redacted]'), message);
-  throw httpError(
-    call.request,
+  throw connection.toError({
+    request: call.request,
     status,
-    parsed,
-    parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
+    body: parsed,
+    retryAfterMs: parseRetryAfter(Array.isArray(retryAfter) ? retryAfter[0] : retryAfter),
     redact,
-  );
+  });
 }
 
 /** A path segment, escaped. */
@@ -199,17 +221,18 @@ export function seg(value: string): string {
 }
 
 /** `body[name]`, which the contract says is an object. */
-export function field<T>(body: unknown, name: string, request: string): T {
+export function field<T>(body: unknown, name: string, request: string, service: string): T {
   const value = (body as Record<string, unknown>)[name];
-  if (value === null || typeof value !== 'object') throw badResponseError(request, 200, `"${name}" is missing`);
+  if (value === null || typeof value !== 'object')
+    throw badResponseError(request, 200, `"${name}" is missing`, service);
   return value as T;
 }
 
 /** `body` as `T`, once it is checked to have the named fields. */
-export function expectFields<T>(body: unknown, names: string[], request: string): T {
+export function expectFields<T>(body: unknown, names: string[], request: string, service: string): T {
   const missing = names.filter((name) => !Object.hasOwn(body as object, name));
   if (missing.length > 0)
-    throw badResponseError(request, 200, `${missing.map((name) => `"${name}"`).join(', ')} missing`);
+    throw badResponseError(request, 200, `${missing.map((name) => `"${name}"`).join(', ')} missing`, service);
   return body as T;
 }
 

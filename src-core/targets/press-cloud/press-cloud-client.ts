@@ -19,13 +19,22 @@ import type {
   RenderJob,
   UploadSession,
   VersionEntry,
-} from '../src-shared/api-types.ts';
-import { badResponseError, PressCloudError } from './press-cloud-error.ts';
-import { expectFields, field, seg, sendOnce, Slots, type Call, type Connection } from './press-cloud-transport.ts';
-import { DEFAULT_RETRY_POLICY, withRetry, type RetryInfo, type RetryPolicy } from './retry.ts';
+} from '../../../src-shared/api-types.ts';
+import { badResponseError as badResponseOf, ServiceError } from '../../http/service-error.ts';
+import { httpError } from './press-cloud-error.ts';
+import {
+  expectFields as expectFieldsOf,
+  field as fieldOf,
+  seg,
+  sendOnce,
+  Slots,
+  type Call,
+  type Connection,
+} from '../../http/http-transport.ts';
+import { DEFAULT_RETRY_POLICY, withRetry, type RetryInfo, type RetryPolicy } from '../../http/retry.ts';
 
-export { PressCloudError } from './press-cloud-error.ts';
-export type { RetryInfo, RetryPolicy } from './retry.ts';
+export { ServiceError } from '../../http/service-error.ts';
+export type { RetryInfo, RetryPolicy } from '../../http/retry.ts';
 
 /** Which Press Cloud to talk to, and as whom. */
 export interface PressCloudTarget {
@@ -73,6 +82,14 @@ export interface PutBlobOptions {
 const DEFAULT_CONNECTIONS = 8;
 const DEFAULT_STALL_TIMEOUT_MS = 30_000;
 const FIND_PAGE_SIZE = 200;
+/** How messages name this service. */
+const SERVICE = 'Press Cloud';
+
+const field = <T>(body: unknown, name: string, request: string): T => fieldOf<T>(body, name, request, SERVICE);
+const expectFields = <T>(body: unknown, names: string[], request: string): T =>
+  expectFieldsOf<T>(body, names, request, SERVICE);
+const badResponseError = (request: string, status: number, problem: string) =>
+  badResponseOf(request, status, problem, SERVICE);
 
 /**
  * The Press Cloud v1 protocol client (docs/press-cloud-api.md): one undici
@@ -107,7 +124,11 @@ export class PressCloudClient {
     this.#connection = {
       pool,
       basePath: url.pathname.replace(/\/+$/, ''),
-      apiKey: target.apiKey,
+      service: SERVICE,
+      headers: { authorization: `Bearer ${target.apiKey}` },
+      secrets: [target.apiKey],
+      toError: (failure) =>
+        httpError(failure.request, failure.status, failure.body, failure.retryAfterMs, failure.redact),
       stallTimeoutMs: Math.max(
         1,
         Math.min(options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, Math.floor(giveUpAfterMs / 3)),
@@ -147,7 +168,7 @@ export class PressCloudClient {
       try {
         return await this.getDeploy(idOrSlug);
       } catch (error) {
-        if (error instanceof PressCloudError && error.code === 'deploy_not_found') return null;
+        if (error instanceof ServiceError && error.code === 'deploy_not_found') return null;
         throw error;
       }
     }
@@ -163,7 +184,7 @@ export class PressCloudClient {
       path: '/v1/deploys',
       request,
       json: { slug, name },
-      idempotencyKey,
+      headers: { 'idempotency-key': idempotencyKey },
     });
     return field<Deploy>(body, 'deploy', request);
   }
@@ -179,7 +200,7 @@ export class PressCloudClient {
       path: '/v1/upload-sessions',
       request,
       json: body,
-      idempotencyKey,
+      headers: { 'idempotency-key': idempotencyKey },
     });
     field(answer, 'uploadSession', request);
     return expectFields<CreateUploadSessionResponse>(answer, ['uploadToken'], request);
@@ -199,7 +220,8 @@ export class PressCloudClient {
       path: `/v1/upload-sessions/${seg(sessionId)}/missing-blobs`,
       request,
       json: { files },
-      uploadToken,
+      headers: { 'x-upload-token': uploadToken },
+      secrets: [uploadToken],
     });
     const { missingBlobs } = expectFields<MissingBlobsResponse>(body, ['missingBlobs'], request);
     if (!Array.isArray(missingBlobs)) throw badResponseError(request, 200, '"missingBlobs" is not a list');
@@ -225,7 +247,8 @@ export class PressCloudClient {
       path: `/v1/upload-sessions/${seg(sessionId)}/blobs/${seg(blob.sha256)}`,
       request,
       upload: { size: blob.size, open: openBody, onBytesSent: options.onBytesSent },
-      uploadToken,
+      headers: { 'x-upload-token': uploadToken },
+      secrets: [uploadToken],
       signal: options.signal,
     });
     field(body, 'blob', request);
@@ -250,8 +273,8 @@ export class PressCloudClient {
       path: `/v1/upload-sessions/${seg(sessionId)}/commit`,
       request,
       json: body,
-      uploadToken,
-      idempotencyKey,
+      headers: { 'x-upload-token': uploadToken, 'idempotency-key': idempotencyKey },
+      secrets: [uploadToken],
     };
     return withRetry(async (attempt) => {
       // Only a retry can follow a commit that landed: the first attempt has nothing to recover.
@@ -260,7 +283,7 @@ export class PressCloudClient {
       try {
         return field<DeployVersion>(await this.#send(call), 'deployVersion', request);
       } catch (error) {
-        if (attempt > 1 && error instanceof PressCloudError && error.code === 'upload_session_committed') {
+        if (attempt > 1 && error instanceof ServiceError && error.code === 'upload_session_committed') {
           const committed = await this.#committedVersion(sessionId, uploadToken);
           if (committed) return committed;
         }
@@ -349,7 +372,13 @@ export class PressCloudClient {
   ): Promise<RenderJob> {
     const request = 'POST render job';
     return field<RenderJob>(
-      await this.#call({ method: 'POST', path: '/v1/render-jobs', request, json: of, idempotencyKey }),
+      await this.#call({
+        method: 'POST',
+        path: '/v1/render-jobs',
+        request,
+        json: of,
+        headers: { 'idempotency-key': idempotencyKey },
+      }),
       'renderJob',
       request,
     );
@@ -447,7 +476,8 @@ export class PressCloudClient {
       method: 'GET',
       path: `/v1/upload-sessions/${seg(sessionId)}`,
       request: `GET upload session ${sessionId}`,
-      uploadToken,
+      headers: { 'x-upload-token': uploadToken },
+      secrets: [uploadToken],
     };
   }
 

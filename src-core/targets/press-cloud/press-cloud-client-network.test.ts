@@ -5,7 +5,7 @@ import { createServer as createHttpServer, type RequestListener } from 'node:htt
 import { createServer as createTcpServer, type AddressInfo } from 'node:net';
 import { Readable } from 'node:stream';
 import { PressCloudClient, type RetryInfo } from './press-cloud-client.ts';
-import { failure } from './testing/expect-failure.ts';
+import { failure } from '../../testing/expect-failure.ts';
 
 // The client against peers that misbehave on purpose (no server, a hang, a cut answer, HTML):
 // the failures the real Press Cloud cannot be made to show on demand.

@@ -8,11 +8,11 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeployEngine } from './deploy-engine.ts';
-import { FileSecretStore } from './file-secret-store.ts';
-import { PressCloudError } from './press-cloud-client.ts';
-import { startCloud, type Cloud } from './testing/local-cloud.ts';
-import { diffVersions } from './version-diff.ts';
+import { DeployEngine } from '../../deploy-engine.ts';
+import { FileSecretStore } from '../../file-secret-store.ts';
+import { ServiceError } from './press-cloud-client.ts';
+import { startCloud, type Cloud } from '../../testing/local-cloud.ts';
+import { diffVersions } from '../../version-diff.ts';
 
 function scratch(t: { after: (fn: () => void) => void }): string {
   const dir = mkdtempSync(join(tmpdir(), 'pressdrop-publish-'));
@@ -72,7 +72,7 @@ test('aliases are set, moved back to an older version, listed and removed', asyn
   await client.deleteAlias(v1.deployId, 'latest');
   await assert.rejects(
     client.deleteAlias(v1.deployId, 'latest'),
-    (error: unknown) => error instanceof PressCloudError && error.code === 'alias_not_found',
+    (error: unknown) => error instanceof ServiceError && error.code === 'alias_not_found',
   );
   assert.deepEqual(
     (await client.listAliases(v1.deployId)).map((a) => a.name),
@@ -155,7 +155,7 @@ test(
     );
     await assert.rejects(
       client.savePdf('pdf_nope', join(dir, 'nope.pdf')),
-      (error: unknown) => error instanceof PressCloudError && error.code === 'pdf_not_found',
+      (error: unknown) => error instanceof ServiceError && error.code === 'pdf_not_found',
     );
     assert.deepEqual(
       readdirSync(dir).filter((name) => name.startsWith('nope')),

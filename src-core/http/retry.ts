@@ -1,5 +1,5 @@
-import { formatDuration } from '../src-shared/units.ts';
-import { abortedError, PressCloudError } from './press-cloud-error.ts';
+import { formatDuration } from '../../src-shared/units.ts';
+import { abortedError, ServiceError } from './service-error.ts';
 
 /** How often and how patiently a failed request is sent again. */
 export interface RetryPolicy {
@@ -31,7 +31,7 @@ export interface RetryInfo {
   attempt: number;
   /** How long we wait before the next attempt. */
   delayMs: number;
-  error: PressCloudError;
+  error: ServiceError;
   /** Which request, e.g. `PUT blob 3f2a9c01…`. */
   request: string;
   /** The policy's attempts in all, to say "attempt 2 of 8". */
@@ -103,7 +103,7 @@ export const abortableSleep: Sleep = (ms, signal, request) =>
   });
 
 /**
- * Runs `operation` until it succeeds, retrying only a `PressCloudError` that
+ * Runs `operation` until it succeeds, retrying only a `ServiceError` that
  * says `retryable`, at most `maxAttempts` times in all, and never past
  * `giveUpAfterMs` without an answer (that error says so). Any other error
  * (a 4xx, a file that cannot be read) is thrown at once. `operation` gets
@@ -119,7 +119,7 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
     try {
       return await operation(attempt);
     } catch (error) {
-      if (!(error instanceof PressCloudError) || !error.retryable || attempt >= policy.maxAttempts) throw error;
+      if (!(error instanceof ServiceError) || !error.retryable || attempt >= policy.maxAttempts) throw error;
       // An abort that surfaced as some other failure is still the caller's cancel, not a reason to retry.
       if (options.signal?.aborted) throw abortedError(options.request);
       const delayMs = retryDelay(attempt - 1, error.retryAfterMs, policy, options.random);
@@ -132,8 +132,8 @@ export async function withRetry<T>(operation: (attempt: number) => Promise<T>, o
 }
 
 /** `error`, said to be the last: the server gave no answer for `giveUpAfterMs`. Still retryable: a later run may find the server back. */
-function gaveUp(error: PressCloudError, giveUpAfterMs: number): PressCloudError {
-  return new PressCloudError(
+function gaveUp(error: ServiceError, giveUpAfterMs: number): ServiceError {
+  return new ServiceError(
     `${error.message} Gave up: no answer from the server for ${formatDuration(giveUpAfterMs / 1000)}.`,
     {
       code: error.code,

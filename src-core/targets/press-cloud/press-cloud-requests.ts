@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import type { DeployVersion } from '../src-shared/api-types.ts';
-import type { DeployEvent } from '../src-shared/upload-model.ts';
-import type { DeployJournal, JobRecord } from './deploy-journal.ts';
-import { toDescriptors, type DeployPlan } from './deploy-plan.ts';
-import type { SecretStore } from './ports.ts';
+import type { DeployVersion } from '../../../src-shared/api-types.ts';
+import type { DeployEvent } from '../../../src-shared/upload-model.ts';
+import type { DeployJournal, JobRecord } from '../../deploy-journal.ts';
+import { toDescriptors, type DeployPlan } from '../../deploy-plan.ts';
+import type { SecretStore } from '../../ports.ts';
 import {
-  PressCloudError,
+  ServiceError,
   type CommitBody,
   type CreateUploadSessionBody,
   type PressCloudClient,
@@ -151,7 +151,7 @@ export function requestDigest(method: string, path: string, body: unknown): stri
 
 /** A session the server no longer knows, or no longer lets us use, is simply replaced. */
 function ignoreGone(error: unknown): null {
-  if (error instanceof PressCloudError && (error.status === 401 || error.status === 404 || error.status === 410))
+  if (error instanceof ServiceError && (error.status === 401 || error.status === 404 || error.status === 410))
     return null;
   throw error;
 }

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PressCloudError } from './press-cloud-error.ts';
+import { ServiceError } from './service-error.ts';
 import {
   abortableSleep,
   backoffDelay,
@@ -14,7 +14,7 @@ import {
 
 const policy = { baseMs: 100, capMs: 1_000, maxAttempts: 5, giveUpAfterMs: 600_000 };
 const retryable = (retryAfterMs: number | null = null) =>
-  new PressCloudError('GET limits failed: HTTP 503 service_unavailable', {
+  new ServiceError('GET limits failed: HTTP 503 service_unavailable', {
     code: 'service_unavailable',
     status: 503,
     retryable: true,
@@ -145,8 +145,8 @@ test('withRetry gives up after maxAttempts in all and throws the last error', as
   assert.equal(waits.length, 4);
 });
 
-test('withRetry never retries a non-retryable error or an error that is not a PressCloudError', async () => {
-  const notFound = new PressCloudError('GET deploy dpl_x failed: HTTP 404 deploy_not_found', {
+test('withRetry never retries a non-retryable error or an error that is not a ServiceError', async () => {
+  const notFound = new ServiceError('GET deploy dpl_x failed: HTTP 404 deploy_not_found', {
     code: 'deploy_not_found',
     status: 404,
   });
@@ -176,7 +176,7 @@ test('an abort during a backoff wait ends it at once with code "aborted"', async
   await assert.rejects(
     pending,
     (error) =>
-      error instanceof PressCloudError &&
+      error instanceof ServiceError &&
       error.code === 'aborted' &&
       !error.retryable &&
       /PUT blob 3f2a9c01d2e4…/.test(error.message),
@@ -209,7 +209,7 @@ test('withRetry starts no retry past giveUpAfterMs without an answer, and says s
       this.attempts.push(attempt);
       clock += 1_000;
       return Promise.reject(
-        new PressCloudError('GET limits: no bytes moved for 1000 ms.', { code: 'stalled', retryable: true }),
+        new ServiceError('GET limits: no bytes moved for 1000 ms.', { code: 'stalled', retryable: true }),
       );
     },
   });
@@ -226,7 +226,7 @@ test('withRetry starts no retry past giveUpAfterMs without an answer, and says s
     ...options,
     onRetry: (info) => infos.push(info),
   }).catch((thrown: unknown) => thrown);
-  assert.ok(error instanceof PressCloudError);
+  assert.ok(error instanceof ServiceError);
   assert.equal(error.code, 'stalled');
   assert.equal(error.retryable, true, 'a later run may find the server back');
   assert.match(
@@ -251,6 +251,6 @@ test('withRetry starts no retry past giveUpAfterMs without an answer, and says s
     ...options,
     lastActivityAt: () => clock - 100,
   }).catch((thrown: unknown) => thrown);
-  assert.ok(busy instanceof PressCloudError && !busy.message.includes('Gave up'));
+  assert.ok(busy instanceof ServiceError && !busy.message.includes('Gave up'));
   assert.equal(answered.attempts.length, 8);
 });
