@@ -1,8 +1,9 @@
 import { resolve } from 'node:path';
 import { InvalidArgumentError, type Command } from 'commander';
-import type { DeployRef } from '../src-core/deploy-journal.ts';
 import { DeployError, type DeployOptions, type DeployResult, type DeployRun } from '../src-core/deploy-run.ts';
 import { PressCloudClient, type PressCloudTarget } from '../src-core/targets/press-cloud/press-cloud-client.ts';
+import type { DeployRef } from '../src-core/targets/press-cloud/press-cloud-requests.ts';
+import { deployRefOf, pressCloudTarget } from '../src-core/targets/press-cloud/press-cloud-target.ts';
 import {
   MAX_RENDER_TIMEOUT_MS,
   mergeRenderConfig,
@@ -106,7 +107,12 @@ export function registerDeployCommands(program: Command): void {
     const deploy = await deployRef(flags, target);
     await runToEnd(
       flags,
-      (engine) => engine.deploy({ ...tuning(flags), folder: dir, target, deploy, ...(render && { render }) }),
+      (engine) =>
+        engine.deploy({
+          ...tuning(flags),
+          folder: dir,
+          target: pressCloudTarget(target, deploy, render ? { render } : {}),
+        }),
       { target, after },
     );
   });
@@ -135,10 +141,16 @@ export function registerDeployCommands(program: Command): void {
         // The folder's press.json as it is now: the version is committed with its render config, its aliases pointed.
         const config = await pressConfigOf(record.folder);
         resumed = { target, after: { aliases: config?.aliases ?? [], render: null } };
-        return engine.resume(job, target.apiKey, {
-          ...tuning(flags),
-          ...(config?.render && { render: config.render }),
-        });
+        const deploy = deployRefOf(record.destination);
+        return engine.resume(
+          job,
+          pressCloudTarget(
+            { ...target, apiUrl: record.apiUrl },
+            deploy,
+            config?.render ? { render: config.render } : {},
+          ),
+          tuning(flags),
+        );
       },
       () => resumed,
     );

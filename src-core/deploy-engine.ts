@@ -3,7 +3,7 @@ import { DeployJournal, isJobRunning, type JobProgress, type JobRecord } from '.
 import { DeployRun, type DeployOptions } from './deploy-run.ts';
 import { HashCache } from './hash-cache.ts';
 import { HashPool } from './hash-pool.ts';
-import type { EnginePorts } from './ports.ts';
+import type { DeployTarget, EnginePorts } from './ports.ts';
 import { ensurePrivateDir } from './private-files.ts';
 
 /** An interrupted job, as a "resume?" prompt shows it. */
@@ -49,16 +49,21 @@ export class DeployEngine {
     return this.#journal.job(jobId);
   }
 
-  /** Continues that very job from the journal; the API key comes from the caller, never from the journal. */
-  resume(
-    jobId: string,
-    apiKey: string,
-    overrides: Omit<DeployOptions, 'folder' | 'target' | 'deploy'> = {},
-  ): DeployRun {
+  /**
+   * Continues that very job from the journal, to `target`: the job's own
+   * (kind, URL and destination; `reopenTarget` rebuilds it), with the
+   * credential from the caller, never from the journal.
+   */
+  resume(jobId: string, target: DeployTarget, overrides: Omit<DeployOptions, 'folder' | 'target'> = {}): DeployRun {
     const job = this.#journal.job(jobId);
     if (!job) throw new Error(`No deploy job ${jobId} in the journal.`);
-    const options = { ...overrides, folder: job.folder, target: { apiUrl: job.apiUrl, apiKey }, deploy: job.deploy };
-    return new DeployRun(options, this.#resources(), jobId);
+    if (
+      job.targetKind !== target.kind ||
+      job.apiUrl !== target.endpoint ||
+      job.destination.key !== target.destination.key
+    )
+      throw new Error(`Deploy job ${jobId} goes to ${job.apiUrl} (${job.destination.name}), not to the target given.`);
+    return new DeployRun({ ...overrides, folder: job.folder, target }, this.#resources(), jobId);
   }
 
   /** Marks a job as given up; it is no longer offered for resume. */

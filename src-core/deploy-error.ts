@@ -1,5 +1,6 @@
 import type { DeployFailure } from '../src-shared/upload-model.ts';
 import type { DeployJournal, JobStatus } from './deploy-journal.ts';
+import type { DeployTarget } from './ports.ts';
 import { ServiceError } from './http/service-error.ts';
 import { ScanError } from './scan-folder.ts';
 import { FileChangedError } from './verified-file-body.ts';
@@ -18,26 +19,27 @@ export class DeployError extends Error {
 /**
  * Sets a job's status as its run ends without a version, and returns the
  * failure to report: a resumable one leaves it `interrupted`; a refusal
- * leaves it `failed` if the job left something on the server that a later
- * run continues, else `refused` (final). A deploy the job created and never
- * filled is named in the error, with what will fill it.
+ * leaves it `failed` if the job left something on the service that a later
+ * run continues (the target says what, and may add a sentence), else
+ * `refused` (final).
  */
-export function settleFailedJob(journal: DeployJournal, jobId: string, cause: DeployError): DeployError {
-  const job = journal.job(jobId)!;
+export function settleFailedJob(
+  journal: DeployJournal,
+  jobId: string,
+  cause: DeployError,
+  target: DeployTarget,
+): DeployError {
   if (cause.resumable) {
-    journal.setStatus(job.id, 'interrupted', cause.message);
+    journal.setStatus(jobId, 'interrupted', cause.message);
     return cause;
   }
-  const created = 'createDeploy' in job.deploy && job.deployId !== null;
-  const leftSomething = created || job.sessionId !== null || job.session.digest !== null;
-  const status: JobStatus = cause.failure.code === 'deploy_slug_conflict' || !leftSomething ? 'refused' : 'failed';
-  let failure = cause;
-  if (created && status === 'failed' && 'createDeploy' in job.deploy) {
-    const { slug } = job.deploy.createDeploy;
-    const note = `Deploy "${slug}" (${job.deployId}) was created on the server and has no version yet: the next deploy of this folder (or any deploy to "${slug}") goes into it.`;
-    failure = new DeployError({ ...cause.failure, message: `${cause.message} ${note}` }, false);
-  }
-  journal.setStatus(job.id, status, failure.message);
+  const { leftSomething, note } = target.settleRefusal(journal.targetJournal(jobId), cause.failure);
+  const status: JobStatus = leftSomething ? 'failed' : 'refused';
+  const failure =
+    status === 'failed' && note
+      ? new DeployError({ ...cause.failure, message: `${cause.message} ${note}` }, false)
+      : cause;
+  journal.setStatus(jobId, status, failure.message);
   return failure;
 }
 

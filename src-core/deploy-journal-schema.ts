@@ -73,25 +73,69 @@ export const JOURNAL_MIGRATIONS: readonly string[] = [
    DROP TABLE jobs;
    ALTER TABLE jobs_v2 RENAME TO jobs;
    CREATE INDEX jobs_resumable ON jobs(folder, api_url) WHERE status NOT IN ('committed', 'abandoned', 'refused');`,
+
+  // Issue 11. A job deploys to a target of some kind (Press Cloud, Slideless, Cloudflare): the journal
+  // keeps its destination (key, to match a resume; JSON, to show and reopen it) and the adapter's own
+  // state as opaque JSON. Press Cloud's columns (its deploy, session and request keys) become that
+  // state as they were, so a job interrupted before the upgrade resumes with the same keys and session.
+  // Per-blob states are named by `hash` (the target's kind of hash, SHA-256 for every older job).
+  `CREATE TABLE jobs_v3 (
+     id TEXT PRIMARY KEY,
+     folder TEXT NOT NULL,
+     target_kind TEXT NOT NULL,
+     api_url TEXT NOT NULL,
+     destination_key TEXT NOT NULL,
+     destination_json TEXT NOT NULL,
+     status TEXT NOT NULL CHECK (status IN ('active', 'interrupted', 'failed', 'refused', 'committed', 'abandoned')),
+     owner_pid INTEGER,
+     manifest_digest TEXT,
+     target_state_json TEXT,
+     file_count INTEGER NOT NULL DEFAULT 0,
+     total_bytes INTEGER NOT NULL DEFAULT 0,
+     deploy_version_json TEXT,
+     error TEXT,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   ) STRICT;
+   INSERT INTO jobs_v3 (id, folder, target_kind, api_url, destination_key, destination_json, status, owner_pid,
+                        manifest_digest, target_state_json, file_count, total_bytes, deploy_version_json, error,
+                        created_at, updated_at)
+     SELECT id, folder, 'press-cloud', api_url, destination_key,
+            json_object('key', destination_key,
+                        'name', coalesce(deploy_json ->> '$.createDeploy.name', deploy_json ->> '$.deployId'),
+                        'id', deploy_json ->> '$.deployId',
+                        'slug', deploy_json ->> '$.createDeploy.slug',
+                        'details', json_object('deploy', json(deploy_json))),
+            status, owner_pid, manifest_digest,
+            json_object('deployId', deploy_id,
+                        'deployKey', deploy_key,
+                        'session', CASE WHEN session_id IS NULL THEN NULL
+                                   ELSE json_object('id', session_id, 'expiresAt', session_expires_at,
+                                                    'manifestDigest', manifest_digest) END,
+                        'sessionRequest', json_object('key', session_key, 'digest', session_digest),
+                        'commitRequest', json_object('key', commit_key, 'digest', commit_digest)),
+            file_count, total_bytes, deploy_version_json, error, created_at, updated_at
+     FROM (SELECT *, CASE WHEN deploy_json ->> '$.deployId' IS NOT NULL THEN 'deploy:' || (deploy_json ->> '$.deployId')
+                          ELSE 'create:' || (deploy_json ->> '$.createDeploy.slug') END AS destination_key
+           FROM jobs);
+   DROP TABLE jobs;
+   ALTER TABLE jobs_v3 RENAME TO jobs;
+   CREATE INDEX jobs_resumable ON jobs(folder, api_url) WHERE status NOT IN ('committed', 'abandoned', 'refused');
+   ALTER TABLE job_blobs RENAME COLUMN sha256 TO hash;`,
 ];
 
 /** A `jobs` row as SQLite returns it. */
 export interface JobRow {
   id: string;
   folder: string;
+  target_kind: string;
   api_url: string;
-  deploy_json: string;
-  deploy_id: string | null;
+  destination_key: string;
+  destination_json: string;
   status: string;
   owner_pid: number | null;
   manifest_digest: string | null;
-  session_id: string | null;
-  session_expires_at: number | null;
-  deploy_key: string;
-  session_key: string;
-  session_digest: string | null;
-  commit_key: string;
-  commit_digest: string | null;
+  target_state_json: string | null;
   file_count: number;
   total_bytes: number;
   deploy_version_json: string | null;

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { JOURNAL_MIGRATIONS } from './deploy-journal-schema.ts';
-import { ACTIVE_JOB_STALE_MS, DeployJournal } from './deploy-journal.ts';
+import { ACTIVE_JOB_STALE_MS, DeployJournal, type JobTarget } from './deploy-journal.ts';
 import { atOnce } from './testing/at-once.ts';
 
 function tempDir(t: { after: (fn: () => void) => void }): string {
@@ -25,133 +25,107 @@ const version = {
   createdAt: 1,
 };
 
-test('a job survives closing and reopening the journal, and is found again by folder, server and deploy', (t) => {
+/** A target as the journal matches it: kind, URL and destination key. */
+function target(apiUrl: string, key: string): JobTarget {
+  return { kind: 'press-cloud', apiUrl, destination: { key, name: key, id: null, slug: null, details: {} } };
+}
+
+test('a job survives closing and reopening the journal, with its target state, and is found again by folder and target', (t) => {
   const file = join(tempDir(t), 'journal.sqlite');
   const journal = DeployJournal.open(file);
-  const job = journal.createJob('/site', 'http://127.0.0.1:1', { createDeploy: { slug: 'docs', name: 'Docs' } });
+  const job = journal.createJob('/site', target('http://127.0.0.1:1', 'create:docs'));
   journal.recordPlan(job.id, {
     manifestDigest: 'm1',
     fileCount: 3,
     totalBytes: 30,
     blobs: [
-      { sha256: 'a', size: 10 },
-      { sha256: 'b', size: 20 },
+      { hash: 'a', size: 10 },
+      { hash: 'b', size: 20 },
     ],
   });
-  journal.recordSession(job.id, 'us_1', 1_000);
-  journal.setDeployId(job.id, 'dpl_1');
+  journal.targetJournal(job.id).write({ deployId: 'dpl_1', session: { id: 'us_1' } });
   journal.close();
 
   const reopened = DeployJournal.open(file);
   t.after(() => reopened.close());
-  const found = reopened.findResumable('/site', 'http://127.0.0.1:1', { createDeploy: { slug: 'docs', name: 'Docs' } });
+  const found = reopened.findResumable('/site', target('http://127.0.0.1:1', 'create:docs'));
   assert.equal(found?.id, job.id);
-  assert.equal(found?.sessionId, 'us_1');
-  assert.equal(found?.deployId, 'dpl_1');
+  assert.equal(found?.targetKind, 'press-cloud');
+  assert.deepEqual(found?.destination, target('http://127.0.0.1:1', 'create:docs').destination);
+  assert.deepEqual(reopened.targetJournal(job.id).read(), { deployId: 'dpl_1', session: { id: 'us_1' } });
   assert.equal(found?.manifestDigest, 'm1');
   assert.equal(
-    reopened.findResumable('/site', 'http://127.0.0.1:2', { deployId: 'dpl_1' }),
+    reopened.findResumable('/site', target('http://127.0.0.1:2', 'create:docs')),
     undefined,
-    'another server is another job',
+    'another server',
   );
   assert.equal(
-    reopened.findResumable('/other', 'http://127.0.0.1:1', { createDeploy: { slug: 'docs', name: 'Docs' } }),
+    reopened.findResumable('/site', target('http://127.0.0.1:1', 'deploy:dpl_1')),
     undefined,
+    'another deploy',
   );
+  assert.equal(
+    reopened.findResumable('/site', { ...target('http://127.0.0.1:1', 'create:docs'), kind: 'slideless' }),
+    undefined,
+    'another kind of service',
+  );
+  assert.equal(reopened.findResumable('/other', target('http://127.0.0.1:1', 'create:docs')), undefined);
+  reopened.targetJournal(job.id).write(null);
+  assert.equal(reopened.targetJournal(job.id).read(), null, 'the adapter may clear its state');
 });
 
-test('progress counts what the server holds; a new plan keeps what was confirmed and forgets the session made for the old one', (t) => {
+test('progress counts what the server holds; a new plan keeps what was confirmed', (t) => {
   const journal = DeployJournal.open(join(tempDir(t), 'journal.sqlite'));
   t.after(() => journal.close());
-  const job = journal.createJob('/site', 'http://x', { deployId: 'dpl_1' });
+  const job = journal.createJob('/site', target('http://x', 'deploy:dpl_1'));
   journal.recordPlan(job.id, {
     manifestDigest: 'm1',
     fileCount: 2,
     totalBytes: 30,
     blobs: [
-      { sha256: 'a', size: 10 },
-      { sha256: 'b', size: 20 },
+      { hash: 'a', size: 10 },
+      { hash: 'b', size: 20 },
     ],
   });
-  journal.setBlobStates(job.id, [{ sha256: 'a', state: 'uploaded' }]);
+  journal.setBlobStates(job.id, [{ hash: 'a', state: 'uploaded' }]);
   assert.deepEqual(journal.progress(job.id), { blobCount: 2, storedBlobCount: 1, bytes: 30, storedBytes: 10 });
-  journal.recordSession(job.id, 'us_1', 1_000);
-  journal.recordPlan(job.id, {
-    manifestDigest: 'm1',
-    fileCount: 2,
-    totalBytes: 30,
-    blobs: [
-      { sha256: 'a', size: 10 },
-      { sha256: 'b', size: 20 },
-    ],
-  });
-  assert.equal(journal.job(job.id)!.sessionId, 'us_1', 'the same manifest keeps its session');
-
   journal.recordPlan(job.id, {
     manifestDigest: 'm2',
     fileCount: 2,
     totalBytes: 35,
     blobs: [
-      { sha256: 'a', size: 10 },
-      { sha256: 'c', size: 25 },
+      { hash: 'a', size: 10 },
+      { hash: 'c', size: 25 },
     ],
   });
   assert.deepEqual(Object.fromEntries(journal.blobStates(job.id)), { a: 'uploaded', c: 'missing' });
-  assert.equal(journal.job(job.id)!.sessionId, null, 'a new manifest needs a new session');
-});
-
-test('an idempotency key goes out only with the request it was first recorded with; forgotten, the same request gets a new one', (t) => {
-  const file = join(tempDir(t), 'journal.sqlite');
-  const journal = DeployJournal.open(file);
-  const job = journal.createJob('/site', 'http://x', { createDeploy: { slug: 'docs', name: 'Docs' } });
-  const first = journal.requestKey(job.id, 'session', 'digest-1');
-  assert.equal(first.repeat, false);
-  journal.close();
-  // After a kill: the same request again, under the same key, so the server replays its answer.
-  const reopened = DeployJournal.open(file);
-  t.after(() => reopened.close());
-  assert.deepEqual(reopened.requestKey(job.id, 'session', 'digest-1'), { key: first.key, repeat: true });
-  const other = reopened.requestKey(job.id, 'session', 'digest-2');
-  assert.equal(other.repeat, false);
-  assert.notEqual(other.key, first.key, 'other bytes, another key');
-  reopened.forgetRequest(job.id, 'session');
-  const renewed = reopened.requestKey(job.id, 'session', 'digest-2');
-  assert.equal(renewed.repeat, false);
-  assert.notEqual(renewed.key, other.key, 'the same bytes under a new key once the session it made is gone');
-  assert.equal(reopened.requestKey(job.id, 'commit', 'digest-1').repeat, false, 'each kind of request has its own key');
-  assert.equal(reopened.job(job.id)!.deployKey, job.deployKey, 'the deploy request keeps its key for good');
+  assert.equal(journal.job(job.id)!.manifestDigest, 'm2');
 });
 
 test('a job is claimed by one live process at a time; one whose process is gone is taken up', (t) => {
   const journal = DeployJournal.open(join(tempDir(t), 'journal.sqlite'));
   t.after(() => journal.close());
-  const deploy = { deployId: 'dpl_1' };
+  const deploy = target('http://x', 'deploy:dpl_1');
   const running = new Set<number>();
-  const first = journal.claim('/site', 'http://x', deploy, (pid) => running.has(pid));
+  const first = journal.claim('/site', deploy, (pid) => running.has(pid));
   assert.equal(first.resumed, false);
   assert.equal(first.job.ownerPid, process.pid);
   running.add(process.pid);
-  const twin = journal.claim('/site', 'http://x', deploy, (pid) => running.has(pid));
+  const twin = journal.claim('/site', deploy, (pid) => running.has(pid));
   assert.equal(twin.resumed, false, 'a job a live process runs is not taken over');
   assert.notEqual(twin.job.id, first.job.id);
   assert.throws(() => journal.claimJob(first.job.id, (pid) => running.has(pid)), /being deployed right now by process/);
   const before = journal.job(first.job.id)!.updatedAt;
   journal.heartbeat(first.job.id, before + 5_000);
   assert.equal(journal.job(first.job.id)!.updatedAt, before + 5_000, 'a heartbeat says the process is at it');
-  const later = journal.claim(
-    '/site',
-    'http://x',
-    deploy,
-    (pid) => running.has(pid),
-    before + 5_000 + ACTIVE_JOB_STALE_MS + 1,
-  );
+  const later = journal.claim('/site', deploy, (pid) => running.has(pid), before + 5_000 + ACTIVE_JOB_STALE_MS + 1);
   assert.equal(
     later.resumed,
     true,
     'a job its process stopped touching is taken up, even if a process has its pid (after a reboot)',
   );
   running.clear();
-  const after = journal.claim('/site', 'http://x', deploy, (pid) => running.has(pid));
+  const after = journal.claim('/site', deploy, (pid) => running.has(pid));
   assert.equal(after.resumed, true, 'killed, its job is taken up');
   journal.setStatus(twin.job.id, 'refused', 'the slug is taken');
   assert.throws(() => journal.claimJob(twin.job.id, () => false), /is refused: there is nothing to resume/);
@@ -162,7 +136,7 @@ test('committed, abandoned and refused jobs are no longer resumable; interrupted
   const journal = DeployJournal.open(join(tempDir(t), 'journal.sqlite'));
   t.after(() => journal.close());
   const ids = ['interrupted', 'failed', 'committed', 'abandoned', 'refused'].map((status) => {
-    const job = journal.createJob(`/site-${status}`, 'http://x', { deployId: 'dpl_1' });
+    const job = journal.createJob(`/site-${status}`, target('http://x', 'deploy:dpl_1'));
     if (status === 'committed') journal.markCommitted(job.id, version);
     else
       journal.setStatus(
@@ -214,11 +188,22 @@ test('a journal an older PressDrop wrote (schema 1) upgrades in place: its jobs 
   t.after(() => journal.close());
   const job = journal.job('job_old')!;
   assert.deepEqual(
-    [job.status, job.ownerPid, job.manifestDigest, job.sessionId, job.deployId],
-    ['active', null, 'm1', 'us_1', 'dpl_1'],
+    [job.status, job.ownerPid, job.manifestDigest, job.targetKind, job.destination.key],
+    ['active', null, 'm1', 'press-cloud', 'deploy:dpl_1'],
   );
-  assert.match(job.session.key, /^pressdrop-session-[0-9a-f]{32}$/);
-  assert.equal(job.session.digest, null, 'what the old key went out with is unknown: the next request gets a new one');
+  const state = job.targetState as {
+    deployId: string;
+    session: unknown;
+    sessionRequest: { key: string; digest: string | null };
+  };
+  assert.equal(state.deployId, 'dpl_1');
+  assert.deepEqual(state.session, { id: 'us_1', expiresAt: 99, manifestDigest: 'm1' });
+  assert.match(state.sessionRequest.key, /^pressdrop-session-[0-9a-f]{32}$/);
+  assert.equal(
+    state.sessionRequest.digest,
+    null,
+    'what the old key went out with is unknown: the next request gets a new one',
+  );
   assert.deepEqual(
     Object.fromEntries(journal.blobStates('job_old')),
     { a: 'uploaded' },
@@ -236,4 +221,42 @@ test('a journal an older PressDrop wrote (schema 1) upgrades in place: its jobs 
       .map((row) => (row as { table: string }).table),
     ['jobs'],
   );
+});
+
+test('a Press Cloud job journaled before deploy targets (schema 2) keeps its keys, digests and session as its adapter state', (t) => {
+  const file = join(tempDir(t), 'journal.sqlite');
+  const old = new DatabaseSync(file);
+  old.exec(JOURNAL_MIGRATIONS[0]!);
+  old.exec(JOURNAL_MIGRATIONS[1]!);
+  old.exec('PRAGMA user_version = 2');
+  old
+    .prepare(
+      `INSERT INTO jobs (id, folder, api_url, deploy_json, deploy_id, status, owner_pid, manifest_digest, session_id, session_expires_at,
+                         deploy_key, session_key, session_digest, commit_key, commit_digest, file_count, total_bytes, created_at, updated_at)
+       VALUES ('job_v2', '/site', 'http://x', '{"createDeploy":{"slug":"docs","name":"Docs"}}', 'dpl_9', 'interrupted', 42, 'm1', 'us_9', 5000,
+               'pressdrop-deploy-k', 'pressdrop-session-k', 'digest-s', 'pressdrop-commit-k', 'digest-c', 2, 20, 1, 2)`,
+    )
+    .run();
+  old.prepare("INSERT INTO job_blobs (job_id, sha256, size, state) VALUES ('job_v2', 'a', 10, 'present')").run();
+  old.close();
+
+  const journal = DeployJournal.open(file);
+  t.after(() => journal.close());
+  const job = journal.job('job_v2')!;
+  assert.deepEqual(job.destination, {
+    key: 'create:docs',
+    name: 'Docs',
+    id: null,
+    slug: 'docs',
+    details: { deploy: { createDeploy: { slug: 'docs', name: 'Docs' } } },
+  });
+  assert.deepEqual(job.targetState, {
+    deployId: 'dpl_9',
+    deployKey: 'pressdrop-deploy-k',
+    session: { id: 'us_9', expiresAt: 5000, manifestDigest: 'm1' },
+    sessionRequest: { key: 'pressdrop-session-k', digest: 'digest-s' },
+    commitRequest: { key: 'pressdrop-commit-k', digest: 'digest-c' },
+  });
+  assert.deepEqual(Object.fromEntries(journal.blobStates('job_v2')), { a: 'present' });
+  assert.equal(journal.findResumable('/site', target('http://x', 'create:docs'))?.id, 'job_v2', 'still resumable');
 });

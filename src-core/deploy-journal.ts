@@ -2,10 +2,8 @@ import { randomUUID } from 'node:crypto';
 import type { DatabaseSync } from 'node:sqlite';
 import type { DeployVersion } from '../src-shared/api-types.ts';
 import { JOURNAL_MIGRATIONS, type JobRow } from './deploy-journal-schema.ts';
+import type { TargetDestination, TargetJournal, TargetKind } from './ports.ts';
 import { migrateStateDatabase, openStateDatabase } from './sqlite-file.ts';
-
-/** Where a deploy goes: an existing deploy, or one the job creates (POST /v1/deploys) before its first session. */
-export type DeployRef = { deployId: string } | { createDeploy: { slug: string; name: string } };
 
 /**
  * A job's state machine. `active` while a process runs it (`ownerPid`;
@@ -31,45 +29,23 @@ export const ACTIVE_JOB_STALE_MS = 30_000;
 /** What the server last knew of each blob of the job's manifest. */
 export type JournalBlobState = 'missing' | 'uploaded' | 'present';
 
-/** The job's create-type requests whose Idempotency-Key is kept with the digest of what it was sent with. */
-export type KeyedRequestKind = 'session' | 'commit';
-
-/**
- * An Idempotency-Key and the digest of the exact request (method, path,
- * body) it goes with: the server replays a key's first answer only to the
- * very same request, and answers any other with 409.
- */
-export interface KeyedRequest {
-  key: string;
-  /** Null until the key is first about to be sent. */
-  digest: string | null;
-}
-
-/** One deploy job as the journal keeps it. The upload token is NOT here: it lives in the SecretStore. */
+/** One deploy job as the journal keeps it. Upload tokens are NOT here: they live in the SecretStore. */
 export interface JobRecord {
   id: string;
   /** The folder's real path. */
   folder: string;
+  /** The service, and its base URL. */
+  targetKind: TargetKind;
   apiUrl: string;
-  /** The deploy as the user named it; matched on resume. */
-  deploy: DeployRef;
-  /**
-   * The deploy's id: the one the user named, or for `createDeploy` the one
-   * the server answered to this job's own POST /v1/deploys, never one found
-   * by slug (a slug may be someone else's).
-   */
-  deployId: string | null;
+  /** Where on it, as the user named it; matched (by key) on resume. */
+  destination: TargetDestination;
   status: JobStatus;
   /** The process that runs (or last ran) the job. */
   ownerPid: number | null;
-  /** sha256 of the manifest the session was created with; a different folder content needs a new session. */
+  /** sha256 of the plan's manifest (paths, hashes, sizes): a different folder content is a new plan. */
   manifestDigest: string | null;
-  sessionId: string | null;
-  sessionExpiresAt: number | null;
-  /** Idempotency-Key of POST /v1/deploys: its body (slug and name) never changes within a job. */
-  deployKey: string;
-  session: KeyedRequest;
-  commit: KeyedRequest;
+  /** The adapter's own state (its session, its request keys), as JSON only it reads. */
+  targetState: unknown;
   fileCount: number;
   totalBytes: number;
   deployVersion: DeployVersion | null;
@@ -119,24 +95,22 @@ export class DeployJournal {
     return new DeployJournal(db);
   }
 
-  /** A new job for `folder` → `deploy` on `apiUrl`, active in this process. */
-  createJob(folder: string, apiUrl: string, deploy: DeployRef, now = Date.now()): JobRecord {
+  /** A new job for `folder` → `where.destination` on `where.apiUrl`, active in this process. */
+  createJob(folder: string, where: JobTarget, now = Date.now()): JobRecord {
     const id = `job_${randomUUID()}`;
     this.#db
       .prepare(
-        `INSERT INTO jobs (id, folder, api_url, deploy_json, deploy_id, status, owner_pid, deploy_key, session_key, commit_key, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, 'active', ?, ?, ?, ?, ?, ?)`,
+        `INSERT INTO jobs (id, folder, target_kind, api_url, destination_key, destination_json, status, owner_pid, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 'active', ?, ?, ?)`,
       )
       .run(
         id,
         folder,
-        apiUrl,
-        JSON.stringify(deploy),
-        'deployId' in deploy ? deploy.deployId : null,
+        where.kind,
+        where.apiUrl,
+        where.destination.key,
+        JSON.stringify(where.destination),
         process.pid,
-        newKey('deploy'),
-        newKey('session'),
-        newKey('commit'),
         now,
         now,
       );
@@ -144,26 +118,21 @@ export class DeployJournal {
   }
 
   /**
-   * Takes up the newest unfinished job for this folder, server and deploy
-   * that no live process is running, or starts a new one: one transaction,
-   * so two processes never take the same job.
+   * Takes up the newest unfinished job for this folder and target (kind,
+   * URL, destination) that no live process is running, or starts a new one:
+   * one transaction, so two processes never take the same job.
    */
   claim(
     folder: string,
-    apiUrl: string,
-    deploy: DeployRef,
+    where: JobTarget,
     isRunning: (pid: number) => boolean = isProcessRunning,
     now = Date.now(),
   ): { job: JobRecord; resumed: boolean } {
     return this.#transaction(() => {
       const found = this.listResumable().find(
-        (job) =>
-          job.folder === folder &&
-          job.apiUrl === apiUrl &&
-          sameDeploy(job.deploy, deploy) &&
-          !isJobRunning(job, isRunning, now),
+        (job) => job.folder === folder && sameTarget(job, where) && !isJobRunning(job, isRunning, now),
       );
-      if (!found) return { job: this.createJob(folder, apiUrl, deploy, now), resumed: false };
+      if (!found) return { job: this.createJob(folder, where, now), resumed: false };
       this.#own(found.id, now);
       return { job: this.job(found.id)!, resumed: true };
     });
@@ -193,11 +162,9 @@ export class DeployJournal {
     return row && toJob(row);
   }
 
-  /** The newest unfinished job for this folder, server and deploy, if any. */
-  findResumable(folder: string, apiUrl: string, deploy: DeployRef): JobRecord | undefined {
-    return this.listResumable().find(
-      (job) => job.folder === folder && job.apiUrl === apiUrl && sameDeploy(job.deploy, deploy),
-    );
+  /** The newest unfinished job for this folder and target, if any. */
+  findResumable(folder: string, where: JobTarget): JobRecord | undefined {
+    return this.listResumable().find((job) => job.folder === folder && sameTarget(job, where));
   }
 
   /** Every job not in a final state, newest first (active ones included: the caller asks whether their process lives). */
@@ -221,15 +188,10 @@ export class DeployJournal {
     this.#db.prepare('UPDATE jobs SET status = ?, error = ?, updated_at = ? WHERE id = ?').run(status, error, now, id);
   }
 
-  /** The deploy a `createDeploy` job's own POST /v1/deploys was answered with; later sessions target it by id. */
-  setDeployId(id: string, deployId: string, now = Date.now()): void {
-    this.#db.prepare('UPDATE jobs SET deploy_id = ?, updated_at = ? WHERE id = ?').run(deployId, now, id);
-  }
-
   /**
    * Records the plan: the manifest's digest and totals, and every blob the
    * manifest needs with what the server said of it (kept for blobs already
-   * known). A new manifest forgets the session, which was made for the old one.
+   * known). The adapter sees the new digest and judges its session by it.
    */
   recordPlan(
     id: string,
@@ -237,84 +199,51 @@ export class DeployJournal {
       manifestDigest: string;
       fileCount: number;
       totalBytes: number;
-      blobs: ReadonlyArray<{ sha256: string; size: number }>;
+      blobs: ReadonlyArray<{ hash: string; size: number }>;
     },
     now = Date.now(),
   ): void {
     this.#transaction(() => {
       this.#db
-        .prepare(
-          `UPDATE jobs SET session_id = CASE WHEN manifest_digest IS ? THEN session_id END, session_expires_at = CASE WHEN manifest_digest IS ? THEN session_expires_at END,
-             manifest_digest = ?, file_count = ?, total_bytes = ?, updated_at = ? WHERE id = ?`,
-        )
-        .run(plan.manifestDigest, plan.manifestDigest, plan.manifestDigest, plan.fileCount, plan.totalBytes, now, id);
-      const known = new Map(
-        (
-          this.#db.prepare('SELECT sha256, state FROM job_blobs WHERE job_id = ?').all(id) as Array<{
-            sha256: string;
-            state: JournalBlobState;
-          }>
-        ).map((r) => [r.sha256, r.state]),
-      );
+        .prepare('UPDATE jobs SET manifest_digest = ?, file_count = ?, total_bytes = ?, updated_at = ? WHERE id = ?')
+        .run(plan.manifestDigest, plan.fileCount, plan.totalBytes, now, id);
+      const known = this.blobStates(id);
       this.#db.prepare('DELETE FROM job_blobs WHERE job_id = ?').run(id);
       const insert = this.#db.prepare(
-        'INSERT OR IGNORE INTO job_blobs (job_id, sha256, size, state) VALUES (?, ?, ?, ?)',
+        'INSERT OR IGNORE INTO job_blobs (job_id, hash, size, state) VALUES (?, ?, ?, ?)',
       );
-      for (const blob of plan.blobs) insert.run(id, blob.sha256, blob.size, known.get(blob.sha256) ?? 'missing');
+      for (const blob of plan.blobs) insert.run(id, blob.hash, blob.size, known.get(blob.hash) ?? 'missing');
     });
   }
 
-  /**
-   * The Idempotency-Key to send the request whose digest is `digest` with,
-   * recorded (durably) before it is sent. The same request as the one last
-   * recorded keeps its key, so the server replays its first answer (`repeat`);
-   * any other request gets a new key: a key is never sent with other bytes.
-   */
-  requestKey(id: string, kind: KeyedRequestKind, digest: string, now = Date.now()): { key: string; repeat: boolean } {
-    return this.#transaction(() => {
-      const current = this.job(id)![kind];
-      if (current.digest === digest) return { key: current.key, repeat: true };
-      const key = newKey(kind);
-      this.#db
-        .prepare(`UPDATE jobs SET ${kind}_key = ?, ${kind}_digest = ?, updated_at = ? WHERE id = ?`)
-        .run(key, digest, now, id);
-      return { key, repeat: false };
-    });
-  }
-
-  /** Forgets what a request's key was sent with: the next one, even the same bytes, goes under a new key (its session expired). */
-  forgetRequest(id: string, kind: KeyedRequestKind, now = Date.now()): void {
-    this.#db.prepare(`UPDATE jobs SET ${kind}_digest = NULL, updated_at = ? WHERE id = ?`).run(now, id);
-  }
-
-  recordSession(id: string, sessionId: string, expiresAt: number, now = Date.now()): void {
-    this.#db
-      .prepare('UPDATE jobs SET session_id = ?, session_expires_at = ?, updated_at = ? WHERE id = ?')
-      .run(sessionId, expiresAt, now, id);
-  }
-
-  /** The session is gone (expired, unknown to the server): the next run needs another. */
-  forgetSession(id: string, now = Date.now()): void {
-    this.#db
-      .prepare('UPDATE jobs SET session_id = NULL, session_expires_at = NULL, updated_at = ? WHERE id = ?')
-      .run(now, id);
+  /** The job's slot for its target's adapter: its state, read and written (durably, in one statement) as JSON. */
+  targetJournal(id: string): TargetJournal {
+    return {
+      read: <State>() => (this.job(id)?.targetState ?? null) as State | null,
+      write: (state) => {
+        this.#db
+          .prepare('UPDATE jobs SET target_state_json = ?, updated_at = ? WHERE id = ?')
+          .run(state === null ? null : JSON.stringify(state), Date.now(), id);
+      },
+    };
   }
 
   /** Sets the state of several blobs in one transaction (the pipeline batches confirmations). */
-  setBlobStates(id: string, updates: ReadonlyArray<{ sha256: string; state: JournalBlobState }>): void {
+  setBlobStates(id: string, updates: ReadonlyArray<{ hash: string; state: JournalBlobState }>): void {
     if (updates.length === 0) return;
     this.#transaction(() => {
-      const update = this.#db.prepare('UPDATE job_blobs SET state = ? WHERE job_id = ? AND sha256 = ?');
-      for (const { sha256, state } of updates) update.run(state, id, sha256);
+      const update = this.#db.prepare('UPDATE job_blobs SET state = ? WHERE job_id = ? AND hash = ?');
+      for (const { hash, state } of updates) update.run(state, id, hash);
     });
   }
 
+  /** What the server last knew of each blob of the job's plan, by hash. */
   blobStates(id: string): Map<string, JournalBlobState> {
-    const rows = this.#db.prepare('SELECT sha256, state FROM job_blobs WHERE job_id = ?').all(id) as Array<{
-      sha256: string;
+    const rows = this.#db.prepare('SELECT hash, state FROM job_blobs WHERE job_id = ?').all(id) as Array<{
+      hash: string;
       state: JournalBlobState;
     }>;
-    return new Map(rows.map((row) => [row.sha256, row.state]));
+    return new Map(rows.map((row) => [row.hash, row.state]));
   }
 
   progress(id: string): JobProgress {
@@ -371,10 +300,6 @@ export class DeployJournal {
   }
 }
 
-function newKey(kind: 'deploy' | KeyedRequestKind): string {
-  return `pressdrop-${kind}-${randomUUID()}`;
-}
-
 /**
  * Whether a process is deploying this job right now, so that no other run
  * may take it: active, touched by its process lately, and that process alive.
@@ -392,27 +317,28 @@ export function isJobRunning(
   );
 }
 
-function sameDeploy(a: DeployRef, b: DeployRef): boolean {
-  if ('deployId' in a && 'deployId' in b) return a.deployId === b.deployId;
-  if ('createDeploy' in a && 'createDeploy' in b) return a.createDeploy.slug === b.createDeploy.slug;
-  return false;
+/** Which target a job deploys to: what a resume is matched on. */
+export interface JobTarget {
+  kind: TargetKind;
+  apiUrl: string;
+  destination: TargetDestination;
+}
+
+function sameTarget(job: JobRecord, where: JobTarget): boolean {
+  return job.targetKind === where.kind && job.apiUrl === where.apiUrl && job.destination.key === where.destination.key;
 }
 
 function toJob(row: JobRow): JobRecord {
   return {
     id: row.id,
     folder: row.folder,
+    targetKind: row.target_kind as TargetKind,
     apiUrl: row.api_url,
-    deploy: JSON.parse(row.deploy_json) as DeployRef,
-    deployId: row.deploy_id,
+    destination: JSON.parse(row.destination_json) as TargetDestination,
     status: row.status as JobStatus,
     ownerPid: row.owner_pid,
     manifestDigest: row.manifest_digest,
-    sessionId: row.session_id,
-    sessionExpiresAt: row.session_expires_at,
-    deployKey: row.deploy_key,
-    session: { key: row.session_key, digest: row.session_digest },
-    commit: { key: row.commit_key, digest: row.commit_digest },
+    targetState: row.target_state_json === null ? null : (JSON.parse(row.target_state_json) as unknown),
     fileCount: row.file_count,
     totalBytes: row.total_bytes,
     deployVersion: row.deploy_version_json === null ? null : (JSON.parse(row.deploy_version_json) as DeployVersion),

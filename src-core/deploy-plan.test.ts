@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { Limits } from '../src-shared/api-types.ts';
 import { buildPlan, limitProblem } from './deploy-plan.ts';
+import type { TargetLimits } from './ports.ts';
 import type { ScannedFile } from './scan-folder.ts';
 
 const file = (path: string, size: number): ScannedFile => ({
@@ -12,26 +12,20 @@ const file = (path: string, size: number): ScannedFile => ({
   ino: 1n,
   dev: 1n,
 });
-const limits: Limits = {
-  maxBlobBytes: 100,
-  maxSessionBytes: 150,
-  maxFilesPerVersion: 3,
-  maxMissingBlobsPerCall: 10,
-  sessionTtlMs: 1000,
-};
+const limits: TargetLimits = { maxFileBytes: 100, maxTotalBytes: 150, maxFiles: 3, maxMissingPerCall: 10 };
 
 test('identical content at several paths is one blob, uploaded from its first path', () => {
   const plan = buildPlan([
-    { file: file('b.txt', 5), sha256: 'x' },
-    { file: file('a.txt', 5), sha256: 'x' },
-    { file: file('index.html', 7), sha256: 'y' },
+    { file: file('b.txt', 5), hash: 'x' },
+    { file: file('a.txt', 5), hash: 'x' },
+    { file: file('index.html', 7), hash: 'y' },
   ]);
   assert.deepEqual(
     plan.files.map((f) => f.path),
     ['a.txt', 'b.txt', 'index.html'],
   );
   assert.deepEqual(
-    plan.blobs.map((b) => [b.sha256, b.paths, b.source.path]),
+    plan.blobs.map((b) => [b.hash, b.paths, b.source.path]),
     [
       ['x', ['a.txt', 'b.txt'], 'a.txt'],
       ['y', ['index.html'], 'index.html'],
@@ -43,27 +37,27 @@ test('identical content at several paths is one blob, uploaded from its first pa
 
 test('the manifest digest names the content: same folder, same digest; any path, hash or size change, another', () => {
   const base = [
-    { file: file('a', 1), sha256: 'x' },
-    { file: file('b', 2), sha256: 'y' },
+    { file: file('a', 1), hash: 'x' },
+    { file: file('b', 2), hash: 'y' },
   ];
   const digest = buildPlan(base).manifestDigest;
   assert.equal(buildPlan([...base].reverse()).manifestDigest, digest);
-  assert.notEqual(buildPlan([{ file: file('a', 1), sha256: 'z' }, base[1]!]).manifestDigest, digest);
-  assert.notEqual(buildPlan([{ file: file('c', 1), sha256: 'x' }, base[1]!]).manifestDigest, digest);
+  assert.notEqual(buildPlan([{ file: file('a', 1), hash: 'z' }, base[1]!]).manifestDigest, digest);
+  assert.notEqual(buildPlan([{ file: file('c', 1), hash: 'x' }, base[1]!]).manifestDigest, digest);
 });
 
 test('each limit is refused before any upload, in words that say what to do', () => {
-  const fits = buildPlan([{ file: file('a', 100), sha256: 'x' }]);
+  const fits = buildPlan([{ file: file('a', 100), hash: 'x' }]);
   assert.equal(limitProblem(fits, limits), null);
-  const many = buildPlan(['a', 'b', 'c', 'd'].map((p, i) => ({ file: file(p, 1), sha256: String(i) })));
+  const many = buildPlan(['a', 'b', 'c', 'd'].map((p, i) => ({ file: file(p, 1), hash: String(i) })));
   assert.match(limitProblem(many, limits)!.message, /4 files.*at most 3.*\.pressignore/);
-  const big = limitProblem(buildPlan([{ file: file('big.bin', 101), sha256: 'x' }]), limits)!;
+  const big = limitProblem(buildPlan([{ file: file('big.bin', 101), hash: 'x' }]), limits)!;
   assert.equal(big.code, 'upload_blob_too_large');
   assert.deepEqual(big.paths, ['big.bin']);
   const total = limitProblem(
     buildPlan([
-      { file: file('a', 100), sha256: 'x' },
-      { file: file('b', 100), sha256: 'y' },
+      { file: file('a', 100), hash: 'x' },
+      { file: file('b', 100), hash: 'y' },
     ]),
     limits,
   )!;

@@ -8,6 +8,7 @@ import { DeployEngine } from './deploy-engine.ts';
 import { buildPlan, firstChangedFile } from './deploy-plan.ts';
 import { FileSecretStore } from './file-secret-store.ts';
 import { scanFolder } from './scan-folder.ts';
+import { pressCloudTarget } from './targets/press-cloud/press-cloud-target.ts';
 import { FAST_RETRY, startCloud } from './testing/local-cloud.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
@@ -23,7 +24,7 @@ test('the last look before a commit sees a file touched, rewritten or deleted si
   mkdirSync(site);
   for (const name of ['a.txt', 'b.txt', 'c.txt']) writeFileSync(join(site, name), name);
   symlinkSync('a.txt', join(site, 'link.txt'));
-  const plan = buildPlan((await scanFolder(site)).files.map((file) => ({ file, sha256: 'x' })));
+  const plan = buildPlan((await scanFolder(site)).files.map((file) => ({ file, hash: 'x' })));
   assert.equal(await firstChangedFile(plan.files), null, 'nothing changed, the symlink included');
   utimesSync(join(site, 'b.txt'), new Date(), new Date(Date.now() + 5_000));
   assert.equal((await firstChangedFile(plan.files))?.path, 'b.txt');
@@ -45,8 +46,10 @@ test('a file rewritten after its upload, just before the commit, is deployed as 
   t.after(() => engine.close());
   const run = engine.deploy({
     folder: site,
-    target: { apiUrl: cloud.url, apiKey: cloud.apiKey },
-    deploy: { createDeploy: { slug: 'late-edit', name: 'Late edit' } },
+    target: pressCloudTarget(
+      { apiUrl: cloud.url, apiKey: cloud.apiKey },
+      { createDeploy: { slug: 'late-edit', name: 'Late edit' } },
+    ),
     retry: FAST_RETRY,
   });
   let rewrites = 0;
@@ -76,8 +79,10 @@ test('a held run hashes but sends nothing; the system lifts only its own hold, a
   t.after(() => engine.close());
   const run = engine.deploy({
     folder: site,
-    target: { apiUrl: cloud.url, apiKey: cloud.apiKey },
-    deploy: { createDeploy: { slug: 'held', name: 'Held' } },
+    target: pressCloudTarget(
+      { apiUrl: cloud.url, apiKey: cloud.apiKey },
+      { createDeploy: { slug: 'held', name: 'Held' } },
+    ),
     retry: FAST_RETRY,
   });
   const seen: string[] = [];
@@ -130,19 +135,17 @@ test("a committed run names its deploy's slug and preview, whether it created th
     secrets: new FileSecretStore(join(dir, 'state', 'secrets.json')),
   });
   t.after(() => engine.close());
-  const target = { apiUrl: cloud.url, apiKey: cloud.apiKey };
+  const account = { apiUrl: cloud.url, apiKey: cloud.apiKey };
   const created = await engine.deploy({
     folder: site,
-    target,
-    deploy: { createDeploy: { slug: 'named', name: 'Named' } },
+    target: pressCloudTarget(account, { createDeploy: { slug: 'named', name: 'Named' } }),
     retry: FAST_RETRY,
   }).result;
   assert.deepEqual([created.slug, created.previewUrl], ['named', `${cloud.url}/preview/named/1/`]);
   writeFileSync(join(site, 'index.html'), '<h1>named again</h1>');
   const byId = await engine.deploy({
     folder: site,
-    target,
-    deploy: { deployId: created.deployVersion.deployId },
+    target: pressCloudTarget(account, { deployId: created.deployVersion.deployId }),
     retry: FAST_RETRY,
   }).result;
   assert.deepEqual([byId.slug, byId.previewUrl], ['named', `${cloud.url}/preview/named/2/`]);

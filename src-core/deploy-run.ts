@@ -1,6 +1,6 @@
 import { realpath } from 'node:fs/promises';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { DeployVersion, Limits, RenderConfig } from '../src-shared/api-types.ts';
+import type { DeployVersion } from '../src-shared/api-types.ts';
 import { mapBounded } from '../src-shared/map-bounded.ts';
 import type {
   DeployEvent,
@@ -11,46 +11,32 @@ import type {
   PauseReason,
 } from '../src-shared/upload-model.ts';
 import { DeployError, errorMessage, needsNewPlan, settleFailedJob, toDeployError } from './deploy-error.ts';
-import {
-  JobUnavailableError,
-  type DeployJournal,
-  type DeployRef,
-  type JobRecord,
-  type JournalBlobState,
-} from './deploy-journal.ts';
-import {
-  buildPlan,
-  firstChangedFile,
-  limitProblem,
-  renderRouteProblem,
-  toDescriptors,
-  toEntries,
-  type DeployPlan,
-  type PlannedBlob,
-} from './deploy-plan.ts';
+import { JobUnavailableError, type DeployJournal, type JobRecord, type JournalBlobState } from './deploy-journal.ts';
+import { buildPlan, firstChangedFile, limitProblem, type DeployPlan, type PlannedBlob } from './deploy-plan.ts';
 import type { HashCache } from './hash-cache.ts';
 import { hashFolder, type HashPool } from './hash-pool.ts';
-import { JobRequests, uploadTokenName, type OpenSession } from './targets/press-cloud/press-cloud-requests.ts';
-import type { SecretStore } from './ports.ts';
-import {
-  PressCloudClient,
-  type PressCloudTarget,
-  type RetryInfo,
-  type RetryPolicy,
-} from './targets/press-cloud/press-cloud-client.ts';
+import type { RetryInfo, RetryPolicy } from './http/retry.ts';
+import type {
+  CommittedVersion,
+  DeployTarget,
+  SecretStore,
+  TargetConnection,
+  TargetLimits,
+  TargetSession,
+  UploadUnit,
+} from './ports.ts';
 import { scanFolder } from './scan-folder.ts';
 import { TransferMeter } from './transfer-meter.ts';
 import { UploadQueue } from './upload-queue.ts';
-import { FileChangedError, openVerifiedFileBody } from './verified-file-body.ts';
+import { FileChangedError } from './verified-file-body.ts';
 
 export { DeployError } from './deploy-error.ts';
 
 /** What to deploy where, and how hard to push. */
 export interface DeployOptions {
   folder: string;
-  target: PressCloudTarget;
-  deploy: DeployRef;
-  render?: RenderConfig;
+  /** The service and the destination on it (`pressCloudTarget(…)` and its peers). */
+  target: DeployTarget;
   /** Blob uploads at once (default 16). */
   concurrency?: number;
   /** Blob bytes in flight at once (default 256 MiB; one larger blob may run alone). */
@@ -65,7 +51,7 @@ export interface DeployOptions {
 export interface DeployResult {
   jobId: string;
   deployVersion: DeployVersion;
-  /** The deploy's slug: the one the job created, else the server's answer; null if that could not be had. */
+  /** The deploy's slug (Press Cloud: the one the job created, else the server's answer); null where there is none. */
   slug: string | null;
   previewUrl: string | null;
   totals: DeployTotals;
@@ -112,7 +98,6 @@ export class DeployRun {
   readonly #meter = new TransferMeter();
   readonly #pendingUpdates = new Map<string, FileUpdate>();
   readonly #pendingMarks = new Map<string, JournalBlobState>();
-  readonly #blobByRequest = new Map<string, PlannedBlob>();
   #totals: DeployTotals;
   #confirmedBytes = 0;
   /** The job `pressdrop resume <job>` (or the app's resume) asked for; else the folder's own is found or started. */
@@ -121,8 +106,8 @@ export class DeployRun {
   /** Blobs the server confirmed during this run, across plans: how a run tells progress from going round in circles. */
   #confirmedBlobs = 0;
   #inFlightBytes = 0;
-  #queue: UploadQueue<PlannedBlob> | null = null;
-  #client: PressCloudClient | null = null;
+  #queue: UploadQueue<UploadUnit> | null = null;
+  #connection: TargetConnection | null = null;
   #job: JobRecord | null = null;
   /** Why uploads are held; empty while they run. */
   readonly #pauseReasons = new Set<PauseReason>();
@@ -202,19 +187,19 @@ export class DeployRun {
   cancel(): void {
     this.#cancel.abort();
     this.#queue?.cancel(new DeployError({ code: 'cancelled', message: 'The deploy was cancelled.' }, true));
-    void this.#client?.close();
+    void this.#connection?.close();
   }
 
   async #run(): Promise<DeployResult> {
     const options = this.#options;
     const concurrency = options.concurrency ?? DEFAULT_CONCURRENCY;
-    const client = new PressCloudClient(options.target, {
+    const connection = options.target.connect({
       connections: concurrency + CHECKS_IN_FLIGHT,
       ...(options.stallTimeoutMs !== undefined && { stallTimeoutMs: options.stallTimeoutMs }),
       ...(options.retry && { retry: options.retry }),
       onRetry: (info) => this.#onRetry(info),
     });
-    this.#client = client;
+    this.#connection = connection;
     let beat = Date.now();
     const flusher = setInterval(() => {
       this.#flush();
@@ -229,7 +214,7 @@ export class DeployRun {
       this.#throwIfCancelled();
       await this.#claimJob();
       // Asked before the scan, so a wrong URL or key fails before a long hash; a run held from its start asks once released.
-      let limits = this.#pauseReasons.size === 0 ? await client.limits() : null;
+      let limits = this.#pauseReasons.size === 0 ? await connection.limits() : null;
       // Plans that end without a blob confirmed count toward the limit; an expiry after progress does not.
       for (let fruitlessPlans = 0; ;) {
         this.#throwIfCancelled();
@@ -239,11 +224,11 @@ export class DeployRun {
           const plan = await this.#scanAndHash();
           // Local work is done; the network waits while the run is held.
           await this.#untilReleased();
-          limits ??= await client.limits();
-          const problem = limitProblem(plan, limits) ?? renderRouteProblem(plan, this.#options.render?.route);
+          limits ??= await connection.limits();
+          const problem = limitProblem(plan, limits) ?? connection.planProblem(plan);
           if (problem) throw new DeployError(problem, false);
           this.#recordPlan(plan);
-          return await this.#deploy(plan, client, limits);
+          return await this.#deploy(plan, connection, limits);
         } catch (error) {
           fruitlessPlans = this.#confirmedBlobs === confirmedBefore ? fruitlessPlans + 1 : 0;
           if (fruitlessPlans >= MAX_FRUITLESS_PLANS || !needsNewPlan(error) || this.#cancel.signal.aborted) throw error;
@@ -265,14 +250,14 @@ export class DeployRun {
         : toDeployError(error);
       const failure = !journaled
         ? new DeployError(cause.failure, false)
-        : settleFailedJob(this.#resources.journal, this.#job!.id, cause);
+        : settleFailedJob(this.#resources.journal, this.#job!.id, cause, options.target);
       this.#flush();
       this.#emit({ type: 'failed', failure: failure.failure, resumable: failure.resumable });
       throw failure;
     } finally {
       clearInterval(flusher);
       this.#flush();
-      await client.close();
+      await connection.close();
     }
   }
 
@@ -293,7 +278,7 @@ export class DeployRun {
       const root = await realpath(this.#folder).catch(() => null);
       if (root === null) return;
       this.#folder = root;
-      ({ job: this.#job, resumed } = journal.claim(root, this.#options.target.apiUrl, this.#options.deploy));
+      ({ job: this.#job, resumed } = journal.claim(root, this.#jobTarget()));
     }
     this.#emit({ type: 'job', jobId: this.#job.id, resumed });
   }
@@ -333,6 +318,7 @@ export class DeployRun {
 
     this.#phase('hash');
     const hashed = await hashFolder(scan, this.#resources.cache, this.#resources.pool, {
+      kind: this.#options.target.hashKind,
       signal: this.#cancel.signal,
       onHashed: (file) => this.#update({ path: file.path, state: 'waiting', size: file.size }),
       onBytes: (bytes) => (this.#totals.hashedBytes += bytes),
@@ -356,7 +342,7 @@ export class DeployRun {
       // The hash pool's sentence says what changed, and when, on its own.
       throw new FileChangedError(first.file.path, first.error.code, first.error.message);
     }
-    return buildPlan(hashed.files);
+    return buildPlan(hashed.files, this.#options.target.hashKind);
   }
 
   /** Journals the plan (if the folder's content is new to the job) and says what the version will hold. */
@@ -364,7 +350,7 @@ export class DeployRun {
     const { journal } = this.#resources;
     // A folder that was missing when the run started, then scanned: its job is started now.
     if (!this.#job) {
-      const claimed = journal.claim(this.#folder, this.#options.target.apiUrl, this.#options.deploy);
+      const claimed = journal.claim(this.#folder, this.#jobTarget());
       this.#job = claimed.job;
       this.#emit({ type: 'job', jobId: claimed.job.id, resumed: claimed.resumed });
     }
@@ -385,44 +371,47 @@ export class DeployRun {
     });
   }
 
-  async #deploy(plan: DeployPlan, client: PressCloudClient, limits: Limits): Promise<DeployResult> {
+  /** Where the job goes, as the journal matches it. */
+  #jobTarget() {
+    const { kind, endpoint, destination } = this.#options.target;
+    return { kind, apiUrl: endpoint, destination };
+  }
+
+  async #deploy(plan: DeployPlan, connection: TargetConnection, limits: TargetLimits): Promise<DeployResult> {
     const { journal, secrets } = this.#resources;
-    const requests = new JobRequests({
-      journal,
+    const jobId = this.#job!.id;
+    const session = await connection.open(plan, {
+      jobId,
+      journal: journal.targetJournal(jobId),
       secrets,
-      client,
-      jobId: this.#job!.id,
       startedAt: this.#startedAt,
       emit: (event) => this.#emit(event),
+      signal: this.#cancel.signal,
     });
-    const deployId = await requests.deployId();
-    const session = await requests.session(plan, deployId);
-    if ('deployVersion' in session) return this.#finish(session.deployVersion, client);
+    if (!isSession(session)) return this.#finish(session, connection);
 
     this.#phase('check');
-    const queue = new UploadQueue<PlannedBlob>(
+    const queue = new UploadQueue<UploadUnit>(
       {
         concurrency: this.#options.concurrency ?? DEFAULT_CONCURRENCY,
         maxBytesInFlight: this.#options.maxBytesInFlight ?? 256 * 1024 * 1024,
       },
-      (blob, signal) => this.#upload(blob, session, client, signal),
+      (unit, signal) => this.#upload(unit, session, signal),
     );
     this.#queue = queue;
     if (this.#pauseReasons.size > 0) queue.pause();
     const batches: PlannedBlob[][] = [];
-    for (let i = 0; i < plan.blobs.length; i += limits.maxMissingBlobsPerCall)
-      batches.push(plan.blobs.slice(i, i + limits.maxMissingBlobsPerCall));
+    for (let i = 0; i < plan.blobs.length; i += limits.maxMissingPerCall)
+      batches.push(plan.blobs.slice(i, i + limits.maxMissingPerCall));
     // A few calls in flight; each answer feeds the queue at once, so uploads start on the first.
     await mapBounded(batches, CHECKS_IN_FLIGHT, async (batch) => {
       await this.#untilReleased();
-      const missing = new Set(
-        await client.missingBlobs(session.id, session.token, toDescriptors(batch.map((blob) => blob.source))),
-      );
+      const missing = await session.missing(batch);
       this.#throwIfCancelled();
-      const toUpload = batch.filter((blob) => missing.has(blob.sha256));
+      const toUpload = batch.filter((blob) => missing.has(blob.hash));
       for (const blob of batch) {
-        if (missing.has(blob.sha256)) continue;
-        this.#pendingMarks.set(blob.sha256, 'present');
+        if (missing.has(blob.hash)) continue;
+        this.#pendingMarks.set(blob.hash, 'present');
         this.#totals.skippedBytes += blob.size * blob.paths.length;
         for (const path of blob.paths)
           this.#update({ path, state: 'skipped', size: blob.size, message: 'already on the server' });
@@ -430,7 +419,7 @@ export class DeployRun {
       if (toUpload.length > 0) {
         this.#totals.uploadBytes += toUpload.reduce((sum, blob) => sum + blob.size, 0);
         if (this.#totals.phase === 'check') this.#phase('upload');
-        queue.add(toUpload);
+        queue.add(session.units(toUpload));
       }
     });
     await queue.drained();
@@ -446,35 +435,33 @@ export class DeployRun {
         `${changed.path} changed after it was uploaded; deploying the folder as it is now.`,
       );
     await this.#untilReleased();
-    const deployVersion = await requests.commit(session, {
-      entries: toEntries(plan.files),
-      ...(this.#options.render && { render: this.#options.render }),
-    });
-    return this.#finish(deployVersion, client);
+    return this.#finish(await session.commit(plan), connection);
   }
 
-  async #upload(blob: PlannedBlob, session: OpenSession, client: PressCloudClient, signal: AbortSignal): Promise<void> {
-    const request = `PUT blob ${blob.sha256.slice(0, 12)}…`;
-    this.#blobByRequest.set(request, blob);
+  async #upload(unit: UploadUnit, session: TargetSession, signal: AbortSignal): Promise<void> {
     let sent = 0;
-    this.#setBlobFiles(blob, 'uploading', 0);
+    this.#setUnitFiles(unit, 'uploading', 0);
     try {
-      await client.putBlob(session.id, session.token, blob, () => openVerifiedFileBody(blob.source), {
+      await session.upload(unit, {
         signal,
         onBytesSent: (delta) => {
           sent += delta;
           this.#inFlightBytes += delta;
           if (delta > 0) this.#meter.add(delta);
-          this.#setBlobFiles(blob, 'uploading', sent);
+          this.#setUnitFiles(unit, 'uploading', sent);
+        },
+        onRetry: (info) => {
+          const message = this.#onRetry(info);
+          this.#setUnitFiles(unit, 'retrying', 0, message);
         },
       });
-      this.#confirmedBytes += blob.size;
-      this.#confirmedBlobs++;
-      this.#pendingMarks.set(blob.sha256, 'uploaded');
-      this.#setBlobFiles(blob, 'done', blob.size);
+      this.#confirmedBytes += unit.size;
+      this.#confirmedBlobs += unit.blobs.length;
+      for (const blob of unit.blobs) this.#pendingMarks.set(blob.hash, 'uploaded');
+      this.#setUnitFiles(unit, 'done', null);
     } catch (error) {
-      this.#setBlobFiles(
-        blob,
+      this.#setUnitFiles(
+        unit,
         signal.aborted ? 'waiting' : 'failed',
         0,
         signal.aborted ? undefined : errorMessage(error),
@@ -482,39 +469,47 @@ export class DeployRun {
       throw error;
     } finally {
       this.#inFlightBytes -= sent;
-      this.#blobByRequest.delete(request);
       this.#totals.sentBytes = this.#confirmedBytes + this.#inFlightBytes;
     }
   }
 
-  async #finish(deployVersion: DeployVersion, client: PressCloudClient): Promise<DeployResult> {
+  async #finish(committed: CommittedVersion, connection: TargetConnection): Promise<DeployResult> {
     const job = this.#job!;
+    const { deployVersion, slug, url: previewUrl } = committed;
     this.#resources.journal.markCommitted(job.id, deployVersion);
-    await this.#resources.secrets.delete(uploadTokenName(job.id));
-    const slug =
-      'createDeploy' in job.deploy
-        ? job.deploy.createDeploy.slug
-        : ((await client.getDeploy(deployVersion.deployId).catch(() => null))?.slug ?? null);
-    const previewUrl = slug
-      ? `${this.#options.target.apiUrl.replace(/\/+$/, '')}/preview/${encodeURIComponent(slug)}/${deployVersion.versionNo}/`
-      : null;
+    await connection.forget(job.id, this.#resources.secrets);
     this.#flush();
     const totals = this.totals();
     this.#emit({ type: 'committed', deployVersion, previewUrl, totals });
     return { jobId: job.id, deployVersion, slug, previewUrl, totals };
   }
 
-  #onRetry(info: RetryInfo): void {
+  /** Counts and reports a retry; returns its sentence. */
+  #onRetry(info: RetryInfo): string {
     this.#totals.retries++;
     const message = `${errorMessage(info.error)} Retrying in ${(info.delayMs / 1000).toFixed(1)} s (attempt ${info.attempt + 1} of ${info.maxAttempts}).`;
-    const blob = this.#blobByRequest.get(info.request);
-    if (blob) this.#setBlobFiles(blob, 'retrying', 0, message);
     this.#emit({ type: 'retry', request: info.request, attempt: info.attempt, delayMs: info.delayMs, message });
+    return message;
   }
 
-  #setBlobFiles(blob: PlannedBlob, state: FileState, sentBytes: number, message?: string): void {
-    for (const path of blob.paths)
-      this.#update({ path, state, size: blob.size, sentBytes, ...(message !== undefined && { message }) });
+  /**
+   * The state of every file a unit carries. `sentBytes` is the unit's, shared out over its blobs in
+   * order (a bucket's bytes are not told apart on the wire); null: each blob's whole size.
+   */
+  #setUnitFiles(unit: UploadUnit, state: FileState, sentBytes: number | null, message?: string): void {
+    let left = sentBytes ?? unit.size;
+    for (const blob of unit.blobs) {
+      const sent = Math.min(blob.size, left);
+      left -= sent;
+      for (const path of blob.paths)
+        this.#update({
+          path,
+          state,
+          size: blob.size,
+          sentBytes: sent,
+          ...(message !== undefined && { message }),
+        });
+    }
   }
 
   #update(update: FileUpdate): void {
@@ -532,7 +527,7 @@ export class DeployRun {
     if (this.#job && this.#pendingMarks.size > 0) {
       this.#resources.journal.setBlobStates(
         this.#job.id,
-        [...this.#pendingMarks].map(([sha256, state]) => ({ sha256, state })),
+        [...this.#pendingMarks].map(([hash, state]) => ({ hash, state })),
       );
     }
     this.#pendingMarks.clear();
@@ -572,4 +567,9 @@ export class DeployRun {
     if (this.#cancel.signal.aborted)
       throw new DeployError({ code: 'cancelled', message: 'The deploy was cancelled.' }, true);
   }
+}
+
+/** A session to upload into, not a version an earlier run's commit already made. */
+function isSession(opened: TargetSession | CommittedVersion): opened is TargetSession {
+  return 'commit' in opened;
 }

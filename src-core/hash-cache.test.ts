@@ -42,8 +42,8 @@ test('a stored hash is found again after a re-scan, and after reopening the file
     assert.equal(cache.lookup(a!), null);
     cache.store(
       [
-        { file: a!, sha256: FAKE_SHA(1) },
-        { file: b!, sha256: FAKE_SHA(2) },
+        { file: a!, hash: FAKE_SHA(1) },
+        { file: b!, hash: FAKE_SHA(2) },
       ],
       Date.now(),
     );
@@ -64,7 +64,7 @@ test('a touch, a rewrite, a same-size rewrite with a new mtime, or a replacement
     });
     const cache = HashCache.open(cacheFile);
     cache.store(
-      files.map((file, i) => ({ file, sha256: FAKE_SHA(i) })),
+      files.map((file, i) => ({ file, hash: FAKE_SHA(i) })),
       Date.now(),
     );
     const later = HOUR_AGO_S + 60;
@@ -88,11 +88,11 @@ test('racy entries (mtime less than 2 s before the hash started) are not trusted
     const [file] = (await scanFolder(dir)).files;
     const mtimeMs = Number(file!.mtimeNs / 1_000_000n);
     const cache = HashCache.open(cacheFile);
-    cache.store([{ file: file!, sha256: FAKE_SHA(7) }], mtimeMs + 10); // hashed in the same tick as the write
+    cache.store([{ file: file!, hash: FAKE_SHA(7) }], mtimeMs + 10); // hashed in the same tick as the write
     assert.equal(cache.lookup(file!), null);
-    cache.store([{ file: file!, sha256: FAKE_SHA(7) }], mtimeMs + RACY_WINDOW_MS - 1);
+    cache.store([{ file: file!, hash: FAKE_SHA(7) }], mtimeMs + RACY_WINDOW_MS - 1);
     assert.equal(cache.lookup(file!), null);
-    cache.store([{ file: file!, sha256: FAKE_SHA(7) }], mtimeMs + RACY_WINDOW_MS + 1); // hashed well after the last write
+    cache.store([{ file: file!, hash: FAKE_SHA(7) }], mtimeMs + RACY_WINDOW_MS + 1); // hashed well after the last write
     assert.equal(cache.lookup(file!), FAKE_SHA(7));
     cache.close();
   }));
@@ -102,7 +102,7 @@ test('lookupMany answers as lookup does, for many files at once', () =>
     const files = await writeOld(dir, Object.fromEntries(Array.from({ length: 150 }, (_, i) => [`f${i}.txt`, `${i}`])));
     const cache = HashCache.open(cacheFile);
     cache.store(
-      files.filter((_, i) => i % 3 !== 0).map((file, i) => ({ file, sha256: FAKE_SHA(i) })),
+      files.filter((_, i) => i % 3 !== 0).map((file, i) => ({ file, hash: FAKE_SHA(i) })),
       Date.now(),
     );
     const many = cache.lookupMany(files);
@@ -125,7 +125,7 @@ test('inode and device numbers over 2^63 round-trip', () =>
       ino: 2n ** 64n - 5n,
       dev: 2n ** 63n + 1n,
     };
-    cache.store([{ file, sha256: FAKE_SHA(9) }], Date.now());
+    cache.store([{ file, hash: FAKE_SHA(9) }], Date.now());
     assert.equal(cache.lookup(file), FAKE_SHA(9));
     assert.equal(cache.lookup({ ...file, ino: 2n ** 64n - 4n }), null);
     cache.close();
@@ -135,7 +135,7 @@ test('the schema is versioned with user_version; a newer file is refused in word
   withFolder(async (_dir, cacheFile) => {
     HashCache.open(cacheFile).close();
     const db = new DatabaseSync(cacheFile);
-    assert.deepEqual({ ...db.prepare('PRAGMA user_version').get() }, { user_version: 1 });
+    assert.deepEqual({ ...db.prepare('PRAGMA user_version').get() }, { user_version: 2 });
     assert.deepEqual({ ...db.prepare('PRAGMA journal_mode').get() }, { journal_mode: 'wal' });
     db.exec('PRAGMA user_version = 99');
     db.close();
@@ -150,4 +150,41 @@ test('twenty openers at once on a fresh state folder each get a working cache (i
       [],
       'no opener failed',
     );
+  }));
+
+test('hashes are kept per kind: a SHA-256 does not answer for a Cloudflare asset hash, and each kind is found again', () =>
+  withFolder(async (dir, cacheFile) => {
+    const [a] = await writeOld(dir, { 'a.txt': 'alpha' });
+    const cache = HashCache.open(cacheFile);
+    cache.store([{ file: a!, hash: FAKE_SHA(1) }], Date.now(), 'sha256');
+    assert.equal(cache.lookup(a!, 'cloudflare-asset'), null, 'another kind is a miss');
+    cache.store([{ file: a!, hash: 'c'.repeat(32) }], Date.now(), 'cloudflare-asset');
+    assert.equal(cache.lookup(a!, 'sha256'), FAKE_SHA(1), 'storing one kind keeps the other');
+    assert.deepEqual(cache.lookupMany([a!], 'cloudflare-asset'), ['c'.repeat(32)]);
+    cache.close();
+  }));
+
+test('a cache an older PressDrop wrote (schema 1) upgrades in place, its hashes kept as SHA-256', () =>
+  withFolder(async (dir, cacheFile) => {
+    const [a] = await writeOld(dir, { 'a.txt': 'alpha' });
+    HashCache.open(cacheFile).close();
+    const db = new DatabaseSync(cacheFile);
+    db.exec(`DROP TABLE file_hashes;
+      CREATE TABLE file_hashes (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ino INTEGER NOT NULL,
+        dev INTEGER NOT NULL, sha256 TEXT NOT NULL, hashed_at_ms INTEGER NOT NULL) WITHOUT ROWID;
+      PRAGMA user_version = 1;`);
+    db.prepare('INSERT INTO file_hashes VALUES (?, ?, ?, ?, ?, ?, ?)').run(
+      a!.absolutePath,
+      a!.size,
+      a!.mtimeNs,
+      BigInt.asIntN(64, a!.ino),
+      BigInt.asIntN(64, a!.dev),
+      FAKE_SHA(7),
+      Date.now(),
+    );
+    db.close();
+    const cache = HashCache.open(cacheFile);
+    assert.equal(cache.lookup(a!, 'sha256'), FAKE_SHA(7));
+    assert.equal(cache.lookup(a!, 'cloudflare-asset'), null);
+    cache.close();
   }));

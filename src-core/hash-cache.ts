@@ -1,6 +1,13 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import type { HashKind } from './ports.ts';
 import type { ScannedFile } from './scan-folder.ts';
 import { migrateStateDatabase, openStateDatabase } from './sqlite-file.ts';
+
+/** A file and its hash (of the kind asked for). */
+export interface HashedFile {
+  file: ScannedFile;
+  hash: string;
+}
 
 /**
  * Schema migrations, applied in order; `PRAGMA user_version` says how many
@@ -18,6 +25,22 @@ const MIGRATIONS: readonly string[] = [
      sha256 TEXT NOT NULL,
      hashed_at_ms INTEGER NOT NULL
    ) WITHOUT ROWID`,
+  // Issue 11: a hash per kind (SHA-256, Cloudflare's asset hash), so one scan feeds targets of either kind
+  // and switching target reads no file twice. Keyed by kind first: lookupMany reads one kind's range.
+  `CREATE TABLE file_hashes_v2 (
+     kind TEXT NOT NULL,
+     path TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     mtime_ns INTEGER NOT NULL,
+     ino INTEGER NOT NULL,
+     dev INTEGER NOT NULL,
+     hash TEXT NOT NULL,
+     hashed_at_ms INTEGER NOT NULL,
+     PRIMARY KEY (kind, path)
+   ) WITHOUT ROWID;
+   INSERT INTO file_hashes_v2 SELECT 'sha256', path, size, mtime_ns, ino, dev, sha256, hashed_at_ms FROM file_hashes;
+   DROP TABLE file_hashes;
+   ALTER TABLE file_hashes_v2 RENAME TO file_hashes;`,
 ];
 
 /**
@@ -33,17 +56,17 @@ const MIGRATIONS: readonly string[] = [
 export const RACY_WINDOW_MS = 2000;
 
 // The racy-git rule is applied in SQL: an untrusted row is never read.
-const ROW_COLUMNS = 'size, mtime_ns, ino, dev, sha256';
+const ROW_COLUMNS = 'size, mtime_ns, ino, dev, hash';
 const TRUSTED = `mtime_ns <= (hashed_at_ms - ${RACY_WINDOW_MS}) * 1000000`;
 /** Below this many files, one indexed lookup each beats loading a folder's rows. */
 const BULK_LOOKUP_MIN = 64;
 /** How many rows (of deleted files) the ordered walk of lookupMany skips before it calls a file out of order. */
 const MAX_SKIP = 64;
 
-type Row = [size: bigint, mtimeNs: bigint, ino: bigint, dev: bigint, sha256: string];
+type Row = [size: bigint, mtimeNs: bigint, ino: bigint, dev: bigint, hash: string];
 type PathRow = [path: string, ...Row];
 
-/** Remembers file hashes across scans, keyed by absolute path and trusted only while size, mtime, inode and device are unchanged. */
+/** Remembers file hashes across scans, keyed by hash kind and absolute path, and trusted only while size, mtime, inode and device are unchanged. */
 export class HashCache {
   readonly #db: DatabaseSync;
   readonly #get: StatementSync;
@@ -52,18 +75,18 @@ export class HashCache {
 
   private constructor(db: DatabaseSync) {
     this.#db = db;
-    this.#get = db.prepare(`SELECT ${ROW_COLUMNS} FROM file_hashes WHERE path = ? AND ${TRUSTED}`);
+    this.#get = db.prepare(`SELECT ${ROW_COLUMNS} FROM file_hashes WHERE kind = ? AND path = ? AND ${TRUSTED}`);
     this.#range = db.prepare(
-      `SELECT path, ${ROW_COLUMNS} FROM file_hashes WHERE path >= ? AND path < ? AND ${TRUSTED}`,
+      `SELECT path, ${ROW_COLUMNS} FROM file_hashes WHERE kind = ? AND path >= ? AND path < ? AND ${TRUSTED}`,
     );
     for (const statement of [this.#get, this.#range]) {
       statement.setReadBigInts(true);
       statement.setReturnArrays(true); // arrays read faster than objects: a re-scan looks up every file
     }
     this.#put = db.prepare(
-      `INSERT INTO file_hashes (path, size, mtime_ns, ino, dev, sha256, hashed_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?)
-       ON CONFLICT (path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, ino = excluded.ino,
-         dev = excluded.dev, sha256 = excluded.sha256, hashed_at_ms = excluded.hashed_at_ms`,
+      `INSERT INTO file_hashes (kind, path, size, mtime_ns, ino, dev, hash, hashed_at_ms) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+       ON CONFLICT (kind, path) DO UPDATE SET size = excluded.size, mtime_ns = excluded.mtime_ns, ino = excluded.ino,
+         dev = excluded.dev, hash = excluded.hash, hashed_at_ms = excluded.hashed_at_ms`,
     );
   }
 
@@ -85,9 +108,9 @@ export class HashCache {
     }
   }
 
-  /** The cached sha256 of a scanned file, or null when unknown, stale or too racy to trust. */
-  lookup(file: ScannedFile): string | null {
-    const row = this.#get.get(file.absolutePath) as unknown as Row | undefined;
+  /** The cached hash (of `kind`) of a scanned file, or null when unknown, stale or too racy to trust. */
+  lookup(file: ScannedFile, kind: HashKind = 'sha256'): string | null {
+    const row = this.#get.get(kind, file.absolutePath) as unknown as Row | undefined;
     return row && same(row, 0, file) ? row[4] : null;
   }
 
@@ -96,13 +119,13 @@ export class HashCache {
    * under the files' common folder instead of one query per file, which
    * makes a 20,000-file re-scan's lookups ~5× cheaper.
    */
-  lookupMany(files: readonly ScannedFile[]): Array<string | null> {
-    if (files.length < BULK_LOOKUP_MIN) return files.map((file) => this.lookup(file));
+  lookupMany(files: readonly ScannedFile[], kind: HashKind = 'sha256'): Array<string | null> {
+    if (files.length < BULK_LOOKUP_MIN) return files.map((file) => this.lookup(file, kind));
     const folder = commonFolder(files);
     // Every path under `folder` sorts between "folder/" and "folder0" ('0' follows '/'), in
     // code-point order, as a scan's files mostly are (not: symlink targets, NFD names). So
     // walk both lists together, and look up only the files that walk does not meet in a Map.
-    const rows = this.#range.all(folder, `${folder.slice(0, -1)}0`) as unknown as PathRow[];
+    const rows = this.#range.all(kind, folder, `${folder.slice(0, -1)}0`) as unknown as PathRow[];
     const found = new Array<string | null>(files.length).fill(null);
     const astray: number[] = [];
     let j = 0;
@@ -125,20 +148,21 @@ export class HashCache {
     return found;
   }
 
-  /** Records hashes, in one transaction. `hashedAtMs` is when hashing STARTED (Date.now() before the first read), for the racy-git rule. */
-  store(entries: ReadonlyArray<{ file: ScannedFile; sha256: string }>, hashedAtMs: number): void {
+  /** Records hashes of `kind`, in one transaction. `hashedAtMs` is when hashing STARTED (Date.now() before the first read), for the racy-git rule. */
+  store(entries: readonly HashedFile[], hashedAtMs: number, kind: HashKind = 'sha256'): void {
     if (entries.length === 0) return;
     const at = BigInt(Math.floor(hashedAtMs));
     this.#db.exec('BEGIN IMMEDIATE');
     try {
-      for (const { file, sha256 } of entries) {
+      for (const { file, hash } of entries) {
         this.#put.run(
+          kind,
           file.absolutePath,
           file.size,
           file.mtimeNs,
           BigInt.asIntN(64, file.ino),
           BigInt.asIntN(64, file.dev),
-          sha256,
+          hash,
           at,
         );
       }

@@ -21,6 +21,7 @@ import { HashCache } from './hash-cache.ts';
 import { BATCH_MAX_FILES, HashPool, hashFolder } from './hash-pool.ts';
 import { InlineStatPool } from './stat-pool.ts';
 import { LSTAT_SLOTS, LstatKind } from './hash-worker.ts';
+import { blake3 } from 'hash-wasm';
 import type { HashOutcome } from './hash-pool.ts';
 import { scanFolder } from './scan-folder.ts';
 
@@ -59,7 +60,7 @@ async function withCache(run: (cache: HashCache) => Promise<void>): Promise<void
 }
 
 const hashesOf = (outcomes: HashOutcome[]) =>
-  Object.fromEntries(outcomes.map((o) => [o.file.path, 'sha256' in o ? o.sha256 : o.error.code]));
+  Object.fromEntries(outcomes.map((o) => [o.file.path, 'hash' in o ? o.hash : o.error.code]));
 
 test('hashes equal sha256 of the bytes, at every size around the read chunk, with duplicates and empties', () => {
   const sizes = [0, 1, 4096, MiB - 1, MiB, MiB + 1, 3 * MiB + 5, 9 * MiB];
@@ -116,7 +117,7 @@ test('one task at a time runs on one thread; more at once start all the threads,
         const scan = await scanFolder(root, { pool: lazy });
         const big = scan.files.find((f) => f.path === 'big.bin')!;
         const [alone] = await lazy.hashFiles([big]);
-        assert.equal(alone && 'sha256' in alone && alone.sha256, sha256(readFileSync(big.absolutePath)));
+        assert.equal(alone && 'hash' in alone && alone.hash, sha256(readFileSync(big.absolutePath)));
         assert.equal(lazy.threadCount, 1, 'a scan of one batch and a hash of one task need one thread');
         // The one thread is busy with a task when more are asked for: the full pool takes over, and the task still ends well.
         const running = lazy.hashFiles([big]);
@@ -206,7 +207,7 @@ test('abort cancels the queued tasks and rejects with the reason; the pool still
       );
       assert.ok(hashed < scan.files.length, `${hashed} of ${scan.files.length} hashed`);
       const [first] = await pool.hashFiles(scan.files.slice(0, 1));
-      assert.ok(first && 'sha256' in first);
+      assert.ok(first && 'hash' in first);
       await assert.rejects(pool.hashFiles(scan.files, { signal: controller.signal }), /stop/);
     },
   ));
@@ -218,7 +219,7 @@ test('hashFolder: misses are hashed and stored; a second run reads nothing and a
       assert.equal(first.cacheHits, 0);
       assert.deepEqual(first.problems, []);
       assert.deepEqual(
-        first.files.map((f) => [f.file.path, f.sha256]),
+        first.files.map((f) => [f.file.path, f.hash]),
         [
           ['a.txt', sha256(Buffer.from('alpha'))],
           ['b/c.txt', sha256(Buffer.from('gamma'))],
@@ -238,7 +239,7 @@ test('hashFolder: misses are hashed and stored; a second run reads nothing and a
       });
       assert.equal(second.cacheHits, 2);
       assert.equal(pool.tasksSent, tasksBefore);
-      assert.equal(second.files[0]!.sha256, sha256(Buffer.from('alpha')));
+      assert.equal(second.files[0]!.hash, sha256(Buffer.from('alpha')));
       assert.deepEqual(seen, ['a.txt', 'b/c.txt']);
       assert.equal(bytes, 10);
     }),
@@ -286,3 +287,37 @@ test('lstatMany answers the same on the pool, inline, and inline on a "slow" fil
       [stats.size, stats.mtimeNs, BigInt.asIntN(64, stats.ino), BigInt.asIntN(64, stats.dev)],
     );
   }));
+
+test("Cloudflare's asset hash is BLAKE3 of the base64 content and the extension, cut to 32 hex characters, at every size around the read chunk", async () => {
+  // The reference: the whole file in base64, as wrangler hashes it, in one call.
+  const reference = async (bytes: Uint8Array, extension: string) =>
+    (await blake3(Buffer.from(bytes).toString('base64') + extension)).slice(0, 32);
+  const files: Record<string, Uint8Array> = {
+    'same.css': Buffer.from('body{}'),
+    'same.txt': Buffer.from('body{}'),
+    'no-extension': Buffer.from('x'),
+    'empty.html': Buffer.alloc(0),
+  };
+  for (const size of [1, 2, 3, MiB - 1, MiB, MiB + 1, MiB + 2, 9 * MiB + 1]) files[`f${size}.bin`] = randomBytes(size);
+  await withFiles(files, (root) =>
+    withCache(async (cache) => {
+      const hashed = await hashFolder(await scanFolder(root), cache, pool, { kind: 'cloudflare-asset' });
+      assert.deepEqual(hashed.problems, []);
+      for (const { file, hash } of hashed.files) {
+        const extension = file.path.includes('.') ? file.path.slice(file.path.lastIndexOf('.') + 1) : '';
+        assert.equal(hash, await reference(files[file.path]!, extension), file.path);
+      }
+      const byPath = new Map(hashed.files.map((entry) => [entry.file.path, entry.hash]));
+      assert.notEqual(
+        byPath.get('same.css'),
+        byPath.get('same.txt'),
+        'the same bytes under two extensions are two assets',
+      );
+      const again = await hashFolder(await scanFolder(root), cache, pool, { kind: 'cloudflare-asset' });
+      assert.equal(again.cacheHits, hashed.files.length, 'the kind is cached too');
+      const asSha = await hashFolder(await scanFolder(root), cache, pool, { kind: 'sha256' });
+      assert.equal(asSha.cacheHits, 0, 'a cached asset hash does not answer for SHA-256');
+      assert.equal(asSha.files.find((f) => f.file.path === 'same.css')!.hash, sha256(files['same.css']!));
+    }),
+  );
+});

@@ -1,7 +1,8 @@
 import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
-import type { HashCache } from './hash-cache.ts';
+import type { HashCache, HashedFile } from './hash-cache.ts';
+import type { HashKind } from './ports.ts';
 import type { HashTask, HashTaskFailure, HashTaskFile, HashTaskResult } from './hash-worker.ts';
 import type { ScannedFile, ScanResult } from './scan-folder.ts';
 import type { StatPool } from './stat-pool.ts';
@@ -10,8 +11,7 @@ import type { StatPool } from './stat-pool.ts';
 export type HashErrorCode = 'unreadable' | 'vanished' | 'changed';
 
 /** One file's hash, or why it has none (with a sentence naming the file and what to do). */
-export type HashOutcome =
-  { file: ScannedFile; sha256: string } | { file: ScannedFile; error: { code: HashErrorCode; message: string } };
+export type HashOutcome = HashedFile | { file: ScannedFile; error: { code: HashErrorCode; message: string } };
 
 /** A file that could not be hashed. */
 export type HashFailure = Extract<HashOutcome, { error: unknown }>;
@@ -26,10 +26,12 @@ export interface HashPoolOptions {
 
 /** Options of HashPool.hashFiles and hashFolder. */
 export interface HashFilesOptions {
+  /** The hash the target names content by (default SHA-256). */
+  kind?: HashKind;
   /** Cancels the tasks not yet done (a running one stops with its worker thread); the call rejects with the signal's reason. */
   signal?: AbortSignal;
   /** Called for each hashed file, batch by batch as workers finish, so a pipeline can go on before the last hash. */
-  onHashed?: (file: ScannedFile, sha256: string) => void;
+  onHashed?: (file: ScannedFile, hash: string) => void;
   /** Called with the bytes read since the last call, about every 100 ms and after each task. */
   onBytes?: (bytes: number) => void;
 }
@@ -45,7 +47,7 @@ const PROGRESS_EVERY_MS = 100;
 type Workers = Piscina<HashTask | string, HashTaskResult | BigInt64Array>;
 
 /**
- * Hashes files (sha256) on worker threads: big files first, small ones in batches, streamed through one buffer per thread.
+ * Hashes files (SHA-256, or the target's own kind) on worker threads: big files first, small ones in batches, streamed through one buffer per thread.
  *
  * Each thread is an isolate of its own (~15-25 MiB), so the pool starts with one: a folder of one
  * file, hashed in one task, never needs another, and would carry it idle through its whole upload.
@@ -137,7 +139,7 @@ export class HashPool implements StatPool {
 
   /** Hashes every file; outcomes come back in the input order once all are done, and through onHashed as they finish. */
   async hashFiles(files: readonly ScannedFile[], options: HashFilesOptions = {}): Promise<HashOutcome[]> {
-    const { signal, onHashed, onBytes } = options;
+    const { signal, onHashed, onBytes, kind = 'sha256' } = options;
     signal?.throwIfAborted();
     // One internal signal for every task: piscina listens once per task, and the caller's signal
     // would otherwise warn about hundreds of listeners.
@@ -163,13 +165,13 @@ export class HashPool implements StatPool {
       await Promise.all(
         tasks.map(async (indices) => {
           this.#tasksSent++;
-          const task: HashTask = { files: indices.map((i) => taskFile(files[i]!)), progress };
+          const task: HashTask = { kind, files: indices.map((i) => taskFile(files[i]!)), progress };
           const results = (await this.#run(workers, task, { signal: cancel.signal })) as HashTaskResult;
           flush();
           results.forEach((result, k) => {
             const file = files[indices[k]!]!;
             if (typeof result === 'string') {
-              outcomes[indices[k]!] = { file, sha256: result };
+              outcomes[indices[k]!] = { file, hash: result };
               onHashed?.(file, result);
             } else {
               outcomes[indices[k]!] = { file, error: describe(file, result) };
@@ -196,7 +198,7 @@ export class HashPool implements StatPool {
 
 /** What hashFolder found: every hashed file in scan order, and the files it could not hash. */
 export interface HashFolderResult {
-  files: Array<{ file: ScannedFile; sha256: string }>;
+  files: HashedFile[];
   problems: HashFailure[];
   /** Files whose hash came from the cache, unread. */
   cacheHits: number;
@@ -213,25 +215,26 @@ export async function hashFolder(
   pool: HashPool,
   options: HashFilesOptions = {},
 ): Promise<HashFolderResult> {
-  const cached = cache.lookupMany(scan.files);
+  const kind = options.kind ?? 'sha256';
+  const cached = cache.lookupMany(scan.files, kind);
   const misses: ScannedFile[] = [];
   let hitBytes = 0;
   scan.files.forEach((file, i) => {
-    const sha256 = cached[i];
-    if (sha256 == null) return void misses.push(file);
+    const hash = cached[i];
+    if (hash == null) return void misses.push(file);
     hitBytes += file.size;
-    options.onHashed?.(file, sha256);
+    options.onHashed?.(file, hash);
   });
   if (hitBytes > 0) options.onBytes?.(hitBytes);
 
   // Taken before the first read, as the racy-git rule needs (see HashCache).
   const hashedAtMs = Date.now();
-  const fresh: Array<{ file: ScannedFile; sha256: string }> = [];
+  const fresh: HashedFile[] = [];
   // Stored as they arrive (at most every CACHE_FLUSH_MS), so a kill mid-hash keeps what was done.
-  let unsaved: Array<{ file: ScannedFile; sha256: string }> = [];
+  let unsaved: HashedFile[] = [];
   let savedAt = Date.now();
   const save = () => {
-    cache.store(unsaved, hashedAtMs);
+    cache.store(unsaved, hashedAtMs, kind);
     unsaved = [];
     savedAt = Date.now();
   };
@@ -239,21 +242,22 @@ export async function hashFolder(
   try {
     outcomes = await pool.hashFiles(misses, {
       ...options,
-      onHashed: (file, sha256) => {
-        fresh.push({ file, sha256 });
-        unsaved.push({ file, sha256 });
+      kind,
+      onHashed: (file, hash) => {
+        fresh.push({ file, hash });
+        unsaved.push({ file, hash });
         if (Date.now() - savedAt >= CACHE_FLUSH_MS) save();
-        options.onHashed?.(file, sha256);
+        options.onHashed?.(file, hash);
       },
     });
   } finally {
     save();
   }
-  const freshByFile = new Map(fresh.map((entry) => [entry.file, entry.sha256]));
+  const freshByFile = new Map(fresh.map((entry) => [entry.file, entry.hash]));
   const files: HashFolderResult['files'] = [];
   scan.files.forEach((file, i) => {
-    const sha256 = cached[i] ?? freshByFile.get(file);
-    if (sha256 != null) files.push({ file, sha256 });
+    const hash = cached[i] ?? freshByFile.get(file);
+    if (hash != null) files.push({ file, hash });
   });
   const problems = outcomes.filter((outcome): outcome is HashFailure => 'error' in outcome);
   return { files, problems, cacheHits: scan.files.length - misses.length };

@@ -1,10 +1,14 @@
 import { hash, createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
+import { extname } from 'node:path';
+import { createBLAKE3, type IHasher } from 'hash-wasm';
+import type { HashKind } from './ports.ts';
 
 /**
  * The hash pool's worker (piscina task functions, run in worker threads):
- * hashes a batch of files and says, for each, its sha256 or why not; and
+ * hashes a batch of files and says, for each, its hash (of the kind the
+ * target names content by) or why not; and
  * lstats a batch of paths for the scan. It works synchronously: the thread
  * has nothing else to do, and a sync call skips libuv's 4-thread pool and
  * its cross-thread wake-ups, which cost more than the syscall itself.
@@ -20,6 +24,7 @@ export interface HashTaskFile {
 
 /** One piscina task: a batch of small files, or one large file. */
 export interface HashTask {
+  kind: HashKind;
   files: HashTaskFile[];
   /** A BigInt64Array's buffer: bytes read so far are added to element 0, for live progress without messages. */
   progress: SharedArrayBuffer;
@@ -32,7 +37,7 @@ export type HashTaskFailure =
   | { code: 'changed'; now: 'size'; size: number }
   | { code: 'changed'; now: 'modified' | 'replaced' | 'not_a_file' };
 
-/** For each file of the task, in order: its hex sha256, or the failure. */
+/** For each file of the task, in order: its hex hash, or the failure. */
 export type HashTaskResult = Array<string | HashTaskFailure>;
 
 /** Slots per path in a packed lstat batch: kind, size, mtimeNs, ino, dev (for `error`, size holds the errno). */
@@ -47,11 +52,71 @@ export const LstatKind = { missing: 0n, file: 1n, directory: 2n, symlink: 3n, ot
 const CHUNK_BYTES = 1024 * 1024;
 let chunk: Buffer | null = null;
 
+// Cloudflare's asset hash is BLAKE3, which node:crypto lacks: hash-wasm's, made once per thread, on first use.
+let blake3: IHasher | null = null;
+
 /** Piscina entry point: hashes a batch of files. */
-export function hashTask(task: HashTask): HashTaskResult {
+export async function hashTask(task: HashTask): Promise<HashTaskResult> {
   const progress = new BigInt64Array(task.progress);
   chunk ??= Buffer.allocUnsafeSlow(CHUNK_BYTES);
-  return task.files.map((file) => hashOne(file, chunk!, progress));
+  if (task.kind === 'sha256') return task.files.map((file) => hashOne(file, chunk!, progress, sha256Digest()));
+  blake3 ??= await createBLAKE3();
+  return task.files.map((file) => hashOne(file, chunk!, progress, cloudflareAssetDigest(blake3!, file.absolutePath)));
+}
+
+/** A digest fed the file's bytes chunk by chunk, and asked for the hash once at the end. */
+interface Digest {
+  /** The whole file in one chunk (most files): may take a faster path. */
+  whole(bytes: Buffer): string;
+  update(bytes: Buffer): void;
+  end(): string;
+}
+
+function sha256Digest(): Digest {
+  let digest: ReturnType<typeof createHash> | null = null;
+  return {
+    // One-shot hash, no Hash object.
+    whole: (bytes) => hash('sha256', bytes, 'hex'),
+    update: (bytes) => void (digest ??= createHash('sha256')).update(bytes),
+    end: () => (digest ?? createHash('sha256')).digest('hex'),
+  };
+}
+
+/**
+ * Cloudflare's asset hash, as wrangler computes it: BLAKE3 of the content
+ * in base64 followed by the file's extension (without its dot), hex, cut to
+ * 32 characters. Base64 is encoded in runs of whole 3-byte groups, so a big
+ * file streams through without its base64 ever held whole.
+ */
+function cloudflareAssetDigest(hasher: IHasher, path: string): Digest {
+  hasher.init();
+  let carry = Buffer.alloc(0);
+  const end = () => {
+    hasher.update(carry.toString('base64'));
+    hasher.update(extname(path).slice(1));
+    return hasher.digest('hex').slice(0, 32);
+  };
+  const update = (bytes: Buffer) => {
+    const joined = carry.length > 0 ? Buffer.concat([carry, bytes]) : bytes;
+    const whole = joined.length - (joined.length % 3);
+    hasher.update(joined.subarray(0, whole).toString('base64'));
+    // Copied: the chunk buffer is read into again.
+    carry = Buffer.from(joined.subarray(whole));
+  };
+  return {
+    whole: (bytes) => {
+      update(bytes);
+      return end();
+    },
+    update,
+    end,
+  };
+}
+
+/** Cloudflare's asset hash of bytes held in memory (a test's, or a peer's check of what it was sent). */
+export async function cloudflareAssetHash(bytes: Uint8Array, path: string): Promise<string> {
+  blake3 ??= await createBLAKE3();
+  return cloudflareAssetDigest(blake3, path).whole(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
 /** Piscina entry point: lstats a batch of NUL-separated paths for the scan, packed LSTAT_SLOTS bigints per path (no object per entry to clone back). */
@@ -97,7 +162,12 @@ export function packLstat(out: BigInt64Array, i: number, stats: BigIntStats | un
   out[at + 4] = stats.dev;
 }
 
-function hashOne(file: HashTaskFile, buffer: Buffer, progress: BigInt64Array): string | HashTaskFailure {
+function hashOne(
+  file: HashTaskFile,
+  buffer: Buffer,
+  progress: BigInt64Array,
+  digest: Digest,
+): string | HashTaskFailure {
   let fd: number;
   try {
     // O_NONBLOCK: should the file have become a FIFO since the scan, open must not wait for a writer.
@@ -113,21 +183,18 @@ function hashOne(file: HashTaskFile, buffer: Buffer, progress: BigInt64Array): s
     // file read whole in one call needs no extra read to see EOF.
     let total = 0;
     let chunks = 0;
-    let digest: ReturnType<typeof createHash> | null = null;
     for (;;) {
       const n = readSync(fd, buffer, 0, CHUNK_BYTES, null);
       if (n === 0) break;
       total += n;
       Atomics.add(progress, 0, BigInt(n));
       if (total > file.size) return { code: 'changed', now: 'size', size: Number(fstatSync(fd).size) };
-      if (chunks++ === 0 && total === file.size) {
-        // The whole file in one read (most files): one-shot hash, no Hash object.
-        return check(fd, file, chunks, hash('sha256', buffer.subarray(0, n), 'hex'));
-      }
-      (digest ??= createHash('sha256')).update(buffer.subarray(0, n));
+      // The whole file in one read (most files).
+      if (chunks++ === 0 && total === file.size) return check(fd, file, chunks, digest.whole(buffer.subarray(0, n)));
+      digest.update(buffer.subarray(0, n));
     }
     if (total !== file.size) return { code: 'changed', now: 'size', size: total };
-    return check(fd, file, chunks, (digest ?? createHash('sha256')).digest('hex'));
+    return check(fd, file, chunks, digest.end());
   } catch (error) {
     return failureOf(error);
   } finally {
@@ -136,9 +203,9 @@ function hashOne(file: HashTaskFile, buffer: Buffer, progress: BigInt64Array): s
 }
 
 /** A multi-read file is stat'ed again: a same-size rewrite while we read would leave mixed bytes with a plausible size. */
-function check(fd: number, file: HashTaskFile, chunks: number, sha256: string): string | HashTaskFailure {
-  if (chunks <= 1) return sha256;
-  return differs(fstatSync(fd, { bigint: true }), file) ?? sha256;
+function check(fd: number, file: HashTaskFile, chunks: number, digest: string): string | HashTaskFailure {
+  if (chunks <= 1) return digest;
+  return differs(fstatSync(fd, { bigint: true }), file) ?? digest;
 }
 
 function differs(stats: BigIntStats, file: HashTaskFile): HashTaskFailure | null {

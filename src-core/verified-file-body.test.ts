@@ -17,7 +17,7 @@ function fixture(t: { after: (fn: () => void) => void }, bytes: Buffer) {
   t.after(() => rmSync(dir, { recursive: true, force: true }));
   const absolutePath = join(dir, 'f.bin');
   writeFileSync(absolutePath, bytes);
-  return { path: 'f.bin', absolutePath, size: bytes.length, sha256: createHash('sha256').update(bytes).digest('hex') };
+  return { path: 'f.bin', absolutePath, size: bytes.length, hash: createHash('sha256').update(bytes).digest('hex') };
 }
 
 test('an unchanged file streams whole', async (t) => {

@@ -21,7 +21,8 @@ export class FileChangedError extends Error {
 export function openVerifiedFileBody(file: {
   path: string;
   absolutePath: string;
-  sha256: string;
+  /** Its SHA-256, hex (the targets that stream files raw name content by SHA-256). */
+  hash: string;
   size: number;
 }): Readable {
   const hash = createHash('sha256');
@@ -42,7 +43,7 @@ export function openVerifiedFileBody(file: {
     flush(done) {
       if (seen < file.size)
         return done(new FileChangedError(file.path, `it is now ${seen} bytes, not the ${file.size} hashed`));
-      if (hash.digest('hex') !== file.sha256)
+      if (hash.digest('hex') !== file.hash)
         return done(new FileChangedError(file.path, 'its content differs from what was hashed'));
       // A save by rename (most editors do) leaves the file we read intact and puts other bytes at
       // its path: the hash matches, yet the folder no longer holds what we sent.

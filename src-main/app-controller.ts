@@ -5,7 +5,13 @@ import { setTimeout as delay } from 'node:timers/promises';
 import type { DeployEngine } from '../src-core/deploy-engine.ts';
 import type { DeployRun } from '../src-core/deploy-run.ts';
 import type { SecretStore } from '../src-core/ports.ts';
-import { PressCloudClient, ServiceError } from '../src-core/targets/press-cloud/press-cloud-client.ts';
+import { ServiceError } from '../src-core/http/service-error.ts';
+import { PressCloudClient } from '../src-core/targets/press-cloud/press-cloud-client.ts';
+import {
+  deployRefOf,
+  journaledDeployId,
+  pressCloudTarget,
+} from '../src-core/targets/press-cloud/press-cloud-target.ts';
 import { PressConfigError, readPressConfig } from '../src-core/press-config.ts';
 import type {
   FolderCheck,
@@ -296,9 +302,11 @@ export class AppController {
     const config = await pressConfig(checked.path);
     const run = this.#ports.engine.deploy({
       folder: checked.path,
-      target: { apiUrl: target.apiUrl, apiKey: await this.#apiKey(target.id) },
-      deploy: payload.deploy,
-      ...(config?.render && { render: config.render }),
+      target: pressCloudTarget(
+        { apiUrl: target.apiUrl, apiKey: await this.#apiKey(target.id) },
+        payload.deploy,
+        config?.render ? { render: config.render } : {},
+      ),
     });
     return this.#track(run, checked.path, target.id, config);
   }
@@ -316,8 +324,11 @@ export class AppController {
     const config = await pressConfig(found.job.folder);
     const run = this.#ports.engine.resume(
       jobId,
-      await this.#apiKey(target.id),
-      config?.render ? { render: config.render } : {},
+      pressCloudTarget(
+        { apiUrl: found.job.apiUrl, apiKey: await this.#apiKey(target.id) },
+        deployRefOf(found.job.destination),
+        config?.render ? { render: config.render } : {},
+      ),
     );
     return this.#track(run, found.job.folder, target.id, config);
   }
@@ -398,15 +409,16 @@ export class AppController {
         // Offered, so the window may start it again ("Deploy again" after the resumed run).
         this.#grant(job.folder);
         const targetId = this.#targets().find((target) => target.apiUrl === job.apiUrl)?.id ?? null;
+        const deploy = deployRefOf(job.destination);
         return {
           jobId: job.id,
           folder: job.folder,
           targetId,
           apiUrl: job.apiUrl,
           deploy:
-            'createDeploy' in job.deploy
-              ? { id: job.deployId, ...job.deploy.createDeploy }
-              : await this.#deployNamed(targetId, job.deploy.deployId),
+            'createDeploy' in deploy
+              ? { id: journaledDeployId(job), ...deploy.createDeploy }
+              : await this.#deployNamed(targetId, deploy.deployId),
           status: job.status === 'failed' ? 'failed' : 'interrupted',
           error: job.error,
           storedBytes: progress.storedBytes,

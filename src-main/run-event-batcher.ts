@@ -1,7 +1,7 @@
 import type { DeployEvent, FileUpdate } from '../src-shared/upload-model.ts';
 
 /** How often batched run events go to the renderer: 15 a second, however many blobs move. */
-const BATCH_INTERVAL_MS = 66;
+export const BATCH_INTERVAL_MS = 66;
 
 /**
  * Collects a run's events and hands them on in batches: file updates merged

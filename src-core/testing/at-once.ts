@@ -53,7 +53,12 @@ export async function atOnce<K extends keyof Tasks>(
 export function journal(stateDir: string): string {
   const opened = DeployJournal.open(join(stateDir, 'journal.sqlite'));
   try {
-    return opened.createJob(`/site-${Math.random()}`, 'http://127.0.0.1:1', { deployId: 'dpl_1' }).id;
+    const destination = { key: 'deploy:dpl_1', name: 'dpl_1', id: 'dpl_1', slug: null, details: {} };
+    return opened.createJob(`/site-${Math.random()}`, {
+      kind: 'press-cloud',
+      apiUrl: 'http://127.0.0.1:1',
+      destination,
+    }).id;
   } finally {
     opened.close();
   }

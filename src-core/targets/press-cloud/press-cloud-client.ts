@@ -77,6 +77,8 @@ export interface PutBlobOptions {
    * answered before reading it all).
    */
   onBytesSent?: (delta: number) => void;
+  /** Before each backoff wait of this upload, instead of the client's `onRetry`: the caller knows which files it carries. */
+  onRetry?: (info: RetryInfo) => void;
 }
 
 const DEFAULT_CONNECTIONS = 8;
@@ -242,15 +244,18 @@ export class PressCloudClient {
     const request = `PUT blob ${blob.sha256.slice(0, 12)}…`;
     if (!Number.isSafeInteger(blob.size) || blob.size < 0)
       throw new RangeError(`${request}: size must be a whole number of bytes, not ${blob.size}.`);
-    const body = await this.#call({
-      method: 'PUT',
-      path: `/v1/upload-sessions/${seg(sessionId)}/blobs/${seg(blob.sha256)}`,
-      request,
-      upload: { size: blob.size, open: openBody, onBytesSent: options.onBytesSent },
-      headers: { 'x-upload-token': uploadToken },
-      secrets: [uploadToken],
-      signal: options.signal,
-    });
+    const body = await this.#call(
+      {
+        method: 'PUT',
+        path: `/v1/upload-sessions/${seg(sessionId)}/blobs/${seg(blob.sha256)}`,
+        request,
+        upload: { size: blob.size, open: openBody, onBytesSent: options.onBytesSent },
+        headers: { 'x-upload-token': uploadToken },
+        secrets: [uploadToken],
+        signal: options.signal,
+      },
+      options.onRetry,
+    );
     field(body, 'blob', request);
     return expectFields<PutBlobResponse>(body, ['alreadyPresent'], request);
   }
@@ -513,12 +518,12 @@ export class PressCloudClient {
     return page;
   }
 
-  #retryOptions(request: string, signal?: AbortSignal) {
+  #retryOptions(request: string, signal?: AbortSignal, onRetry = this.#onRetry) {
     return {
       request,
       policy: this.#retry,
       signal: this.#signal(signal),
-      onRetry: this.#onRetry,
+      onRetry,
       lastActivityAt: () => this.#lastActivityAt,
     };
   }
@@ -539,7 +544,7 @@ export class PressCloudClient {
   }
 
   /** Sends `call` with retries. */
-  async #call(call: Call): Promise<unknown> {
-    return withRetry(() => this.#send(call), this.#retryOptions(call.request, call.signal));
+  async #call(call: Call, onRetry = this.#onRetry): Promise<unknown> {
+    return withRetry(() => this.#send(call), this.#retryOptions(call.request, call.signal, onRetry));
   }
 }

@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeployEngine } from '../../deploy-engine.ts';
 import { FileSecretStore } from '../../file-secret-store.ts';
+import { pressCloudTarget } from './press-cloud-target.ts';
 import { ServiceError } from './press-cloud-client.ts';
 import { startCloud, type Cloud } from '../../testing/local-cloud.ts';
 import { diffVersions } from '../../version-diff.ts';
@@ -40,7 +41,8 @@ async function deploy(
   });
   t.after(() => engine.close());
   return (
-    await engine.deploy({ folder: site, target: { apiUrl: cloud.url, apiKey: cloud.apiKey }, deploy: ref }).result
+    await engine.deploy({ folder: site, target: pressCloudTarget({ apiUrl: cloud.url, apiKey: cloud.apiKey }, ref) })
+      .result
   ).deployVersion;
 }
 

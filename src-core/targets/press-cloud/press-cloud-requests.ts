@@ -1,31 +1,44 @@
-import { createHash } from 'node:crypto';
-import type { DeployVersion } from '../../../src-shared/api-types.ts';
-import type { DeployEvent } from '../../../src-shared/upload-model.ts';
-import type { DeployJournal, JobRecord } from '../../deploy-journal.ts';
-import { toDescriptors, type DeployPlan } from '../../deploy-plan.ts';
-import type { SecretStore } from '../../ports.ts';
-import {
-  ServiceError,
-  type CommitBody,
-  type CreateUploadSessionBody,
-  type PressCloudClient,
-} from './press-cloud-client.ts';
+import { createHash, randomUUID } from 'node:crypto';
+import type { DeployVersion, FileDescriptor } from '../../../src-shared/api-types.ts';
+import type { DeployPlan, PlannedFile } from '../../deploy-plan.ts';
+import { ServiceError } from '../../http/service-error.ts';
+import type { TargetRunContext } from '../../ports.ts';
+import type { CommitBody, CreateUploadSessionBody, PressCloudClient } from './press-cloud-client.ts';
+
+/** Where a Press Cloud deploy goes: an existing deploy, or one the job creates (POST /v1/deploys) before its first session. */
+export type DeployRef = { deployId: string } | { createDeploy: { slug: string; name: string } };
+
+/**
+ * An Idempotency-Key and the digest of the exact request (method, path,
+ * body) it goes with: the server replays a key's first answer only to the
+ * very same request, and answers any other with 409.
+ */
+export interface KeyedRequest {
+  key: string;
+  /** Null until the key is first about to be sent. */
+  digest: string | null;
+}
+
+/** A Press Cloud job's state in the journal (the adapter's opaque JSON). The upload token is in the SecretStore. */
+export interface PressCloudJobState {
+  /**
+   * The deploy's id: the one the user named, or for `createDeploy` the one
+   * the server answered to this job's own POST /v1/deploys, never one found
+   * by slug (a slug may be someone else's).
+   */
+  deployId: string | null;
+  /** Idempotency-Key of POST /v1/deploys: its body (slug and name) never changes within a job. */
+  deployKey: string;
+  /** The job's session, with the manifest it was made for: another manifest needs another session. */
+  session: { id: string; expiresAt: number; manifestDigest: string } | null;
+  sessionRequest: KeyedRequest;
+  commitRequest: KeyedRequest;
+}
 
 /** An upload session a run can use: its id and its token. */
 export interface OpenSession {
   id: string;
   token: string;
-}
-
-/** What a job's requests need from its run. */
-export interface JobRequestsContext {
-  journal: DeployJournal;
-  secrets: SecretStore;
-  client: PressCloudClient;
-  jobId: string;
-  /** When the run started: a session created before it is an earlier run's. */
-  startedAt: number;
-  emit: (event: DeployEvent) => void;
 }
 
 /** A session got back from the journal or by a replay, with less time left than this, is replaced rather than raced against its expiry. */
@@ -43,10 +56,14 @@ export const SESSION_MARGIN_MS = 60_000;
  * request, never one found by its slug.
  */
 export class JobRequests {
-  readonly #ctx: JobRequestsContext;
+  readonly #run: TargetRunContext;
+  readonly #client: PressCloudClient;
+  readonly #deploy: DeployRef;
 
-  constructor(ctx: JobRequestsContext) {
-    this.#ctx = ctx;
+  constructor(run: TargetRunContext, client: PressCloudClient, deploy: DeployRef) {
+    this.#run = run;
+    this.#client = client;
+    this.#deploy = deploy;
   }
 
   /**
@@ -55,15 +72,14 @@ export class JobRequests {
    * deploy_slug_conflict`, which no resume can fix.
    */
   async deployId(): Promise<string> {
-    const { journal, client, jobId, emit } = this.#ctx;
-    const job = this.#job();
-    if (job.deployId) return job.deployId;
-    if (!('createDeploy' in job.deploy)) throw new Error(`Job ${jobId} names no deploy.`);
-    const { slug, name } = job.deploy.createDeploy;
+    const state = this.#state();
+    if (state.deployId) return state.deployId;
+    if (!('createDeploy' in this.#deploy)) throw new Error(`Job ${this.#run.jobId} names no deploy.`);
+    const { slug, name } = this.#deploy.createDeploy;
     // The body is the job's slug and name, the same bytes every time: its key is the job's for good.
-    const deploy = await client.createDeploy(slug, name, job.deployKey);
-    journal.setDeployId(jobId, deploy.id);
-    emit({ type: 'deploy', deployId: deploy.id, slug: deploy.slug, name: deploy.name });
+    const deploy = await this.#client.createDeploy(slug, name, state.deployKey);
+    this.#update({ deployId: deploy.id });
+    this.#run.emit({ type: 'deploy', deployId: deploy.id, slug: deploy.slug, name: deploy.name });
     return deploy.id;
   }
 
@@ -74,16 +90,17 @@ export class JobRequests {
    * back. Only a session near its end is replaced, under a new key.
    */
   async session(plan: DeployPlan, deployId: string): Promise<OpenSession | { deployVersion: DeployVersion }> {
-    const { journal, secrets, client, jobId } = this.#ctx;
+    const { secrets, jobId } = this.#run;
+    const client = this.#client;
     const tokenName = uploadTokenName(jobId);
-    const job = this.#job();
-    if (job.sessionId && job.manifestDigest === plan.manifestDigest) {
+    const known = this.#state().session;
+    if (known && known.manifestDigest === plan.manifestDigest) {
       const token = await secrets.get(tokenName);
-      const session = token ? await client.getUploadSession(job.sessionId, token).catch(ignoreGone) : null;
+      const session = token ? await client.getUploadSession(known.id, token).catch(ignoreGone) : null;
       if (session?.status === 'committed' && session.deployVersionId)
         return { deployVersion: await client.getVersion(session.deployVersionId) };
       if (token && session?.status === 'open' && session.expiresAt - Date.now() > SESSION_MARGIN_MS) {
-        this.#ctx.emit({
+        this.#run.emit({
           type: 'session',
           sessionId: session.id,
           createdAt: session.createdAt,
@@ -92,26 +109,31 @@ export class JobRequests {
         });
         return { id: session.id, token };
       }
-      journal.forgetSession(jobId);
       // Expired, unknown, or near its end: the next one under a new key. Without its token (the store
       // lost it) the session was not looked at: the same request again gets it back, token included.
-      if (token) journal.forgetRequest(jobId, 'session');
+      this.#update({ session: null });
+      if (token) this.#forgetRequest('sessionRequest');
+    } else if (known) {
+      // Made for another manifest (the folder changed): of no use to this plan.
+      this.#update({ session: null });
     }
     const body: CreateUploadSessionBody = { deployId, files: toDescriptors(plan.files) };
     const digest = requestDigest('POST', '/v1/upload-sessions', body);
     for (;;) {
-      const { key, repeat } = journal.requestKey(jobId, 'session', digest);
+      const { key, repeat } = this.#requestKey('sessionRequest', digest);
       const { uploadSession, uploadToken } = await client.createUploadSession(body, key);
       // A repeated request may be answered with a session an earlier run made long ago.
       if (repeat && uploadSession.expiresAt - Date.now() <= SESSION_MARGIN_MS) {
-        journal.forgetRequest(jobId, 'session');
+        this.#forgetRequest('sessionRequest');
         continue;
       }
       // The token first: killed in between, the journal knows no session, and the request repeated gets both back.
       await secrets.set(tokenName, uploadToken);
-      journal.recordSession(jobId, uploadSession.id, uploadSession.expiresAt);
-      const resumed = repeat && uploadSession.createdAt < this.#ctx.startedAt;
-      this.#ctx.emit({
+      this.#update({
+        session: { id: uploadSession.id, expiresAt: uploadSession.expiresAt, manifestDigest: plan.manifestDigest },
+      });
+      const resumed = repeat && uploadSession.createdAt < this.#run.startedAt;
+      this.#run.emit({
         type: 'session',
         sessionId: uploadSession.id,
         createdAt: uploadSession.createdAt,
@@ -124,17 +146,59 @@ export class JobRequests {
 
   /** Commits `session` as the deploy's next version; a commit an earlier run sent (and whose answer it lost) is not made twice. */
   async commit(session: OpenSession, body: CommitBody): Promise<DeployVersion> {
-    const { key } = this.#ctx.journal.requestKey(
-      this.#ctx.jobId,
-      'commit',
+    const { key } = this.#requestKey(
+      'commitRequest',
       requestDigest('POST', `/v1/upload-sessions/${session.id}/commit`, body),
     );
-    return this.#ctx.client.commit(session.id, session.token, body, key);
+    return this.#client.commit(session.id, session.token, body, key);
   }
 
-  #job(): JobRecord {
-    return this.#ctx.journal.job(this.#ctx.jobId)!;
+  /** The job's state; a job's first run makes it, with its keys, before any request goes out. */
+  #state(): PressCloudJobState {
+    const state = this.#run.journal.read<PressCloudJobState>();
+    if (state) return state;
+    const fresh: PressCloudJobState = {
+      deployId: 'deployId' in this.#deploy ? this.#deploy.deployId : null,
+      deployKey: newKey('deploy'),
+      session: null,
+      sessionRequest: { key: newKey('session'), digest: null },
+      commitRequest: { key: newKey('commit'), digest: null },
+    };
+    this.#run.journal.write(fresh);
+    return fresh;
   }
+
+  #update(change: Partial<PressCloudJobState>): void {
+    this.#run.journal.write({ ...this.#state(), ...change });
+  }
+
+  /**
+   * The Idempotency-Key to send the request whose digest is `digest` with,
+   * recorded (durably) before it is sent. The same request as the one last
+   * recorded keeps its key, so the server replays its first answer (`repeat`);
+   * any other request gets a new key: a key is never sent with other bytes.
+   */
+  #requestKey(kind: 'sessionRequest' | 'commitRequest', digest: string): { key: string; repeat: boolean } {
+    const current = this.#state()[kind];
+    if (current.digest === digest) return { key: current.key, repeat: true };
+    const key = newKey(kind === 'sessionRequest' ? 'session' : 'commit');
+    this.#update({ [kind]: { key, digest } });
+    return { key, repeat: false };
+  }
+
+  /** Forgets what a request's key was sent with: the next one, even the same bytes, goes under a new key (its session expired). */
+  #forgetRequest(kind: 'sessionRequest' | 'commitRequest'): void {
+    this.#update({ [kind]: { ...this.#state()[kind], digest: null } });
+  }
+}
+
+function newKey(kind: 'deploy' | 'session' | 'commit'): string {
+  return `pressdrop-${kind}-${randomUUID()}`;
+}
+
+/** The files as the session registers them. */
+export function toDescriptors(files: readonly PlannedFile[]): FileDescriptor[] {
+  return files.map((file) => ({ path: file.path, sha256: file.hash, size: file.size, mime: file.mime }));
 }
 
 /** The SecretStore name of a job's upload token. */
