@@ -5,38 +5,9 @@ import { formatBytes } from '../src-shared/units.ts';
 import type { DeployFailure } from '../src-shared/upload-model.ts';
 import { mapBounded } from '../src-shared/map-bounded.ts';
 import type { HashedFile } from './hash-cache.ts';
-import type { HashKind, TargetLimits } from './ports.ts';
+import type { DeployPlan, HashKind, PlannedBlob, PlannedFile, TargetLimits } from './ports.ts';
 
-/** One file of the folder, hashed: what the version will hold at `path`. */
-export interface PlannedFile {
-  path: string;
-  absolutePath: string;
-  /** The content's hash, of the plan's kind. */
-  hash: string;
-  size: number;
-  mime: string;
-  /** As the scan saw it: what a last look before the commit compares with. */
-  mtimeNs: bigint;
-  ino: bigint;
-}
-
-/** One content to upload, with every path that holds it (uploaded once, from the first). */
-export interface PlannedBlob {
-  hash: string;
-  size: number;
-  source: PlannedFile;
-  paths: string[];
-}
-
-/** The folder as a version: its files, its distinct contents, and a digest that names this exact manifest. */
-export interface DeployPlan {
-  /** What `hash` means: the kind the target names content by. */
-  hashKind: HashKind;
-  files: PlannedFile[];
-  blobs: PlannedBlob[];
-  totalBytes: number;
-  manifestDigest: string;
-}
+export type { DeployPlan, PlannedBlob, PlannedFile } from './ports.ts';
 
 /** Builds the plan from files hashed with `hashKind` (sorted by path, as the scan gives them). */
 export function buildPlan(hashed: readonly HashedFile[], hashKind: HashKind = 'sha256'): DeployPlan {

@@ -8,7 +8,6 @@
  */
 import type { DeployVersion } from '../src-shared/api-types.ts';
 import type { DeployEvent, DeployFailure } from '../src-shared/upload-model.ts';
-import type { DeployPlan, PlannedBlob } from './deploy-plan.ts';
 import type { RetryInfo, RetryPolicy } from './http/retry.ts';
 
 /** Keeps secrets (upload tokens). The app backs it with Electron's safeStorage; the CLI with a 0600 file. */
@@ -36,6 +35,37 @@ export type TargetKind = 'press-cloud' | 'slideless' | 'cloudflare';
  * 32 hex characters), which differs for one content under two extensions.
  */
 export type HashKind = 'sha256' | 'cloudflare-asset';
+
+/** One file of the folder, hashed: what the version will hold at `path`. */
+export interface PlannedFile {
+  path: string;
+  absolutePath: string;
+  /** The content's hash, of the plan's kind. */
+  hash: string;
+  size: number;
+  mime: string;
+  /** As the scan saw it: what a last look before the commit compares with. */
+  mtimeNs: bigint;
+  ino: bigint;
+}
+
+/** One content to upload, with every path that holds it (uploaded once, from the first). */
+export interface PlannedBlob {
+  hash: string;
+  size: number;
+  source: PlannedFile;
+  paths: string[];
+}
+
+/** The folder as a version: its files, its distinct contents, and a digest that names this exact manifest. */
+export interface DeployPlan {
+  /** What `hash` means: the kind the target names content by. */
+  hashKind: HashKind;
+  files: PlannedFile[];
+  blobs: PlannedBlob[];
+  totalBytes: number;
+  manifestDigest: string;
+}
 
 /** What a service takes, checked against the plan before anything is sent. */
 export interface TargetLimits {
