@@ -54,7 +54,7 @@ function shippedSources(dir: string): string[] {
 
 /**
  * A code as an error is made with it: the string literal after `code:` (a
- * DeployFailure, a PressCloudError's init, an IpcError, the renderer's own
+ * DeployFailure, a ServiceError's init, an IpcError, the renderer's own
  * `{code, message}`), or as the first argument of a constructor or of
  * a `fail` helper (`new AppError('x'`, `new ScanError(\n 'x'`,
  * `new PrintFailure('x'`, `fail('x'`). A code only compared (`code === 'x'`),

@@ -23,7 +23,7 @@ export const appErrors = {
     boundary: 'engine',
     message: 'The deploy job is unknown, has ended, or is being deployed by another process.',
   },
-  // The engine's protocol client: a request that got no usable answer (PressCloudError).
+  // The engine's protocol client: a request that got no usable answer (ServiceError).
   network_error: { boundary: 'engine', message: 'The connection to Press Cloud failed.' },
   stalled: { boundary: 'engine', message: 'No bytes moved for too long, so the request was abandoned.' },
   aborted: { boundary: 'engine', message: 'The request was cancelled.' },
@@ -78,7 +78,7 @@ type CodesRaisedBy<Boundary extends ErrorBoundary> = {
   [Code in PressdropErrorCode]: (typeof appErrors)[Code]['boundary'] extends Boundary ? Code : never;
 }[PressdropErrorCode];
 
-/** A code the upload engine raises beside the API's (DeployFailure, PressCloudError, ScanError). */
+/** A code the upload engine raises beside the API's (DeployFailure, ServiceError, ScanError). */
 export type EngineErrorCode = CodesRaisedBy<'engine'>;
 
 /** A code main raises (AppError, the IPC layer). */
