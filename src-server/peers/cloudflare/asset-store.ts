@@ -1,0 +1,75 @@
+import { randomUUID } from 'node:crypto';
+import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { DatabaseSync, StatementSync } from 'node:sqlite';
+import { statementCache } from '../../database.ts';
+
+/** A stored asset as the preview serves it. */
+export interface StoredAsset {
+  bytes: Buffer;
+  /** The Content-Type its upload part carried; null when it was `application/null` (serve none). */
+  contentType: string | null;
+}
+
+/**
+ * The account's assets, content-addressed: each is one file named by its
+ * Cloudflare asset hash (`ab/cd/abcd…`), written to a temp file and renamed
+ * into place, so a file in the store is always whole. A hash stored once
+ * is never asked for again (dedup across sessions and scripts).
+ */
+export class AssetStore {
+  readonly #root: string;
+  readonly #tmp: string;
+  readonly #sql: (sql: string) => StatementSync;
+
+  private constructor(root: string, db: DatabaseSync) {
+    this.#root = join(root, 'assets');
+    this.#tmp = join(root, 'tmp');
+    this.#sql = statementCache(db);
+  }
+
+  /** Opens the store under `root`, dropping temp files an earlier run left. */
+  static async open(root: string, db: DatabaseSync): Promise<AssetStore> {
+    const store = new AssetStore(root, db);
+    await rm(store.#tmp, { recursive: true, force: true });
+    await mkdir(store.#tmp, { recursive: true });
+    await mkdir(store.#root, { recursive: true });
+    return store;
+  }
+
+  /** Which of `hashes` are stored. */
+  stored(hashes: Iterable<string>): Set<string> {
+    const has = this.#sql('SELECT 1 FROM assets WHERE hash = ?');
+    const found = new Set<string>();
+    for (const hash of hashes) if (has.get(hash)) found.add(hash);
+    return found;
+  }
+
+  /** Stores an asset whose hash was checked; storing a hash again keeps the first copy. */
+  async put(hash: string, bytes: Buffer, contentType: string | null): Promise<void> {
+    if (this.stored([hash]).size > 0) return;
+    const file = this.#pathOf(hash);
+    const temp = join(this.#tmp, randomUUID());
+    await mkdir(join(file, '..'), { recursive: true });
+    await writeFile(temp, bytes, { flush: true });
+    await rename(temp, file);
+    this.#sql('INSERT OR IGNORE INTO assets (hash, size, content_type, created_on) VALUES (?, ?, ?, ?)').run(
+      hash,
+      bytes.length,
+      contentType,
+      new Date().toISOString(),
+    );
+  }
+
+  /** The asset's bytes and Content-Type, or null when it is not stored. */
+  async get(hash: string): Promise<StoredAsset | null> {
+    const row = this.#sql('SELECT content_type FROM assets WHERE hash = ?').get(hash) as
+      { content_type: string | null } | undefined;
+    if (!row) return null;
+    return { bytes: await readFile(this.#pathOf(hash)), contentType: row.content_type };
+  }
+
+  #pathOf(hash: string): string {
+    return join(this.#root, hash.slice(0, 2), hash.slice(2, 4), hash);
+  }
+}
