@@ -4,10 +4,12 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import { apiErrors, renderJobErrors } from './api-errors.ts';
 import { appErrors, isErrorCode, type ErrorBoundary } from './app-errors.ts';
+import { cloudflareErrors } from './cloudflare-errors.ts';
+import { slidelessErrors } from './slideless-errors.ts';
 
 const root = join(import.meta.dirname, '..');
 
-const tables = { apiErrors, renderJobErrors, appErrors } as const;
+const tables = { apiErrors, renderJobErrors, slidelessErrors, cloudflareErrors, appErrors } as const;
 
 test('a code means one thing: no code is in two tables', () => {
   const seen = new Map<string, string>();
@@ -28,7 +30,7 @@ test('each of PressDrop’s codes is snake_case, names its boundary, and has a d
   }
 });
 
-test('isErrorCode knows every code of the three tables and nothing else', () => {
+test('isErrorCode knows every code of the tables and nothing else', () => {
   for (const entries of Object.values(tables))
     for (const code of Object.keys(entries)) assert.ok(isErrorCode(code), code);
   for (const code of ['no_such_code', 'EACCES', 'toString', '__proto__', '']) assert.ok(!isErrorCode(code), code);

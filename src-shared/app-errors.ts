@@ -7,6 +7,8 @@
  * tables and checks that each is raised somewhere in its boundary's folder.
  */
 import { isApiErrorCode, renderJobErrors, type ApiErrorCode, type RenderJobErrorCode } from './api-errors.ts';
+import { isCloudflareErrorCode, type CloudflareErrorCode } from './cloudflare-errors.ts';
+import { isSlidelessErrorCode, type SlidelessErrorCode } from './slideless-errors.ts';
 
 /** Who raises a code: the upload engine (src-core), the app's main process (src-main), or the renderer itself. */
 export type ErrorBoundary = 'engine' | 'app' | 'renderer';
@@ -93,8 +95,11 @@ export type RendererErrorCode = CodesRaisedBy<'renderer'>;
  */
 export type CodesOf<Of extends string, Codes extends Of> = Codes;
 
-/** Every code PressDrop has words for: the API's, a render job's, and its own. */
-export type ErrorCode = ApiErrorCode | RenderJobErrorCode | PressdropErrorCode;
+/** A code a peer service's adapter raises (Slideless's own, Cloudflare's as PressDrop names them). */
+export type PeerServiceErrorCode = SlidelessErrorCode | CloudflareErrorCode;
+
+/** Every code PressDrop has words for: the API's, a render job's, the peer services', and its own. */
+export type ErrorCode = ApiErrorCode | RenderJobErrorCode | PeerServiceErrorCode | PressdropErrorCode;
 
 /**
  * A code from outside these tables, passed on as it came: one a Press Cloud
@@ -111,7 +116,13 @@ export function unlistedErrorCode(code: string): UnlistedErrorCode {
   return code as UnlistedErrorCode;
 }
 
-/** True when `code` is in one of the tables (the API's, a render job's, PressDrop's own). */
+/** True when `code` is in one of the tables (the API's, a render job's, the peer services', PressDrop's own). */
 export function isErrorCode(code: string): code is ErrorCode {
-  return isApiErrorCode(code) || Object.hasOwn(renderJobErrors, code) || Object.hasOwn(appErrors, code);
+  return (
+    isApiErrorCode(code) ||
+    Object.hasOwn(renderJobErrors, code) ||
+    isSlidelessErrorCode(code) ||
+    isCloudflareErrorCode(code) ||
+    Object.hasOwn(appErrors, code)
+  );
 }

@@ -6,7 +6,7 @@
  */
 import type { ApiErrorCode } from './api-errors.ts';
 import type { DeployVersion } from './api-types.ts';
-import type { EngineErrorCode, UnlistedErrorCode } from './app-errors.ts';
+import type { EngineErrorCode, PeerServiceErrorCode, UnlistedErrorCode } from './app-errors.ts';
 
 /** The phases of one deploy, in order. */
 export type DeployPhase = 'scan' | 'hash' | 'check' | 'upload' | 'commit';
@@ -49,8 +49,11 @@ export interface DeployTotals {
 
 /** Why a deploy stopped short, with a stable code (the API's, or the engine's own). */
 export interface DeployFailure {
-  /** The engine's own code, or the API's; or, passed on as it came, a code a Press Cloud answered that the API's table does not list. */
-  code: EngineErrorCode | ApiErrorCode | UnlistedErrorCode;
+  /**
+   * The engine's own code, the API's, or a peer service's; or, passed on as it came, a code a service answered
+   * that no table lists.
+   */
+  code: EngineErrorCode | ApiErrorCode | PeerServiceErrorCode | UnlistedErrorCode;
   message: string;
   /** Files the refusal is about (scan problems, files over a limit…). */
   paths?: string[];

@@ -1,5 +1,5 @@
 import type { ApiErrorCode } from '../../src-shared/api-errors.ts';
-import type { CodesOf, EngineErrorCode, UnlistedErrorCode } from '../../src-shared/app-errors.ts';
+import type { CodesOf, EngineErrorCode, PeerServiceErrorCode, UnlistedErrorCode } from '../../src-shared/app-errors.ts';
 
 /** Failures that happen on our side of the wire, beside the contract's codes. */
 export type ClientErrorCode = CodesOf<EngineErrorCode, 'network_error' | 'stalled' | 'aborted' | 'bad_response'>;
@@ -9,7 +9,7 @@ export type ClientErrorCode = CodesOf<EngineErrorCode, 'network_error' | 'stalle
  * peer service's code mapped by its adapter, or one a server answered that
  * no table lists.
  */
-export type ServiceErrorCode = ApiErrorCode | ClientErrorCode | UnlistedErrorCode;
+export type ServiceErrorCode = ApiErrorCode | PeerServiceErrorCode | ClientErrorCode | UnlistedErrorCode;
 
 /** What went wrong with one request to a deploy service (any target), in a form the pipeline can act on. */
 export class ServiceError extends Error {

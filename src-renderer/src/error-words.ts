@@ -6,11 +6,16 @@
  * sentence as the detail; a code from outside the tables shows its message.
  */
 import { isErrorCode, type ErrorCode } from '../../src-shared/app-errors.ts';
+import { cloudflareErrors } from '../../src-shared/cloudflare-errors.ts';
+import { slidelessErrors } from '../../src-shared/slideless-errors.ts';
 
 const CHECK_SERVER = 'If it keeps happening, the Press Cloud may be down; try again in a few minutes.';
 
 /** The sentence for each code; `Record<ErrorCode, …>`, so a code without words is a type error. */
 export const errorWords: Record<ErrorCode, string> = {
+  // The peer services' codes carry their sentence in their table.
+  ...wordsOf(slidelessErrors),
+  ...wordsOf(cloudflareErrors),
   // The API's codes.
   invalid_request:
     'Press Cloud refused the request as malformed. Update PressDrop, or report this if it keeps happening.',
@@ -129,4 +134,10 @@ export function wordError(error: { code: string; message: string }): ErrorWordin
 /** The server's own sentence, without the request line before it ("POST upload session failed: HTTP 409 code: …"). */
 function plainMessage(message: string): string {
   return message.replace(/^[^:]*? failed: HTTP \d{3} [a-z_]+: /, '');
+}
+
+function wordsOf<Code extends string>(table: Record<Code, { message: string }>): Record<Code, string> {
+  return Object.fromEntries(
+    Object.entries<{ message: string }>(table).map(([code, { message }]) => [code, message]),
+  ) as Record<Code, string>;
 }
