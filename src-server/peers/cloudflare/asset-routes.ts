@@ -35,6 +35,7 @@ export function registerAssetRoutes(api: FastifyInstance, ctx: CloudflarePeerCon
       const stored = ctx.assets.stored(sizes.keys());
       const missing = [...sizes].filter(([hash]) => !stored.has(hash)).map(([hash, size]) => ({ hash, size }));
       const buckets = planBuckets(missing, ctx.limits);
+      // The expire fault shortens whatever token this answers: the upload token, or the completion token when nothing is missing.
       const ttlMs = ctx.faults?.expiresEarly() ? ctx.faults.spec.expireAfterMs : TOKEN_TTL_MS;
       const { jwt } = ctx.sessions.open({ accountId: ctx.accountId, scriptName, manifest, buckets, ttlMs });
       return ok({ jwt, buckets });
