@@ -1,5 +1,4 @@
 import type { Readable } from 'node:stream';
-import { Pool } from 'undici';
 import { randomBytes } from 'node:crypto';
 import { open, rename, rm } from 'node:fs/promises';
 import type {
@@ -22,16 +21,9 @@ import type {
 } from '../../../src-shared/api-types.ts';
 import { badResponseError as badResponseOf, ServiceError } from '../../http/service-error.ts';
 import { httpError } from './press-cloud-error.ts';
-import {
-  expectFields as expectFieldsOf,
-  field as fieldOf,
-  seg,
-  sendOnce,
-  Slots,
-  type Call,
-  type Connection,
-} from '../../http/http-transport.ts';
-import { DEFAULT_RETRY_POLICY, withRetry, type RetryInfo, type RetryPolicy } from '../../http/retry.ts';
+import { expectFields as expectFieldsOf, field as fieldOf, seg, type Call } from '../../http/http-transport.ts';
+import { HttpService, type HttpServiceOptions } from '../../http/http-service.ts';
+import { withRetry, type RetryInfo } from '../../http/retry.ts';
 
 export { ServiceError } from '../../http/service-error.ts';
 export type { RetryInfo, RetryPolicy } from '../../http/retry.ts';
@@ -45,15 +37,7 @@ export interface PressCloudTarget {
 }
 
 /** Tuning of a `PressCloudClient`; every field has a sensible default. */
-export interface PressCloudClientOptions {
-  /** Keep-alive connections to the server (default 8): the ceiling of parallel blob PUTs. */
-  connections?: number;
-  /** A request that moves no bytes, up or down, for this long is abandoned as `stalled` (default 30 000; at most a third of `retry.giveUpAfterMs`, so that deadline holds three tries). */
-  stallTimeoutMs?: number;
-  retry?: Partial<RetryPolicy>;
-  /** Called before each backoff wait, e.g. to show "retrying". */
-  onRetry?: (info: RetryInfo) => void;
-}
+export type PressCloudClientOptions = HttpServiceOptions;
 
 /** `POST /v1/upload-sessions` body: an existing deploy or one to create, and the files. */
 export type CreateUploadSessionBody = ({ deployId: string } | { createDeploy: { slug: string; name: string } }) & {
@@ -81,8 +65,6 @@ export interface PutBlobOptions {
   onRetry?: (info: RetryInfo) => void;
 }
 
-const DEFAULT_CONNECTIONS = 8;
-const DEFAULT_STALL_TIMEOUT_MS = 30_000;
 const FIND_PAGE_SIZE = 200;
 /** How messages name this service. */
 const SERVICE = 'Press Cloud';
@@ -99,49 +81,25 @@ const badResponseError = (request: string, status: number, problem: string) =>
  * of a total timeout, and commits that survive a lost answer.
  */
 export class PressCloudClient {
-  readonly #connection: Connection;
-  readonly #slots: Slots;
-  readonly #retry: Partial<RetryPolicy>;
-  readonly #onRetry: ((info: RetryInfo) => void) | undefined;
-  // Aborted by close(): ends backoff waits and requests in flight.
-  readonly #closing = new AbortController();
-  #closed: Promise<void> | undefined;
-  /** When bytes last moved on any request: a server that answers something is not given up on. */
-  #lastActivityAt = 0;
+  readonly #http: HttpService;
 
   constructor(target: PressCloudTarget, options: PressCloudClientOptions = {}) {
-    const url = new URL(target.apiUrl);
-    this.#retry = options.retry ?? {};
-    this.#onRetry = options.onRetry;
-    const connections = options.connections ?? DEFAULT_CONNECTIONS;
-    this.#slots = new Slots(connections);
-    const pool = new Pool(url.origin, {
-      connections,
-      // undici's own timers would cut a multi-gigabyte upload or a slow commit;
-      // sendOnce's stall watch ends only requests on which nothing moves.
-      headersTimeout: 0,
-      bodyTimeout: 0,
-    });
-    const giveUpAfterMs = this.#retry.giveUpAfterMs ?? DEFAULT_RETRY_POLICY.giveUpAfterMs;
-    this.#connection = {
-      pool,
-      basePath: url.pathname.replace(/\/+$/, ''),
-      service: SERVICE,
-      headers: { authorization: `Bearer ${target.apiKey}` },
-      secrets: [target.apiKey],
-      toError: (failure) =>
-        httpError(failure.request, failure.status, failure.body, failure.retryAfterMs, failure.redact),
-      stallTimeoutMs: Math.max(
-        1,
-        Math.min(options.stallTimeoutMs ?? DEFAULT_STALL_TIMEOUT_MS, Math.floor(giveUpAfterMs / 3)),
-      ),
-      onActivity: () => (this.#lastActivityAt = Date.now()),
-    };
+    this.#http = new HttpService(
+      {
+        baseUrl: target.apiUrl,
+        service: SERVICE,
+        headers: { authorization: `Bearer ${target.apiKey}` },
+        secrets: [target.apiKey],
+        toError: (failure) =>
+          httpError(failure.request, failure.status, failure.body, failure.retryAfterMs, failure.redact),
+      },
+      options,
+    );
   }
 
   /** `GET /v1/limits`: read before uploading, to fail early with a clear message. */
   async limits(): Promise<Limits> {
-    const body = await this.#call({ method: 'GET', path: '/v1/limits', request: 'GET limits' });
+    const body = await this.#http.call({ method: 'GET', path: '/v1/limits', request: 'GET limits' });
     return expectFields<Limits>(
       body,
       ['maxBlobBytes', 'maxSessionBytes', 'maxFilesPerVersion', 'maxMissingBlobsPerCall', 'sessionTtlMs'],
@@ -158,7 +116,7 @@ export class PressCloudClient {
   async getDeploy(deployId: string): Promise<Deploy> {
     const request = `GET deploy ${deployId}`;
     return field<Deploy>(
-      await this.#call({ method: 'GET', path: `/v1/deploys/${seg(deployId)}`, request }),
+      await this.#http.call({ method: 'GET', path: `/v1/deploys/${seg(deployId)}`, request }),
       'deploy',
       request,
     );
@@ -181,7 +139,7 @@ export class PressCloudClient {
   /** `POST /v1/deploys`; a retry with the same key gets the first answer back. */
   async createDeploy(slug: string, name: string, idempotencyKey: string): Promise<Deploy> {
     const request = `POST deploy "${slug}"`;
-    const body = await this.#call({
+    const body = await this.#http.call({
       method: 'POST',
       path: '/v1/deploys',
       request,
@@ -197,7 +155,7 @@ export class PressCloudClient {
     idempotencyKey: string,
   ): Promise<CreateUploadSessionResponse> {
     const request = 'POST upload session';
-    const answer = await this.#call({
+    const answer = await this.#http.call({
       method: 'POST',
       path: '/v1/upload-sessions',
       request,
@@ -211,13 +169,13 @@ export class PressCloudClient {
   /** Where a session stands (`open`, `committed` with its version id, or `expired`). */
   async getUploadSession(sessionId: string, uploadToken: string): Promise<UploadSession> {
     const call = this.#getSessionCall(sessionId, uploadToken);
-    return field<UploadSession>(await this.#call(call), 'uploadSession', call.request);
+    return field<UploadSession>(await this.#http.call(call), 'uploadSession', call.request);
   }
 
   /** Step 2: the sha256s of `files` not yet stored (at most `maxMissingBlobsPerCall` files per call). */
   async missingBlobs(sessionId: string, uploadToken: string, files: FileDescriptor[]): Promise<string[]> {
     const request = `POST missing-blobs of session ${sessionId}`;
-    const body = await this.#call({
+    const body = await this.#http.call({
       method: 'POST',
       path: `/v1/upload-sessions/${seg(sessionId)}/missing-blobs`,
       request,
@@ -244,7 +202,7 @@ export class PressCloudClient {
     const request = `PUT blob ${blob.sha256.slice(0, 12)}…`;
     if (!Number.isSafeInteger(blob.size) || blob.size < 0)
       throw new RangeError(`${request}: size must be a whole number of bytes, not ${blob.size}.`);
-    const body = await this.#call(
+    const body = await this.#http.call(
       {
         method: 'PUT',
         path: `/v1/upload-sessions/${seg(sessionId)}/blobs/${seg(blob.sha256)}`,
@@ -286,7 +244,7 @@ export class PressCloudClient {
       const recovered = attempt > 1 ? await this.#committedVersion(sessionId, uploadToken) : null;
       if (recovered) return recovered;
       try {
-        return field<DeployVersion>(await this.#send(call), 'deployVersion', request);
+        return field<DeployVersion>(await this.#http.send(call), 'deployVersion', request);
       } catch (error) {
         if (attempt > 1 && error instanceof ServiceError && error.code === 'upload_session_committed') {
           const committed = await this.#committedVersion(sessionId, uploadToken);
@@ -294,7 +252,7 @@ export class PressCloudClient {
         }
         throw error;
       }
-    }, this.#retryOptions(request));
+    }, this.#http.retryOptions(request));
   }
 
   /** One page of a deploy's versions, newest first, each with its totals and aliases. */
@@ -319,7 +277,7 @@ export class PressCloudClient {
   /** One version with its totals, render config and aliases. */
   async getVersion(versionId: string): Promise<DeployVersionDetail> {
     return field<DeployVersionDetail>(
-      await this.#call(this.#getVersionCall(versionId)),
+      await this.#http.call(this.#getVersionCall(versionId)),
       'deployVersion',
       `GET version ${versionId}`,
     );
@@ -339,7 +297,7 @@ export class PressCloudClient {
   async setAlias(deployId: string, name: string, versionId: string): Promise<Alias> {
     const request = `PUT alias ${name} of ${deployId}`;
     return field<Alias>(
-      await this.#call({
+      await this.#http.call({
         method: 'PUT',
         path: `/v1/deploys/${seg(deployId)}/aliases/${seg(name)}`,
         request,
@@ -354,7 +312,7 @@ export class PressCloudClient {
   async listAliases(deployId: string): Promise<Alias[]> {
     const request = `GET aliases of ${deployId}`;
     const { items } = expectFields<{ items: Alias[] }>(
-      await this.#call({ method: 'GET', path: `/v1/deploys/${seg(deployId)}/aliases`, request }),
+      await this.#http.call({ method: 'GET', path: `/v1/deploys/${seg(deployId)}/aliases`, request }),
       ['items'],
       request,
     );
@@ -363,7 +321,7 @@ export class PressCloudClient {
 
   /** Removes an alias; `alias_not_found` when it has none of that name. */
   async deleteAlias(deployId: string, name: string): Promise<void> {
-    await this.#call({
+    await this.#http.call({
       method: 'DELETE',
       path: `/v1/deploys/${seg(deployId)}/aliases/${seg(name)}`,
       request: `DELETE alias ${name} of ${deployId}`,
@@ -377,7 +335,7 @@ export class PressCloudClient {
   ): Promise<RenderJob> {
     const request = 'POST render job';
     return field<RenderJob>(
-      await this.#call({
+      await this.#http.call({
         method: 'POST',
         path: '/v1/render-jobs',
         request,
@@ -393,7 +351,7 @@ export class PressCloudClient {
   async getRenderJob(jobId: string): Promise<RenderJob> {
     const request = `GET render job ${jobId}`;
     return field<RenderJob>(
-      await this.#call({ method: 'GET', path: `/v1/render-jobs/${seg(jobId)}`, request }),
+      await this.#http.call({ method: 'GET', path: `/v1/render-jobs/${seg(jobId)}`, request }),
       'renderJob',
       request,
     );
@@ -411,7 +369,11 @@ export class PressCloudClient {
   /** A PDF's facts (size, pages, sha256). */
   async getPdf(pdfId: string): Promise<Pdf> {
     const request = `GET pdf ${pdfId}`;
-    return field<Pdf>(await this.#call({ method: 'GET', path: `/v1/pdfs/${seg(pdfId)}`, request }), 'pdf', request);
+    return field<Pdf>(
+      await this.#http.call({ method: 'GET', path: `/v1/pdfs/${seg(pdfId)}`, request }),
+      'pdf',
+      request,
+    );
   }
 
   /**
@@ -427,7 +389,7 @@ export class PressCloudClient {
         // Each attempt starts the file over.
         await file.truncate(0);
         let written = 0;
-        await this.#send({
+        await this.#http.send({
           method: 'GET',
           path: `/v1/pdfs/${seg(pdfId)}/content`,
           request,
@@ -436,7 +398,7 @@ export class PressCloudClient {
           },
         });
         return written;
-      }, this.#retryOptions(request));
+      }, this.#http.retryOptions(request));
       await file.sync();
       await file.close();
       await rename(temp, path);
@@ -450,9 +412,7 @@ export class PressCloudClient {
 
   /** Closes the connections; requests still in flight or waiting to retry end with `aborted`. Safe to call twice. */
   async close(): Promise<void> {
-    this.#closing.abort();
-    this.#closed ??= this.#connection.pool.close();
-    await this.#closed;
+    await this.#http.close();
   }
 
   /**
@@ -463,13 +423,13 @@ export class PressCloudClient {
    */
   async #committedVersion(sessionId: string, uploadToken: string): Promise<DeployVersion | null> {
     const session = field<UploadSession>(
-      await this.#call(this.#getSessionCall(sessionId, uploadToken)),
+      await this.#http.call(this.#getSessionCall(sessionId, uploadToken)),
       'uploadSession',
       `GET upload session ${sessionId}`,
     );
     if (session.status !== 'committed' || session.deployVersionId === null) return null;
     const { id, displayId, deployId, versionNo, route, title, status, createdAt } = field<DeployVersionDetail>(
-      await this.#call(this.#getVersionCall(session.deployVersionId)),
+      await this.#http.call(this.#getVersionCall(session.deployVersionId)),
       'deployVersion',
       `GET version ${session.deployVersionId}`,
     );
@@ -506,7 +466,7 @@ export class PressCloudClient {
     const query = new URLSearchParams();
     if (cursor !== undefined) query.set('cursor', cursor);
     if (limit !== undefined) query.set('limit', String(limit));
-    const body = await this.#call({
+    const body = await this.#http.call({
       method: 'GET',
       path: query.size > 0 ? `${path}?${query.toString()}` : path,
       request,
@@ -516,35 +476,5 @@ export class PressCloudClient {
       throw badResponseError(request, 200, 'not a page of {"items": [...], "nextCursor"}');
     }
     return page;
-  }
-
-  #retryOptions(request: string, signal?: AbortSignal, onRetry = this.#onRetry) {
-    return {
-      request,
-      policy: this.#retry,
-      signal: this.#signal(signal),
-      onRetry,
-      lastActivityAt: () => this.#lastActivityAt,
-    };
-  }
-
-  #signal(signal: AbortSignal | undefined): AbortSignal {
-    return signal ? AbortSignal.any([signal, this.#closing.signal]) : this.#closing.signal;
-  }
-
-  /** One attempt, once a connection is free; ended early by the caller's signal or by close(). */
-  async #send(call: Call): Promise<unknown> {
-    const signal = this.#signal(call.signal);
-    const release = await this.#slots.acquire(signal, call.request);
-    try {
-      return await sendOnce(this.#connection, call, signal);
-    } finally {
-      release();
-    }
-  }
-
-  /** Sends `call` with retries. */
-  async #call(call: Call, onRetry = this.#onRetry): Promise<unknown> {
-    return withRetry(() => this.#send(call), this.#retryOptions(call.request, call.signal, onRetry));
   }
 }
