@@ -382,6 +382,7 @@ export class DeployRun {
     const jobId = this.#job!.id;
     const session = await connection.open(plan, {
       jobId,
+      folder: this.#folder,
       journal: journal.targetJournal(jobId),
       secrets,
       startedAt: this.#startedAt,

@@ -89,6 +89,8 @@ export interface TargetJournal {
 /** What a target gets from the run it serves. */
 export interface TargetRunContext {
   jobId: string;
+  /** The folder's real path (Slideless keeps its presentation id beside the files, in slideless.json). */
+  folder: string;
   journal: TargetJournal;
   /** Where the adapter keeps its upload tokens and JWTs; names start with its kind and the job id. */
   secrets: SecretStore;
