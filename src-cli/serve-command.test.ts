@@ -317,3 +317,38 @@ async function assertServeRefuses(parent: string, cases: Array<[flags: string[],
     }),
   );
 }
+
+test('--as slideless and --as cloudflare run a strict local peer of that service, on the key given, and nothing else', async (t) => {
+  const slidelessKey = `cko_test${'k'.repeat(20)}`;
+  const slideless = await serve(t, ['--as', 'slideless', '--api-key', slidelessKey]);
+  assert.match(slideless.output(), /Local Slideless peer listening on http:\/\/127\.0\.0\.1:\d+\n/);
+  const precheck = { hashes: ['a'.repeat(64)] };
+  const asked = await request(slideless.url, slidelessKey, 'POST', '/precheckAssets', { json: precheck });
+  assert.equal(asked.status, 200, JSON.stringify(asked.body));
+  assert.deepEqual(asked.body.data.missing, ['a'.repeat(64)]);
+  const wrongKey = await request(slideless.url, `cko_test${'x'.repeat(20)}`, 'POST', '/precheckAssets', {
+    json: precheck,
+  });
+  assert.equal(wrongKey.status, 401);
+
+  const token = 'c'.repeat(40);
+  const cloudflare = await serve(t, ['--as', 'cloudflare', '--api-key', token]);
+  const account = /Account id: ([0-9a-f]{32})/.exec(cloudflare.output())?.[1];
+  assert.ok(account, cloudflare.output());
+  assert.match(cloudflare.url, /\/client\/v4$/, 'the URL to give as CLOUDFLARE_API_BASE_URL');
+  const session = await request(
+    cloudflare.url,
+    token,
+    'POST',
+    `/accounts/${account}/workers/scripts/site/assets-upload-session`,
+    { json: { manifest: { '/index.html': { hash: 'b'.repeat(32), size: 3 } } } },
+  );
+  assert.equal(session.status, 200, JSON.stringify(session.body));
+  assert.deepEqual(session.body.result.buckets, [['b'.repeat(32)]]);
+});
+
+test('--as with a service serve does not know is refused in words', async () => {
+  const { code, stderr } = await runCli(['serve', '--as', 'netlify', '--port', '0', '--data', makeDataDir()]);
+  assert.notEqual(code, 0);
+  assert.match(stderr, /--as.*expected one of press, slideless, cloudflare/);
+});

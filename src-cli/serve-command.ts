@@ -1,13 +1,20 @@
 import { InvalidArgumentError, type Command } from 'commander';
+import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import type { Limits } from '../src-shared/api-types.ts';
 import { NO_CHROMIUM_HELP } from '../src-server/render/find-chromium.ts';
+import type { PeerOptions } from '../src-server/peers/peer-options.ts';
 import type { ServerOptions } from '../src-server/server.ts';
 import { DEFAULT_SERVER_DATA_DIR, DEFAULT_SERVER_PORT } from './cli-defaults.ts';
 
+/** What `serve` can run: the local Press Cloud, or a strict local peer of another service (for tests and trials). */
+const SERVICES = ['press', 'slideless', 'cloudflare'] as const;
+type Service = (typeof SERVICES)[number];
+
 interface ServeFlags {
-  port: number;
-  data: string;
+  as: Service;
+  port?: number;
+  data?: string;
   apiKey?: string;
   apiKeyFile?: string;
   rotateKey?: boolean;
@@ -28,14 +35,22 @@ interface ServeFlags {
 export function registerServeCommand(program: Command): void {
   program
     .command('serve')
-    .description('Run a local Press Cloud server on 127.0.0.1')
+    .description('Run a local Press Cloud server on 127.0.0.1 (or, with --as, a local peer of Slideless or Cloudflare)')
+    .option(
+      '--as <service>',
+      'press (a local Press Cloud), or a strict local peer of slideless or cloudflare (its upload API, for trying and testing `deploy --target`)',
+      service,
+      'press',
+    )
     .option(
       '--port <n>',
-      `port to listen on; 0 takes a free one (default ${DEFAULT_SERVER_PORT})`,
+      `port to listen on; 0 takes a free one (default ${DEFAULT_SERVER_PORT}; a peer: 0)`,
       wholeNumber,
-      DEFAULT_SERVER_PORT,
     )
-    .option('--data <dir>', 'folder for metadata and blobs', DEFAULT_SERVER_DATA_DIR)
+    .option(
+      '--data <dir>',
+      `folder for metadata and blobs (default ${DEFAULT_SERVER_DATA_DIR}; a peer: a folder beside it)`,
+    )
     .option(
       '--api-key <pcak_…>',
       'accept this API key, and no other (default: generate one, print it once, keep it in the data folder)',
@@ -69,6 +84,8 @@ export function registerServeCommand(program: Command): void {
     .option('--faults-seed <n>', 'seed for --faults, so a run repeats', wholeNumber)
     .option('--log-requests', 'log every request to stdout')
     .action(async (flags: ServeFlags) => {
+      if (flags.as !== 'press') return servePeer(flags.as, flags);
+      const dataDir = flags.data ?? DEFAULT_SERVER_DATA_DIR;
       // The server (Fastify, its SQLite) loads only to serve: `pressdrop deploy` keeps its memory for uploading.
       const [{ parseFaultSpec }, { startServer }, { readApiKeyFile }] = await Promise.all([
         import('../src-server/faults.ts'),
@@ -85,8 +102,8 @@ export function registerServeCommand(program: Command): void {
       if (flags.maxFiles !== undefined) limits.maxFilesPerVersion = flags.maxFiles;
       if (flags.maxMissingPerCall !== undefined) limits.maxMissingBlobsPerCall = flags.maxMissingPerCall;
       const options: ServerOptions = {
-        dataDir: flags.data,
-        port: flags.port,
+        dataDir,
+        port: flags.port ?? DEFAULT_SERVER_PORT,
         limits,
         allowedHosts: flags.allowHost,
         logRequests: flags.logRequests ?? false,
@@ -105,7 +122,7 @@ export function registerServeCommand(program: Command): void {
 
       const server = await startServer(options);
       const out = (line: string) => process.stdout.write(`${line}\n`);
-      const keyFile = join(flags.data, 'api-key');
+      const keyFile = join(dataDir, 'api-key');
       if (server.generatedApiKey?.createdNow) {
         out(
           flags.rotateKey
@@ -126,20 +143,61 @@ export function registerServeCommand(program: Command): void {
           ? `PDF rendering: ${server.printer}, started at the first render job.`
           : `PDF rendering: off. ${NO_CHROMIUM_HELP}`,
       );
-      out(`Data: ${flags.data}`);
+      out(`Data: ${dataDir}`);
       out(`Local Press Cloud listening on ${server.url}`);
-
-      await new Promise<void>((resolve) => {
-        const stop = (signal: NodeJS.Signals) => {
-          out(`${signal}: finishing requests in flight, then stopping…`);
-          process.once(signal, () => process.exit(130));
-          void server.close().then(resolve);
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-      out('Stopped.');
+      await untilSignalled(server, out);
     });
+}
+
+/**
+ * `serve --as slideless|cloudflare`: a strict local peer of that service's upload API (src-server/peers), so
+ * `deploy --target` can be tried and tested with no account. Its key is the one given, or one made for this run.
+ */
+async function servePeer(as: Exclude<Service, 'press'>, flags: ServeFlags): Promise<void> {
+  const out = (line: string) => process.stdout.write(`${line}\n`);
+  const { parseFaultSpec } = await import('../src-server/faults.ts');
+  if (flags.apiKeyFile !== undefined || flags.rotateKey) throw new Error(`--as ${as} takes its key with --api-key.`);
+  const apiKey =
+    flags.apiKey ??
+    (as === 'slideless' ? `cko_${randomBytes(18).toString('base64url')}` : randomBytes(20).toString('hex'));
+  const options: PeerOptions = {
+    dataDir: flags.data ?? `${DEFAULT_SERVER_DATA_DIR}-${as}-peer`,
+    port: flags.port ?? 0,
+    apiKey,
+    logRequests: flags.logRequests ?? false,
+    ...(flags.faults !== undefined && { faults: parseFaultSpec(flags.faults), faultsSeed: flags.faultsSeed ?? 1 }),
+  };
+  const peer =
+    as === 'slideless'
+      ? await (await import('../src-server/peers/slideless/slideless-peer.ts')).startSlidelessPeer(options)
+      : await (await import('../src-server/peers/cloudflare/cloudflare-peer.ts')).startCloudflarePeer(options);
+  if (flags.apiKey === undefined) out(`API key for this run (shown once): ${apiKey}`);
+  if ('accountId' in peer) out(`Account id: ${String(peer.accountId)}`);
+  if (options.faults)
+    out(`WARNING: fault injection is ON (${flags.faults}, seed ${options.faultsSeed}). Not for real use.`);
+  out(`Data: ${options.dataDir}`);
+  out(`Local ${as === 'slideless' ? 'Slideless' : 'Cloudflare'} peer listening on ${peer.url}`);
+  await untilSignalled(peer, out);
+}
+
+/** Serves until SIGINT or SIGTERM, then lets requests in flight finish; a second signal exits at once. */
+async function untilSignalled(server: { close(): Promise<void> }, out: (line: string) => void): Promise<void> {
+  await new Promise<void>((resolve) => {
+    const stop = (signal: NodeJS.Signals) => {
+      out(`${signal}: finishing requests in flight, then stopping…`);
+      process.once(signal, () => process.exit(130));
+      void server.close().then(resolve);
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  out('Stopped.');
+}
+
+function service(text: string): Service {
+  if (!(SERVICES as readonly string[]).includes(text))
+    throw new InvalidArgumentError(`expected one of ${SERVICES.join(', ')}.`);
+  return text as Service;
 }
 
 function collect(value: string, previous: string[]): string[] {
