@@ -335,12 +335,13 @@ test('--as slideless and --as cloudflare run a strict local peer of that service
   const cloudflare = await serve(t, ['--as', 'cloudflare', '--api-key', token]);
   const account = /Account id: ([0-9a-f]{32})/.exec(cloudflare.output())?.[1];
   assert.ok(account, cloudflare.output());
-  assert.match(cloudflare.url, /\/client\/v4$/, 'the URL to give as CLOUDFLARE_API_BASE_URL');
+  const apiBase = /listening on (http:\/\/\S+)/.exec(cloudflare.output())?.[1] ?? '';
+  assert.match(apiBase, /^http:\/\/127\.0\.0\.1:\d+\/client\/v4$/, 'the URL to give as CLOUDFLARE_API_BASE_URL');
   const session = await request(
     cloudflare.url,
     token,
     'POST',
-    `/accounts/${account}/workers/scripts/site/assets-upload-session`,
+    `/client/v4/accounts/${account}/workers/scripts/site/assets-upload-session`,
     { json: { manifest: { '/index.html': { hash: 'b'.repeat(32), size: 3 } } } },
   );
   assert.equal(session.status, 200, JSON.stringify(session.body));
