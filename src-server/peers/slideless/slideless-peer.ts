@@ -66,13 +66,15 @@ export async function startSlidelessPeer(options: SlidelessPeerOptions): Promise
   if (!address || typeof address === 'string') throw new Error('The Slideless peer did not get a TCP port.');
   const host = address.family === 'IPv6' ? `[${address.address}]` : address.address;
   baseUrl = `http://${host}:${address.port}`;
+  let closing: Promise<void> | undefined;
   return {
     url: baseUrl,
     port: address.port,
     requests,
-    async close() {
-      await app.close();
-      store.close();
+    // Idempotent: a test may close a peer early to reopen its data folder, and close it again on teardown.
+    close() {
+      closing ??= app.close().then(() => store.close());
+      return closing;
     },
   };
 }
