@@ -36,7 +36,11 @@ export class SlidelessError extends Error {
   readonly status: number;
   readonly extras: SlidelessErrorExtras;
 
-  constructor(code: SlidelessErrorCode, message: string = slidelessErrors[code].message, extras = {}) {
+  constructor(
+    code: SlidelessErrorCode,
+    message: string = slidelessErrors[code].message,
+    extras: SlidelessErrorExtras = {},
+  ) {
     super(message);
     this.code = code;
     this.status = slidelessErrors[code].status;
