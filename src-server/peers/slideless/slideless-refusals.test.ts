@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
+import { slidelessErrors as clientTable } from '../../../src-shared/slideless-errors.ts';
+import { slidelessErrors } from './slideless-errors.ts';
 import { SESSION_TTL_MS } from './slideless-limits.ts';
 import { makeDeck, makeKey, manifestOf, type PeerAnswer, sha256, startTestPeer } from './testing/peer-test-kit.ts';
 
@@ -274,4 +276,10 @@ test('wrong method is 405 and an unknown endpoint 404, in the Slideless envelope
   assertRefused(await slideless.get('/precheckAssets'), 405, 'method-not-allowed');
   assertRefused(await slideless.get('/commitPresentationVersion'), 405, 'method-not-allowed');
   assertRefused(await slideless.post('/uploadSharedPresentation', {}), 404, 'not-found');
+});
+
+test("the peer answers each code of PressDrop's Slideless error table with the same status", () => {
+  for (const [code, { status }] of Object.entries(clientTable)) {
+    assert.equal(slidelessErrors[code as keyof typeof slidelessErrors]?.status, status, code);
+  }
 });
