@@ -1,0 +1,105 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHash, randomBytes } from 'node:crypto';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { DeployEvent } from '../../../src-shared/upload-model.ts';
+import { readSlidelessJson, slidelessTarget } from './slideless-target.ts';
+import { FAST_RETRY, scratch, startSlidelessPeer, testEngine, writeDeck } from './testing/slideless-peer-process.ts';
+
+const sha256 = (bytes: string | Buffer) => createHash('sha256').update(bytes).digest('hex');
+const UPLOAD = '/uploadPresentationAsset';
+
+test('first deploy makes a new presentation and writes slideless.json as the Slideless CLI does; a no-op re-deploy uploads nothing; one changed file is one upload', async (t) => {
+  const dir = scratch(t);
+  const peer = await startSlidelessPeer(t);
+  const deck = join(dir, 'Quarterly review');
+  const hero = randomBytes(40_000);
+  writeDeck(deck, { 'index.html': '<h1>Q3</h1>', 'styles.css': 'h1 { color: red }', 'images/hero.bin': hero });
+  const engine = testEngine(t, dir);
+  const account = { apiUrl: peer.url, apiKey: peer.apiKey };
+
+  assert.equal(await readSlidelessJson(deck), null, 'a folder never pushed has none');
+  const events: DeployEvent[] = [];
+  const first = engine.deploy({
+    folder: deck,
+    target: slidelessTarget(account, { newPresentation: true }),
+    retry: FAST_RETRY,
+  });
+  first.on((event) => events.push(event));
+  const one = await first.result;
+  const presentationId = one.deployVersion.deployId;
+  assert.deepEqual(
+    { ...one.deployVersion, createdAt: 0 },
+    {
+      id: `${presentationId}/1`,
+      displayId: '#1',
+      deployId: presentationId,
+      versionNo: 1,
+      route: null,
+      title: 'Quarterly review',
+      status: 'ready',
+      createdAt: 0,
+    },
+    'the title defaults to the folder name',
+  );
+  assert.ok(Math.abs(one.deployVersion.createdAt - Date.now()) < 60_000);
+  assert.match(
+    one.previewUrl!,
+    new RegExp(`^${peer.url}/p/${presentationId}/\\?token=`),
+    'the share URL the API returned',
+  );
+  assert.equal(one.slug, null);
+  assert.equal(peer.count(UPLOAD), 3);
+  const session = events.find((event) => event.type === 'session');
+  assert.ok(session && !session.resumed && session.expiresAt - session.createdAt === 3_600_000);
+
+  const json = JSON.parse(readFileSync(join(deck, 'slideless.json'), 'utf8')) as Record<string, unknown>;
+  assert.deepEqual(Object.keys(json), ['presentationId', 'lastPulledVersion', 'lastPulledAt', 'role']);
+  assert.equal(json.presentationId, presentationId);
+  assert.equal(json.lastPulledVersion, 1);
+  assert.equal(json.role, 'owner');
+  assert.ok(readFileSync(join(deck, 'slideless.json'), 'utf8').endsWith('}\n'), 'two-space JSON and a newline');
+  assert.deepEqual(await readSlidelessJson(deck), { presentationId });
+
+  const read = await peer.get(`/presentations/${presentationId}`);
+  const manifest = (read.body as { data: { files: Array<{ path: string; sha256: string; contentType: string }> } })
+    .data;
+  assert.deepEqual(manifest.files.map((file) => [file.path, file.sha256]).sort(), [
+    ['images/hero.bin', sha256(hero)],
+    ['index.html', sha256('<h1>Q3</h1>')],
+    ['styles.css', sha256('h1 { color: red }')],
+  ]);
+  const page = await fetch(one.previewUrl!);
+  assert.equal(await page.text(), '<h1>Q3</h1>');
+
+  // The next deploy of the folder is an update, as slideless.json says; slideless.json itself is not deployed.
+  const again = engine.deploy({
+    folder: deck,
+    target: slidelessTarget(account, (await readSlidelessJson(deck))!),
+    retry: FAST_RETRY,
+  });
+  const two = await again.result;
+  assert.equal(two.deployVersion.deployId, presentationId);
+  assert.equal(two.deployVersion.versionNo, 2);
+  assert.equal(two.deployVersion.title, null, 'an update without a title keeps the presentation’s');
+  assert.equal(peer.count(UPLOAD), 3, 'nothing uploaded');
+  assert.equal(two.totals.uploadBytes, 0);
+  const v2 = (await peer.get(`/presentations/${presentationId}`)).body as { data: { files: unknown[]; title: string } };
+  assert.equal(v2.data.files.length, 3, 'slideless.json is not a file of the version');
+  assert.equal(v2.data.title, 'Quarterly review');
+  assert.equal(
+    (JSON.parse(readFileSync(join(deck, 'slideless.json'), 'utf8')) as { lastPulledVersion: number }).lastPulledVersion,
+    2,
+  );
+
+  writeFileSync(join(deck, 'styles.css'), 'h1 { color: blue }');
+  const three = await engine.deploy({
+    folder: deck,
+    target: slidelessTarget(account, { presentationId }),
+    retry: FAST_RETRY,
+  }).result;
+  assert.equal(three.deployVersion.versionNo, 3);
+  assert.equal(peer.count(UPLOAD), 4, 'one file changed, one upload');
+  assert.equal(three.totals.uploadBytes, Buffer.byteLength('h1 { color: blue }'));
+});
