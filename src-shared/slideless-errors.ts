@@ -8,7 +8,8 @@
 export const slidelessErrors = {
   'invalid-argument': {
     status: 400,
-    message: 'Slideless refused the request as malformed. Update PressDrop, or report this if it keeps happening.',
+    message:
+      'Slideless refused the deck as it is (the detail says what: the entry page, a path, the title). Change that and deploy again.',
   },
   unauthenticated: {
     status: 401,
@@ -30,6 +31,10 @@ export const slidelessErrors = {
   'payload-too-large': {
     status: 413,
     message: 'A file or the deck is larger than your Slideless plan accepts. Leave large files out with .pressignore.',
+  },
+  'too-many-files': {
+    status: 400,
+    message: 'The deck has more files than your Slideless plan accepts. Leave files out with .pressignore.',
   },
   'blobs-missing': {
     status: 400,
