@@ -83,6 +83,12 @@ export interface ScanOptions {
 /** The ignore file read from the scanned folder's root; gitignore syntax; never deployed itself (nor is press.json, the deploy settings). */
 export const PRESSIGNORE = '.pressignore';
 
+// The Slideless CLI's record of the presentation a folder was pushed to (PressDrop writes it too): state, not
+// content, so never deployed from the root, as the Slideless CLI never uploads it (its default ignores).
+const SLIDELESS_JSON = 'slideless.json';
+/** Files of the folder's root that configure or record deploys: never deployed themselves. */
+const ROOT_STATE_FILES = new Set([PRESSIGNORE, PRESS_CONFIG, SLIDELESS_JSON]);
+
 // Names never deployed wherever they are: OS litter, and git's folder (and
 // the `.git` file a worktree or submodule has instead).
 const IGNORED_FILE_NAMES = new Set(['.DS_Store', 'Thumbs.db', '.git']);
@@ -277,7 +283,7 @@ class Scanner {
       .exclude((_name, dirPath) => this.#count(ignored(dirPath.slice(dirPrefix.length, -1), true)))
       // Files (and symlinks) go straight to the lstat batches; fdir keeps no list of its own.
       .filter((rel) => {
-        if (!this.#count((atRoot && (rel === PRESSIGNORE || rel === PRESS_CONFIG)) || ignored(rel, false)))
+        if (!this.#count((atRoot && ROOT_STATE_FILES.has(rel)) || ignored(rel, false)))
           found({ logical: join(prefix, rel), absolutePath: dirPrefix + rel, stack });
         return false;
       })
