@@ -123,8 +123,9 @@ for (const when of ['before the server handled it', 'after it landed, its answer
     `killed (SIGKILL) right after the commit was sent, ${when}: the same command ends with one version`,
     { timeout: 60_000 },
     async (t) => {
-      // Every request is held 150 ms before it is handled: the CLI is killed, or frozen, before its commit lands.
-      const server = await startLoggedServer(t, ['--faults', 'latency=150']);
+      // Every request is held 600 ms before it is handled: the CLI is frozen the moment its commit is seen (well
+      // within that, even on a loaded machine), so it is killed before the commit lands, or after, its answer unread.
+      const server = await startLoggedServer(t, ['--faults', 'latency=600']);
       const site = tempDir(t, 'site');
       const state = tempDir(t, 'state');
       manySmallFiles(site, 3);
@@ -132,9 +133,9 @@ for (const when of ['before the server handled it', 'after it landed, its answer
       const cli = startCli(t, args);
       const commits = () => server.log.matching('POST', /\/commit$/);
       await pollUntil('the commit request', () => commits().length > 0, { cli, details: () => server.log.summary() });
+      // Frozen while its commit is held, the CLI cannot read the answer the server then sends.
+      freezeCli(cli);
       if (when === 'after it landed, its answer unread') {
-        // Frozen while its commit is held, the CLI cannot read the answer the server then sends.
-        freezeCli(cli);
         await pollUntil('the commit to be answered 201', () => commits()[0]!.status === 201, {
           details: () => server.log.summary(),
         });
