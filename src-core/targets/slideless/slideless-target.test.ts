@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeployEvent } from '../../../src-shared/upload-model.ts';
-import { readSlidelessJson, slidelessTarget } from './slideless-target.ts';
+import { readSlidelessJson, slidelessTarget, slidelessTargetFromJob } from './slideless-target.ts';
 import { FAST_RETRY, scratch, startSlidelessPeer, testEngine, writeDeck } from './testing/slideless-peer-process.ts';
 
 const sha256 = (bytes: string | Buffer) => createHash('sha256').update(bytes).digest('hex');
@@ -102,4 +102,61 @@ test('first deploy makes a new presentation and writes slideless.json as the Sli
   assert.equal(three.deployVersion.versionNo, 3);
   assert.equal(peer.count(UPLOAD), 4, 'one file changed, one upload');
   assert.equal(three.totals.uploadBytes, Buffer.byteLength('h1 { color: blue }'));
+});
+
+test('a journaled job rebuilds its target; a refused new presentation left something only while its session lives, or once created', () => {
+  const account = { apiUrl: 'http://127.0.0.1:9/', apiKey: 'cko_x' };
+  const target = slidelessTarget(account, { newPresentation: true }, { title: 'Deck', entryPath: 'deck.html' });
+  assert.equal(target.endpoint, 'http://127.0.0.1:9');
+  assert.deepEqual(target.capabilities, { versions: false, aliases: false, render: false });
+  assert.equal(target.destination.key, 'new');
+  assert.equal(target.destination.name, 'Deck');
+  const rebuilt = slidelessTargetFromJob({ apiUrl: target.endpoint, destination: target.destination }, 'cko_x');
+  assert.deepEqual(rebuilt.destination, target.destination);
+  const named = slidelessTarget(account, { presentationId: 'p1' });
+  assert.deepEqual([named.destination.key, named.destination.id], ['presentation:p1', 'p1']);
+
+  let state: unknown = null;
+  const journal = { read: <S>() => state as S | null, write: (next: unknown) => void (state = next) };
+  const refusal = { code: 'payload-too-large' };
+  assert.deepEqual(target.settleRefusal(journal, refusal), { leftSomething: false }, 'nothing sent yet');
+  const now = Date.now();
+  state = {
+    presentationId: 'r1',
+    exists: false,
+    session: { id: 's1', openedAt: now, expiresAt: now + 3_600_000 },
+    baseVersion: null,
+    commitSent: null,
+  };
+  assert.equal(target.settleRefusal(journal, refusal).leftSomething, true, 'a live session: a resume uploads into it');
+  state = { ...(state as object), session: { id: 's1', openedAt: now - 3_600_000, expiresAt: now } };
+  assert.equal(
+    target.settleRefusal(journal, refusal).leftSomething,
+    false,
+    'its session is gone: the reserved id is lost',
+  );
+  state = { presentationId: 'r1', exists: true, session: null, baseVersion: 1, commitSent: null };
+  const created = target.settleRefusal(journal, refusal);
+  assert.equal(created.leftSomething, true);
+  assert.match(created.note!, /Presentation r1 was created/);
+  assert.equal(named.settleRefusal(journal, refusal).leftSomething, false, 'an update leaves nothing of its own');
+});
+
+test('readSlidelessJson reads the CLI’s file (baseUrl and all) and refuses a malformed one in words', async (t) => {
+  const dir = scratch(t);
+  writeFileSync(
+    join(dir, 'slideless.json'),
+    JSON.stringify({
+      presentationId: 'p9',
+      lastPulledVersion: 4,
+      lastPulledAt: '2026-01-01T00:00:00Z',
+      role: 'dev',
+      baseUrl: 'https://x',
+    }),
+  );
+  assert.deepEqual(await readSlidelessJson(dir), { presentationId: 'p9' });
+  writeFileSync(join(dir, 'slideless.json'), '{ not json');
+  await assert.rejects(readSlidelessJson(dir), /slideless\.json is not valid JSON/);
+  writeFileSync(join(dir, 'slideless.json'), '{}');
+  await assert.rejects(readSlidelessJson(dir), /names no presentationId/);
 });
