@@ -25,11 +25,6 @@ export const cloudflareErrors = {
     message:
       'That is not a name Cloudflare takes for a Worker: use 1 to 63 lowercase letters, digits, “-” or “_”, starting with a letter or digit.',
   },
-  cloudflare_path_invalid: {
-    status: 400,
-    message:
-      'A file name in the folder cannot be a Cloudflare asset path (a backslash or a control character). Rename it, or leave it out with .pressignore.',
-  },
   cloudflare_not_found: {
     status: 404,
     message:

@@ -115,15 +115,9 @@ class CloudflareConnection implements TargetConnection {
     return CLOUDFLARE_LIMITS;
   }
 
-  /** Paths no manifest can hold (wrangler's never have a backslash or a control character). */
-  planProblem(plan: DeployPlan): DeployFailure | null {
-    const bad = plan.files.filter((file) => /[\u0000-\u001f\u007f\\]/.test(file.path));
-    if (bad.length === 0) return null;
-    return {
-      code: 'cloudflare_path_invalid',
-      message: `${bad.length} file name(s) cannot be Cloudflare asset paths, e.g. ${JSON.stringify(bad[0]!.path)}. ${wordsFor('cloudflare_path_invalid')}`,
-      paths: bad.map((file) => file.path),
-    };
+  /** Nothing beyond the limits: the scan already refuses every path a manifest could not hold (backslashes, controls). */
+  planProblem(): DeployFailure | null {
+    return null;
   }
 
   async open(plan: DeployPlan, run: TargetRunContext): Promise<TargetSession | CommittedVersion> {
