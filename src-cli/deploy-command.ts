@@ -14,6 +14,14 @@ import type { RenderConfig } from '../src-shared/api-types.ts';
 import { ALIAS_NAME_PATTERN, DEPLOY_SLUG_PATTERN } from '../src-shared/deploy-names.ts';
 import { openEngine, resolveTarget, UsageError, withConnectionOptions, type TargetFlags } from './cli-context.ts';
 import { DEFAULT_STATE_DIR } from './cli-defaults.ts';
+import {
+  cloudflareTargetFor,
+  peerTargetOfJob,
+  slidelessTargetFor,
+  TARGET_NAMES,
+  type PeerTargetFlags,
+  type TargetName,
+} from './deploy-targets.ts';
 import { statusLine, summaryLines } from './progress-display.ts';
 import { renderVersion } from './render-command.ts';
 
@@ -24,7 +32,8 @@ interface RunFlags extends TargetFlags {
   giveUpAfter?: number;
 }
 
-interface DeployFlags extends RunFlags {
+interface DeployFlags extends RunFlags, PeerTargetFlags {
+  target: TargetName;
   deploy?: string;
   create?: string;
   name?: string;
@@ -63,11 +72,20 @@ export function registerDeployCommands(program: Command): void {
       .command('deploy')
       .description('Deploy a folder as a new version (resumes its interrupted deploy, if any)')
       .argument('<dir>', 'the folder to deploy')
+      .option(
+        '--target <service>',
+        'press (Press Cloud), slideless (a Slideless presentation) or cloudflare (an assets-only Worker)',
+        targetName,
+        'press',
+      )
       .option('--deploy <id|slug>', 'an existing deploy')
       .option('--create <slug>', 'create a new deploy with this slug')
       .option('--name <name>', 'its name, with --create (default: the slug)')
       .option('--route <path>', "the page a PDF of this version prints (default: press.json's, else /index.html)")
-      .option('--title <text>', "the PDF's title (default: press.json's, else the page's)")
+      .option(
+        '--title <text>',
+        "press: the PDF's title (default: press.json's, else the page's); slideless: the presentation's (default: the folder's name)",
+      )
       .option(
         '--render-timeout <duration>',
         "how long a print of this version may take, e.g. 45s (default: press.json's, else 30s)",
@@ -84,8 +102,20 @@ export function registerDeployCommands(program: Command): void {
         aliasName,
       )
       .option('--render', 'print the new version to PDF once it is committed, and save it')
-      .option('--out <file>', 'with --render: where to save the PDF (default: ./<slug>-<version>.pdf)'),
+      .option('--out <file>', 'with --render: where to save the PDF (default: ./<slug>-<version>.pdf)')
+      .option(
+        '--presentation <id>',
+        "slideless: the presentation to update (default: slideless.json's, else a new one)",
+      )
+      .option('--entry <path>', 'slideless: the page the presentation opens on (default: index.html)')
+      .option('--script <name>', "cloudflare: the Worker (default: the nearest wrangler.json's name)")
+      .option('--account <id>', 'cloudflare: the account id (default: CLOUDFLARE_ACCOUNT_ID)')
+      .option(
+        '--compatibility-date <date>',
+        "cloudflare: the Worker's compatibility date (default: wrangler.json's, else today)",
+      ),
   ).action(async (dir: string, flags: DeployFlags) => {
+    if (flags.target !== 'press') return deployToPeer(dir, flags);
     if (flags.out !== undefined && !flags.render)
       throw new UsageError('--out says where --render saves the PDF: add --render, or leave --out out.');
     if (flags.renderTimeout !== undefined && flags.renderTimeout > MAX_RENDER_TIMEOUT_MS)
@@ -137,6 +167,9 @@ export function registerDeployCommands(program: Command): void {
           throw new UsageError(
             `No deploy job ${job} is recorded in ${stateDir}; \`pressdrop resume --list\` shows those there are.`,
           );
+        // A Slideless or Cloudflare job: its key from the flags or that service's environment variable.
+        if (record.targetKind !== 'press-cloud')
+          return engine.resume(job, peerTargetOfJob(record, flags), tuning(flags));
         const target = await resolveTarget({ ...flags, api: flags.api ?? record.apiUrl });
         // The folder's press.json as it is now: the version is committed with its render config, its aliases pointed.
         const config = await pressConfigOf(record.folder);
@@ -155,6 +188,37 @@ export function registerDeployCommands(program: Command): void {
       () => resumed,
     );
   });
+}
+
+/** Flags that only a Press Cloud deploy has (its deploys, its aliases, its PDFs). */
+const PRESS_ONLY_FLAGS = {
+  deploy: '--deploy',
+  create: '--create',
+  name: '--name',
+  route: '--route',
+  renderTimeout: '--render-timeout',
+  metadata: '--metadata',
+  alias: '--alias',
+  render: '--render',
+  out: '--out',
+} as const satisfies Partial<Record<keyof DeployFlags, string>>;
+
+/** `deploy --target slideless|cloudflare`: the same engine, resume and hash cache, to another service. */
+async function deployToPeer(dir: string, flags: DeployFlags): Promise<void> {
+  const pressOnly = Object.entries(PRESS_ONLY_FLAGS)
+    .filter(([name]) => flags[name as keyof DeployFlags] !== undefined)
+    .map(([, flag]) => flag);
+  if (pressOnly.length > 0)
+    throw new UsageError(
+      `${pressOnly.join(', ')} ${pressOnly.length === 1 ? 'is' : 'are'} Press Cloud's; --target ${flags.target} does not take ${pressOnly.length === 1 ? 'it' : 'them'}.`,
+    );
+  const target =
+    flags.target === 'slideless' ? await slidelessTargetFor(dir, flags) : await cloudflareTargetFor(dir, flags);
+  await runToEnd(
+    flags,
+    (engine) => engine.deploy({ ...tuning(flags), folder: dir, target }),
+    () => undefined,
+  );
 }
 
 function tuning(flags: RunFlags): Pick<DeployOptions, 'concurrency' | 'retry'> {
@@ -309,7 +373,7 @@ function listResumable(flags: ResumeFlags): void {
     if (flags.json) {
       for (const { job, progress } of jobs)
         process.stdout.write(
-          `${JSON.stringify({ jobId: job.id, folder: job.folder, apiUrl: job.apiUrl, status: job.status, progress, error: job.error })}\n`,
+          `${JSON.stringify({ jobId: job.id, folder: job.folder, target: job.targetKind, apiUrl: job.apiUrl, destination: job.destination.name, status: job.status, progress, error: job.error })}\n`,
         );
       return;
     }
@@ -317,7 +381,7 @@ function listResumable(flags: ResumeFlags): void {
     for (const { job, progress } of jobs) {
       const done = progress.bytes > 0 ? Math.floor((progress.storedBytes / progress.bytes) * 100) : 0;
       process.stdout.write(
-        `${job.id}  ${job.status.padEnd(11)} ${done}% stored  ${job.folder} → ${job.apiUrl}${job.error ? `\n    ${job.error}` : ''}\n`,
+        `${job.id}  ${job.status.padEnd(11)} ${done}% stored  ${job.folder} → ${job.destination.name} on ${job.apiUrl} (${job.targetKind})${job.error ? `\n    ${job.error}` : ''}\n`,
       );
     }
   } finally {
@@ -354,4 +418,10 @@ function positiveNumber(text: string): number {
   const n = Number(text);
   if (!/^\d+$/.test(text) || n < 1) throw new InvalidArgumentError('expected a whole number of at least 1.');
   return n;
+}
+
+function targetName(text: string): TargetName {
+  if (!(TARGET_NAMES as readonly string[]).includes(text))
+    throw new InvalidArgumentError(`expected one of ${TARGET_NAMES.join(', ')}.`);
+  return text as TargetName;
 }

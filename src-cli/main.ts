@@ -5,13 +5,15 @@ import { registerDiffCommand } from './diff-command.ts';
 import { registerListCommands } from './list-commands.ts';
 import { registerRenderCommand } from './render-command.ts';
 import { registerServeCommand } from './serve-command.ts';
+import { registerTargetsCommand } from './targets-command.ts';
 
 /** Runs the `pressdrop` command line; resolves to the process exit code. */
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('pressdrop')
-    .description('Deploy folders to Press Cloud, and run a local Press Cloud.')
+    .description('Deploy folders to Press Cloud, Slideless or Cloudflare, and run a local Press Cloud.')
     .exitOverride();
   registerDeployCommands(program);
+  registerTargetsCommand(program);
   registerListCommands(program);
   registerAliasCommands(program);
   registerRenderCommand(program);

@@ -48,7 +48,15 @@ export function needsNewPlan(error: unknown): boolean {
   if (error instanceof FileChangedError) return true;
   return (
     error instanceof ServiceError &&
-    ['upload_session_expired', 'blob_hash_mismatch', 'blob_size_mismatch', 'blobs_missing'].includes(error.code)
+    [
+      'upload_session_expired',
+      'blob_hash_mismatch',
+      'blob_size_mismatch',
+      'blobs_missing',
+      // Slideless's spelling of the same two.
+      'hash-mismatch',
+      'blobs-missing',
+    ].includes(error.code)
   );
 }
 

@@ -26,10 +26,10 @@ export const appErrors = {
     message: 'The deploy job is unknown, has ended, or is being deployed by another process.',
   },
   // The engine's protocol client: a request that got no usable answer (ServiceError).
-  network_error: { boundary: 'engine', message: 'The connection to Press Cloud failed.' },
+  network_error: { boundary: 'engine', message: 'The connection to the server failed.' },
   stalled: { boundary: 'engine', message: 'No bytes moved for too long, so the request was abandoned.' },
   aborted: { boundary: 'engine', message: 'The request was cancelled.' },
-  bad_response: { boundary: 'engine', message: "The server's answer is not what the Press Cloud API promises." },
+  bad_response: { boundary: 'engine', message: "The server's answer is not what its API promises." },
   // The engine's scanner: the folder itself cannot be read (ScanError).
   folder_not_found: { boundary: 'engine', message: 'The folder does not exist.' },
   not_a_directory: { boundary: 'engine', message: 'The path names a file, not a folder.' },
@@ -44,12 +44,17 @@ export const appErrors = {
   },
   drop_nothing: { boundary: 'app', message: 'The dropped item has no place on disk.' },
   press_config_invalid: { boundary: 'app', message: "The folder's press.json cannot be used." },
+  slideless_json_invalid: { boundary: 'app', message: "The folder's slideless.json cannot be used." },
+  target_unsupported: {
+    boundary: 'app',
+    message: 'That target’s service does not offer this in PressDrop: History, aliases and PDFs are Press Cloud’s.',
+  },
   insecure_http: { boundary: 'app', message: 'Plain http:// to another machine would send the API key unencrypted.' },
-  target_not_found: { boundary: 'app', message: 'That Press Cloud is no longer in your list of targets.' },
+  target_not_found: { boundary: 'app', message: 'That target is no longer in your list of targets.' },
   missing_api_key: {
     boundary: 'app',
     message:
-      'The API key of this Press Cloud could not be read from the system keychain; remove the target and add it again.',
+      'The API key of this target could not be read from the system keychain; remove the target and add it again.',
   },
   key_storage_unavailable: {
     boundary: 'app',
