@@ -99,6 +99,8 @@ export class CloudflareJob {
     const complete = asked.length === 0;
     // The JWT first: killed in between, the journal names no session, and the next run opens another.
     await secrets.set(complete ? this.#names.completion : this.#names.upload, jwt);
+    // An earlier session's completion JWT names other assets: it must never complete this one.
+    if (!complete) await secrets.delete(this.#names.completion);
     const session: JournaledSession = {
       id: facts.id,
       manifestDigest: plan.manifestDigest,
@@ -175,7 +177,7 @@ export class CloudflareJob {
    * tagged so that a PUT whose answer was lost is found, not sent twice.
    */
   async #commit(plan: DeployPlan, tokens: Tokens): Promise<CommittedVersion> {
-    const completion = tokens.completion ?? (await this.#secret('completion'));
+    const completion = tokens.completion;
     if (!completion) {
       // Every bucket confirmed and no answer carried the completion JWT: a new session, with nothing to ask, has it.
       this.#update({ session: null });
@@ -191,7 +193,14 @@ export class CloudflareJob {
       compatibility_date: this.#worker.compatibilityDate,
       annotations: { 'workers/tag': tag, 'workers/message': `PressDrop: ${plan.files.length} files` },
     };
-    const answer = await this.#client.putScript(this.#worker.scriptName, metadata, () => this.#findCommitted(tag));
+    let answer: { landed: Record<string, unknown> } | { recovered: CommittedVersion };
+    try {
+      answer = await this.#client.putScript(this.#worker.scriptName, metadata, () => this.#findCommitted(tag));
+    } catch (error) {
+      // The completion JWT was refused (expired): the next plan's session, finding every asset stored, brings another.
+      if (error instanceof ServiceError && error.code === 'upload_session_expired') this.#update({ session: null });
+      throw error;
+    }
     if ('recovered' in answer) return answer.recovered;
     const versionId = typeof answer.landed.deployment_id === 'string' ? answer.landed.deployment_id : null;
     const version = versionId

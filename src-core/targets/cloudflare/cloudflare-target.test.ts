@@ -164,3 +164,30 @@ test('many files go up in the service’s buckets, each bucket one request', asy
   assert.ok([...states.values()].every((state) => state === 'done'));
   assert.equal(Object.keys((await peer.live('many')).manifest).length, 250);
 });
+
+test('a file rewritten after it was hashed is never sent: the run hashes the folder again and deploys it as it is', async (t) => {
+  const peer = await startCloudflarePeer(t);
+  const dir = scratch(t);
+  const site = join(dir, 'site');
+  writeFiles(site, SITE);
+  const { engine } = engineIn(t, dir);
+  const run = engine.deploy({ folder: site, target: targetOf(peer, 'edited'), retry: FAST_RETRY });
+  let sessions = 0;
+  run.on((event) => {
+    // The session is open for the hashes of the folder as it was: the bytes change before any is read for upload.
+    if (event.type === 'session' && sessions++ === 0) writeFileSync(join(site, 'index.html'), '<h1>Edited</h1>');
+  });
+  await run.result;
+  assert.equal(sessions, 2, 'a new plan, a new session');
+  const uploads = peer.requests().filter((request) => request.path === '/workers/assets/upload');
+  assert.deepEqual(
+    uploads.map((upload) => upload.status),
+    [null, 201],
+    'the first bucket was cut off before its changed file',
+  );
+  assert.equal(await (await peer.preview('edited', '/index.html')).text(), '<h1>Edited</h1>');
+  assert.equal(
+    (await peer.live('edited')).manifest['/index.html'],
+    await cloudflareAssetHash(Buffer.from('<h1>Edited</h1>'), 'index.html'),
+  );
+});
