@@ -5,6 +5,7 @@ import { hashing } from './hashing.ts';
 import { render } from './render.ts';
 import { serverIngest } from './server-ingest.ts';
 import { ui } from './ui.ts';
+import { wrangler } from './wrangler.ts';
 
 /**
  * `npm run bench`: every benchmark in turn (or those named as arguments), each printing a markdown report.
@@ -26,6 +27,7 @@ const benches: Array<{ name: string; run: (log: (line: string) => void) => Promi
   { name: 'deploy', run: deploy },
   { name: 'ui', run: ui },
   { name: 'render', run: render },
+  { name: 'wrangler', run: wrangler },
 ];
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
