@@ -105,7 +105,7 @@ async function receiveBucket(
     accepted.push({ hash, bytes, contentType: contentTypeOf(value) });
   }
   if (accepted.length === 0) throw new CloudflareError('invalid_body', 'The upload has no parts.');
-  for (const asset of accepted) await ctx.assets.put(asset.hash, asset.bytes, asset.contentType);
+  await ctx.assets.putMany(accepted);
   return ctx.sessions.received(
     session,
     accepted.map((asset) => asset.hash),
