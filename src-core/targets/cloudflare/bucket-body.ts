@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
+import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import mime from 'mime';
 import { cloudflareAssetHash } from '../../hash-worker.ts';
@@ -23,6 +24,36 @@ export function assetContentType(path: string): string {
   return type.startsWith('text/') && !type.includes('charset') ? `${type}; charset=utf-8` : type;
 }
 
+/** Files up to this size are read with synchronous calls: for a small file, libuv's thread pool costs far more than the read. */
+const SYNC_READ_MAX = 512 * 1024;
+
+/** A file's bytes, one byte past its hashed size (to see growth), with the identity of what was opened. */
+async function readWithIdentity(
+  absolutePath: string,
+  size: number,
+): Promise<{ bytes: Buffer; ino: bigint; dev: bigint }> {
+  if (size <= SYNC_READ_MAX) {
+    const fd = openSync(absolutePath, 'r');
+    try {
+      const { ino, dev } = fstatSync(fd, { bigint: true });
+      const buffer = Buffer.allocUnsafe(size + 1);
+      let read = 0;
+      for (let n = -1; n !== 0 && read < buffer.length; read += n)
+        n = readSync(fd, buffer, read, buffer.length - read, read);
+      return { bytes: buffer.subarray(0, read), ino, dev };
+    } finally {
+      closeSync(fd);
+    }
+  }
+  const handle = await open(absolutePath, 'r');
+  try {
+    const { ino, dev } = await handle.stat({ bigint: true });
+    return { bytes: await handle.readFile(), ino, dev };
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * A file's content as base64, once it is checked to be what was hashed:
  * same size, same asset hash, and still the file at its path (an editor's
@@ -31,24 +62,25 @@ export function assetContentType(path: string): string {
  */
 export async function readVerifiedAsset(blob: PlannedBlob): Promise<string> {
   const file = blob.source;
-  const handle = await open(file.absolutePath, 'r').catch((error: NodeJS.ErrnoException) => {
-    throw error.code === 'ENOENT' ? new FileChangedError(file.path, 'it was deleted') : error;
-  });
+  let opened: { bytes: Buffer; ino: bigint; dev: bigint };
   try {
-    const opened = await handle.stat({ bigint: true });
-    const bytes = await handle.readFile();
-    if (bytes.length !== file.size)
-      throw new FileChangedError(file.path, `it is now ${bytes.length} bytes, not the ${file.size} hashed`);
-    if ((await cloudflareAssetHash(bytes, file.path)) !== blob.hash)
-      throw new FileChangedError(file.path, 'its content differs from what was hashed');
-    const now = await stat(file.absolutePath, { bigint: true }).catch(() => null);
-    if (!now) throw new FileChangedError(file.path, 'it was deleted');
-    if (now.ino !== opened.ino || now.dev !== opened.dev)
-      throw new FileChangedError(file.path, 'it was replaced by another file');
-    return bytes.toString('base64');
-  } finally {
-    await handle.close();
+    opened = await readWithIdentity(file.absolutePath, file.size);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new FileChangedError(file.path, 'it was deleted');
+    throw error;
   }
+  const { bytes } = opened;
+  if (bytes.length > file.size)
+    throw new FileChangedError(file.path, `it is now larger than the ${file.size} bytes hashed`);
+  if (bytes.length < file.size)
+    throw new FileChangedError(file.path, `it is now ${bytes.length} bytes, not the ${file.size} hashed`);
+  if ((await cloudflareAssetHash(bytes, file.path)) !== blob.hash)
+    throw new FileChangedError(file.path, 'its content differs from what was hashed');
+  const now = statSync(file.absolutePath, { bigint: true, throwIfNoEntry: false });
+  if (!now) throw new FileChangedError(file.path, 'it was deleted');
+  if (now.ino !== opened.ino || now.dev !== opened.dev)
+    throw new FileChangedError(file.path, 'it was replaced by another file');
+  return bytes.toString('base64');
 }
 
 /** A bucket's upload body, and how its wire bytes count as file bytes. */

@@ -101,8 +101,9 @@ export function cloudflareError(failure: HttpFailure): ServiceError {
   }
   const code = BY_CODE.get(item.code) ?? byStatus(status) ?? unlistedErrorCode(`cloudflare_${item.code}`);
   const words = wordsFor(code);
+  const text = redact(said(item)).replace(/[.\s]+$/, '');
   return new ServiceError(
-    `${request} failed: HTTP ${status}, ${SERVICE} error ${item.code}: ${redact(said(item))}.${words ? ` ${words}` : ''}`,
+    `${request} failed: HTTP ${status}, ${SERVICE} error ${item.code}: ${text}.${words ? ` ${words}` : ''}`,
     { code, status, retryable, retryAfterMs, details: { cloudflareCode: item.code } },
   );
 }
