@@ -65,6 +65,8 @@ const MAX_FRUITLESS_PLANS = 4;
 const CHANGE_SETTLE_MS = 1_000;
 /** How often batched file updates, journal marks and totals go out. */
 const FLUSH_INTERVAL_MS = 100;
+/** How often an upload's files are told its bytes sent (the flush sends them at most this often anyway). */
+const FILES_EVERY_MS = 50;
 /** How often a run tells the journal it is still at its job (well within ACTIVE_JOB_STALE_MS). */
 const HEARTBEAT_MS = 5_000;
 /** Missing-blobs calls in flight at once; uploads start on the first answer. */
@@ -323,6 +325,7 @@ export class DeployRun {
     const report = this.#report;
     let sent = 0;
     let confirmed = false;
+    let shownAt = 0;
     report.unitFiles(unit, 'uploading', 0);
     try {
       await session.upload(unit, {
@@ -330,6 +333,10 @@ export class DeployRun {
         onBytesSent: (delta) => {
           sent += delta;
           report.sent(delta);
+          // File states go out in batches anyway: a bucket of a hundred files is not walked for every chunk.
+          const now = Date.now();
+          if (now - shownAt < FILES_EVERY_MS && delta > 0) return;
+          shownAt = now;
           report.unitFiles(unit, 'uploading', sent);
         },
         onRetry: (info) => report.unitFiles(unit, 'retrying', 0, report.retry(info)),
