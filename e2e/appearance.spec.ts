@@ -19,7 +19,7 @@ test('keyboard only: Tab reaches everything in order, focus is visible, Enter de
     await tabTo(page, sections.getByRole('button', { name: 'Deploy' }));
     await tabTo(page, sections.getByRole('button', { name: 'History' }));
     await tabTo(page, page.getByLabel('Deploy to'));
-    await tabTo(page, page.getByRole('button', { name: 'Add Press Cloud…' }));
+    await tabTo(page, page.getByRole('button', { name: 'Add target…' }));
     await tabTo(page, page.getByRole('button', { name: 'Choose folder…' }));
     expect(await page.evaluate(() => getComputedStyle(document.activeElement!).outlineStyle)).toBe('solid');
 

@@ -99,6 +99,7 @@ test('offline, a deploy to a remote Press Cloud waits and says why; back online,
     const { page, controller, server } = app;
     // The harness's own server stands in for a remote one: added as a target, as the dialog would.
     const remote = await controller.handlers['targets.add']({
+      kind: 'press-cloud',
       name: 'Team Cloud',
       apiUrl: server.url,
       apiKey: server.apiKey,

@@ -11,10 +11,10 @@ test('add a remote Press Cloud: a wrong key is refused in words and never shown 
   const remote = await startTestServer();
   try {
     const { page } = app;
-    await page.getByRole('button', { name: 'Add Press Cloud…' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Add a Press Cloud' });
+    await page.getByRole('button', { name: 'Add target…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a target' });
     await expect(dialog).toBeVisible();
-    await expect(dialog.getByLabel('Name')).toBeFocused();
+    await expect(dialog.getByRole('radio', { name: 'Press Cloud' })).toBeFocused();
     await dialog.getByRole('button', { name: 'Add' }).click();
     await expect(dialog.getByText('Enter the Press Cloud’s address, e.g. https://press.example.com.')).toBeVisible();
 
@@ -62,8 +62,8 @@ test('no keychain (basic_text): the dialog warns before a key is typed, and adds
     ).body.deploy;
     await commitViaApi(remote, handbook.id, 'Handbook');
 
-    await page.getByRole('button', { name: 'Add Press Cloud…' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Add a Press Cloud' });
+    await page.getByRole('button', { name: 'Add target…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a target' });
     // Said before anything is typed, and the key field does not promise a keychain.
     await expect(dialog).toContainText('This system has no keychain PressDrop can use.');
     await expect(dialog).toContainText('The API key would be stored obfuscated, not encrypted');
@@ -71,7 +71,7 @@ test('no keychain (basic_text): the dialog warns before a key is typed, and adds
       dialog.getByText('Stored obfuscated on this computer, not encrypted; PressDrop never shows it again.'),
     ).toBeVisible();
     await expect(dialog.getByText(/Kept in your system keychain/)).toHaveCount(0);
-    await expect(dialog.getByLabel('Name')).toBeFocused();
+    await expect(dialog.getByRole('radio', { name: 'Press Cloud' })).toBeFocused();
 
     await dialog.getByLabel('Name').fill('Team Cloud');
     await dialog.getByLabel('URL').fill(remote.url);
@@ -125,9 +125,9 @@ test('no safe place for keys (unavailable): the dialog says so before anything i
   const app = await openApp(browser, { keyStorage: 'unavailable' });
   try {
     const { page } = app;
-    await page.getByRole('button', { name: 'Add Press Cloud…' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Add a Press Cloud' });
-    await expect(dialog).toContainText('PressDrop cannot add a remote Press Cloud on this system.');
+    await page.getByRole('button', { name: 'Add target…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a target' });
+    await expect(dialog).toContainText('PressDrop cannot add a target on this system.');
     await expect(dialog).toContainText('It offers no safe place to keep an API key');
     await expect(dialog).toContainText('Deploys to this computer’s Press Cloud keep working.');
     // No form to fill in for nothing.
@@ -152,8 +152,8 @@ test('plain http:// to another machine: the dialog says what it risks and adds n
   const app = await openApp(browser);
   try {
     const { page } = app;
-    await page.getByRole('button', { name: 'Add Press Cloud…' }).click();
-    const dialog = page.getByRole('dialog', { name: 'Add a Press Cloud' });
+    await page.getByRole('button', { name: 'Add target…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Add a target' });
     await dialog.getByLabel('Name').fill('Lab server');
     await dialog.getByLabel('URL').fill('http://press.lab.example:8080');
     await dialog.getByLabel('API key').fill('pcak_labKeyNeverSentOverHttp');

@@ -2,121 +2,17 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { networkInterfaces, tmpdir } from 'node:os';
+import { networkInterfaces } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { DeployEngine } from '../src-core/deploy-engine.ts';
-import { FileSecretStore } from '../src-core/file-secret-store.ts';
 import { pressCloudTarget } from '../src-core/targets/press-cloud/press-cloud-target.ts';
-import type { DeployChoice, IpcEvents, KeyStorage } from '../src-shared/ipc-contract.ts';
-import type { DeployEvent } from '../src-shared/upload-model.ts';
-import type { ServerOptions } from '../src-server/server.ts';
-import { startTestServer, waitFor } from '../src-server/testing/test-server.ts';
+import { waitFor } from '../src-server/testing/test-server.ts';
 import { DeployError } from '../src-core/deploy-error.ts';
 import { apiErrors } from '../src-shared/api-errors.ts';
 import { appErrors } from '../src-shared/app-errors.ts';
-import { AppController, type KeyVault } from './app-controller.ts';
 import { AppError } from './app-error.ts';
 import { toIpcError } from './ipc-dispatch.ts';
 import { BATCH_INTERVAL_MS } from './run-event-batcher.ts';
-
-/** The controller with plain ports: a Map for settings, a Map for keys, a list for what it opened and sent. */
-async function harness(
-  t: { after: (fn: () => Promise<void>) => void },
-  keyStorage: KeyStorage = 'keychain',
-  serverOptions: Partial<ServerOptions> = {},
-) {
-  const scratch = mkdtempSync(join(tmpdir(), 'pressdrop-app-'));
-  const server = await startTestServer(serverOptions);
-  const engine = new DeployEngine({
-    stateDir: join(scratch, 'state'),
-    secrets: new FileSecretStore(join(scratch, 'state', 'secrets.json')),
-  });
-  const settings = new Map<string, unknown>();
-  const keys = new Map<string, string>();
-  const vault: KeyVault = {
-    storage: () => keyStorage,
-    get: async (id) => keys.get(id) ?? null,
-    set: async (id, key) => void keys.set(id, key),
-    delete: async (id) => void keys.delete(id),
-  };
-  const opened: string[] = [];
-  /** Files handed to the system viewer. */
-  const openedPaths: string[] = [];
-  /** What the folder dialog answers next; what the PDF save dialog answers next, and the names it was offered. */
-  const dialog = { answer: null as string | null, pdfAnswer: null as string | null, pdfOffered: [] as string[] };
-  const batches: Array<IpcEvents['run.events']> = [];
-  const renders: Array<IpcEvents['render.progress']> = [];
-  const aliasEvents: Array<IpcEvents['run.aliases']> = [];
-  const controller = new AppController({
-    appVersion: '0.0.0-test',
-    engine,
-    localServer: { url: server.url, apiKey: server.apiKey, dataDir: server.dataDir },
-    settings: { get: (key) => settings.get(key), set: (key, value) => void settings.set(key, value) },
-    keys: vault,
-    openExternal: async (url) => void opened.push(url),
-    chooseFolder: async () => dialog.answer,
-    openPath: async (path) => void openedPaths.push(path),
-    choosePdfPath: async (name) => {
-      dialog.pdfOffered.push(name);
-      return dialog.pdfAnswer;
-    },
-    pdfDir: join(scratch, 'opened-pdfs'),
-    emit: (name, payload) => {
-      if (name === 'run.events') batches.push(payload as IpcEvents['run.events']);
-      if (name === 'render.progress') renders.push(payload as IpcEvents['render.progress']);
-      if (name === 'run.aliases') aliasEvents.push(payload as IpcEvents['run.aliases']);
-    },
-  });
-  t.after(async () => {
-    await controller.close();
-    await engine.close();
-    await server.close();
-    rmSync(scratch, { recursive: true, force: true });
-  });
-  /** Hands main a dropped folder as the preload does (the path read from the File), so it may be deployed. */
-  const drop = async (path: string): Promise<string> => {
-    await controller.handlers['folder.dropped']({ path });
-    return path;
-  };
-  /** Deploys `folder` (dropped first) as a new deploy and waits for its commit; the committed version. */
-  const deployed = async (folder: string, deploy: DeployChoice) => {
-    const started = await controller.handlers['deploy.start']({
-      targetId: 'local',
-      folder: await drop(folder),
-      deploy,
-    });
-    await waitFor(() => events(started.runId).some((e) => e.type === 'committed'), 30_000, 'the commit');
-    const committed = events(started.runId).find(
-      (e): e is Extract<DeployEvent, { type: 'committed' }> => e.type === 'committed',
-    )!;
-    return { ...started, version: committed.deployVersion };
-  };
-  const events = (runId: string): DeployEvent[] => batches.filter((b) => b.runId === runId).flatMap((b) => b.events);
-  return {
-    controller,
-    engine,
-    server,
-    scratch,
-    keys,
-    opened,
-    openedPaths,
-    batches,
-    renders,
-    aliasEvents,
-    dialog,
-    drop,
-    deployed,
-    events,
-  };
-}
-
-function site(scratch: string, files: number): string {
-  const folder = join(scratch, 'site');
-  mkdirSync(join(folder, 'assets'), { recursive: true });
-  writeFileSync(join(folder, 'index.html'), '<h1>Hello</h1>');
-  for (let i = 0; i < files; i++) writeFileSync(join(folder, 'assets', `f${i}.txt`), `file ${i}`);
-  return folder;
-}
+import { harness, site } from './testing/controller-harness.ts';
 
 test('a deploy through the handlers commits, and its events arrive batched with every file done', async (t) => {
   const { controller, scratch, events, batches, drop } = await harness(t);
@@ -271,6 +167,7 @@ test('a remote target keeps its key in the vault, never in settings; a wrong key
   const { controller, server, keys } = await harness(t);
   await assert.rejects(
     controller.handlers['targets.add']({
+      kind: 'press-cloud',
       name: 'Bad',
       apiUrl: server.url,
       apiKey: 'pcak_wrongwrongwrongwrong',
@@ -280,6 +177,7 @@ test('a remote target keeps its key in the vault, never in settings; a wrong key
     { code: 'unauthorized' },
   );
   const target = await controller.handlers['targets.add']({
+    kind: 'press-cloud',
     name: 'Staging',
     apiUrl: `${server.url}/`,
     apiKey: server.apiKey,
@@ -288,8 +186,11 @@ test('a remote target keeps its key in the vault, never in settings; a wrong key
   });
   const listed = await controller.handlers['targets.list'](null);
   assert.deepEqual(
-    listed.targets.map((t) => t.kind),
-    ['local', 'remote'],
+    listed.targets.map((t) => [t.kind, t.builtIn]),
+    [
+      ['press-cloud', true],
+      ['press-cloud', false],
+    ],
   );
   assert.equal(listed.targets[1]!.apiUrl, server.url, 'trailing slash trimmed');
   assert.ok(!JSON.stringify(listed).includes(server.apiKey), 'the key never reaches the renderer');
@@ -302,6 +203,7 @@ test('plain http:// to another machine is refused before the key is sent, unless
   const { controller, keys } = await harness(t);
   const add = (apiUrl: string, allowInsecureHttp: boolean) =>
     controller.handlers['targets.add']({
+      kind: 'press-cloud',
       name: 'Far',
       apiUrl,
       apiKey: 'pcak_neverSentAnywhere1',
@@ -326,6 +228,7 @@ test("with only basic_text key storage, adding a target needs the user's consent
   const { controller, server } = await harness(t, 'basic_text');
   await assert.rejects(
     controller.handlers['targets.add']({
+      kind: 'press-cloud',
       name: 'S',
       apiUrl: server.url,
       apiKey: server.apiKey,
@@ -335,13 +238,14 @@ test("with only basic_text key storage, adding a target needs the user's consent
     { code: 'key_storage_insecure' },
   );
   const target = await controller.handlers['targets.add']({
+    kind: 'press-cloud',
     name: 'S',
     apiUrl: server.url,
     apiKey: server.apiKey,
     allowBasicText: true,
     allowInsecureHttp: false,
   });
-  assert.equal(target.kind, 'remote');
+  assert.equal(target.kind, 'press-cloud');
 });
 
 test("open preview hands the browser the version's preview URL", async (t) => {
@@ -354,6 +258,7 @@ test("offline holds deploys to a remote Press Cloud and not to this computer's; 
   const { controller, server, scratch, events, drop } = await harness(t);
   const folder = await drop(site(scratch, 10));
   const remote = await controller.handlers['targets.add']({
+    kind: 'press-cloud',
     name: 'Remote',
     apiUrl: server.url,
     apiKey: server.apiKey,

@@ -1,73 +1,36 @@
 import { randomUUID } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import { basename } from 'node:path';
 import { setTimeout as delay } from 'node:timers/promises';
-import type { DeployEngine } from '../src-core/deploy-engine.ts';
+import type { JobRecord } from '../src-core/deploy-journal.ts';
 import type { DeployRun } from '../src-core/deploy-run.ts';
-import type { SecretStore } from '../src-core/ports.ts';
-import { ServiceError } from '../src-core/http/service-error.ts';
+import type { DeployTarget } from '../src-core/ports.ts';
 import { PressCloudClient } from '../src-core/targets/press-cloud/press-cloud-client.ts';
-import {
-  deployRefOf,
-  journaledDeployId,
-  pressCloudTarget,
-} from '../src-core/targets/press-cloud/press-cloud-target.ts';
-import { PressConfigError, readPressConfig } from '../src-core/press-config.ts';
-import type {
-  FolderCheck,
-  FolderConfig,
-  IpcEvents,
-  IpcRequests,
-  KeyStorage,
-  PressConfigView,
-  ResumableDeploy,
-  RunStarted,
-  Target,
-} from '../src-shared/ipc-contract.ts';
-import type { PauseReason } from '../src-shared/upload-model.ts';
+import { deployRefOf, journaledDeployId } from '../src-core/targets/press-cloud/press-cloud-target.ts';
+import type { IpcRequests, LastCommitted, ResumableDeploy, RunStarted, Target } from '../src-shared/ipc-contract.ts';
+import type { DeployEvent, PauseReason } from '../src-shared/upload-model.ts';
 import { plainHttpProblem } from '../src-shared/api-url.ts';
 import { AppError } from './app-error.ts';
 import { toIpcError } from './ipc-dispatch.ts';
 import { RunEventBatcher } from './run-event-batcher.ts';
+import {
+  checkTargetKey,
+  deployTargetFor,
+  folderDestination,
+  resumeTargetFor,
+  type PlannedDeploy,
+} from './service-targets.ts';
+import { LOCAL_TARGET_ID, TargetRegistry } from './target-registry.ts';
 import { VersionActions } from './version-actions.ts';
+import type { AppPorts } from './app-ports.ts';
+import { checkFolder, folderConfig } from './folder-checks.ts';
 
-/** Non-secret settings (electron-store in the app, a Map in tests). */
-export interface SettingsStore {
-  get(key: string): unknown;
-  set(key: string, value: unknown): void;
-}
+export type { SettingsStore } from './target-registry.ts';
 
-/** API keys of remote targets, named by target id, kept encrypted by the OS (safeStorage in the app). */
-export interface KeyVault extends SecretStore {
-  /** How well this system can keep them. */
-  storage(): KeyStorage;
-}
-
-/** What the controller needs from its host; everything Electron-specific comes in here. */
-export interface AppPorts {
-  appVersion: string;
-  engine: DeployEngine;
-  localServer: { url: string; apiKey: string; dataDir: string };
-  settings: SettingsStore;
-  keys: KeyVault;
-  openExternal(url: string): Promise<void>;
-  chooseFolder(): Promise<string | null>;
-  /** Opens a file (a PDF) with the system's default app; rejects with the OS's reason. */
-  openPath(path: string): Promise<void>;
-  /** Main's own save dialog for a PDF, starting at `suggestedName`: the chosen path, or null when cancelled. */
-  choosePdfPath(suggestedName: string): Promise<string | null>;
-  /** A private folder where main keeps the PDFs it opens with the system viewer (the host may empty it at launch). */
-  pdfDir: string;
-  emit<Name extends keyof IpcEvents>(name: Name, payload: IpcEvents[Name]): void;
-  /** A deploy started, ended or changed pace: the host shows taskbar progress, notifications, keeps the system awake. */
-  onRunActivity?(activity: { active: number; fraction: number | null; ended?: { ok: boolean; message: string } }): void;
-}
+export type { AppPorts, KeyVault } from './app-ports.ts';
 
 type Handlers = {
   [Name in keyof IpcRequests]: (payload: IpcRequests[Name]['payload']) => Promise<IpcRequests[Name]['result']>;
 };
-
-const LOCAL_TARGET_ID = 'local';
 
 /** How long the resume offer waits for a deploy's name before showing its id: it must not hold up the window. */
 const DEPLOY_NAME_WAIT_MS = 1_500;
@@ -98,9 +61,11 @@ export class AppController {
    */
   readonly #grantedFolders = new Set<string>();
   readonly #versions: VersionActions;
+  readonly #targets: TargetRegistry;
 
   constructor(ports: AppPorts) {
     this.#ports = ports;
+    this.#targets = new TargetRegistry(ports.settings, ports.localServer.url);
     this.#versions = new VersionActions({
       client: (targetId) => this.#client(targetId),
       openPath: (path) => ports.openPath(path),
@@ -116,27 +81,24 @@ export class AppController {
         localDataDir: ports.localServer.dataDir,
       }),
       'targets.list': async () => ({
-        targets: this.#targets(),
-        selectedId: this.#selectedTargetId(),
+        targets: this.#targets.list(),
+        selectedId: this.#targets.selectedId(),
         keyStorage: ports.keys.storage(),
       }),
       'targets.add': (payload) => this.#addTarget(payload),
       'targets.remove': async ({ targetId }) => {
-        if (targetId === LOCAL_TARGET_ID)
-          throw new AppError('invalid_request', 'The local Press Cloud is built in and cannot be removed.');
-        ports.settings.set(
-          'targets',
-          this.#remoteTargets().filter((target) => target.id !== targetId),
-        );
+        this.#targets.remove(targetId);
         await ports.keys.delete(targetId);
         this.#versions.forgetTarget(targetId);
         await this.#dropClient(targetId);
-        if (this.#selectedTargetId() === targetId) ports.settings.set('selectedTargetId', LOCAL_TARGET_ID);
         return null;
       },
-      'targets.select': async ({ targetId }) => {
-        this.#target(targetId);
-        ports.settings.set('selectedTargetId', targetId);
+      'targets.select': async ({ targetId }) => (this.#targets.select(targetId), null),
+      'targets.openCommitted': async ({ targetId }) => {
+        const url = this.#targets.get(targetId).lastCommitted?.url;
+        if (!url) throw new AppError('target_unsupported', 'PressDrop knows no address where that version is shown.');
+        // Reviewed: the URL is the service's own answer to this app's commit, kept by main; openExternal admits http(s) only.
+        await ports.openExternal(url); /* eng-disable OPEN_EXTERNAL_JS_CHECK */
         return null;
       },
       'deploys.list': async ({ targetId, cursor }) => (await this.#client(targetId)).listDeploys(cursor ?? undefined),
@@ -150,6 +112,7 @@ export class AppController {
         (await this.#client(targetId)).listVersionFiles(versionId, cursor ?? undefined),
       'versions.openPreview': async ({ targetId, deploySlug, versionNo }) => {
         const target = this.#target(targetId);
+        if (target.kind !== 'press-cloud') throw new AppError('target_unsupported');
         // Reviewed: the URL is built here from a known target and a checked slug, and the host's openExternal admits http(s) only.
         const preview = `${target.apiUrl}/preview/${encodeURIComponent(deploySlug)}/${versionNo}/`;
         await ports.openExternal(preview); /* eng-disable OPEN_EXTERNAL_JS_CHECK */
@@ -162,13 +125,19 @@ export class AppController {
         return checkFolder(this.#grant(path));
       },
       'folder.config': async ({ path }) => folderConfig(this.#granted(path)),
+      'folder.destination': async ({ path, targetId }) =>
+        folderDestination(this.#target(targetId), this.#granted(path)),
       'deploy.start': (payload) => this.#startDeploy(payload),
       'deploy.pause': async ({ runId }) => (this.#run(runId).pause(), null),
       'deploy.resume': async ({ runId }) => (this.#run(runId).resume(), null),
       'deploy.cancel': async ({ runId }) => (this.#run(runId).cancel(), null),
       'jobs.resumable': () => this.#resumable(),
       'jobs.resume': (payload) => this.#resumeJob(payload.jobId),
-      'jobs.abandon': async ({ jobId }) => (ports.engine.abandon(jobId), null),
+      'jobs.abandon': async ({ jobId }) => {
+        ports.engine.abandon(jobId);
+        this.#targets.forgetJob(jobId);
+        return null;
+      },
       'settings.lastDeploy': async () =>
         (ports.settings.get('lastDeploy') as { targetId: string; deployId: string } | undefined) ?? null,
     };
@@ -195,34 +164,8 @@ export class AppController {
     await Promise.all([...this.#clients.keys()].map((id) => this.#dropClient(id)));
   }
 
-  #remoteTargets(): Target[] {
-    return ((this.#ports.settings.get('targets') as Target[] | undefined) ?? []).map((target) => ({
-      ...target,
-      kind: 'remote' as const,
-    }));
-  }
-
-  #targets(): Target[] {
-    return [
-      {
-        id: LOCAL_TARGET_ID,
-        name: 'This computer (local Press Cloud)',
-        apiUrl: this.#ports.localServer.url,
-        kind: 'local',
-      },
-      ...this.#remoteTargets(),
-    ];
-  }
-
   #target(targetId: string): Target {
-    const target = this.#targets().find((candidate) => candidate.id === targetId);
-    if (!target) throw new AppError('target_not_found');
-    return target;
-  }
-
-  #selectedTargetId(): string {
-    const selected = this.#ports.settings.get('selectedTargetId') as string | undefined;
-    return selected && this.#targets().some((target) => target.id === selected) ? selected : LOCAL_TARGET_ID;
+    return this.#targets.get(targetId);
   }
 
   async #apiKey(targetId: string): Promise<string> {
@@ -235,7 +178,10 @@ export class AppController {
   async #client(targetId: string): Promise<PressCloudClient> {
     let client = this.#clients.get(targetId);
     if (!client) {
-      client = new PressCloudClient({ apiUrl: this.#target(targetId).apiUrl, apiKey: await this.#apiKey(targetId) });
+      const target = this.#target(targetId);
+      // History, aliases and PDFs speak Press Cloud; the window asks a target's capabilities before offering them.
+      if (target.kind !== 'press-cloud') throw new AppError('target_unsupported');
+      client = new PressCloudClient({ apiUrl: target.apiUrl, apiKey: await this.#apiKey(targetId) });
       this.#clients.set(targetId, client);
     }
     return client;
@@ -254,29 +200,19 @@ export class AppController {
       throw new AppError('key_storage_insecure');
     }
     const apiUrl = payload.apiUrl.replace(/\/+$/, '');
-    const { protocol, hostname, origin } = new URL(apiUrl);
+    const { protocol, hostname, origin, host } = new URL(apiUrl);
     const exposure = plainHttpProblem(protocol, hostname);
     if (exposure && !payload.allowInsecureHttp)
       throw new AppError('insecure_http', `${origin} ${exposure}; use https://, or allow plain HTTP on purpose.`);
-    // Ask the server before keeping anything: a wrong URL or key is refused now, not at the first deploy.
-    const probe = new PressCloudClient({ apiUrl, apiKey: payload.apiKey }, { retry: { maxAttempts: 2 } });
-    try {
-      await probe.limits();
-    } catch (error) {
-      throw error instanceof ServiceError && error.code === 'unauthorized'
-        ? new AppError('unauthorized', 'That Press Cloud refused the API key: check it and try again.')
-        : error;
-    } finally {
-      await probe.close();
-    }
-    const target: Target = {
-      id: `target-${randomUUID()}`,
-      name: payload.name.trim() || new URL(apiUrl).host,
+    // Ask the service before keeping anything: a wrong URL or key is refused now, not at the first deploy.
+    await checkTargetKey(payload, apiUrl);
+    const target = this.#targets.add({
+      name: payload.name.trim() || host,
       apiUrl,
-      kind: 'remote',
-    };
+      kind: payload.kind,
+      accountId: payload.kind === 'cloudflare' ? payload.accountId : null,
+    });
     await this.#ports.keys.set(target.id, payload.apiKey);
-    this.#ports.settings.set('targets', [...this.#remoteTargets(), target]);
     return target;
   }
 
@@ -298,47 +234,39 @@ export class AppController {
     const checked = await checkFolder(this.#granted(payload.folder));
     if (!checked.ok) throw new AppError('invalid_folder', checked.message);
     const target = this.#target(payload.targetId);
-    // Read before anything is sent: a press.json that cannot be used refuses the deploy in words.
-    const config = await pressConfig(checked.path);
-    const run = this.#ports.engine.deploy({
-      folder: checked.path,
-      target: pressCloudTarget(
-        { apiUrl: target.apiUrl, apiKey: await this.#apiKey(target.id) },
-        payload.deploy,
-        config?.render ? { render: config.render } : {},
-      ),
-    });
-    return this.#track(run, checked.path, target.id, config);
+    const planned = await deployTargetFor(target, await this.#apiKey(target.id), checked.path, payload.deploy);
+    const run = this.#ports.engine.deploy({ folder: checked.path, target: planned.target });
+    return this.#track(run, checked.path, target, planned);
   }
 
   async #resumeJob(jobId: string): Promise<RunStarted> {
     const found = this.#ports.engine.resumableJobs().find(({ job }) => job.id === jobId);
     if (!found) throw new AppError('job_not_found');
-    const target = this.#targets().find((candidate) => candidate.apiUrl === found.job.apiUrl);
+    const target = this.#targets.targetOfJob(found.job);
     if (!target)
       throw new AppError(
         'target_not_found',
         `That deploy went to ${found.job.apiUrl}, which is no longer in your targets; add it again to resume.`,
       );
-    // The folder's press.json as it is now: the journal keeps no render config, and the commit is still to come.
-    const config = await pressConfig(found.job.folder);
-    const run = this.#ports.engine.resume(
-      jobId,
-      pressCloudTarget(
-        { apiUrl: found.job.apiUrl, apiKey: await this.#apiKey(target.id) },
-        deployRefOf(found.job.destination),
-        config?.render ? { render: config.render } : {},
-      ),
-    );
-    return this.#track(run, found.job.folder, target.id, config);
+    const planned = await resumeTargetFor(found.job, await this.#apiKey(target.id));
+    const run = this.#ports.engine.resume(jobId, planned.target);
+    return this.#track(run, found.job.folder, target, planned);
   }
 
-  #track(run: DeployRun, folder: string, targetId: string, config: PressConfigView | null): RunStarted {
+  #track(run: DeployRun, folder: string, target: Target, planned: PlannedDeploy): RunStarted {
     const runId = `run-${randomUUID()}`;
+    const targetId = target.id;
+    const config = planned.pressConfig;
     const batcher = new RunEventBatcher((events) => this.#ports.emit('run.events', { runId, events }));
     run.on((event) => {
+      // Recorded before the event is passed on, so the window that sees it can open what it names.
+      if (event.type === 'committed' && !target.capabilities.versions)
+        this.#targets.recordCommitted(targetId, committedRecord(planned.target, event));
       batcher.push(event);
-      if (event.type === 'job') this.#ports.settings.set('lastFolder', folder);
+      if (event.type === 'job') {
+        this.#ports.settings.set('lastFolder', folder);
+        this.#targets.rememberJob(event.jobId, targetId);
+      }
       if (event.type === 'progress') this.#reportActivity();
     });
     this.#runs.set(runId, { run, batcher, targetId });
@@ -347,7 +275,9 @@ export class AppController {
     void run.result.then(
       async (result) => {
         const version = result.deployVersion;
-        this.#ports.settings.set('lastDeploy', { targetId, deployId: version.deployId });
+        this.#targets.forgetJob(result.jobId);
+        if (target.capabilities.versions)
+          this.#ports.settings.set('lastDeploy', { targetId, deployId: version.deployId });
         const aliases = config?.aliases ?? [];
         let also = '';
         // The version is committed whatever happens here; an alias that could not be pointed is said, and can be pointed by hand.
@@ -408,17 +338,14 @@ export class AppController {
       this.#ports.engine.resumableJobs().map(async ({ job, progress }) => {
         // Offered, so the window may start it again ("Deploy again" after the resumed run).
         this.#grant(job.folder);
-        const targetId = this.#targets().find((target) => target.apiUrl === job.apiUrl)?.id ?? null;
-        const deploy = deployRefOf(job.destination);
+        const targetId = this.#targets.targetOfJob(job)?.id ?? null;
         return {
           jobId: job.id,
           folder: job.folder,
           targetId,
+          targetKind: job.targetKind,
           apiUrl: job.apiUrl,
-          deploy:
-            'createDeploy' in deploy
-              ? { id: journaledDeployId(job), ...deploy.createDeploy }
-              : await this.#deployNamed(targetId, deploy.deployId),
+          deploy: await this.#destinationNamed(job, targetId),
           status: job.status === 'failed' ? 'failed' : 'interrupted',
           error: job.error,
           storedBytes: progress.storedBytes,
@@ -427,6 +354,16 @@ export class AppController {
         };
       }),
     );
+  }
+
+  /** Where a journaled job goes, as the resume offer names it. */
+  async #destinationNamed(job: JobRecord, targetId: string | null): Promise<ResumableDeploy['deploy']> {
+    if (job.targetKind !== 'press-cloud')
+      return { id: job.destination.id, slug: job.destination.slug, name: job.destination.name };
+    const deploy = deployRefOf(job.destination);
+    return 'createDeploy' in deploy
+      ? { id: journaledDeployId(job), ...deploy.createDeploy }
+      : await this.#deployNamed(targetId, deploy.deployId);
   }
 
   /** An existing deploy's slug and name as its server tells them; its id alone when the server is away or slow. */
@@ -440,34 +377,15 @@ export class AppController {
   }
 }
 
-/** A folder's press.json, or an AppError whose message says what to fix. */
-async function pressConfig(folder: string): Promise<PressConfigView | null> {
-  try {
-    return await readPressConfig(folder);
-  } catch (error) {
-    if (error instanceof PressConfigError) throw new AppError('press_config_invalid', error.message);
-    throw error;
-  }
-}
-
-/** The press.json a deploy of `folder` would use, or why it cannot, as the chooser shows it. */
-async function folderConfig(folder: string): Promise<FolderConfig> {
-  try {
-    return { ok: true, config: await pressConfig(folder) };
-  } catch (error) {
-    return { ok: false, error: toIpcError(error) };
-  }
-}
-
-/** Whether `path` is a folder PressDrop can deploy, in words when it is not. */
-export async function checkFolder(path: string): Promise<FolderCheck> {
-  if (!path) return { ok: false, message: 'That item has no place on disk; drop a folder from your file manager.' };
-  try {
-    const info = await stat(path);
-    if (!info.isDirectory())
-      return { ok: false, message: `${basename(path)} is a file. Drop the folder that holds your site instead.` };
-    return { ok: true, path };
-  } catch {
-    return { ok: false, message: `${path} cannot be opened; check that it still exists and that you may read it.` };
-  }
+/** What History shows of a version committed to a target that cannot list versions. */
+function committedRecord(target: DeployTarget, event: Extract<DeployEvent, { type: 'committed' }>): LastCommitted {
+  const version = event.deployVersion;
+  return {
+    deployId: version.deployId,
+    name: version.title ?? target.destination.name,
+    versionNo: version.versionNo,
+    displayId: version.displayId,
+    url: event.previewUrl,
+    committedAt: version.createdAt,
+  };
 }

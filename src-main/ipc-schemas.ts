@@ -1,11 +1,25 @@
 import { z } from 'zod';
 import { API_KEY_PATTERN } from '../src-shared/api-key.ts';
 import { ALIAS_NAME_PATTERN, DEPLOY_SLUG_PATTERN, MAX_DEPLOY_NAME_LENGTH } from '../src-shared/deploy-names.ts';
-import type { IpcRequests } from '../src-shared/ipc-contract.ts';
+import {
+  CLOUDFLARE_ACCOUNT_PATTERN,
+  CLOUDFLARE_TOKEN_PATTERN,
+  SLIDELESS_KEY_PATTERN,
+  WORKER_NAME_PATTERN,
+  type IpcRequests,
+} from '../src-shared/ipc-contract.ts';
 
 const id = z.string().min(1).max(200);
 const cursor = z.string().max(2000).nullable();
 const none = z.null();
+const path = z.string().max(4096);
+/** What every kind of target is added with; each kind adds its key's shape (never echoed in the error). */
+const addTargetFields = {
+  name: z.string().max(100),
+  apiUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(500),
+  allowBasicText: z.boolean(),
+  allowInsecureHttp: z.boolean(),
+};
 const aliasName = z
   .string()
   .regex(ALIAS_NAME_PATTERN, 'must be 1-63 characters of a-z, 0-9 and -, starting with a letter');
@@ -18,15 +32,27 @@ const aliasName = z
 export const ipcPayloadSchemas: { [Name in keyof IpcRequests]: z.ZodType<IpcRequests[Name]['payload']> } = {
   'app.info': none,
   'targets.list': none,
-  'targets.add': z.object({
-    name: z.string().max(100),
-    apiUrl: z.url({ protocol: /^https?$/, error: 'must be an http(s) URL' }).max(500),
-    apiKey: z.string().regex(API_KEY_PATTERN, 'must look like pcak_…'),
-    allowBasicText: z.boolean(),
-    allowInsecureHttp: z.boolean(),
-  }),
+  'targets.add': z.discriminatedUnion('kind', [
+    z.object({
+      kind: z.literal('press-cloud'),
+      ...addTargetFields,
+      apiKey: z.string().regex(API_KEY_PATTERN, 'must look like pcak_…'),
+    }),
+    z.object({
+      kind: z.literal('slideless'),
+      ...addTargetFields,
+      apiKey: z.string().regex(SLIDELESS_KEY_PATTERN, 'must look like cko_… or cka_…'),
+    }),
+    z.object({
+      kind: z.literal('cloudflare'),
+      ...addTargetFields,
+      apiKey: z.string().regex(CLOUDFLARE_TOKEN_PATTERN, 'must be a Cloudflare API token'),
+      accountId: z.string().regex(CLOUDFLARE_ACCOUNT_PATTERN, 'must be 32 hexadecimal characters'),
+    }),
+  ]),
   'targets.remove': z.object({ targetId: id }),
   'targets.select': z.object({ targetId: id }),
+  'targets.openCommitted': z.object({ targetId: id }),
   'deploys.list': z.object({ targetId: id, cursor }),
   'versions.list': z.object({ targetId: id, deployId: id, cursor }),
   'versions.get': z.object({ targetId: id, versionId: id }),
@@ -51,9 +77,10 @@ export const ipcPayloadSchemas: { [Name in keyof IpcRequests]: z.ZodType<IpcRequ
   'pdf.open': z.object({ targetId: id, pdfId: id }),
   'pdf.save': z.object({ targetId: id, pdfId: id }),
   'folder.choose': none,
-  'folder.check': z.object({ path: z.string().max(4096) }),
-  'folder.dropped': z.object({ path: z.string().max(4096) }),
-  'folder.config': z.object({ path: z.string().max(4096) }),
+  'folder.check': z.object({ path }),
+  'folder.dropped': z.object({ path }),
+  'folder.config': z.object({ path }),
+  'folder.destination': z.object({ path, targetId: id }),
   'deploy.start': z.object({
     targetId: id,
     folder: z.string().min(1).max(4096),
@@ -65,6 +92,8 @@ export const ipcPayloadSchemas: { [Name in keyof IpcRequests]: z.ZodType<IpcRequ
           name: z.string().trim().min(1).max(MAX_DEPLOY_NAME_LENGTH),
         }),
       }),
+      z.object({ presentation: z.object({ title: z.string().trim().min(1).max(255).nullable() }) }),
+      z.object({ worker: z.object({ scriptName: z.string().regex(WORKER_NAME_PATTERN, 'is not a Worker name') }) }),
     ]),
   }),
   'deploy.pause': z.object({ runId: id }),

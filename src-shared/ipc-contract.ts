@@ -27,27 +27,103 @@ export interface AppInfo {
   localDataDir: string;
 }
 
-/** A Press Cloud the app deploys to. The key stays in main; the renderer only learns whether there is one. */
+/** The services PressDrop deploys to (the engine's `TargetKind`, spelled here for the window). */
+export type TargetKind = 'press-cloud' | 'slideless' | 'cloudflare';
+
+/** What a target's service offers besides deploying, as its adapter says: History (versions), aliases, PDFs. */
+export interface TargetCapabilities {
+  versions: boolean;
+  aliases: boolean;
+  render: boolean;
+}
+
+/** The version PressDrop committed last to a target whose versions the window cannot list: what History shows instead. */
+export interface LastCommitted {
+  /** The presentation's or the Worker's id on the service. */
+  deployId: string;
+  /** A presentation's title (its id when none is known), a Worker's name. */
+  name: string;
+  versionNo: number;
+  displayId: string;
+  /** Where it can be seen (main opens it: `targets.openCommitted`), when the service said. */
+  url: string | null;
+  committedAt: number;
+}
+
+/** A service and place the app deploys to. The key stays in main; the renderer only learns whether there is one. */
 export interface Target {
   id: string;
   name: string;
   apiUrl: string;
-  kind: 'local' | 'remote';
+  kind: TargetKind;
+  /** The embedded local Press Cloud: always there, never removed. */
+  builtIn: boolean;
+  capabilities: TargetCapabilities;
+  /** Cloudflare's account id (not a secret); null for the other kinds. */
+  accountId: string | null;
+  /** Null where History lists versions (capabilities.versions), or nothing was committed yet. */
+  lastCommitted: LastCommitted | null;
 }
+
+/** Slideless's API, as the Slideless CLI's PRODUCTION_BASE_URL names it: the add-target form's default. */
+export const SLIDELESS_API_URL = 'https://europe-west1-slideless-ai.cloudfunctions.net';
+/** Cloudflare's API base, as wrangler's CLOUDFLARE_API_BASE_URL defaults to it: the add-target form's default. */
+export const CLOUDFLARE_API_URL = 'https://api.cloudflare.com/client/v4';
+/** A Slideless key: `cko_…` (organisation) or `cka_…` (admin). */
+export const SLIDELESS_KEY_PATTERN = /^ck[oa]_[A-Za-z0-9_-]{1,256}$/;
+/** A Cloudflare API token: printable, no spaces (it travels in an Authorization header). */
+export const CLOUDFLARE_TOKEN_PATTERN = /^[\x21-\x7e]{8,400}$/;
+/** A Cloudflare account id: 32 hexadecimal characters, as the dashboard shows it. */
+export const CLOUDFLARE_ACCOUNT_PATTERN = /^[0-9a-f]{32}$/;
+/** A Worker name as the Workers API takes it. */
+export const WORKER_NAME_PATTERN = /^[a-z0-9_][a-z0-9_-]{0,62}$/;
+
+/**
+ * "Add a target": the fields of one kind. `allowBasicText`: the user agreed to an obfuscated key store;
+ * `allowInsecureHttp`: to plain http:// off this machine. `apiKey` is a Press Cloud key (`pcak_…`), a Slideless
+ * key (`cko_…`/`cka_…`) or a Cloudflare API token; main checks it with one request before keeping it.
+ */
+export type AddTargetPayload = {
+  name: string;
+  apiUrl: string;
+  apiKey: string;
+  allowBasicText: boolean;
+  allowInsecureHttp: boolean;
+} & ({ kind: 'press-cloud' } | { kind: 'slideless' } | { kind: 'cloudflare'; accountId: string });
 
 /** How the OS keeps secrets: `basic_text` means no real keychain, and the user must agree before a key is stored. */
 export type KeyStorage = 'keychain' | 'basic_text' | 'unavailable';
 
-/** Where a deploy goes: an existing deploy, or a new one created with its first version. */
-export type DeployChoice = { deployId: string } | { createDeploy: { slug: string; name: string } };
+/**
+ * Where a deploy goes. Press Cloud: an existing deploy, or a new one created with its first version.
+ * Slideless: the presentation the folder's slideless.json names, else a new one titled `title` (null: the
+ * folder's name for a new one; an update keeps its title). Cloudflare: the Worker whose assets the folder becomes.
+ */
+export type DeployChoice =
+  | { deployId: string }
+  | { createDeploy: { slug: string; name: string } }
+  | { presentation: { title: string | null } }
+  | { worker: { scriptName: string } };
+
+/** What a folder says about where it goes on a target's service, as main reads it. */
+export type FolderDestination =
+  | { kind: 'press-cloud' }
+  /** The presentation its slideless.json names (an update), or null (a new presentation); or why that file cannot be read. */
+  | { kind: 'slideless'; presentationId: string | null; problem: string | null }
+  /** The Worker its wrangler.json names (null: none), or why that file cannot be read. */
+  | { kind: 'cloudflare'; scriptName: string | null; problem: string | null };
 
 /** An interrupted deploy offered for resume, with how far it got. */
 export interface ResumableDeploy {
   jobId: string;
   folder: string;
   targetId: string | null;
+  targetKind: TargetKind;
   apiUrl: string;
-  /** Where it goes: a deploy it creates has no id until its first session; a name the server could not tell is its id. */
+  /**
+   * Where it goes (a deploy, a presentation, a Worker): a deploy or presentation it creates has no id until the
+   * service made it; a name the server could not tell is its id.
+   */
   deploy: { id: string | null; slug: string | null; name: string };
   status: 'interrupted' | 'failed';
   error: string | null;
@@ -122,13 +198,12 @@ export type FolderCheck = { ok: true; path: string } | { ok: false; message: str
 export interface IpcRequests {
   'app.info': { payload: null; result: AppInfo };
   'targets.list': { payload: null; result: { targets: Target[]; selectedId: string; keyStorage: KeyStorage } };
-  /** `allowBasicText`: the user agreed to an obfuscated key store; `allowInsecureHttp`: to plain http:// off this machine. */
-  'targets.add': {
-    payload: { name: string; apiUrl: string; apiKey: string; allowBasicText: boolean; allowInsecureHttp: boolean };
-    result: Target;
-  };
+  /** Checks the key with one request to the service, then keeps it in main's key storage. */
+  'targets.add': { payload: AddTargetPayload; result: Target };
   'targets.remove': { payload: { targetId: string }; result: null };
   'targets.select': { payload: { targetId: string }; result: null };
+  /** Opens, in the browser, where the target's last committed version can be seen (main's own record of its URL). */
+  'targets.openCommitted': { payload: { targetId: string }; result: null };
   'deploys.list': { payload: { targetId: string; cursor: string | null }; result: Page<Deploy> };
   'versions.list': {
     payload: { targetId: string; deployId: string; cursor: string | null };
@@ -176,6 +251,8 @@ export interface IpcRequests {
   'folder.dropped': { payload: { path: string }; result: FolderCheck };
   /** The `press.json` a deploy of this folder (one main handed out) will use. */
   'folder.config': { payload: { path: string }; result: FolderConfig };
+  /** What the folder (one main handed out) says about where it goes on the target's service. */
+  'folder.destination': { payload: { path: string; targetId: string }; result: FolderDestination };
   'deploy.start': { payload: { targetId: string; folder: string; deploy: DeployChoice }; result: RunStarted };
   'deploy.pause': { payload: { runId: string }; result: null };
   'deploy.resume': { payload: { runId: string }; result: null };
@@ -193,6 +270,7 @@ export const ipcChannels = {
   'targets.add': 'pressdrop:targets.add',
   'targets.remove': 'pressdrop:targets.remove',
   'targets.select': 'pressdrop:targets.select',
+  'targets.openCommitted': 'pressdrop:targets.openCommitted',
   'deploys.list': 'pressdrop:deploys.list',
   'versions.list': 'pressdrop:versions.list',
   'versions.get': 'pressdrop:versions.get',
@@ -210,6 +288,7 @@ export const ipcChannels = {
   'folder.check': 'pressdrop:folder.check',
   'folder.dropped': 'pressdrop:folder.dropped',
   'folder.config': 'pressdrop:folder.config',
+  'folder.destination': 'pressdrop:folder.destination',
   'deploy.start': 'pressdrop:deploy.start',
   'deploy.pause': 'pressdrop:deploy.pause',
   'deploy.resume': 'pressdrop:deploy.resume',

@@ -2,6 +2,7 @@ import { useEffect } from 'react';
 import { AppHeader } from './components/app-header.tsx';
 import { DeployChooser } from './components/deploy-chooser.tsx';
 import { DropZone } from './components/drop-zone.tsx';
+import { PeerDeployChooser } from './components/peer-deploy-chooser.tsx';
 import { ErrorNotice } from './components/error-notice.tsx';
 import { ResumeBanner } from './components/resume-banner.tsx';
 import { SessionView } from './components/session-view.tsx';
@@ -71,7 +72,11 @@ function DeployPage() {
     <>
       <ResumeBanner />
       {folder && target ? (
-        <DeployChooser key={`${folder}:${target.id}`} folder={folder} target={target} />
+        target.kind === 'press-cloud' ? (
+          <DeployChooser key={`${folder}:${target.id}`} folder={folder} target={target} />
+        ) : (
+          <PeerDeployChooser key={`${folder}:${target.id}`} folder={folder} target={target} />
+        )
       ) : (
         <DropZone />
       )}

@@ -100,7 +100,11 @@ export const errorWords: Record<ErrorCode, string> = {
     'PressDrop deploys only folders you drop on its window or choose. Drop or choose the folder again.',
   insecure_http:
     'That address is plain http:// on another machine: the API key would cross the network unencrypted. Use https://, or tick “Allow plain HTTP” if you accept that.',
-  target_not_found: 'That Press Cloud is no longer in your targets. Add it again (Add Press Cloud…) to continue.',
+  target_not_found: 'That target is no longer in your list. Add it again (Add target…) to continue.',
+  target_unsupported:
+    'Slideless and Cloudflare targets offer deploys only in PressDrop: History, aliases and PDFs need a Press Cloud target.',
+  slideless_json_invalid:
+    'The folder’s slideless.json cannot be used. Fix what is said below, or remove the file to deploy as a new presentation.',
   missing_api_key: 'PressDrop could not read the API key from the system keychain. Remove the target and add it again.',
   run_not_found: 'That deploy has already ended.',
   job_not_found: 'That deploy is no longer waiting to be resumed. Start it again by choosing its folder.',

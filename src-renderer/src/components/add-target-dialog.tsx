@@ -1,10 +1,13 @@
 import { useEffect, useRef, useState, type FormEvent } from 'react';
-import { API_KEY_PATTERN } from '../../../src-shared/api-key.ts';
 import { plainHttpProblem } from '../../../src-shared/api-url.ts';
-import type { IpcError } from '../../../src-shared/ipc-contract.ts';
+import type { AddTargetPayload, IpcError, TargetKind } from '../../../src-shared/ipc-contract.ts';
 import { useModalDialog } from '../hooks/use-modal-dialog.ts';
 import { addTarget, useAppStore } from '../store/app-store.ts';
+import { KIND_NAMES } from '../target-words.ts';
+import { DEFAULT_API_URLS, TargetFields, targetFormProblems, type TargetForm } from './add-target-fields.tsx';
 import { ErrorNotice } from './error-notice.tsx';
+
+const KINDS: readonly TargetKind[] = ['press-cloud', 'slideless', 'cloudflare'];
 
 /** The host a plain-http URL would send the key to in clear text; null for https:, loopback, or no URL yet. */
 function exposedHost(apiUrl: string): string | null {
@@ -14,30 +17,6 @@ function exposedHost(apiUrl: string): string | null {
   } catch {
     return null;
   }
-}
-
-/**
- * Validates like main's schema and main's checks, so the form says what is wrong before anything is sent.
- * `plainHttpRefused`: the URL is plain http:// to another machine (exposedHost), and the user has not allowed it.
- */
-function problems(
-  name: string,
-  apiUrl: string,
-  apiKey: string,
-  plainHttpRefused: boolean,
-): { apiUrl?: string; apiKey?: string; name?: string } {
-  const found: { apiUrl?: string; apiKey?: string; name?: string } = {};
-  if (name.length > 100) found.name = 'Use at most 100 characters.';
-  try {
-    const url = new URL(apiUrl);
-    if (url.protocol !== 'https:' && url.protocol !== 'http:') found.apiUrl = 'Use an http:// or https:// address.';
-    else if (plainHttpRefused) found.apiUrl = 'Use https://, or allow plain HTTP below.';
-  } catch {
-    found.apiUrl = 'Enter the Press Cloud’s address, e.g. https://press.example.com.';
-  }
-  if (!API_KEY_PATTERN.test(apiKey))
-    found.apiKey = 'An API key starts with pcak_ followed by at least 8 letters, digits, - or _.';
-  return found;
 }
 
 /** Why a key would not be safe here, said before anything is typed. */
@@ -82,9 +61,9 @@ function PlainHttpWarning({
 function NoKeyStorage({ onClose }: { onClose: () => void }) {
   return (
     <div className="dialog-body">
-      <h2 id="add-target-title">Add a Press Cloud</h2>
+      <h2 id="add-target-title">Add a target</h2>
       <div className="notice notice-warning">
-        <p className="notice-sentence">PressDrop cannot add a remote Press Cloud on this system.</p>
+        <p className="notice-sentence">PressDrop cannot add a target on this system.</p>
         <p>
           It offers no safe place to keep an API key, and PressDrop does not store keys unprotected. Set up and unlock
           your system keychain, then restart PressDrop.
@@ -100,13 +79,50 @@ function NoKeyStorage({ onClose }: { onClose: () => void }) {
   );
 }
 
+/** The service each kind's choice names, with what it is for. */
+function KindChoice({ kind, onKind }: { kind: TargetKind; onKind: (kind: TargetKind) => void }) {
+  return (
+    <fieldset className="segmented">
+      <legend>Service</legend>
+      {KINDS.map((candidate) => (
+        <label key={candidate}>
+          <input
+            type="radio"
+            name="target-kind"
+            value={candidate}
+            checked={kind === candidate}
+            onChange={() => onKind(candidate)}
+          />
+          {KIND_NAMES[candidate]}
+        </label>
+      ))}
+    </fieldset>
+  );
+}
+
+/** The payload main takes for the form's kind. */
+function payloadOf(form: TargetForm, allowBasicText: boolean, allowInsecureHttp: boolean): AddTargetPayload {
+  const common = {
+    name: form.name.trim(),
+    apiUrl: form.apiUrl.trim(),
+    apiKey: form.apiKey,
+    allowBasicText,
+    allowInsecureHttp,
+  };
+  return form.kind === 'cloudflare'
+    ? { kind: 'cloudflare', ...common, accountId: form.accountId }
+    : { kind: form.kind, ...common };
+}
+
 /**
- * "Add Press Cloud…": name, URL and API key. The key goes to main once
- * (main checks it against the server, then keeps it in the OS keychain) and
- * is never shown again; the field is cleared whatever the answer. Where the
- * system has no keychain (basic_text) the dialog says so before anything is
- * typed, and adds only after the user chooses "Store it anyway"; where no
- * key can be kept it offers no form at all.
+ * "Add target…": the service (Press Cloud, Slideless, Cloudflare Workers),
+ * then its fields: name, API address (the service's own by default, which
+ * a local peer replaces), key, and Cloudflare's account. The key goes to
+ * main once (main proves it with one request to the service, then keeps it
+ * in the OS keychain) and is never shown again; the field is cleared
+ * whatever the answer. Where the system has no keychain (basic_text) the
+ * dialog says so before anything is typed, and adds only after the user
+ * chooses "Store it anyway"; where no key can be kept it offers no form.
  */
 export function AddTargetDialog({ onClose }: { onClose: () => void }) {
   const keyStorage = useAppStore((state) => state.keyStorage);
@@ -115,9 +131,13 @@ export function AddTargetDialog({ onClose }: { onClose: () => void }) {
   const add = useRef<HTMLButtonElement>(null);
   // Set when the buttons the focus was on go away, so it lands on Add again rather than on the page.
   const refocusAdd = useRef(false);
-  const [name, setName] = useState('');
-  const [apiUrl, setApiUrl] = useState('');
-  const [apiKey, setApiKey] = useState('');
+  const [form, setForm] = useState<TargetForm>({
+    kind: 'press-cloud',
+    name: '',
+    apiUrl: '',
+    apiKey: '',
+    accountId: '',
+  });
   // basic_text only: 'asking' while the consent question replaces the buttons, 'given' once the user said yes.
   const [consent, setConsent] = useState<'none' | 'asking' | 'given'>('none');
   // The host plain HTTP was allowed for: consent to one host is not consent to the next one typed.
@@ -125,9 +145,9 @@ export function AddTargetDialog({ onClose }: { onClose: () => void }) {
   const [touched, setTouched] = useState(false);
   const [sending, setSending] = useState(false);
   const [error, setError] = useState<IpcError | null>(null);
-  const exposed = exposedHost(apiUrl);
+  const exposed = exposedHost(form.apiUrl);
   const insecureAllowed = exposed !== null && insecureHost === exposed;
-  const found = problems(name, apiUrl, apiKey, exposed !== null && !insecureAllowed);
+  const found = targetFormProblems(form, exposed !== null && !insecureAllowed);
   const obfuscated = keyStorage === 'basic_text';
 
   // The question is where the user's attention must go; the safe answer has the focus, so a second Enter does not consent.
@@ -139,19 +159,29 @@ export function AddTargetDialog({ onClose }: { onClose: () => void }) {
     }
   }, [consent, sending]);
 
+  const change = (update: Partial<TargetForm>) => setForm((current) => ({ ...current, ...update }));
+  const chooseKind = (kind: TargetKind) => {
+    setForm((current) => ({
+      ...current,
+      kind,
+      // Another service's address or key is never this one's: each kind starts from its own default.
+      apiUrl:
+        current.apiUrl.trim() === '' || current.apiUrl === DEFAULT_API_URLS[current.kind]
+          ? DEFAULT_API_URLS[kind]
+          : current.apiUrl,
+      apiKey: '',
+    }));
+    setTouched(false);
+    setError(null);
+  };
+
   const send = async (allowBasicText: boolean) => {
     setSending(true);
     setError(null);
-    const refused = await addTarget({
-      name: name.trim(),
-      apiUrl: apiUrl.trim(),
-      apiKey,
-      allowBasicText,
-      allowInsecureHttp: insecureAllowed,
-    });
+    const refused = await addTarget(payloadOf(form, allowBasicText, insecureAllowed));
     setSending(false);
     // The key never stays in the form; the empty field is not the user's mistake, so it is not flagged.
-    setApiKey('');
+    change({ apiKey: '' });
     setTouched(false);
     if (refused) setError(refused);
     else onClose();
@@ -180,57 +210,25 @@ export function AddTargetDialog({ onClose }: { onClose: () => void }) {
         <NoKeyStorage onClose={onClose} />
       ) : (
         <form onSubmit={submit} noValidate>
-          <h2 id="add-target-title">Add a Press Cloud</h2>
+          <h2 id="add-target-title">Add a target</h2>
           {obfuscated && <NoKeychainWarning />}
-          <label className="field">
-            <span>Name</span>
-            <input
-              value={name}
-              onChange={(event) => setName(event.target.value)}
-              placeholder="Team Press Cloud"
-              autoComplete="off"
-            />
-            {touched && found.name && <span className="field-error">{found.name}</span>}
-          </label>
-          <label className="field">
-            <span>URL</span>
-            <input
-              value={apiUrl}
-              onChange={(event) => setApiUrl(event.target.value)}
-              placeholder="https://press.example.com"
-              inputMode="url"
-              autoComplete="off"
-              aria-invalid={touched && !!found.apiUrl}
-              required
-            />
-            {touched && found.apiUrl && <span className="field-error">{found.apiUrl}</span>}
-          </label>
-          {exposed && (
-            <PlainHttpWarning
-              host={exposed}
-              allowed={insecureAllowed}
-              onAllow={(allowed) => setInsecureHost(allowed ? exposed : null)}
-            />
-          )}
-          <label className="field">
-            <span>API key</span>
-            <input
-              type="password"
-              value={apiKey}
-              onChange={(event) => setApiKey(event.target.value)}
-              placeholder="pcak_…"
-              autoComplete="off"
-              spellCheck={false}
-              aria-invalid={touched && !!found.apiKey}
-              required
-            />
-            {touched && found.apiKey && <span className="field-error">{found.apiKey}</span>}
-            <span className="field-hint">
-              {obfuscated
-                ? 'Stored obfuscated on this computer, not encrypted; PressDrop never shows it again.'
-                : 'Kept in your system keychain; PressDrop never shows it again.'}
-            </span>
-          </label>
+          <KindChoice kind={form.kind} onKind={chooseKind} />
+          <TargetFields
+            form={form}
+            onChange={change}
+            problems={found}
+            showProblems={touched}
+            obfuscated={obfuscated}
+            urlWarning={
+              exposed && (
+                <PlainHttpWarning
+                  host={exposed}
+                  allowed={insecureAllowed}
+                  onAllow={(allowed) => setInsecureHost(allowed ? exposed : null)}
+                />
+              )
+            }
+          />
           {error && <ErrorNotice error={error} />}
           {consent === 'asking' ? (
             <div

@@ -73,18 +73,37 @@ export function CommittedPanel({ onLeave }: { onLeave: () => void }) {
               Open preview
             </button>
           )}
-          <button type="button" onClick={render.start} disabled={render.starting}>
-            {render.starting ? 'Starting…' : 'Render PDF'}
-          </button>
-          <button type="button" onClick={() => setPointing(true)} disabled={!target}>
-            Point alias…
-          </button>
-          <button
-            type="button"
-            onClick={() => openHistory({ deploy, versionId: version.id, versionNo: version.versionNo })}
-          >
-            See it in History
-          </button>
+          {target && !target.capabilities.versions && run.committed?.previewUrl && (
+            <button
+              type="button"
+              className="button-primary"
+              onClick={() =>
+                void pressdrop['targets.openCommitted']({ targetId: target.id }).then((answer) =>
+                  setError(answer.ok ? null : answer.error),
+                )
+              }
+            >
+              {target.kind === 'slideless' ? 'Open presentation' : 'Open site'}
+            </button>
+          )}
+          {target?.capabilities.render && (
+            <button type="button" onClick={render.start} disabled={render.starting}>
+              {render.starting ? 'Starting…' : 'Render PDF'}
+            </button>
+          )}
+          {target?.capabilities.aliases && (
+            <button type="button" onClick={() => setPointing(true)}>
+              Point alias…
+            </button>
+          )}
+          {target?.capabilities.versions && (
+            <button
+              type="button"
+              onClick={() => openHistory({ deploy, versionId: version.id, versionNo: version.versionNo })}
+            >
+              See it in History
+            </button>
+          )}
           <button type="button" className="button-quiet" onClick={onLeave}>
             Deploy another folder
           </button>

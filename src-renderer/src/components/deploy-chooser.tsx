@@ -5,10 +5,11 @@ import { folderName, suggestSlug } from '../format.ts';
 import { useFocusOnMount } from '../hooks/use-focus-on-mount.ts';
 import { usePagedList } from '../hooks/use-paged-list.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
-import { clearFolder, forgetResumable, useAppStore } from '../store/app-store.ts';
+import { folderStarted, useAppStore } from '../store/app-store.ts';
 import { startDeploy, useRunStore } from '../store/run-store.ts';
 import { ErrorNotice } from './error-notice.tsx';
 import { ExistingDeployList } from './existing-deploy-list.tsx';
+import { FolderLine } from './folder-line.tsx';
 import { NewDeployFields, newDeployProblems } from './new-deploy-fields.tsx';
 import { PressConfigSummary } from './press-config-summary.tsx';
 
@@ -68,32 +69,12 @@ export function DeployChooser({ folder, target }: { folder: string; target: Targ
     const refused = await startDeploy({ targetId: target.id, folder, deploy: choice }, label);
     if (refused?.code === 'press_config_invalid') setConfigReads((n) => n + 1);
     else if (refused) setError(refused);
-    else {
-      // Deploying a folder picks up its interrupted job, if any: it is no longer waiting in the banner.
-      const waiting = useAppStore.getState().resumables.filter((job) => job.folder === folder);
-      waiting.forEach((job) => forgetResumable(job.jobId));
-      clearFolder();
-    }
+    else folderStarted(folder);
   };
 
   return (
     <form className="card chooser" aria-labelledby="chooser-title" onSubmit={(event) => void submit(event)} noValidate>
-      <div className="folder-line">
-        <svg className="folder-icon" viewBox="0 0 24 24" aria-hidden="true">
-          <path d="M3 7a2 2 0 0 1 2-2h4l2 2h8a2 2 0 0 1 2 2v8a2 2 0 0 1-2 2H5a2 2 0 0 1-2-2z" fill="currentColor" />
-        </svg>
-        <div className="folder-text">
-          <h2 id="chooser-title" ref={heading} tabIndex={-1}>
-            Deploy “{name}”
-          </h2>
-          <p className="path" title={folder}>
-            {folder}
-          </p>
-        </div>
-        <button type="button" className="button-quiet" onClick={clearFolder}>
-          Change folder
-        </button>
-      </div>
+      <FolderLine folder={folder} heading={heading} />
 
       <fieldset className="segmented">
         <legend>Deploy it to</legend>

@@ -1,5 +1,6 @@
 import { useState, type DragEvent } from 'react';
 import { chooseFolder, dropItems, selectedTarget, useAppStore } from '../store/app-store.ts';
+import { KIND_NAMES } from '../target-words.ts';
 import { ErrorNotice } from './error-notice.tsx';
 
 /** The first screen: drop a folder here, or choose one. A file, or several items, get an answer in words. */
@@ -55,8 +56,9 @@ export function DropZone() {
       <h2 id="drop-title">{over ? 'Drop to choose this folder' : 'Drop a folder here to deploy it'}</h2>
       <p className="drop-text">
         Everything in it goes live as a new version on{' '}
-        <strong>{target?.kind === 'local' ? 'this computer’s Press Cloud' : (target?.name ?? 'Press Cloud')}</strong>.
-        Only files the server does not already have are uploaded.
+        <strong>{!target || target.builtIn ? 'this computer’s Press Cloud' : target.name}</strong>
+        {target && !target.builtIn && ` (${KIND_NAMES[target.kind]})`}. Only files the server does not already have are
+        uploaded.
       </p>
       <button type="button" className="button-primary" onClick={() => void chooseFolder()}>
         Choose folder…

@@ -4,6 +4,7 @@ import { folderName, formatBytes, formatTime } from '../format.ts';
 import { discardJob, forgetResumable, useAppStore } from '../store/app-store.ts';
 import { isLive } from '../store/run-events.ts';
 import { resumeJob, useRunStore } from '../store/run-store.ts';
+import { KIND_NAMES, targetName } from '../target-words.ts';
 import { ErrorNotice } from './error-notice.tsx';
 
 /** Deploys a crash, a quit or a lost connection interrupted, offered for resume with how much is already stored. */
@@ -16,7 +17,7 @@ export function ResumeBanner() {
       <h2 id="resume-title">
         {jobs.length === 1 ? 'A deploy was interrupted' : `${jobs.length} deploys were interrupted`}
       </h2>
-      <p className="muted">Resume continues where it stopped: what the server already stores is not sent again.</p>
+      <p className="muted">Resume continues where it stopped: what the service already stores is not sent again.</p>
       <ul className="resume-list">
         {jobs.map((job) => (
           <ResumableItem key={job.jobId} job={job} onError={setError} />
@@ -49,7 +50,8 @@ function ResumableItem({ job, onError }: { job: ResumableDeploy; onError: (error
           <strong>{folderName(job.folder)}</strong> → {job.deploy.name}
           <span className="muted">
             {' '}
-            · {target ? (target.kind === 'local' ? 'this computer' : target.name) : job.apiUrl}
+            · {target ? targetName(target) : job.apiUrl}
+            {job.targetKind !== 'press-cloud' && ` (${KIND_NAMES[job.targetKind]})`}
           </span>
         </p>
         <p className="path" title={job.folder}>
@@ -73,8 +75,8 @@ function ResumableItem({ job, onError }: { job: ResumableDeploy; onError: (error
         {job.status === 'failed' && job.error && <p className="resume-error">It stopped on an error: {job.error}</p>}
         {!target && (
           <p className="field-error">
-            It went to {job.apiUrl}, which is not one of your targets now; resuming it needs that Press Cloud back in
-            the list.
+            It went to {job.apiUrl}, which is not one of your targets now; resuming it needs that{' '}
+            {KIND_NAMES[job.targetKind]} target back in the list.
           </p>
         )}
       </div>

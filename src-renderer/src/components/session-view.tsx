@@ -11,6 +11,7 @@ import { ErrorNotice } from './error-notice.tsx';
 import { FileList } from './file-list.tsx';
 import { PhaseSteps } from './phase-steps.tsx';
 import { ProgressPanel } from './progress-panel.tsx';
+import { targetName } from '../target-words.ts';
 
 /** Failures that the same deploy cannot get past: the way out is another deploy or another folder. */
 const CHOOSE_AGAIN = new Set<IpcError['code']>([
@@ -23,6 +24,10 @@ const CHOOSE_AGAIN = new Set<IpcError['code']>([
   'too_many_files',
   'upload_blob_too_large',
   'upload_session_too_large',
+  'cloudflare_too_many_files',
+  'cloudflare_asset_too_large',
+  'too-many-files',
+  'payload-too-large',
 ]);
 
 /** A deploy under way or just ended: phases, the overall bar, controls, the outcome, and every file. */
@@ -62,7 +67,7 @@ export function SessionView() {
           </h2>
           <p className="muted session-sub">
             to <strong>{run.deploy?.name ?? '…'}</strong>
-            {target && ` on ${target.kind === 'local' ? 'this computer' : target.name}`}
+            {target && ` on ${targetName(target)}`}
             {run.resumed && ' · resumed: files already stored are not sent again'}
           </p>
           <p className="path" title={folder}>

@@ -3,10 +3,11 @@ import type { IpcError } from '../../../src-shared/ipc-contract.ts';
 import { removeTarget, selectTarget, selectedTarget, useAppStore } from '../store/app-store.ts';
 import { isLive } from '../store/run-events.ts';
 import { useRunStore } from '../store/run-store.ts';
+import { KIND_NAMES, targetOption } from '../target-words.ts';
 import { AddTargetDialog } from './add-target-dialog.tsx';
 import { ErrorNotice } from './error-notice.tsx';
 
-/** Which Press Cloud deploys and history go to: the built-in local one, or remote ones added here. */
+/** Where deploys and History go: the built-in local Press Cloud, or targets added here (Press Cloud, Slideless, Cloudflare). */
 export function TargetPicker() {
   const targets = useAppStore((state) => state.targets);
   const selectedId = useAppStore((state) => state.selectedTargetId);
@@ -26,19 +27,19 @@ export function TargetPicker() {
         id="target-select"
         value={selectedId}
         disabled={locked}
-        title={target ? `${target.name} — ${target.apiUrl}` : undefined}
+        title={target ? `${target.name} (${KIND_NAMES[target.kind]}) — ${target.apiUrl}` : undefined}
         onChange={(event) => void selectTarget(event.target.value).then(setError)}
       >
         {targets.map((candidate) => (
           <option key={candidate.id} value={candidate.id}>
-            {candidate.kind === 'local' ? 'This computer (local)' : candidate.name}
+            {targetOption(candidate)}
           </option>
         ))}
       </select>
       <button type="button" className="button-quiet" onClick={() => setAdding(true)}>
-        Add Press Cloud…
+        Add target…
       </button>
-      {target?.kind === 'remote' && (
+      {target && !target.builtIn && (
         <button
           type="button"
           className="button-quiet"

@@ -7,6 +7,7 @@ import { formatTime, plural } from '../format.ts';
 import { usePagedList } from '../hooks/use-paged-list.ts';
 import { pressdrop } from '../ipc/pressdrop.ts';
 import { openHistory, showView } from '../store/app-store.ts';
+import { targetName } from '../target-words.ts';
 
 /** Every deploy of the target, newest first; one opens its versions. */
 export function DeployHistoryList({ target }: { target: Target }) {
@@ -17,7 +18,7 @@ export function DeployHistoryList({ target }: { target: Target }) {
   const deploys = usePagedList<Deploy>(target.id, fetchPage);
   return (
     <>
-      <h2 id="history-title">Deploys on {target.kind === 'local' ? 'this computer' : target.name}</h2>
+      <h2 id="history-title">Deploys on {targetName(target)}</h2>
       {deploys.status === 'failed' && deploys.items.length === 0 && deploys.error ? (
         <ErrorNotice error={deploys.error} action={{ label: 'Try again', run: deploys.reload }} />
       ) : (

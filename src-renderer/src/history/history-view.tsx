@@ -1,6 +1,7 @@
 import { openHistory, selectedTarget, useAppStore } from '../store/app-store.ts';
 import type { DeployRef, HistoryPlace } from '../store/places.ts';
 import { DeployHistoryList } from './deploy-history-list.tsx';
+import { PeerHistory } from './peer-history.tsx';
 import { VersionCompare } from './version-compare.tsx';
 import { VersionDetail } from './version-detail.tsx';
 import { VersionList } from './version-list.tsx';
@@ -10,6 +11,12 @@ export function HistoryView() {
   const place = useAppStore((state) => state.history);
   const target = useAppStore(selectedTarget);
   if (!target) return null;
+  if (!target.capabilities.versions)
+    return (
+      <section className="history" aria-labelledby="history-title">
+        <PeerHistory target={target} />
+      </section>
+    );
   return (
     <section className="history" aria-labelledby="history-title">
       {/* At the top level the heading says where you are; the trail appears once there is a way back. */}

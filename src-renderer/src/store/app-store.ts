@@ -85,7 +85,7 @@ async function reloadTargets(): Promise<void> {
     });
 }
 
-/** Deploys and history now go to another Press Cloud. */
+/** Deploys and History now go to another target. */
 export async function selectTarget(targetId: string): Promise<IpcError | null> {
   const answer = await pressdrop['targets.select']({ targetId });
   if (!answer.ok) return answer.error;
@@ -93,7 +93,7 @@ export async function selectTarget(targetId: string): Promise<IpcError | null> {
   return null;
 }
 
-/** Adds a remote Press Cloud (main checks URL and key first) and selects it. */
+/** Adds a target (main checks its URL and key first) and selects it. */
 export async function addTarget(payload: IpcRequests['targets.add']['payload']): Promise<IpcError | null> {
   const answer = await pressdrop['targets.add'](payload);
   if (!answer.ok) return answer.error;
@@ -101,7 +101,17 @@ export async function addTarget(payload: IpcRequests['targets.add']['payload']):
   return selectTarget(answer.value.id);
 }
 
-/** Forgets a remote Press Cloud and its key. */
+/** A deploy of the chosen folder started: back to the drop zone for the next one. */
+export function folderStarted(folder: string): void {
+  // Deploying a folder picks up its interrupted job, if any: it is no longer waiting in the banner.
+  useAppStore.setState((state) => ({
+    resumables: state.resumables.filter((job) => job.folder !== folder),
+    folder: null,
+    folderError: null,
+  }));
+}
+
+/** Forgets a target the user added, and its key. */
 export async function removeTarget(targetId: string): Promise<IpcError | null> {
   const answer = await pressdrop['targets.remove']({ targetId });
   if (!answer.ok) return answer.error;
@@ -179,8 +189,12 @@ export function forgetResumable(jobId: string): void {
   useAppStore.setState((state) => ({ resumables: state.resumables.filter((job) => job.jobId !== jobId) }));
 }
 
-// A committed run's deploy becomes the one the window opens on next, as main also remembers it.
+// A committed run's deploy becomes the one the window opens on next, as main also remembers it; a target
+// whose History cannot list versions shows the version committed last instead, which main has just recorded.
 useRunStore.subscribe((run, previous) => {
-  if (run.status !== 'committed' || previous.status === 'committed' || !run.targetId || !run.deploy?.deployId) return;
-  useAppStore.setState({ lastDeploy: { targetId: run.targetId, deployId: run.deploy.deployId } });
+  if (run.status !== 'committed' || previous.status === 'committed' || !run.targetId) return;
+  const target = useAppStore.getState().targets.find((candidate) => candidate.id === run.targetId);
+  if (target && !target.capabilities.versions) void reloadTargets();
+  else if (run.deploy?.deployId)
+    useAppStore.setState({ lastDeploy: { targetId: run.targetId, deployId: run.deploy.deployId } });
 });
