@@ -95,12 +95,7 @@ class CloudflareConnection implements TargetConnection {
 
   constructor(account: CloudflareAccount, worker: Required<CloudflareWorker>, options: TargetConnectionOptions) {
     this.#worker = worker;
-    this.#client = new CloudflareClient(account, {
-      connections: options.connections,
-      ...(options.stallTimeoutMs !== undefined && { stallTimeoutMs: options.stallTimeoutMs }),
-      ...(options.retry && { retry: options.retry }),
-      onRetry: options.onRetry,
-    });
+    this.#client = new CloudflareClient(account, options);
   }
 
   /** Cloudflare's limits are documented, not asked; the one request proves the token and the account before the scan. */

@@ -100,12 +100,7 @@ class PressCloudConnection implements TargetConnection {
     this.#account = account;
     this.#deploy = deploy;
     this.#options = options;
-    this.#client = new PressCloudClient(account, {
-      connections: connection.connections,
-      ...(connection.stallTimeoutMs !== undefined && { stallTimeoutMs: connection.stallTimeoutMs }),
-      ...(connection.retry && { retry: connection.retry }),
-      onRetry: connection.onRetry,
-    });
+    this.#client = new PressCloudClient(account, connection);
   }
 
   async limits(): Promise<TargetLimits> {

@@ -134,12 +134,7 @@ class SlidelessConnection implements TargetConnection {
   ) {
     this.#presentation = presentation;
     this.#options = options;
-    this.#client = new SlidelessClient(account, {
-      connections: connection.connections,
-      ...(connection.stallTimeoutMs !== undefined && { stallTimeoutMs: connection.stallTimeoutMs }),
-      ...(connection.retry && { retry: connection.retry }),
-      onRetry: connection.onRetry,
-    });
+    this.#client = new SlidelessClient(account, connection);
   }
 
   /**
