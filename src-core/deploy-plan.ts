@@ -7,8 +7,6 @@ import { mapBounded } from '../src-shared/map-bounded.ts';
 import type { HashedFile } from './hash-cache.ts';
 import type { DeployPlan, HashKind, PlannedBlob, PlannedFile, TargetLimits } from './ports.ts';
 
-export type { DeployPlan, PlannedBlob, PlannedFile } from './ports.ts';
-
 /** Builds the plan from files hashed with `hashKind` (sorted by path, as the scan gives them). */
 export function buildPlan(hashed: readonly HashedFile[], hashKind: HashKind = 'sha256'): DeployPlan {
   const files = hashed

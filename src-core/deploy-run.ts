@@ -4,14 +4,16 @@ import { mapBounded } from '../src-shared/map-bounded.ts';
 import type { DeployEvent, DeployTotals, PauseReason } from '../src-shared/upload-model.ts';
 import { DeployError, errorMessage, needsNewPlan, settleFailedJob, toDeployError } from './deploy-error.ts';
 import type { DeployJournal, JobRecord, JobTarget } from './deploy-journal.ts';
-import { firstChangedFile, limitProblem, type DeployPlan, type PlannedBlob } from './deploy-plan.ts';
+import { firstChangedFile, limitProblem } from './deploy-plan.ts';
 import type { HashCache } from './hash-cache.ts';
 import type { HashPool } from './hash-pool.ts';
 import type { RetryPolicy } from './http/retry.ts';
 import { planFolder } from './plan-folder.ts';
 import type {
   CommittedVersion,
+  DeployPlan,
   DeployTarget,
+  PlannedBlob,
   SecretStore,
   TargetConnection,
   TargetLimits,

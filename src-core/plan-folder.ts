@@ -1,8 +1,8 @@
 import { DeployError } from './deploy-error.ts';
-import { buildPlan, type DeployPlan } from './deploy-plan.ts';
+import { buildPlan } from './deploy-plan.ts';
 import type { HashCache } from './hash-cache.ts';
 import { hashFolder, type HashPool } from './hash-pool.ts';
-import type { HashKind } from './ports.ts';
+import type { DeployPlan, HashKind } from './ports.ts';
 import { scanFolder, type ScanResult } from './scan-folder.ts';
 import { FileChangedError } from './verified-file-body.ts';
 

@@ -1,6 +1,6 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { DeployVersion, FileDescriptor } from '../../../src-shared/api-types.ts';
-import type { DeployPlan, PlannedFile } from '../../deploy-plan.ts';
+import type { DeployPlan, PlannedFile } from '../../ports.ts';
 import { ServiceError } from '../../http/service-error.ts';
 import type { TargetRunContext } from '../../ports.ts';
 import type { CommitBody, CreateUploadSessionBody, PressCloudClient } from './press-cloud-client.ts';

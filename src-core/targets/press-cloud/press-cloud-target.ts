@@ -1,9 +1,11 @@
 import type { DeployVersion, RenderConfig, VersionEntry } from '../../../src-shared/api-types.ts';
 import type { DeployFailure } from '../../../src-shared/upload-model.ts';
-import type { DeployPlan, PlannedBlob, PlannedFile } from '../../deploy-plan.ts';
 import type {
   CommittedVersion,
+  DeployPlan,
   DeployTarget,
+  PlannedBlob,
+  PlannedFile,
   SecretStore,
   TargetConnection,
   TargetConnectionOptions,
