@@ -22,12 +22,16 @@ export interface AppHarness {
   page: Page;
   server: TestServer;
   controller: AppController;
+  /** The engine the controller deploys with (a spec may run a deploy of its own, as the CLI would). */
+  engine: DeployEngine;
   /** A scratch folder for the test's sites; removed at close. */
   scratch: string;
   /** Requests the renderer made, by name, in order. */
   requests: string[];
   /** Files main handed to the system viewer (openPath), in order. */
   openedFiles: string[];
+  /** Addresses main handed to the browser (openExternal), in order. */
+  openedUrls: string[];
   /** Main's PDF save dialog: the names it was offered, and how it answers (a path in the scratch folder unless a test says otherwise; null is Cancel). */
   saveDialog: { offered: string[]; answer: (suggestedName: string) => string | null };
   /**
@@ -128,6 +132,7 @@ export async function openApp(
   const keyStorage = options.keyStorage ?? 'keychain';
   const requests: string[] = [];
   const openedFiles: string[] = [];
+  const openedUrls: string[] = [];
   const saveDialog: AppHarness['saveDialog'] = { offered: [], answer: (name) => join(scratch, name) };
   const controller = new AppController({
     appVersion: '0.1.0',
@@ -140,7 +145,7 @@ export async function openApp(
       set: async (id, key) => void keys.set(id, key),
       delete: async (id) => void keys.delete(id),
     },
-    openExternal: async () => undefined,
+    openExternal: async (url) => void openedUrls.push(url),
     chooseFolder: async () => null,
     openPath: async (path) => void openedFiles.push(path),
     choosePdfPath: async (name) => {
@@ -188,9 +193,11 @@ export async function openApp(
     page,
     server,
     controller,
+    engine,
     scratch,
     requests,
     openedFiles,
+    openedUrls,
     saveDialog,
     state,
     crash: () => shutDown(),

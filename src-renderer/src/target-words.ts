@@ -12,11 +12,11 @@ export const KIND_NAMES: Record<TargetKind, string> = {
   cloudflare: 'Cloudflare Workers',
 };
 
-/** What one deploy makes on each service ("a new version of …"). */
-export const KIND_DESTINATIONS: Record<TargetKind, string> = {
-  'press-cloud': 'deploy',
-  slideless: 'presentation',
-  cloudflare: 'Worker',
+/** Each service's name where room is short: the picker's options, the add-target dialog's choices. */
+export const KIND_SHORT_NAMES: Record<TargetKind, string> = {
+  'press-cloud': 'Press Cloud',
+  slideless: 'Slideless',
+  cloudflare: 'Cloudflare',
 };
 
 /** A target in a sentence: "this computer" for the built-in one, else its name. */
@@ -26,5 +26,5 @@ export function targetName(target: Pick<Target, 'builtIn' | 'name'>): string {
 
 /** A target in the picker: its name and its service. */
 export function targetOption(target: Pick<Target, 'builtIn' | 'name' | 'kind'>): string {
-  return target.builtIn ? 'This computer (local)' : `${target.name} · ${KIND_NAMES[target.kind]}`;
+  return target.builtIn ? 'This computer (local)' : `${target.name} · ${KIND_SHORT_NAMES[target.kind]}`;
 }

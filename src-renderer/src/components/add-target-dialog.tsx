@@ -3,7 +3,7 @@ import { plainHttpProblem } from '../../../src-shared/api-url.ts';
 import type { AddTargetPayload, IpcError, TargetKind } from '../../../src-shared/ipc-contract.ts';
 import { useModalDialog } from '../hooks/use-modal-dialog.ts';
 import { addTarget, useAppStore } from '../store/app-store.ts';
-import { KIND_NAMES } from '../target-words.ts';
+import { KIND_SHORT_NAMES } from '../target-words.ts';
 import { DEFAULT_API_URLS, TargetFields, targetFormProblems, type TargetForm } from './add-target-fields.tsx';
 import { ErrorNotice } from './error-notice.tsx';
 
@@ -93,7 +93,7 @@ function KindChoice({ kind, onKind }: { kind: TargetKind; onKind: (kind: TargetK
             checked={kind === candidate}
             onChange={() => onKind(candidate)}
           />
-          {KIND_NAMES[candidate]}
+          {KIND_SHORT_NAMES[candidate]}
         </label>
       ))}
     </fieldset>

@@ -19,6 +19,16 @@ const WHERE_TO_LOOK: Record<Exclude<Target['kind'], 'press-cloud'>, { sentence: 
   },
 };
 
+/** Where a version is, without its query (a share link's token is for opening it, not for reading off the screen). */
+function shownAddress(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.host}${parsed.pathname}`;
+  } catch {
+    return '';
+  }
+}
+
 /**
  * History of a target whose versions PressDrop cannot list (Slideless,
  * Cloudflare): it says so plainly, and shows the version deployed last from
@@ -44,9 +54,10 @@ export function PeerHistory({ target }: { target: Target }) {
               {last.name} #{last.versionNo}
             </span>
             <span className="muted">
-              Deployed last from PressDrop, {formatTime(last.committedAt)} · version {last.displayId}
+              Deployed last from PressDrop, {formatTime(last.committedAt)}
+              {last.displayId.replace(/^#/, '') !== String(last.versionNo) && ` · version ${last.displayId}`}
             </span>
-            {last.url && <span className="path">{last.url}</span>}
+            {last.url && <span className="path">{shownAddress(last.url)}</span>}
           </div>
           {last.url && (
             <button
