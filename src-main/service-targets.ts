@@ -27,7 +27,7 @@ import { AppError } from './app-error.ts';
 
 /** True when A and B are the same set of strings. */
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-// The window's spelling of the engine's kinds: a kind added to one and not the other is a type error here.
+/** The window's spelling of the engine's kinds: a kind added to one and not the other is a type error here. */
 export const KINDS_MATCH: Same<TargetKind, EngineTargetKind> = true;
 
 /** Where a key check or a deploy goes, as main knows a target: its kind, URL, key and (Cloudflare) account. */
