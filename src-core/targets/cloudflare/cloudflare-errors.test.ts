@@ -1,37 +1,28 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { cloudflareErrors, type CloudflareErrorCode } from '../../../src-shared/cloudflare-errors.ts';
 import { DeployError } from '../../deploy-run.ts';
 import { ServiceError } from '../../http/service-error.ts';
 import { failure } from '../../testing/expect-failure.ts';
+import { FAST_RETRY, type TestContextLike } from '../../testing/peer-process.ts';
+import { deployFolder } from '../../testing/scratch.ts';
 import { CloudflareClient, type CloudflareAccount } from './cloudflare-client.ts';
 import { cloudflareError } from './cloudflare-error.ts';
 import { cloudflareTarget } from './cloudflare-target.ts';
-import {
-  engineIn,
-  FAST_RETRY,
-  scratch,
-  startCloudflarePeer,
-  writeFiles,
-  type CloudflarePeer,
-} from './testing/cloudflare-peer-process.ts';
+import { startCloudflarePeer, type CloudflarePeer } from './testing/cloudflare-peer-process.ts';
 
 const HASH = '0123456789abcdef0123456789abcdef';
 
 /** Deploys a small folder to `account`'s Worker `scriptName` and answers the DeployError it must end with. */
 async function refusal(
-  t: Parameters<typeof scratch>[0] & { after: (fn: () => Promise<void>) => void },
+  t: TestContextLike,
   account: CloudflareAccount,
   options: { scriptName?: string; files?: Record<string, string>; maxAttempts?: number } = {},
 ): Promise<{ error: DeployError; phases: string[] }> {
-  const dir = scratch(t);
-  const site = join(dir, 'site');
-  writeFiles(site, options.files ?? { 'index.html': '<h1>hi</h1>' });
-  const { engine } = engineIn(t, dir);
+  const { folder, engine } = deployFolder(t, options.files ?? { 'index.html': '<h1>hi</h1>' });
   const run = engine.deploy({
-    folder: site,
+    folder,
     target: cloudflareTarget(account, { scriptName: options.scriptName ?? 'refused' }),
     retry: { ...FAST_RETRY, maxAttempts: options.maxAttempts ?? 8 },
   });
@@ -56,7 +47,7 @@ function assertWords(error: DeployError, code: CloudflareErrorCode, token: strin
 }
 
 function accountOf(peer: CloudflarePeer, change: Partial<CloudflareAccount> = {}): CloudflareAccount {
-  return { apiUrl: peer.url, apiToken: peer.apiToken, accountId: peer.accountId, ...change };
+  return { ...peer.account, ...change };
 }
 
 test('a token, account or URL Cloudflare refuses fails before the scan, each in words', async (t) => {

@@ -1,17 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import type { DeployEvent } from '../../../src-shared/upload-model.ts';
 import { cloudflareAssetHash } from '../../hash-worker.ts';
+import { FAST_RETRY } from '../../testing/peer-process.ts';
+import { deployFolder } from '../../testing/scratch.ts';
 import { cloudflareTarget } from './cloudflare-target.ts';
-import {
-  engineIn,
-  FAST_RETRY,
-  scratch,
-  startCloudflarePeer,
-  writeFiles,
-  type CloudflarePeer,
-} from './testing/cloudflare-peer-process.ts';
+import { startCloudflarePeer, type CloudflarePeer } from './testing/cloudflare-peer-process.ts';
 
 function pages(count: number): Record<string, string> {
   const files: Record<string, string> = {};
@@ -37,17 +31,11 @@ test('503s, 429s with Retry-After, resets mid-body and dropped answers end in on
     '--faults-seed',
     '2',
   );
-  const dir = scratch(t);
-  const site = join(dir, 'site');
   const files = pages(320);
-  writeFiles(site, files);
-  const { engine } = engineIn(t, dir);
-  const target = cloudflareTarget(
-    { apiUrl: peer.url, apiToken: peer.apiToken, accountId: peer.accountId },
-    { scriptName: 'faulty' },
-  );
+  const { folder, engine } = deployFolder(t, files);
+  const target = cloudflareTarget(peer.account, { scriptName: 'faulty' });
 
-  const run = engine.deploy({ folder: site, target, retry: { ...FAST_RETRY, maxAttempts: 12 } });
+  const run = engine.deploy({ folder, target, retry: { ...FAST_RETRY, maxAttempts: 12 } });
   const retries: Array<Extract<DeployEvent, { type: 'retry' }>> = [];
   run.on((event) => {
     if (event.type === 'retry') retries.push(event);
@@ -79,17 +67,11 @@ test('503s, 429s with Retry-After, resets mid-body and dropped answers end in on
 test('an upload session that expires mid-upload is replaced by one asking only for what is still missing', async (t) => {
   // Every session's JWT lives 1.5 s; each request waits 200 ms in the peer; one upload at a time.
   const peer = await startCloudflarePeer(t, '--faults', 'expire=1,expire-after=1500,latency=200');
-  const dir = scratch(t);
-  const site = join(dir, 'site');
   const files = pages(500);
-  writeFiles(site, files);
-  const { engine } = engineIn(t, dir);
-  const target = cloudflareTarget(
-    { apiUrl: peer.url, apiToken: peer.apiToken, accountId: peer.accountId },
-    { scriptName: 'expiring' },
-  );
+  const { folder, engine } = deployFolder(t, files);
+  const target = cloudflareTarget(peer.account, { scriptName: 'expiring' });
 
-  const run = engine.deploy({ folder: site, target, retry: FAST_RETRY, concurrency: 1 });
+  const run = engine.deploy({ folder, target, retry: FAST_RETRY, concurrency: 1 });
   const sessions: Array<Extract<DeployEvent, { type: 'session' }>> = [];
   run.on((event) => {
     if (event.type === 'session') sessions.push(event);

@@ -1,19 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import type { DeployEngine } from '../../deploy-engine.ts';
 import { DeployError, type DeployRun } from '../../deploy-run.ts';
 import type { DeployEvent } from '../../../src-shared/upload-model.ts';
+import { FAST_RETRY, type TestContextLike } from '../../testing/peer-process.ts';
+import { deployFolder } from '../../testing/scratch.ts';
 import { jwtNames } from './assets-session.ts';
 import { cloudflareTarget, cloudflareTargetFromJob } from './cloudflare-target.ts';
-import {
-  engineIn,
-  FAST_RETRY,
-  scratch,
-  startCloudflarePeer,
-  writeFiles,
-  type CloudflarePeer,
-} from './testing/cloudflare-peer-process.ts';
+import { startCloudflarePeer, type CloudflarePeer } from './testing/cloudflare-peer-process.ts';
 
 function pages(count: number): Record<string, string> {
   const files: Record<string, string> = {};
@@ -21,17 +15,20 @@ function pages(count: number): Record<string, string> {
   return files;
 }
 
-/** Starts a deploy that `stop` cancels at the moment it picks; resolves with the job's id once it has ended cancelled. */
+/**
+ * A peer (extra `serve` flags in `args`), a folder of `count` pages and a deploy of it to the Worker 'resumed'
+ * that `stop` cancels at the moment it picks; resolves once it has ended cancelled, with the job's id.
+ */
 async function cancelledDeploy(
-  engine: DeployEngine,
-  peer: CloudflarePeer,
-  folder: string,
+  t: TestContextLike,
+  count: number,
+  args: string[],
   stop: (event: DeployEvent, run: DeployRun) => void,
-): Promise<string> {
-  const target = cloudflareTarget(
-    { apiUrl: peer.url, apiToken: peer.apiToken, accountId: peer.accountId },
-    { scriptName: 'resumed', compatibilityDate: '2025-06-01' },
-  );
+) {
+  const peer = await startCloudflarePeer(t, ...args);
+  const files = pages(count);
+  const { folder, engine, secrets } = deployFolder(t, files);
+  const target = cloudflareTarget(peer.account, { scriptName: 'resumed', compatibilityDate: '2025-06-01' });
   const run = engine.deploy({ folder, target, retry: FAST_RETRY, concurrency: 1 });
   let jobId = '';
   run.on((event) => {
@@ -39,11 +36,15 @@ async function cancelledDeploy(
     stop(event, run);
   });
   await assert.rejects(run.result, (error) => error instanceof DeployError && error.failure.code === 'cancelled');
-  return jobId;
+  return { peer, files, engine, secrets, jobId };
 }
 
-/** Resumes the job from the journal alone (its URL and Worker) and the token, as `pressdrop resume` does. */
+/**
+ * Resumes the job from the journal alone (its URL and Worker) and the token, as `pressdrop resume` does;
+ * `from` is how many requests the peer had logged before.
+ */
 async function resume(engine: DeployEngine, peer: CloudflarePeer, jobId: string) {
+  const from = peer.requests().length;
   const job = engine.job(jobId)!;
   assert.equal(job.status, 'interrupted');
   const target = cloudflareTargetFromJob({ apiUrl: job.apiUrl, destination: job.destination }, peer.apiToken);
@@ -52,7 +53,7 @@ async function resume(engine: DeployEngine, peer: CloudflarePeer, jobId: string)
   run.on((event) => {
     if (event.type === 'session') sessions.push(event);
   });
-  return { result: await run.result, sessions };
+  return { result: await run.result, sessions, from };
 }
 
 async function assertAllLive(peer: CloudflarePeer, files: Record<string, string>): Promise<void> {
@@ -63,20 +64,13 @@ async function assertAllLive(peer: CloudflarePeer, files: Record<string, string>
 }
 
 test('a deploy cancelled mid-upload resumes in its own session and sends only the buckets not confirmed', async (t) => {
-  const peer = await startCloudflarePeer(t, '--faults', 'latency=150');
-  const dir = scratch(t);
-  const site = join(dir, 'site');
-  const files = pages(500);
-  writeFiles(site, files);
-  const { engine } = engineIn(t, dir);
-  const jobId = await cancelledDeploy(engine, peer, site, (event, run) => {
+  const { peer, files, engine, jobId } = await cancelledDeploy(t, 500, ['--faults', 'latency=150'], (event, run) => {
     if (event.type === 'files' && event.updates.some((update) => update.state === 'done')) run.cancel();
   });
   const uploadsBefore = peer.count(/^POST \/workers\/assets\/upload$/);
   assert.ok(uploadsBefore >= 1 && uploadsBefore < 5, `${uploadsBefore} of 5 buckets sent before the cancel`);
 
-  const from = peer.requests().length;
-  const { result, sessions } = await resume(engine, peer, jobId);
+  const { result, sessions, from } = await resume(engine, peer, jobId);
 
   assert.equal(peer.count(/assets-upload-session$/, from), 0, 'the journaled session is taken up');
   assert.deepEqual(
@@ -91,18 +85,11 @@ test('a deploy cancelled mid-upload resumes in its own session and sends only th
 });
 
 test('a deploy stopped before its commit resumes with the journaled completion token: no session, no upload', async (t) => {
-  const peer = await startCloudflarePeer(t);
-  const dir = scratch(t);
-  const site = join(dir, 'site');
-  const files = pages(5);
-  writeFiles(site, files);
-  const { engine } = engineIn(t, dir);
-  const jobId = await cancelledDeploy(engine, peer, site, (event, run) => {
+  const { peer, files, engine, jobId } = await cancelledDeploy(t, 5, [], (event, run) => {
     if (event.type === 'phase' && event.phase === 'commit') run.cancel();
   });
 
-  const from = peer.requests().length;
-  const { result, sessions } = await resume(engine, peer, jobId);
+  const { result, sessions, from } = await resume(engine, peer, jobId);
 
   assert.equal(peer.count(/assets-upload-session$/, from), 0);
   assert.equal(peer.count(/assets\/upload$/, from), 0);
@@ -113,20 +100,13 @@ test('a deploy stopped before its commit resumes with the journaled completion t
 });
 
 test('a completion token lost with every bucket confirmed is got back from a new session that asks for nothing', async (t) => {
-  const peer = await startCloudflarePeer(t);
-  const dir = scratch(t);
-  const site = join(dir, 'site');
-  const files = pages(5);
-  writeFiles(site, files);
-  const { engine, secrets } = engineIn(t, dir);
-  const jobId = await cancelledDeploy(engine, peer, site, (event, run) => {
+  const { peer, files, engine, secrets, jobId } = await cancelledDeploy(t, 5, [], (event, run) => {
     if (event.type === 'phase' && event.phase === 'commit') run.cancel();
   });
   // As if the run had been killed between the last bucket's answer and keeping its JWT.
   await secrets.delete(jwtNames(jobId).completion);
 
-  const from = peer.requests().length;
-  const { sessions } = await resume(engine, peer, jobId);
+  const { sessions, from } = await resume(engine, peer, jobId);
 
   assert.equal(peer.count(/assets-upload-session$/, from), 1);
   assert.equal(peer.count(/assets\/upload$/, from), 0, 'every asset is stored: the session asks for none');
@@ -138,24 +118,22 @@ test('a completion token lost with every bucket confirmed is got back from a new
 
 test('a commit whose answer never came is found on resume by its tag, not deployed twice', async (t) => {
   // Half the requests are handled, then their connection is cut; with this seed the fourth, the PUT, is one of them.
-  const peer = await startCloudflarePeer(t, '--faults', 'drop=0.5', '--faults-seed', '80');
-  const dir = scratch(t);
-  const site = join(dir, 'site');
-  const files = pages(5);
-  writeFiles(site, files);
-  const { engine } = engineIn(t, dir);
-  const jobId = await cancelledDeploy(engine, peer, site, (event, run) => {
-    // Stopped before the retry, which would have found the version itself.
-    if (event.type === 'retry' && event.request.startsWith('PUT ')) run.cancel();
-  });
+  const { peer, engine, jobId } = await cancelledDeploy(
+    t,
+    5,
+    ['--faults', 'drop=0.5', '--faults-seed', '80'],
+    (event, run) => {
+      // Stopped before the retry, which would have found the version itself.
+      if (event.type === 'retry' && event.request.startsWith('PUT ')) run.cancel();
+    },
+  );
   assert.deepEqual(
     peer.requests().map((request) => `${request.method} ${request.status}`),
     ['GET 200', 'POST 200', 'POST 201', 'PUT null'],
   );
   const landed = await peer.live('resumed');
 
-  const from = peer.requests().length;
-  const { result } = await resume(engine, peer, jobId);
+  const { result, from } = await resume(engine, peer, jobId);
 
   assert.equal(peer.count(/^PUT /, from), 0, 'the version the lost answer named is found');
   assert.equal(result.deployVersion.id, landed.version_id);

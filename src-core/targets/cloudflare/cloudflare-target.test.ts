@@ -8,15 +8,10 @@ import type { DeployResult } from '../../deploy-run.ts';
 import type { DeployEvent, FileState } from '../../../src-shared/upload-model.ts';
 import { cloudflareAssetHash } from '../../hash-worker.ts';
 import type { DeployTarget } from '../../ports.ts';
+import { FAST_RETRY } from '../../testing/peer-process.ts';
+import { deployFolder } from '../../testing/scratch.ts';
 import { cloudflareTarget } from './cloudflare-target.ts';
-import {
-  engineIn,
-  FAST_RETRY,
-  scratch,
-  startCloudflarePeer,
-  writeFiles,
-  type CloudflarePeer,
-} from './testing/cloudflare-peer-process.ts';
+import { startCloudflarePeer, type CloudflarePeer } from './testing/cloudflare-peer-process.ts';
 
 /** A deploy's result, with each file's last state and the session events. */
 interface Deployed {
@@ -37,10 +32,7 @@ async function deploy(engine: DeployEngine, folder: string, target: DeployTarget
 }
 
 function targetOf(peer: CloudflarePeer, scriptName: string): DeployTarget {
-  return cloudflareTarget(
-    { apiUrl: peer.url, apiToken: peer.apiToken, accountId: peer.accountId },
-    { scriptName, compatibilityDate: '2025-06-01' },
-  );
+  return cloudflareTarget(peer.account, { scriptName, compatibilityDate: '2025-06-01' });
 }
 
 const SITE = {
@@ -53,12 +45,9 @@ const SITE = {
 
 test('a first deploy stores every asset, deploys the Worker as version 1, and says where it is', async (t) => {
   const peer = await startCloudflarePeer(t);
-  const dir = scratch(t);
-  const site = join(dir, 'site');
-  writeFiles(site, SITE);
-  const { engine } = engineIn(t, dir);
+  const { folder, engine } = deployFolder(t, SITE);
 
-  const { result, states, sessions } = await deploy(engine, site, targetOf(peer, 'first-site'));
+  const { result, states, sessions } = await deploy(engine, folder, targetOf(peer, 'first-site'));
 
   const live = await peer.live('first-site');
   assert.equal(result.deployVersion.id, live.version_id);
@@ -91,15 +80,12 @@ test('a first deploy stores every asset, deploys the Worker as version 1, and sa
 
 test('a re-deploy of the same folder uploads nothing; one changed file is the one asset sent', async (t) => {
   const peer = await startCloudflarePeer(t);
-  const dir = scratch(t);
-  const site = join(dir, 'site');
-  writeFiles(site, SITE);
-  const { engine } = engineIn(t, dir);
+  const { folder, engine } = deployFolder(t, SITE);
   const target = targetOf(peer, 'again');
-  await deploy(engine, site, target);
+  await deploy(engine, folder, target);
 
   let from = peer.requests().length;
-  const same = await deploy(engine, site, target);
+  const same = await deploy(engine, folder, target);
   assert.equal(peer.count(/assets\/upload/, from), 0, 'nothing uploaded');
   assert.equal(peer.count(/assets-upload-session$/, from), 1);
   assert.equal(peer.count(/^PUT /, from), 1);
@@ -109,8 +95,8 @@ test('a re-deploy of the same folder uploads nothing; one changed file is the on
   assert.equal(same.result.previewUrl, 'https://again.pressdrop-peer.workers.dev/');
 
   from = peer.requests().length;
-  writeFileSync(join(site, 'css/site.css'), 'h1 { color: crimson }');
-  const changed = await deploy(engine, site, target);
+  writeFileSync(join(folder, 'css/site.css'), 'h1 { color: crimson }');
+  const changed = await deploy(engine, folder, target);
   assert.equal(peer.count(/^POST \/workers\/assets\/upload$/, from), 1);
   assert.equal(changed.result.totals.uploadBytes, Buffer.byteLength('h1 { color: crimson }'));
   assert.equal(changed.states.get('css/site.css'), 'done');
@@ -122,13 +108,10 @@ test('a re-deploy of the same folder uploads nothing; one changed file is the on
 
 test('one content under two extensions is two assets, each served with its own type', async (t) => {
   const peer = await startCloudflarePeer(t);
-  const dir = scratch(t);
-  const site = join(dir, 'site');
   const content = 'same bytes, two names';
-  writeFiles(site, { 'page.html': content, 'page.txt': content, 'copy/page.html': content });
-  const { engine } = engineIn(t, dir);
+  const { folder, engine } = deployFolder(t, { 'page.html': content, 'page.txt': content, 'copy/page.html': content });
 
-  const { result } = await deploy(engine, site, targetOf(peer, 'twins'));
+  const { result } = await deploy(engine, folder, targetOf(peer, 'twins'));
 
   // page.html and copy/page.html are one asset; page.txt is another (the extension is part of the hash).
   assert.equal(result.totals.uploadBytes, 2 * content.length);
@@ -145,14 +128,11 @@ test('one content under two extensions is two assets, each served with its own t
 
 test('many files go up in the service’s buckets, each bucket one request', async (t) => {
   const peer = await startCloudflarePeer(t);
-  const dir = scratch(t);
-  const site = join(dir, 'site');
   const files: Record<string, string> = {};
   for (let i = 0; i < 250; i++) files[`pages/p${i}.html`] = `<p>page ${i}</p>`;
-  writeFiles(site, files);
-  const { engine } = engineIn(t, dir);
+  const { folder, engine } = deployFolder(t, files);
 
-  const { result, states } = await deploy(engine, site, targetOf(peer, 'many'));
+  const { result, states } = await deploy(engine, folder, targetOf(peer, 'many'));
 
   // The peer's buckets hold at most 100 files, as Cloudflare's do.
   assert.equal(peer.count(/^POST \/workers\/assets\/upload$/), 3);
@@ -167,15 +147,12 @@ test('many files go up in the service’s buckets, each bucket one request', asy
 
 test('a file rewritten after it was hashed is never sent: the run hashes the folder again and deploys it as it is', async (t) => {
   const peer = await startCloudflarePeer(t);
-  const dir = scratch(t);
-  const site = join(dir, 'site');
-  writeFiles(site, SITE);
-  const { engine } = engineIn(t, dir);
-  const run = engine.deploy({ folder: site, target: targetOf(peer, 'edited'), retry: FAST_RETRY });
+  const { folder, engine } = deployFolder(t, SITE);
+  const run = engine.deploy({ folder, target: targetOf(peer, 'edited'), retry: FAST_RETRY });
   let sessions = 0;
   run.on((event) => {
     // The session is open for the hashes of the folder as it was: the bytes change before any is read for upload.
-    if (event.type === 'session' && sessions++ === 0) writeFileSync(join(site, 'index.html'), '<h1>Edited</h1>');
+    if (event.type === 'session' && sessions++ === 0) writeFileSync(join(folder, 'index.html'), '<h1>Edited</h1>');
   });
   await run.result;
   assert.equal(sessions, 2, 'a new plan, a new session');

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
 import { parseJsonc, readWranglerConfig } from './wrangler-config.ts';
-import { scratch, writeFiles } from './testing/cloudflare-peer-process.ts';
+import { scratch, writeFiles } from '../../testing/scratch.ts';
 
 test('JSONC as wrangler takes it: comments and trailing commas go, strings stay whole', () => {
   const text = `{

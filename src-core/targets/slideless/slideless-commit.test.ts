@@ -1,9 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { slidelessTarget, slidelessTargetFromJob } from './slideless-target.ts';
 import { startAnswerDroppingProxy } from './testing/answer-dropping-proxy.ts';
-import { FAST_RETRY, scratch, startSlidelessPeer, testEngine, writeDeck } from './testing/slideless-peer-process.ts';
+import { FAST_RETRY } from '../../testing/peer-process.ts';
+import { deployFolder, writeFiles } from '../../testing/scratch.ts';
+import { startSlidelessPeer } from './testing/slideless-peer-process.ts';
 
 const COMMIT = '/commitPresentationVersion';
 
@@ -13,12 +14,9 @@ async function currentVersion(peer: { get: (path: string) => Promise<{ body: unk
 }
 
 test('a commit whose answer is lost is not made twice: a new presentation finds its session used up, an update gets 409, and each reads back its own version', async (t) => {
-  const dir = scratch(t);
+  const { folder: deck, engine } = deployFolder(t, { 'index.html': '<h1>v1</h1>', 'a.css': 'a {}' }, 'deck');
   const peer = await startSlidelessPeer(t);
   const proxy = await startAnswerDroppingProxy(t, peer.url);
-  const deck = join(dir, 'deck');
-  writeDeck(deck, { 'index.html': '<h1>v1</h1>', 'a.css': 'a {}' });
-  const engine = testEngine(t, dir);
   const account = { apiUrl: proxy.url, apiKey: peer.apiKey };
   let dropped = 0;
   proxy.decide = (request) => (request.url === COMMIT && dropped++ === 0 ? 'drop-answer' : 'pass');
@@ -40,7 +38,7 @@ test('a commit whose answer is lost is not made twice: a new presentation finds 
   assert.match(first.previewUrl!, new RegExp(`/p/${id}/\\?token=`), 'the share URL, read back');
 
   dropped = 0;
-  writeDeck(deck, { 'index.html': '<h1>v2</h1>' });
+  writeFiles(deck, { 'index.html': '<h1>v2</h1>' });
   const second = await engine.deploy({
     folder: deck,
     target: slidelessTarget(account, { presentationId: id }),
@@ -56,12 +54,9 @@ test('a commit whose answer is lost is not made twice: a new presentation finds 
 });
 
 test('a run that ends after sending its commit, answer unknown, is resumed to the version that commit made, without a second commit', async (t) => {
-  const dir = scratch(t);
+  const { folder: deck, engine } = deployFolder(t, { 'index.html': '<h1>lost</h1>' }, 'deck');
   const peer = await startSlidelessPeer(t);
   const proxy = await startAnswerDroppingProxy(t, peer.url);
-  const deck = join(dir, 'deck');
-  writeDeck(deck, { 'index.html': '<h1>lost</h1>' });
-  const engine = testEngine(t, dir);
   let committed = false;
   // The commit lands and its answer is lost; from then on the service seems down, so the run gives up.
   proxy.decide = (request) => {

@@ -5,17 +5,11 @@ import { slidelessErrors, type SlidelessErrorCode } from '../../../src-shared/sl
 import type { DeployFailure } from '../../../src-shared/upload-model.ts';
 import type { DeployEngine } from '../../deploy-engine.ts';
 import type { DeployTarget } from '../../ports.ts';
+import { FAST_RETRY, type TestContextLike } from '../../testing/peer-process.ts';
+import { deployFolder, engineIn, writeFiles } from '../../testing/scratch.ts';
 import { slidelessError } from './slideless-error.ts';
 import { slidelessTarget } from './slideless-target.ts';
-import {
-  FAST_RETRY,
-  makeKey,
-  scratch,
-  startSlidelessPeer,
-  testEngine,
-  writeDeck,
-  type SlidelessPeer,
-} from './testing/slideless-peer-process.ts';
+import { makeKey, startSlidelessPeer, type SlidelessPeer } from './testing/slideless-peer-process.ts';
 
 const KEY = 'cko_secretsecretsecret';
 const UPLOAD = '/uploadPresentationAsset';
@@ -94,12 +88,10 @@ async function refused(
 }
 
 /** A peer, an engine, a deck folder and the account, for one test. */
-async function setUp(t: Parameters<typeof scratch>[0], args: string[] = []) {
-  const dir = scratch(t);
+async function setUp(t: TestContextLike, args: string[] = []) {
+  const { dir, folder, engine } = deployFolder(t, { 'index.html': '<h1>deck</h1>', 'a.css': 'a {}' }, 'deck');
   const peer = await startSlidelessPeer(t, args);
-  const folder = join(dir, 'deck');
-  writeDeck(folder, { 'index.html': '<h1>deck</h1>', 'a.css': 'a {}' });
-  return { dir, peer, folder, engine: testEngine(t, dir), account: { apiUrl: peer.url, apiKey: peer.apiKey } };
+  return { dir, peer, folder, engine, account: peer.account };
 }
 
 test('unauthenticated: a key Slideless does not take is refused before the folder is hashed, in words, never echoed', async (t) => {
@@ -130,11 +122,8 @@ test('permission-denied: another key’s presentation', async (t) => {
   }).result;
   await peer.stop();
   const other = await startSlidelessPeer(t, [], { dataDir: peer.dataDir });
-  const target = slidelessTarget(
-    { apiUrl: other.url, apiKey: other.apiKey },
-    { presentationId: first.deployVersion.deployId },
-  );
-  await refused(testEngine(t, dir, 'other-state'), folder, target, 'permission-denied', other.apiKey);
+  const target = slidelessTarget(other.account, { presentationId: first.deployVersion.deployId });
+  await refused(engineIn(t, dir, 'other-state').engine, folder, target, 'permission-denied', other.apiKey);
 });
 
 test('invalid-argument: an entry page that is not in the folder, or not HTML, is refused before anything is sent', async (t) => {
@@ -163,12 +152,12 @@ test('invalid-argument: an entry page that is not in the folder, or not HTML, is
 test('payload-too-large and too-many-files: the plan caps Slideless enforces at commit, in words', async (t) => {
   const { peer, folder, engine, account } = await setUp(t);
   // The peer runs the free plan: 10 MB HTML files, 500 files.
-  writeDeck(folder, { 'index.html': Buffer.alloc(10_000_001, 'a') });
+  writeFiles(folder, { 'index.html': Buffer.alloc(10_000_001, 'a') });
   await refused(engine, folder, slidelessTarget(account, { newPresentation: true }), 'payload-too-large', peer.apiKey);
   const many: Record<string, string> = { 'index.html': '<h1>many</h1>' };
   for (let i = 0; i < 501; i++) many[`f/${i}.txt`] = String(i);
   const crowded = join(folder, '..', 'crowded');
-  writeDeck(crowded, many);
+  writeFiles(crowded, many);
   await refused(engine, crowded, slidelessTarget(account, { newPresentation: true }), 'too-many-files', peer.apiKey);
 });
 
@@ -180,7 +169,7 @@ test('conflict: a version someone else commits while the deploy runs refuses its
     retry: FAST_RETRY,
   }).result;
   const id = first.deployVersion.deployId;
-  writeDeck(folder, { 'a.css': 'a { color: red }' });
+  writeFiles(folder, { 'a.css': 'a { color: red }' });
   const run = engine.deploy({ folder, target: slidelessTarget(account, { presentationId: id }), retry: FAST_RETRY });
   let failure: DeployFailure | null = null;
   run.on((event) => {

@@ -1,27 +1,22 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import type { DeployEvent } from '../../../src-shared/upload-model.ts';
+import type { DeployEngine } from '../../deploy-engine.ts';
+import { FAST_RETRY, type TestContextLike } from '../../testing/peer-process.ts';
+import { deployFolder } from '../../testing/scratch.ts';
 import { slidelessTarget, slidelessTargetFromJob } from './slideless-target.ts';
-import {
-  FAST_RETRY,
-  scratch,
-  startSlidelessPeer,
-  testEngine,
-  writeDeck,
-  type SlidelessPeer,
-} from './testing/slideless-peer-process.ts';
+import { startSlidelessPeer, type SlidelessPeer } from './testing/slideless-peer-process.ts';
 
 const sha256 = (bytes: string | Buffer) => createHash('sha256').update(bytes).digest('hex');
 const UPLOAD = '/uploadPresentationAsset';
 
-/** A deck of `count` files of random bytes beside its index.html. */
-function makeDeck(folder: string, count: number, size: number): Record<string, Buffer> {
+/** A peer started with `args`, a deck of `count` files of `size` random bytes beside its index.html, and an engine. */
+async function setUp(t: TestContextLike, args: string[], count: number, size: number) {
+  const peer = await startSlidelessPeer(t, args);
   const files: Record<string, Buffer> = { 'index.html': Buffer.from('<h1>deck</h1>') };
   for (let i = 0; i < count; i++) files[`assets/file-${i}.bin`] = randomBytes(size);
-  writeDeck(folder, files);
-  return files;
+  return { peer, files, ...deployFolder(t, files, 'deck') };
 }
 
 /** Checks the peer's latest version holds exactly `files`. */
@@ -37,24 +32,28 @@ async function assertCommitted(peer: SlidelessPeer, presentationId: string, file
   );
 }
 
-/** Deploys `folder` as a new presentation against `peer`, collecting the run's events. */
-async function deployNew(t: Parameters<typeof testEngine>[0], dir: string, peer: SlidelessPeer, folder: string) {
+/** Starts a deploy of `folder` as a new presentation against `peer`, collecting the run's events. */
+function startNew(engine: DeployEngine, peer: SlidelessPeer, folder: string, concurrency?: number) {
   const events: DeployEvent[] = [];
-  const run = testEngine(t, dir).deploy({
+  const run = engine.deploy({
     folder,
-    target: slidelessTarget({ apiUrl: peer.url, apiKey: peer.apiKey }, { newPresentation: true }),
+    target: slidelessTarget(peer.account, { newPresentation: true }),
     retry: FAST_RETRY,
-    concurrency: 4,
+    concurrency,
   });
   run.on((event) => events.push(event));
+  return { run, events };
+}
+
+/** Deploys `folder` as a new presentation against `peer` (4 uploads at a time), with the run's events. */
+async function deployNew(engine: DeployEngine, peer: SlidelessPeer, folder: string) {
+  const { run, events } = startNew(engine, peer, folder, 4);
   return { result: await run.result, events };
 }
 
 test('503s on every route are retried until the version is committed', async (t) => {
-  const dir = scratch(t);
-  const peer = await startSlidelessPeer(t, ['--faults', '503=0.4', '--faults-seed', '5']);
-  const files = makeDeck(join(dir, 'deck'), 8, 2_000);
-  const { result, events } = await deployNew(t, dir, peer, join(dir, 'deck'));
+  const { peer, files, folder, engine } = await setUp(t, ['--faults', '503=0.4', '--faults-seed', '5'], 8, 2_000);
+  const { result, events } = await deployNew(engine, peer, folder);
   assert.ok(peer.requests.some((request) => request.status === 503));
   assert.ok(result.totals.retries > 0);
   assert.ok(events.some((event) => event.type === 'retry' && /unavailable/.test(event.message)));
@@ -62,10 +61,13 @@ test('503s on every route are retried until the version is committed', async (t)
 });
 
 test('429 with Retry-After: the retry waits as long as the service asked', async (t) => {
-  const dir = scratch(t);
-  const peer = await startSlidelessPeer(t, ['--faults', '429=0.3,retry-after=1', '--faults-seed', '3']);
-  const files = makeDeck(join(dir, 'deck'), 4, 1_000);
-  const { result, events } = await deployNew(t, dir, peer, join(dir, 'deck'));
+  const { peer, files, folder, engine } = await setUp(
+    t,
+    ['--faults', '429=0.3,retry-after=1', '--faults-seed', '3'],
+    4,
+    1_000,
+  );
+  const { result, events } = await deployNew(engine, peer, folder);
   const waits = events.filter((event) => event.type === 'retry' && /resource-exhausted/.test(event.message));
   assert.ok(waits.length > 0, 'some request was rate limited');
   for (const wait of waits)
@@ -74,10 +76,8 @@ test('429 with Retry-After: the retry waits as long as the service asked', async
 });
 
 test('uploads reset mid-body are sent again, whole, and the version holds the right bytes', async (t) => {
-  const dir = scratch(t);
-  const peer = await startSlidelessPeer(t, ['--faults', 'reset=0.5', '--faults-seed', '9']);
-  const files = makeDeck(join(dir, 'deck'), 6, 300_000);
-  const { result } = await deployNew(t, dir, peer, join(dir, 'deck'));
+  const { peer, files, folder, engine } = await setUp(t, ['--faults', 'reset=0.5', '--faults-seed', '9'], 6, 300_000);
+  const { result } = await deployNew(engine, peer, folder);
   assert.ok(peer.count(UPLOAD) > 7, 'some uploads were cut and sent again');
   assert.equal(
     peer.requests.filter((request) => request.path === UPLOAD && request.status === 200).length,
@@ -89,19 +89,15 @@ test('uploads reset mid-body are sent again, whole, and the version holds the ri
 });
 
 test('a session that expires is replaced: the run re-plans with a new session (and a new reserved id) and commits', async (t) => {
-  const dir = scratch(t);
   // Seed 9 draws the first session to expire after 50 ms and the second to live its hour.
-  const peer = await startSlidelessPeer(t, ['--faults', 'expire=0.5,expire-after=50', '--faults-seed', '9']);
-  const folder = join(dir, 'deck');
-  const files = makeDeck(folder, 3, 1_000);
-  const events: DeployEvent[] = [];
-  const run = testEngine(t, dir).deploy({
-    folder,
-    target: slidelessTarget({ apiUrl: peer.url, apiKey: peer.apiKey }, { newPresentation: true }),
-    retry: FAST_RETRY,
-  });
+  const { peer, files, folder, engine } = await setUp(
+    t,
+    ['--faults', 'expire=0.5,expire-after=50', '--faults-seed', '9'],
+    3,
+    1_000,
+  );
+  const { run, events } = startNew(engine, peer, folder);
   run.on((event) => {
-    events.push(event);
     // Held past the first session's 50 ms, so it has expired when the uploads go out.
     if (event.type === 'session' && events.filter((seen) => seen.type === 'session').length === 1) {
       run.pause();
@@ -120,20 +116,9 @@ test('a session that expires is replaced: the run re-plans with a new session (a
 });
 
 test('a run cancelled mid-upload and resumed reuses its session and sends only what is missing', async (t) => {
-  const dir = scratch(t);
-  const peer = await startSlidelessPeer(t, ['--faults', 'latency=150']);
-  const folder = join(dir, 'deck');
-  const files = makeDeck(folder, 8, 200_000);
-  const engine = testEngine(t, dir);
-  const events: DeployEvent[] = [];
-  const run = engine.deploy({
-    folder,
-    target: slidelessTarget({ apiUrl: peer.url, apiKey: peer.apiKey }, { newPresentation: true }),
-    retry: FAST_RETRY,
-    concurrency: 2,
-  });
+  const { peer, files, folder, engine } = await setUp(t, ['--faults', 'latency=150'], 8, 200_000);
+  const { run, events } = startNew(engine, peer, folder, 2);
   run.on((event) => {
-    events.push(event);
     if (event.type === 'files' && event.updates.some((update) => update.state === 'done')) run.cancel();
   });
   await assert.rejects(run.result, (error: { failure: { code: string } }) => error.failure.code === 'cancelled');

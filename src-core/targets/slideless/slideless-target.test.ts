@@ -5,19 +5,22 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeployEvent } from '../../../src-shared/upload-model.ts';
 import { readSlidelessJson, slidelessTarget, slidelessTargetFromJob } from './slideless-target.ts';
-import { FAST_RETRY, scratch, startSlidelessPeer, testEngine, writeDeck } from './testing/slideless-peer-process.ts';
+import { FAST_RETRY } from '../../testing/peer-process.ts';
+import { deployFolder, scratch } from '../../testing/scratch.ts';
+import { startSlidelessPeer } from './testing/slideless-peer-process.ts';
 
 const sha256 = (bytes: string | Buffer) => createHash('sha256').update(bytes).digest('hex');
 const UPLOAD = '/uploadPresentationAsset';
 
 test('first deploy makes a new presentation and writes slideless.json as the Slideless CLI does; a no-op re-deploy uploads nothing; one changed file is one upload', async (t) => {
-  const dir = scratch(t);
-  const peer = await startSlidelessPeer(t);
-  const deck = join(dir, 'Quarterly review');
   const hero = randomBytes(40_000);
-  writeDeck(deck, { 'index.html': '<h1>Q3</h1>', 'styles.css': 'h1 { color: red }', 'images/hero.bin': hero });
-  const engine = testEngine(t, dir);
-  const account = { apiUrl: peer.url, apiKey: peer.apiKey };
+  const { folder: deck, engine } = deployFolder(
+    t,
+    { 'index.html': '<h1>Q3</h1>', 'styles.css': 'h1 { color: red }', 'images/hero.bin': hero },
+    'Quarterly review',
+  );
+  const peer = await startSlidelessPeer(t);
+  const { account } = peer;
 
   assert.equal(await readSlidelessJson(deck), null, 'a folder never pushed has none');
   const events: DeployEvent[] = [];
