@@ -2,7 +2,7 @@ import { expect, test, type Page } from '@playwright/test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { slidelessTarget } from '../src-core/targets/slideless/slideless-target.ts';
-import { CLOUDFLARE_API_URL, SLIDELESS_API_URL } from '../src-shared/ipc-contract.ts';
+import { CLOUDFLARE_API_URL, SLIDELESS_API_URL } from '../src-shared/service-urls.ts';
 import { openApp, type AppHarness } from './harness/app-harness.ts';
 import { startPeerServices, type PeerServices } from './harness/peer-services.ts';
 import { dropPaths, expectCommitted, horizontalOverflow, siteFiles, snap, writeSite } from './harness/ui-steps.ts';

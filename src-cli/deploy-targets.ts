@@ -2,7 +2,6 @@ import { basename, resolve } from 'node:path';
 import type { JobRecord } from '../src-core/deploy-journal.ts';
 import type { DeployTarget, TargetKind } from '../src-core/ports.ts';
 import {
-  CLOUDFLARE_API_URL,
   cloudflareTarget,
   cloudflareTargetFromJob,
   readWranglerConfig,
@@ -13,6 +12,7 @@ import {
   slidelessTargetFromJob,
 } from '../src-core/targets/slideless/slideless-target.ts';
 import { plainHttpProblem } from '../src-shared/api-url.ts';
+import { CLOUDFLARE_API_URL, SLIDELESS_API_URL } from '../src-shared/service-urls.ts';
 import { UsageError, type TargetFlags } from './cli-context.ts';
 
 /** `--target`: the services `pressdrop deploy` ships to, as the command line names them. */
@@ -25,9 +25,6 @@ export const TARGET_KINDS: Record<TargetName, TargetKind> = {
   slideless: 'slideless',
   cloudflare: 'cloudflare',
 };
-
-/** The Slideless API, as the Slideless CLI's PRODUCTION_BASE_URL names it (SLIDELESS_API_BASE_URL overrides it). */
-export const SLIDELESS_API_URL = 'https://europe-west1-slideless-ai.cloudfunctions.net';
 
 /** The flags of the peer targets (Press Cloud's are deploy-command's). */
 export interface PeerTargetFlags extends TargetFlags {
@@ -57,7 +54,7 @@ export async function slidelessTargetFor(
 ): Promise<DeployTarget> {
   const apiUrl = baseUrl(flags, env[TARGET_ENV.slideless.url] ?? SLIDELESS_API_URL, TARGET_ENV.slideless.url);
   const apiKey = slidelessKey(flags, env);
-  const remembered = flags.presentation === undefined ? await readSlidelessJson(folder) : null;
+  const remembered = flags.presentation === undefined ? await readSlidelessJson(folder, apiUrl) : null;
   const presentationId = flags.presentation ?? remembered?.presentationId;
   return slidelessTarget(
     { apiUrl, apiKey },

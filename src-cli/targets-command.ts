@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import type { TargetCapabilities } from '../src-core/ports.ts';
-import { CLOUDFLARE_API_URL } from '../src-core/targets/cloudflare/cloudflare-target.ts';
 import { resolveTarget, UsageError, withConnectionOptions, type TargetFlags } from './cli-context.ts';
-import { SLIDELESS_API_URL, TARGET_ENV, TARGET_KINDS, type TargetName } from './deploy-targets.ts';
+import { CLOUDFLARE_API_URL, SLIDELESS_API_URL } from '../src-shared/service-urls.ts';
+import { TARGET_ENV, TARGET_KINDS, type TargetName } from './deploy-targets.ts';
 
 /** What `pressdrop targets` says of one service: where it is, whether a key is at hand (never the key), what it can do. */
 interface TargetReport {

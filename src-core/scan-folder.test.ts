@@ -152,6 +152,25 @@ test('.pressignore rules (gitignore syntax, negation included) leave files out, 
     },
   ));
 
+test('the root files that configure or record deploys are not deployed; the same names deeper down are', () =>
+  withTree(
+    {
+      'press.json': '{}',
+      'slideless.json': '{}',
+      'wrangler.json': '{}',
+      'wrangler.jsonc': '{}',
+      'wrangler.toml': '',
+      'index.html': '',
+      'docs/wrangler.json': '{}',
+      'docs/press.json': '{}',
+    },
+    async (root) => {
+      const scan = await scanFolder(root);
+      assert.deepEqual(paths(scan), ['docs/press.json', 'docs/wrangler.json', 'index.html']);
+      assert.equal(scan.ignoredCount, 5);
+    },
+  ));
+
 test('an ignored folder is pruned: what it holds is never read (a FIFO in it raises nothing)', (t) =>
   withTree({ '.pressignore': 'node_modules/\n', 'node_modules/a/b.js': '', 'a.txt': '' }, async (root) => {
     if (!mkfifo(join(root, 'node_modules/a/pipe'))) return t.skip('mkfifo is not available');

@@ -86,8 +86,11 @@ export const PRESSIGNORE = '.pressignore';
 // The Slideless CLI's record of the presentation a folder was pushed to (PressDrop writes it too): state, not
 // content, so never deployed from the root, as the Slideless CLI never uploads it (its default ignores).
 const SLIDELESS_JSON = 'slideless.json';
+// A Worker's own configuration at the root of the folder deployed as its assets (`assets.directory: "."`):
+// settings, maybe with names of secrets, never meant to be served.
+const WRANGLER_CONFIGS = ['wrangler.json', 'wrangler.jsonc', 'wrangler.toml'];
 /** Files of the folder's root that configure or record deploys: never deployed themselves. */
-const ROOT_STATE_FILES = new Set([PRESSIGNORE, PRESS_CONFIG, SLIDELESS_JSON]);
+const ROOT_STATE_FILES = new Set([PRESSIGNORE, PRESS_CONFIG, SLIDELESS_JSON, ...WRANGLER_CONFIGS]);
 
 // Names never deployed wherever they are: OS litter, and git's folder (and
 // the `.git` file a worktree or submodule has instead).

@@ -121,7 +121,7 @@ export async function deployTargetFor(
     };
   }
   if (target.kind === 'slideless' && 'presentation' in choice) {
-    const remembered = await readSlidelessJson(folder).catch((error: unknown) => {
+    const remembered = await readSlidelessJson(folder, apiUrl).catch((error: unknown) => {
       throw new AppError('slideless_json_invalid', error instanceof Error ? error.message : String(error));
     });
     // An update keeps the presentation's title unless one is given; a new one is named after the folder.
@@ -181,7 +181,7 @@ export async function folderDestination(target: Target, folder: string): Promise
       return { kind: 'press-cloud' };
     case 'slideless':
       try {
-        const remembered = await readSlidelessJson(folder);
+        const remembered = await readSlidelessJson(folder, target.apiUrl);
         return { kind: 'slideless', presentationId: remembered?.presentationId ?? null, problem: null };
       } catch (error) {
         return {

@@ -9,7 +9,7 @@ export const cloudflareErrors = {
   cloudflare_unauthorized: {
     status: 403,
     message:
-      'Cloudflare did not accept the API token for that account. Check CLOUDFLARE_API_TOKEN (it needs Workers Scripts: Edit) and CLOUDFLARE_ACCOUNT_ID.',
+      'Cloudflare did not accept the API token for that account. Check the token (it needs the Workers Scripts: Edit permission) and the account id.',
   },
   cloudflare_invalid_request: {
     status: 400,
@@ -18,7 +18,7 @@ export const cloudflareErrors = {
   cloudflare_account_invalid: {
     status: 400,
     message:
-      'Cloudflare has no account by that id. Check CLOUDFLARE_ACCOUNT_ID: 32 hexadecimal characters, shown on the dashboard’s Workers page.',
+      'Cloudflare has no account by that id. Check the account id: 32 hexadecimal characters, shown on the dashboard’s Workers page.',
   },
   cloudflare_script_name_invalid: {
     status: 400,
@@ -27,8 +27,7 @@ export const cloudflareErrors = {
   },
   cloudflare_not_found: {
     status: 404,
-    message:
-      'Cloudflare answered that the address does not exist. Check the API base URL (CLOUDFLARE_API_BASE_URL, or --api).',
+    message: 'Cloudflare answered that the address does not exist. Check the API base URL: it ends in /client/v4.',
   },
   cloudflare_too_many_files: {
     status: 400,

@@ -65,10 +65,6 @@ export interface Target {
   lastCommitted: LastCommitted | null;
 }
 
-/** Slideless's API, as the Slideless CLI's PRODUCTION_BASE_URL names it: the add-target form's default. */
-export const SLIDELESS_API_URL = 'https://europe-west1-slideless-ai.cloudfunctions.net';
-/** Cloudflare's API base, as wrangler's CLOUDFLARE_API_BASE_URL defaults to it: the add-target form's default. */
-export const CLOUDFLARE_API_URL = 'https://api.cloudflare.com/client/v4';
 /** A Slideless key: `cko_…` (organisation) or `cka_…` (admin). */
 export const SLIDELESS_KEY_PATTERN = /^ck[oa]_[A-Za-z0-9_-]{1,256}$/;
 /** A Cloudflare API token: printable, no spaces (it travels in an Authorization header). */

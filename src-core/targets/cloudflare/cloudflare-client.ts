@@ -54,6 +54,9 @@ export interface StreamedBody {
   open: () => Readable;
 }
 
+/** Cloudflare's code for a path its API does not have. */
+const NO_ROUTE = 7000;
+
 /**
  * The calls of Workers static assets' direct upload (Cloudflare's "Direct
  * Uploads" guide, and wrangler's deploy as its reference), and the few
@@ -89,8 +92,14 @@ export class CloudflareClient {
       });
       return typeof result.subdomain === 'string' && result.subdomain !== '' ? result.subdomain : null;
     } catch (error) {
-      // The token and account are good; the account just never registered a workers.dev subdomain.
-      if (error instanceof ServiceError && error.code === 'cloudflare_not_found') return null;
+      // The token and account are good; the account just never registered a workers.dev subdomain. But 7000
+      // ("No route for that URI") is a base URL that is not the API's (…/client/v4 left out): not a subdomain answer.
+      if (
+        error instanceof ServiceError &&
+        error.code === 'cloudflare_not_found' &&
+        error.details.cloudflareCode !== NO_ROUTE
+      )
+        return null;
       throw error;
     }
   }

@@ -1,3 +1,4 @@
+import { CLOUDFLARE_API_URL } from '../../../src-shared/service-urls.ts';
 import type { DeployFailure } from '../../../src-shared/upload-model.ts';
 import { ServiceError } from '../../http/service-error.ts';
 import type {
@@ -28,9 +29,6 @@ export interface CloudflareWorker {
   /** YYYY-MM-DD; today's (UTC) when not given, as wrangler suggests. Journaled with the job, so a resume keeps it. */
   compatibilityDate?: string;
 }
-
-/** Cloudflare's API, as wrangler's CLOUDFLARE_API_BASE_URL defaults to it. */
-export const CLOUDFLARE_API_URL = 'https://api.cloudflare.com/client/v4';
 
 /** Cloudflare's documented limits: 25 MiB an asset, 20,000 assets a Worker version (free plan; paid: 100,000). */
 export const CLOUDFLARE_LIMITS: TargetLimits = {

@@ -53,9 +53,12 @@ const SERVICE = 'Slideless';
  * `{success, data}` envelope unwrapped, errors in Slideless's words.
  */
 export class SlidelessClient {
+  /** The API's base URL, as the presentations this client makes are recorded with (slideless.json's baseUrl). */
+  readonly apiUrl: string;
   readonly #http: HttpService;
 
   constructor(account: { apiUrl: string; apiKey: string }, options: HttpServiceOptions = {}) {
+    this.apiUrl = account.apiUrl;
     this.#http = new HttpService(
       {
         baseUrl: account.apiUrl,

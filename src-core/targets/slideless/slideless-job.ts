@@ -164,7 +164,7 @@ export class SlidelessCommit {
         baseVersion: answer.version,
         commitSent: null,
       });
-      await writeSlidelessJson(this.#run.folder, answer).catch(() => undefined);
+      await writeSlidelessJson(this.#run.folder, answer, this.#client.apiUrl).catch(() => undefined);
       return null;
     }
     return this.committed(answer, manifest.title);
@@ -180,7 +180,7 @@ export class SlidelessCommit {
       commitSent: null,
     });
     // The version is made whatever happens to this file: a folder that cannot be written keeps no record.
-    await writeSlidelessJson(this.#run.folder, answer).catch(() => undefined);
+    await writeSlidelessJson(this.#run.folder, answer, this.#client.apiUrl).catch(() => undefined);
     const deployVersion: DeployVersion = {
       id: `${answer.presentationId}/${answer.version}`,
       displayId: `#${answer.version}`,

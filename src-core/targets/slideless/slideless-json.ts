@@ -1,5 +1,6 @@
 import { readFile, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { SLIDELESS_API_URL } from '../../../src-shared/service-urls.ts';
 
 /**
  * The file the Slideless CLI keeps at a deck folder's root: `slideless push`
@@ -19,6 +20,7 @@ export interface SlidelessJson {
   lastPulledVersion: number;
   lastPulledAt: string;
   role: 'owner' | 'dev';
+  /** The API the presentation lives on, when not Slideless's own (a local peer, say); the CLI reads it, never writes it. */
   baseUrl?: string;
 }
 
@@ -59,13 +61,16 @@ export async function readSlidelessJsonFile(folder: string): Promise<SlidelessJs
 
 /**
  * Writes the folder's slideless.json after a commit, as `slideless push`
- * does: the version just made is the one the folder now is. A baseUrl the
- * file had is kept. Written to a temporary file and renamed over, so a
- * crash never leaves half a file.
+ * does: the version just made is the one the folder now is. A presentation
+ * on another API than Slideless's own (a local peer) is recorded with its
+ * `baseUrl`, so a later deploy to the real service does not take its id
+ * for one of Slideless's. Written to a temporary file and renamed over, so
+ * a crash never leaves half a file.
  */
 export async function writeSlidelessJson(
   folder: string,
   committed: { presentationId: string; version: number; role?: 'owner' | 'dev' | undefined },
+  apiUrl: string,
 ): Promise<void> {
   const previous = await readSlidelessJsonFile(folder).catch(() => null);
   const json: SlidelessJson = {
@@ -73,10 +78,15 @@ export async function writeSlidelessJson(
     lastPulledVersion: committed.version,
     lastPulledAt: new Date().toISOString(),
     role: committed.role ?? (previous?.presentationId === committed.presentationId ? previous.role : 'owner'),
-    ...(previous?.baseUrl && previous.presentationId === committed.presentationId && { baseUrl: previous.baseUrl }),
+    ...(!sameApi(apiUrl, SLIDELESS_API_URL) && { baseUrl: apiUrl }),
   };
   const path = join(folder, SLIDELESS_JSON);
   const temporary = `${path}.${process.pid}.tmp`;
   await writeFile(temporary, `${JSON.stringify(json, null, 2)}\n`, { mode: 0o644 });
   await rename(temporary, path);
+}
+
+/** Whether two API base URLs name the same API (a trailing slash aside). */
+export function sameApi(a: string, b: string): boolean {
+  return a.replace(/\/+$/, '') === b.replace(/\/+$/, '');
 }

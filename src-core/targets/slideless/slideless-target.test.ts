@@ -4,6 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DeployEvent } from '../../../src-shared/upload-model.ts';
+import { SLIDELESS_API_URL } from '../../../src-shared/service-urls.ts';
 import { readSlidelessJson, slidelessTarget, slidelessTargetFromJob } from './slideless-target.ts';
 import { FAST_RETRY } from '../../testing/peer-process.ts';
 import { deployFolder, scratch } from '../../testing/scratch.ts';
@@ -22,7 +23,7 @@ test('first deploy makes a new presentation and writes slideless.json as the Sli
   const peer = await startSlidelessPeer(t);
   const { account } = peer;
 
-  assert.equal(await readSlidelessJson(deck), null, 'a folder never pushed has none');
+  assert.equal(await readSlidelessJson(deck, account.apiUrl), null, 'a folder never pushed has none');
   const events: DeployEvent[] = [];
   const first = engine.deploy({
     folder: deck,
@@ -58,12 +59,15 @@ test('first deploy makes a new presentation and writes slideless.json as the Sli
   assert.ok(session && !session.resumed && session.expiresAt - session.createdAt === 3_600_000);
 
   const json = JSON.parse(readFileSync(join(deck, 'slideless.json'), 'utf8')) as Record<string, unknown>;
-  assert.deepEqual(Object.keys(json), ['presentationId', 'lastPulledVersion', 'lastPulledAt', 'role']);
+  // The CLI's fields, and the API this presentation lives on, as it is not Slideless's own (a local peer).
+  assert.deepEqual(Object.keys(json), ['presentationId', 'lastPulledVersion', 'lastPulledAt', 'role', 'baseUrl']);
+  assert.equal(json.baseUrl, account.apiUrl);
   assert.equal(json.presentationId, presentationId);
   assert.equal(json.lastPulledVersion, 1);
   assert.equal(json.role, 'owner');
   assert.ok(readFileSync(join(deck, 'slideless.json'), 'utf8').endsWith('}\n'), 'two-space JSON and a newline');
-  assert.deepEqual(await readSlidelessJson(deck), { presentationId });
+  assert.deepEqual(await readSlidelessJson(deck, account.apiUrl), { presentationId });
+  assert.equal(await readSlidelessJson(deck, SLIDELESS_API_URL), null, "the peer's presentation is not Slideless's");
 
   const read = await peer.get(`/presentations/${presentationId}`);
   const manifest = (read.body as { data: { files: Array<{ path: string; sha256: string; contentType: string }> } })
@@ -79,7 +83,7 @@ test('first deploy makes a new presentation and writes slideless.json as the Sli
   // The next deploy of the folder is an update, as slideless.json says; slideless.json itself is not deployed.
   const again = engine.deploy({
     folder: deck,
-    target: slidelessTarget(account, (await readSlidelessJson(deck))!),
+    target: slidelessTarget(account, (await readSlidelessJson(deck, account.apiUrl))!),
     retry: FAST_RETRY,
   });
   const two = await again.result;
@@ -145,7 +149,7 @@ test('a journaled job rebuilds its target; a refused new presentation left somet
   assert.equal(named.settleRefusal(journal, refusal).leftSomething, false, 'an update leaves nothing of its own');
 });
 
-test('readSlidelessJson reads the CLI’s file (baseUrl and all) and refuses a malformed one in words', async (t) => {
+test('readSlidelessJson reads the CLI’s file for the API it names (baseUrl, else Slideless’s own) and refuses a malformed one in words', async (t) => {
   const dir = scratch(t);
   writeFileSync(
     join(dir, 'slideless.json'),
@@ -157,9 +161,13 @@ test('readSlidelessJson reads the CLI’s file (baseUrl and all) and refuses a m
       baseUrl: 'https://x',
     }),
   );
-  assert.deepEqual(await readSlidelessJson(dir), { presentationId: 'p9' });
+  assert.deepEqual(await readSlidelessJson(dir, 'https://x/'), { presentationId: 'p9' });
+  assert.equal(await readSlidelessJson(dir, SLIDELESS_API_URL), null, 'a presentation of another API');
+  writeFileSync(join(dir, 'slideless.json'), JSON.stringify({ presentationId: 'p10', lastPulledVersion: 1 }));
+  assert.deepEqual(await readSlidelessJson(dir, SLIDELESS_API_URL), { presentationId: 'p10' }, 'no baseUrl: Slideless');
+  assert.equal(await readSlidelessJson(dir, 'http://127.0.0.1:9'), null);
   writeFileSync(join(dir, 'slideless.json'), '{ not json');
-  await assert.rejects(readSlidelessJson(dir), /slideless\.json is not valid JSON/);
+  await assert.rejects(readSlidelessJson(dir, SLIDELESS_API_URL), /slideless\.json is not valid JSON/);
   writeFileSync(join(dir, 'slideless.json'), '{}');
-  await assert.rejects(readSlidelessJson(dir), /names no presentationId/);
+  await assert.rejects(readSlidelessJson(dir, SLIDELESS_API_URL), /names no presentationId/);
 });

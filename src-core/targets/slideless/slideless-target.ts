@@ -1,3 +1,4 @@
+import { SLIDELESS_API_URL } from '../../../src-shared/service-urls.ts';
 import type { DeployFailure } from '../../../src-shared/upload-model.ts';
 import type {
   CommittedVersion,
@@ -30,7 +31,7 @@ import {
   type SlidelessJobState,
   type SlidelessPresentation,
 } from './slideless-job.ts';
-import { readSlidelessJsonFile } from './slideless-json.ts';
+import { readSlidelessJsonFile, sameApi } from './slideless-json.ts';
 
 export type { SlidelessDeployOptions, SlidelessPresentation } from './slideless-job.ts';
 
@@ -112,13 +113,16 @@ export function slidelessTargetFromJob(
 }
 
 /**
- * The presentation the folder was last pushed to, from its slideless.json
- * (the Slideless CLI's file; PressDrop writes it after each commit): deploy
- * to it to update it. Null when the folder has none.
+ * The presentation the folder was last pushed to on the API at `apiUrl`,
+ * from its slideless.json (the Slideless CLI's file; PressDrop writes it
+ * after each commit): deploy to it to update it. Null when the folder has
+ * none, or when that presentation lives on another API (its `baseUrl`: a
+ * local peer's id means nothing to Slideless, nor Slideless's to a peer).
  */
-export async function readSlidelessJson(folder: string): Promise<{ presentationId: string } | null> {
+export async function readSlidelessJson(folder: string, apiUrl: string): Promise<{ presentationId: string } | null> {
   const json = await readSlidelessJsonFile(folder);
-  return json && { presentationId: json.presentationId };
+  if (!json || !sameApi(json.baseUrl ?? SLIDELESS_API_URL, apiUrl)) return null;
+  return { presentationId: json.presentationId };
 }
 
 class SlidelessConnection implements TargetConnection {

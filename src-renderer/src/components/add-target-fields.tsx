@@ -2,12 +2,11 @@ import type { ReactNode } from 'react';
 import { API_KEY_PATTERN } from '../../../src-shared/api-key.ts';
 import {
   CLOUDFLARE_ACCOUNT_PATTERN,
-  CLOUDFLARE_API_URL,
   CLOUDFLARE_TOKEN_PATTERN,
-  SLIDELESS_API_URL,
   SLIDELESS_KEY_PATTERN,
   type TargetKind,
 } from '../../../src-shared/ipc-contract.ts';
+import { CLOUDFLARE_API_URL, SLIDELESS_API_URL } from '../../../src-shared/service-urls.ts';
 import { KIND_NAMES } from '../target-words.ts';
 
 /** What the add-target form holds; `accountId` is Cloudflare's only. */
