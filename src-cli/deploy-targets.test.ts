@@ -191,6 +191,16 @@ test("Press Cloud's own flags are refused with another target, in words, before 
   assert.match(unknown.stderr, /--target.*expected one of press, slideless, cloudflare/);
 });
 
+test('a Cloudflare base URL without /client/v4 is refused before the scan, in words that say so', async (t) => {
+  const peer = await startPeer(t, 'cloudflare');
+  const root = site(t, 1);
+  const flags = peer.flags.map((flag) => (flag === peer.peer.url ? peer.peer.url.replace(/\/client\/v4$/, '') : flag));
+  const refused = await runCli(t, ['deploy', root, ...flags, '--state-dir', tempDir(t, 'state')]);
+  assert.equal(refused.code, 1);
+  assert.match(refused.stderr, /Check the API base URL: it ends in \/client\/v4/);
+  assert.deepEqual(peer.uploads(), [], 'nothing was sent');
+});
+
 test('each peer target says which key or account it lacks, and where to give it', async (t) => {
   const root = site(t, 1);
   const state = tempDir(t, 'state');
