@@ -109,7 +109,7 @@ test('--api-key pcak_… is accepted and another key is refused with 401', { tim
 
 test(
   'a bad flag value exits non-zero with one clear line on stderr and starts nothing',
-  { timeout: 30_000 },
+  { timeout: 90_000 },
   async (t) => {
     const parent = tempDir(t, 'cli');
     const cases: Array<[flags: string[], named: RegExp]> = [
