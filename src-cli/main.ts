@@ -1,4 +1,5 @@
 import { Command, CommanderError } from 'commander';
+import { readFileSync } from 'node:fs';
 import { registerAliasCommands } from './alias-commands.ts';
 import { registerDeployCommands } from './deploy-command.ts';
 import { registerDiffCommand } from './diff-command.ts';
@@ -11,6 +12,7 @@ import { registerTargetsCommand } from './targets-command.ts';
 export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('pressdrop')
     .description('Deploy folders to Press Cloud, Slideless or Cloudflare, and run a local Press Cloud.')
+    .version(packageVersion(), '-V, --version', 'print the version and stop')
     .exitOverride();
   registerDeployCommands(program);
   registerTargetsCommand(program);
@@ -28,4 +30,10 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stderr.write(`pressdrop: ${error instanceof Error ? error.message : String(error)}\n`);
     return 1;
   }
+}
+
+/** PressDrop's version, from its package.json (read only when a command line is parsed: one small file). */
+function packageVersion(): string {
+  const manifest = new URL('../package.json', import.meta.url);
+  return (JSON.parse(readFileSync(manifest, 'utf8')) as { version: string }).version;
 }

@@ -1,7 +1,7 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { chmodSync, existsSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { readServerRecord } from '../src-server/server-record.ts';
 import { rawRequest } from '../src-server/testing/raw-http.ts';
@@ -354,4 +354,11 @@ test('--as with a service serve does not know is refused in words', async () => 
   const { code, stderr } = await runCli(['serve', '--as', 'netlify', '--port', '0', '--data', makeDataDir()]);
   assert.notEqual(code, 0);
   assert.match(stderr, /--as.*expected one of press, slideless, cloudflare/);
+});
+
+test('pressdrop --version prints the package version and exits 0', async () => {
+  const { code, stdout } = await runCli(['--version']);
+  const manifest = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as { version: string };
+  assert.equal(code, 0);
+  assert.equal(stdout.trim(), manifest.version);
 });
