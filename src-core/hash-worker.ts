@@ -2,7 +2,7 @@ import { hash, createHash } from 'node:crypto';
 import { closeSync, constants, fstatSync, lstatSync, openSync, readSync } from 'node:fs';
 import type { BigIntStats } from 'node:fs';
 import { extname } from 'node:path';
-import { createBLAKE3, type IHasher } from 'hash-wasm';
+import type { IHasher } from 'hash-wasm';
 import type { HashKind } from './ports.ts';
 
 /**
@@ -53,7 +53,10 @@ const CHUNK_BYTES = 1024 * 1024;
 let chunk: Buffer | null = null;
 
 // Cloudflare's asset hash is BLAKE3, which node:crypto lacks: hash-wasm's, made once per thread, on first use.
+// Imported then too: the module carries every algorithm's WebAssembly, which a SHA-256 deploy's workers (and
+// the scan's lstat workers) would otherwise parse at start-up for nothing.
 let blake3: IHasher | null = null;
+const createBLAKE3 = async () => (await import('hash-wasm')).createBLAKE3();
 
 /** Piscina entry point: hashes a batch of files. */
 export async function hashTask(task: HashTask): Promise<HashTaskResult> {
