@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { deploy } from './deploy.ts';
+import { endToEnd } from './end-to-end.ts';
 import { hashing } from './hashing.ts';
 import { render } from './render.ts';
 import { serverIngest } from './server-ingest.ts';
@@ -22,6 +23,8 @@ function probe(command: string, args: string[]): string {
 }
 
 const benches: Array<{ name: string; run: (log: (line: string) => void) => Promise<string> }> = [
+  // The headline: whole processes, the way users run them.
+  { name: 'end-to-end', run: endToEnd },
   { name: 'server-ingest', run: serverIngest },
   { name: 'hashing', run: hashing },
   { name: 'deploy', run: deploy },

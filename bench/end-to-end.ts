@@ -1,0 +1,296 @@
+import { execFile, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { promisify } from 'node:util';
+import { CLI_ENTRY, type ServerProcess } from '../src-server/testing/test-server.ts';
+import { loadLine, median, withServer } from './bench-kit.ts';
+
+/**
+ * The end-to-end group (issue 12): whole `pressdrop` processes against a
+ * `pressdrop serve` of their own, as a user runs them, each row a ratio to a
+ * baseline run in the same bench, with both processes' CPU and the CLI's
+ * peak RSS (`/usr/bin/time -v`-style, from `/usr/bin/time -f`). Median of
+ * RUNS. `node bench/run.ts end-to-end`.
+ */
+
+const exec = promisify(execFile);
+const RUNS = Number(process.env.BENCH_RUNS ?? 3);
+const KiB = 1024;
+const MiB = 1024 * KiB;
+/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
+const TICKS_PER_SECOND = 100;
+
+interface Measured {
+  seconds: number;
+  /** User + system CPU seconds of the process measured. */
+  cpu: number;
+  maxRssMiB: number;
+}
+
+/** Runs `args` under `/usr/bin/time`: its wall time (spawn to exit), CPU seconds and peak RSS. */
+async function timed(args: string[], env: NodeJS.ProcessEnv = process.env, cwd?: string): Promise<Measured> {
+  const out = join(tmpdir(), `pressdrop-time-${randomBytes(6).toString('hex')}`);
+  const started = performance.now();
+  await new Promise<void>((resolve, reject) => {
+    const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', out, ...args], {
+      stdio: ['ignore', 'ignore', 'pipe'],
+      env,
+      cwd,
+    });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', reject);
+    child.on('close', (code) =>
+      code === 0 ? resolve() : reject(new Error(`${args.join(' ')}: exit ${code}\n${stderr.slice(-2000)}`)),
+    );
+  });
+  const seconds = (performance.now() - started) / 1000;
+  const [user, system, rssKiB] = readFileSync(out, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
+  rmSync(out, { force: true });
+  return { seconds, cpu: user! + system!, maxRssMiB: rssKiB! / 1024 };
+}
+
+/** CPU seconds a process has used so far (its /proc stat's utime + stime). */
+function cpuOf(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
+}
+
+/** Writes `count` random files of `minBytes`–`maxBytes` into `folders` folders under `root`. */
+function writeTree(root: string, count: number, minBytes: number, maxBytes: number, folders: number): void {
+  for (let i = 0; i < count; i++) {
+    const folder = join(root, `section-${i % folders}`);
+    mkdirSync(folder, { recursive: true });
+    const size = minBytes + Math.floor(Math.random() * (maxBytes - minBytes + 1));
+    writeFileSync(join(folder, `file-${i}.dat`), randomBytes(size));
+  }
+}
+
+/** `pressdrop deploy <tree>` to `server` with `stateDir`, timed; the server's CPU for it too. */
+async function deploy(
+  server: ServerProcess,
+  apiKey: string,
+  tree: string,
+  stateDir: string,
+  slug: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<Measured & { serverCpu: number }> {
+  const before = cpuOf(server.child.pid!);
+  const run = await timed(
+    [
+      process.execPath,
+      CLI_ENTRY,
+      'deploy',
+      tree,
+      '--deploy',
+      slug,
+      '--api',
+      server.url,
+      '--api-key',
+      apiKey,
+      '--state-dir',
+      stateDir,
+      '--json',
+    ],
+    env,
+  );
+  return { ...run, serverCpu: cpuOf(server.child.pid!) - before };
+}
+
+/** Creates the deploy `slug` (an empty one) so that every timed run is `--deploy slug`. */
+async function createDeploy(server: ServerProcess, apiKey: string, slug: string): Promise<void> {
+  const response = await fetch(`${server.url}/v1/deploys`, {
+    method: 'POST',
+    headers: {
+      authorization: `Bearer ${apiKey}`,
+      'content-type': 'application/json',
+      'idempotency-key': `bench-${slug}-${randomBytes(4).toString('hex')}`,
+    },
+    body: JSON.stringify({ slug, name: slug }),
+  });
+  if (response.status !== 201) throw new Error(`create deploy ${slug}: ${response.status}`);
+}
+
+/** The median of each field over `runs`. */
+function medianOf<T extends object>(runs: T[]): T {
+  const keys = Object.keys(runs[0]!) as Array<keyof T>;
+  return Object.fromEntries(keys.map((key) => [key, median(runs.map((run) => run[key] as number))])) as T;
+}
+
+const s = (seconds: number) => `${seconds.toFixed(2)} s`;
+const ratio = (ours: number, base: number) => `**${(ours / base).toFixed(2)}×**`;
+
+/** The rows on one tree of small files: first deploy, warm no-op, fresh-state re-deploy. */
+async function smallTreeRows(scratch: string, log: (line: string) => void): Promise<string[]> {
+  const tree = join(scratch, 'small');
+  writeTree(tree, 20_000, KiB, 8 * KiB, 200);
+  await exec('git', ['init', '-q', tree]);
+  await exec('git', ['-C', tree, 'add', '-A']);
+  await exec('git', ['-C', tree, '-c', 'user.email=b@b', '-c', 'user.name=b', 'commit', '-qm', 'tree']);
+  rmSync(join(tree, '.git', 'COMMIT_EDITMSG'), { force: true });
+  const first: Array<Measured & { serverCpu: number }> = [];
+  const noop: Measured[] = [];
+  const fresh: Measured[] = [];
+  const git: Measured[] = [];
+  const sha: Measured[] = [];
+  const copy: Measured[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    await withServer(scratch, [], async (server, apiKey) => {
+      await createDeploy(server, apiKey, 'small');
+      const state = mkdtempSync(join(scratch, 'state-'));
+      first.push(await deploy(server, apiKey, tree, state, 'small'));
+      noop.push(await deploy(server, apiKey, tree, state, 'small'));
+      fresh.push(await deploy(server, apiKey, tree, mkdtempSync(join(scratch, 'state-')), 'small'));
+    });
+    git.push(await timed(['git', '-C', tree, 'status', '--porcelain']));
+    sha.push(
+      await timed([
+        'sh',
+        '-c',
+        `find "${tree}" -path '*/.git' -prune -o -type f -print0 | xargs -0 -P2 sha256sum > /dev/null`,
+      ]),
+    );
+    const dest = join(scratch, `copy-${i}`);
+    copy.push(await timed(['sh', '-c', `cp -r "${tree}" "${dest}" && sync`]));
+    rmSync(dest, { recursive: true, force: true });
+    log(
+      `end-to-end small tree ${i + 1}/${RUNS}: first ${s(first.at(-1)!.seconds)}, no-op ${s(noop.at(-1)!.seconds)}, fresh state ${s(fresh.at(-1)!.seconds)}`,
+    );
+  }
+  const f = medianOf(first);
+  const n = medianOf(noop);
+  const r = medianOf(fresh);
+  const g = medianOf(git);
+  const h = medianOf(sha);
+  const c = medianOf(copy);
+  return [
+    `| re-deploy of 20,000 files, nothing changed, warm hash cache | ${s(n.seconds)} (CPU ${s(n.cpu)}, ${n.maxRssMiB.toFixed(0)} MiB) | \`git status --porcelain\`, ${s(g.seconds)} | ${ratio(n.seconds, g.seconds)} | ≤ 8× |`,
+    `| re-deploy of 20,000 files, fresh state dir (every file hashed; the server has every blob) | ${s(r.seconds)} (CPU ${s(r.cpu)}, ${r.maxRssMiB.toFixed(0)} MiB) | \`find … \\| xargs -0 -P2 sha256sum\`, ${s(h.seconds)} | ${ratio(r.seconds, h.seconds)} | ≤ 1.5× |`,
+    `| first deploy of 20,000 files of 1–8 KiB | ${s(f.seconds)} (client CPU ${s(f.cpu)}, server CPU ${s(f.serverCpu)}; client peak RSS ${f.maxRssMiB.toFixed(0)} MiB) | \`cp -r\` of the tree then one \`sync\`, ${s(c.seconds)} | ${ratio(f.seconds, c.seconds)} | ≤ 3 s, RSS < 200 MiB |`,
+  ];
+}
+
+/** First deploys of 5,000 × 4 KiB, and of 2,000 × 2 KiB to a server 20 ms away. */
+async function manyFilesRows(scratch: string, log: (line: string) => void): Promise<string[]> {
+  const five = join(scratch, 'five');
+  writeTree(five, 5_000, 4 * KiB, 4 * KiB, 50);
+  const two = join(scratch, 'two');
+  writeTree(two, 2_000, 2 * KiB, 2 * KiB, 20);
+  const fiveRuns: Array<Measured & { serverCpu: number }> = [];
+  const remote: Measured[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    await withServer(scratch, [], async (server, apiKey) => {
+      await createDeploy(server, apiKey, 'five');
+      fiveRuns.push(await deploy(server, apiKey, five, mkdtempSync(join(scratch, 'state-')), 'five'));
+    });
+    await withServer(scratch, ['--faults', 'latency=20'], async (server, apiKey) => {
+      await createDeploy(server, apiKey, 'two');
+      remote.push(await deploy(server, apiKey, two, mkdtempSync(join(scratch, 'state-')), 'two'));
+    });
+    log(
+      `end-to-end ${i + 1}/${RUNS}: 5,000 files ${s(fiveRuns.at(-1)!.seconds)}, 2,000 files 20 ms away ${s(remote.at(-1)!.seconds)}`,
+    );
+  }
+  const f = medianOf(fiveRuns);
+  const r = medianOf(remote);
+  // limits, session, 2 missing-blobs calls, 2,000 PUTs, commit; 16 uploads in flight.
+  const floor = ((2_000 + 5) * 0.02) / 16;
+  return [
+    `| first deploy of 5,000 files of 4 KiB | ${s(f.seconds)} (client CPU ${s(f.cpu)}, server CPU ${s(f.serverCpu)}; client peak RSS ${f.maxRssMiB.toFixed(0)} MiB) | | | |`,
+    `| first deploy of 2,000 files of 2 KiB, server with \`--faults latency=20\` | ${s(r.seconds)} | requests × 20 ms ÷ 16 in flight, ${s(floor)} | ${ratio(r.seconds, floor)} | ≤ 1.2 s |`,
+  ];
+}
+
+/** 8 × 128 MiB: a fresh-state re-deploy (the server has the blobs) against two `openssl dgst` processes. */
+async function bigFilesRows(scratch: string, log: (line: string) => void): Promise<string[]> {
+  const tree = join(scratch, 'big');
+  mkdirSync(tree);
+  for (let i = 0; i < 8; i++) {
+    const file = join(tree, `part-${i}.bin`);
+    await exec('sh', ['-c', `head -c ${128 * MiB} /dev/urandom > "${file}"`]);
+  }
+  const first: Array<Measured & { serverCpu: number }> = [];
+  const fresh: Measured[] = [];
+  const openssl: Measured[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    await withServer(scratch, [], async (server, apiKey) => {
+      await createDeploy(server, apiKey, 'big');
+      first.push(await deploy(server, apiKey, tree, mkdtempSync(join(scratch, 'state-')), 'big'));
+      fresh.push(await deploy(server, apiKey, tree, mkdtempSync(join(scratch, 'state-')), 'big'));
+    });
+    openssl.push(await timed(['sh', '-c', `ls "${tree}"/*.bin | xargs -P2 -n4 openssl dgst -sha256 > /dev/null`]));
+    log(
+      `end-to-end 8 × 128 MiB ${i + 1}/${RUNS}: first ${s(first.at(-1)!.seconds)}, fresh state ${s(fresh.at(-1)!.seconds)}, openssl ${s(openssl.at(-1)!.seconds)}`,
+    );
+  }
+  const f = medianOf(first);
+  const r = medianOf(fresh);
+  const o = medianOf(openssl);
+  return [
+    `| re-deploy of 8 × 128 MiB, fresh state dir, the server has the blobs | ${s(r.seconds)} (CPU ${s(r.cpu)}) | 2 parallel \`openssl dgst -sha256\`, ${s(o.seconds)} | ${ratio(r.seconds, o.seconds)} | ≤ 1.1× |`,
+    `| first deploy of 8 × 128 MiB | ${s(f.seconds)} (client CPU ${s(f.cpu)}, server CPU ${s(f.serverCpu)}; client peak RSS ${f.maxRssMiB.toFixed(0)} MiB) | (openssl + curl ×8 pipeline: bench \`deploy\`, row 1) | | ≤ 0.9× |`,
+  ];
+}
+
+/** Start-up: `pressdrop --version` and a 1-file re-deploy, with an empty and a warm compile cache. */
+async function coldStartRows(scratch: string, log: (line: string) => void): Promise<string[]> {
+  const tree = join(scratch, 'one');
+  mkdirSync(tree);
+  writeFileSync(join(tree, 'index.html'), '<h1>one</h1>');
+  const version = { empty: [] as Measured[], warm: [] as Measured[] };
+  const oneFile = { empty: [] as Measured[], warm: [] as Measured[] };
+  await withServer(scratch, [], async (server, apiKey) => {
+    await createDeploy(server, apiKey, 'one');
+    const state = mkdtempSync(join(scratch, 'state-'));
+    await deploy(server, apiKey, tree, state, 'one');
+    for (let i = 0; i < RUNS; i++) {
+      const cache = mkdtempSync(join(scratch, 'compile-cache-'));
+      const env = { ...process.env, NODE_COMPILE_CACHE: cache };
+      version.empty.push(await timed([process.execPath, CLI_ENTRY, '--version'], env));
+      version.warm.push(await timed([process.execPath, CLI_ENTRY, '--version'], env));
+      const other = mkdtempSync(join(scratch, 'compile-cache-'));
+      const deployEnv = { ...process.env, NODE_COMPILE_CACHE: other };
+      oneFile.empty.push(await deploy(server, apiKey, tree, state, 'one', deployEnv));
+      oneFile.warm.push(await deploy(server, apiKey, tree, state, 'one', deployEnv));
+    }
+  });
+  log('end-to-end: start-up measured');
+  const row = (label: string, runs: Measured[]) => {
+    const m = medianOf(runs);
+    return `| ${label} | ${s(m.seconds)} (${m.maxRssMiB.toFixed(0)} MiB) | | | |`;
+  };
+  return [
+    row('`pressdrop --version`, empty compile cache', version.empty),
+    row('`pressdrop --version`, warm compile cache', version.warm),
+    row('re-deploy of a 1-file folder, empty compile cache', oneFile.empty),
+    row('re-deploy of a 1-file folder, warm compile cache (aim ≤ 0.12 s)', oneFile.warm),
+  ];
+}
+
+/** `node bench/run.ts end-to-end`: the report's section. */
+export async function endToEnd(log: (line: string) => void = () => {}): Promise<string> {
+  const scratch = mkdtempSync(join(tmpdir(), 'pressdrop-bench-e2e-'));
+  try {
+    const load = loadLine();
+    const rows = [
+      ...(await smallTreeRows(scratch, log)),
+      ...(await manyFilesRows(scratch, log)),
+      ...(await bigFilesRows(scratch, log)),
+      ...(await coldStartRows(scratch, log)),
+    ];
+    return [
+      '## End to end: whole `pressdrop` processes against `pressdrop serve`',
+      '',
+      `Each row: the CLI as its own process (start-up included) against a fresh \`pressdrop serve\` process on loopback, median of ${RUNS}; CPU and peak RSS from \`/usr/bin/time\`, the server's CPU from its /proc stat; the baseline is run in the same bench. ${load}`,
+      '',
+      '| case (whole CLI process, wall time) | pressdrop | baseline in the same run | ratio | aim (issue 12) |',
+      '|---|---|---|---|---|',
+      ...rows,
+    ].join('\n');
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+}
