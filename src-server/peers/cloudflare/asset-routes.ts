@@ -1,11 +1,13 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { parseManifestBody, planBuckets } from './asset-manifest.ts';
-import { assetHash } from './asset-hash.ts';
+import { loadAssetHasher } from './asset-hash.ts';
+import { decodeCanonicalBase64 } from './canonical-base64.ts';
 import { CloudflareError, ok } from './cloudflare-errors.ts';
 import { faultOf } from './peer-faults.ts';
 import { requireUploadSession } from './peer-auth.ts';
 import { scriptNameOf, type CloudflarePeerContext } from './peer-context.ts';
-import { parseMultipart, readRawBody } from './request-body.ts';
+import type { ReceivedAsset } from './asset-store.ts';
+import { leaveBodiesUnread, readForm } from './request-body.ts';
 import { TOKEN_TTL_MS, type UploadSession } from './upload-sessions.ts';
 
 /** The upload route, authenticated by the session's JWT instead of the API token. */
@@ -13,8 +15,6 @@ export const ASSETS_UPLOAD_ROUTE = '/accounts/:accountId/workers/assets/upload';
 
 /** Largest manifest body: 20,000 entries with long paths fit well within it. */
 const MANIFEST_BODY_LIMIT = 32 * 1024 * 1024;
-
-/** Canonical base64: what `Buffer#toString('base64')` gives, and what the asset hash is taken over. */
 
 /**
  * The direct-upload routes of Workers static assets: open a session with a
@@ -43,8 +43,7 @@ export function registerAssetRoutes(api: FastifyInstance, ctx: CloudflarePeerCon
 
   // Multipart bodies are read by the handler itself, so a fault can cut one part-way.
   api.register(async (multipart) => {
-    multipart.removeAllContentTypeParsers();
-    multipart.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+    leaveBodiesUnread(multipart);
     multipart.post(ASSETS_UPLOAD_ROUTE, async (request, reply) => {
       const session = requireUploadSession(ctx, request);
       if ((request.query as { base64?: string }).base64 !== 'true') {
@@ -58,9 +57,9 @@ export function registerAssetRoutes(api: FastifyInstance, ctx: CloudflarePeerCon
 }
 
 /**
- * Checks every part of one upload (each hash in the session's buckets, its
- * content canonical base64 of the manifest's size whose asset hash is the
- * part's name), then stores them all: a bad part stores nothing.
+ * Checks every part of one upload as it arrives (each hash in the session's
+ * buckets, its content canonical base64 of the manifest's size whose asset
+ * hash is the part's name), then stores them all: a bad part stores nothing.
  */
 async function receiveBucket(
   ctx: CloudflarePeerContext,
@@ -71,50 +70,47 @@ async function receiveBucket(
   const fault = faultOf(request);
   const declared = Number(request.headers['content-length'] ?? 0);
   const cutAt = fault.kind === 'reset' ? Math.floor(declared * fault.afterFraction) : Infinity;
-  const form = await parseMultipart(await readRawBody(request, limit, cutAt), request.headers['content-type']);
+  const hashOf = await loadAssetHasher();
 
-  const accepted: Array<{ hash: string; bytes: Buffer; contentType: string | null }> = [];
+  const accepted: ReceivedAsset[] = [];
   const seen = new Set<string>();
-  for (const [hash, value] of form) {
-    const wanted = session.wanted.get(hash);
-    if (!wanted) {
-      throw new CloudflareError(
-        'asset_not_in_session',
-        `Part ${JSON.stringify(hash.slice(0, 80))} is not the hash of an asset this session asked for.`,
-      );
-    }
-    if (seen.has(hash)) throw new CloudflareError('invalid_body', `Part ${hash} appears twice.`);
-    seen.add(hash);
-    const text = typeof value === 'string' ? value : await value.text();
-    // Canonical base64 is what decodes and encodes back to itself (padded, no line breaks, no stray
-    // characters): checked in linear time, where a grouped regex overflows the stack on a 25 MiB asset.
-    const bytes = Buffer.from(text, 'base64');
-    if (bytes.toString('base64') !== text) {
-      throw new CloudflareError('invalid_body', `Part ${hash} is not canonical base64 (padded, no line breaks).`);
-    }
-    if (bytes.length !== wanted.size) {
-      throw new CloudflareError(
-        'asset_size_mismatch',
-        `Part ${hash} decodes to ${bytes.length} bytes; the manifest says ${wanted.size}.`,
-      );
-    }
-    const actual = await assetHash(text, wanted.extension);
-    if (actual !== hash) {
-      throw new CloudflareError('asset_hash_mismatch', `Part ${hash} hashes to ${actual}.`);
-    }
-    accepted.push({ hash, bytes, contentType: contentTypeOf(value) });
-  }
+  await readForm(request, {
+    limit,
+    cutAt,
+    onPart({ name: hash, pieces, size: length, contentType }) {
+      const wanted = session.wanted.get(hash);
+      if (!wanted) {
+        throw new CloudflareError(
+          'asset_not_in_session',
+          `Part ${JSON.stringify(hash.slice(0, 80))} is not the hash of an asset this session asked for.`,
+        );
+      }
+      if (seen.has(hash)) throw new CloudflareError('invalid_body', `Part ${hash} appears twice.`);
+      seen.add(hash);
+      const bytes = decodeCanonicalBase64(pieces, length);
+      if (bytes === null) {
+        throw new CloudflareError('invalid_body', `Part ${hash} is not canonical base64 (padded, no line breaks).`);
+      }
+      if (bytes.length !== wanted.size) {
+        throw new CloudflareError(
+          'asset_size_mismatch',
+          `Part ${hash} decodes to ${bytes.length} bytes; the manifest says ${wanted.size}.`,
+        );
+      }
+      const actual = hashOf(pieces, wanted.extension);
+      if (actual !== hash) throw new CloudflareError('asset_hash_mismatch', `Part ${hash} hashes to ${actual}.`);
+      // `application/null` means serve none (Cloudflare's convention).
+      accepted.push({
+        hash,
+        bytes,
+        contentType: contentType === '' || contentType === 'application/null' ? null : contentType,
+      });
+    },
+  });
   if (accepted.length === 0) throw new CloudflareError('invalid_body', 'The upload has no parts.');
   await ctx.assets.putMany(accepted);
   return ctx.sessions.received(
     session,
     accepted.map((asset) => asset.hash),
   );
-}
-
-/** The part's Content-Type, kept for serving; `application/null` means serve none (Cloudflare's convention). */
-function contentTypeOf(value: string | File): string | null {
-  if (typeof value === 'string') return null;
-  const type = value.type;
-  return type === '' || type === 'application/null' ? null : type;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import { statementCache } from '../../database.ts';
 
@@ -8,6 +8,13 @@ import { statementCache } from '../../database.ts';
 export interface StoredAsset {
   bytes: Buffer;
   /** The Content-Type its upload part carried; null when it was `application/null` (serve none). */
+  contentType: string | null;
+}
+
+/** An asset of an upload, checked against its hash, to store. */
+export interface ReceivedAsset {
+  hash: string;
+  bytes: Buffer;
   contentType: string | null;
 }
 
@@ -22,6 +29,8 @@ export class AssetStore {
   readonly #tmp: string;
   readonly #db: DatabaseSync;
   readonly #sql: (sql: string) => StatementSync;
+  /** Shard folders made (or being made), so each is made once. */
+  readonly #folders = new Map<string, Promise<unknown>>();
 
   private constructor(root: string, db: DatabaseSync) {
     this.#root = join(root, 'assets');
@@ -49,18 +58,19 @@ export class AssetStore {
 
   /**
    * Stores the assets of one upload, whose hashes were checked; a hash stored already keeps its first
-   * copy. Files are written side by side, then their rows go in one transaction: one WAL sync per
-   * upload, not one per asset (a bucket carries up to a hundred).
+   * copy. Files are written side by side, each to a temp file renamed into place, then their rows go
+   * in one transaction: one WAL sync per upload, not one per asset (a bucket carries up to a hundred).
+   * The file calls stay on the thread pool: making a file or folder can wait on the file system's
+   * journal for a millisecond, which the event loop should not.
    */
-  async putMany(assets: ReadonlyArray<{ hash: string; bytes: Buffer; contentType: string | null }>): Promise<void> {
+  async putMany(assets: readonly ReceivedAsset[]): Promise<void> {
     const stored = this.stored(assets.map((asset) => asset.hash));
     const fresh = assets.filter((asset) => !stored.has(asset.hash));
     await Promise.all(
       fresh.map(async ({ hash, bytes }) => {
         const file = this.#pathOf(hash);
         const temp = join(this.#tmp, randomUUID());
-        await mkdir(join(file, '..'), { recursive: true });
-        await writeFile(temp, bytes);
+        await Promise.all([this.#folder(dirname(file)), writeFile(temp, bytes)]);
         await rename(temp, file);
       }),
     );
@@ -82,6 +92,18 @@ export class AssetStore {
       { content_type: string | null } | undefined;
     if (!row) return null;
     return { bytes: await readFile(this.#pathOf(hash)), contentType: row.content_type };
+  }
+
+  /** Makes a shard folder once: a bucket's hundred assets are a hundred folders, and most exist after a while. */
+  #folder(path: string): Promise<unknown> {
+    let made = this.#folders.get(path);
+    if (!made) {
+      made = mkdir(path, { recursive: true });
+      this.#folders.set(path, made);
+      // A failed mkdir is tried again by the next asset of that folder.
+      made.catch(() => this.#folders.delete(path));
+    }
+    return made;
   }
 
   #pathOf(hash: string): string {

@@ -5,6 +5,7 @@ import { scriptNameOf, uploadSource, type CloudflarePeerContext } from './peer-c
 import { deploymentBody, scriptBody, serviceBody, settingsBody, versionBody } from './script-bodies.ts';
 import type { ScriptRecord } from './script-store.ts';
 import { readScriptUpload } from './script-upload.ts';
+import { leaveBodiesUnread } from './request-body.ts';
 
 const SCRIPT = '/accounts/:accountId/workers/scripts/:scriptName';
 
@@ -45,8 +46,7 @@ function parseJson<T>(schema: z.ZodType<T>, body: unknown): T {
 export function registerScriptRoutes(api: FastifyInstance, ctx: CloudflarePeerContext): void {
   api.register(async (multipart) => {
     // Multipart bodies are read by the handler itself.
-    multipart.removeAllContentTypeParsers();
-    multipart.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+    leaveBodiesUnread(multipart);
 
     multipart.put(SCRIPT, async (request) => {
       const name = scriptNameOf(request);

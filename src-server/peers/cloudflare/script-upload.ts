@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { CloudflareError } from './cloudflare-errors.ts';
 import { requireCompletedSession } from './peer-auth.ts';
 import type { CloudflarePeerContext } from './peer-context.ts';
-import { parseMultipart, readRawBody } from './request-body.ts';
+import { readForm } from './request-body.ts';
 import type { VersionMetadata } from './script-store.ts';
 
 /** Largest script upload (metadata plus any modules) the peer takes. */
@@ -46,12 +46,20 @@ export async function readScriptUpload(
   request: FastifyRequest,
   scriptName: string,
 ): Promise<ScriptUpload> {
-  const form = await parseMultipart(await readRawBody(request, SCRIPT_BODY_LIMIT), request.headers['content-type']);
-  const part = form.get('metadata');
-  if (part === null) throw new CloudflareError('validation_error', 'The upload has no "metadata" part.');
+  // Module parts are not kept (the peer runs no code): only their names, to check the main module is one.
+  const names = new Set<string>();
+  let metadataText: string | null = null;
+  await readForm(request, {
+    limit: SCRIPT_BODY_LIMIT,
+    onPart({ name, pieces }) {
+      names.add(name);
+      if (name === 'metadata' && metadataText === null) metadataText = Buffer.concat(pieces).toString('utf8');
+    },
+  });
+  if (metadataText === null) throw new CloudflareError('validation_error', 'The upload has no "metadata" part.');
   let json: unknown;
   try {
-    json = JSON.parse(typeof part === 'string' ? part : await part.text());
+    json = JSON.parse(metadataText);
   } catch {
     throw new CloudflareError('validation_error', 'The "metadata" part is not valid JSON.');
   }
@@ -65,7 +73,7 @@ export async function readScriptUpload(
   }
   const metadata = parsed.data;
   const entry = metadata.main_module ?? metadata.body_part;
-  if (entry !== undefined && form.get(entry) === null) {
+  if (entry !== undefined && !names.has(entry)) {
     throw new CloudflareError('validation_error', `The main module "${entry}" is not a part of the upload.`);
   }
 

@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { IncomingBlob } from './asset-blobs.ts';
-import { boundaryOf, MultipartError, readMultipart } from './multipart-stream.ts';
-import { liveSession, ownedPresentation, type PeerContext, requestFault, requestOwner } from './peer-context.ts';
+import { liveSession, ownedPresentation, type PeerContext, requestOwner } from './peer-context.ts';
 import { ok, SlidelessError } from './slideless-errors.ts';
 import { parseOrRefuse, uploadFields } from './slideless-schemas.ts';
+import { leaveBodiesUnread, readUploadBody } from './upload-body.ts';
 
 /** The text fields an upload may carry (api-reference/upload-asset, "Multipart fields"). */
 const FIELD_NAMES = new Set(['presentationId', 'sessionId', 'sha256', 'contentType']);
@@ -23,15 +23,13 @@ const MULTIPART_OVERHEAD_BYTES = 64 * 1024;
 export function registerUploadRoute(app: FastifyInstance, ctx: PeerContext): void {
   // Its own scope: the body is read as a stream by the route, whatever its Content-Type says.
   void app.register(async (scope) => {
-    scope.removeAllContentTypeParsers();
-    scope.addContentTypeParser('*', (_request, _payload, done) => done(null, undefined));
+    leaveBodiesUnread(scope);
     scope.post('/uploadPresentationAsset', async (request) => upload(ctx, request));
   });
 }
 
 async function upload(ctx: PeerContext, request: FastifyRequest) {
   const owner = requestOwner(request);
-  const boundary = multipartBoundary(request);
   const declaredLength =
     request.headers['content-length'] === undefined ? null : Number(request.headers['content-length']);
   if (declaredLength !== null && declaredLength > ctx.limits.maxFileBytes + MULTIPART_OVERHEAD_BYTES) {
@@ -51,35 +49,30 @@ async function upload(ctx: PeerContext, request: FastifyRequest) {
   let incoming: IncomingBlob | null = null;
   let fileParts = 0;
   try {
-    await readMultipart(
-      bodyWithFaults(request, declaredLength),
-      boundary,
-      {
-        onField(name, value) {
-          if (!FIELD_NAMES.has(name)) {
-            throw new SlidelessError(
-              'invalid-argument',
-              `Unknown field ${JSON.stringify(name)}; a text field is one of ${[...FIELD_NAMES].join(', ')}.`,
-            );
-          }
-          if (fields.has(name)) throw new SlidelessError('invalid-argument', `The field ${name} is given twice.`);
-          fields.set(name, value);
-        },
-        async onFileStart() {
-          fileParts += 1;
-          if (fileParts > 1) throw new SlidelessError('invalid-argument', 'Send one file part per upload.');
-          targetOf();
-          incoming = await ctx.blobs.newIncoming();
-        },
-        async onFileData(chunk) {
-          const blob = incoming!;
+    await readUploadBody(request, declaredLength, {
+      onField(name, value) {
+        if (!FIELD_NAMES.has(name)) {
+          throw new SlidelessError(
+            'invalid-argument',
+            `Unknown field ${JSON.stringify(name)}; a text field is one of ${[...FIELD_NAMES].join(', ')}.`,
+          );
+        }
+        if (fields.has(name)) throw new SlidelessError('invalid-argument', `The field ${name} is given twice.`);
+        fields.set(name, value);
+      },
+      async onFile(file) {
+        fileParts += 1;
+        if (fileParts > 1) throw new SlidelessError('invalid-argument', 'Send one file part per upload.');
+        targetOf();
+        const blob = await ctx.blobs.newIncoming();
+        incoming = blob;
+        // Each chunk is written before the next is read: the file is streamed to disk, never held whole.
+        for await (const chunk of file as AsyncIterable<Buffer>) {
           if (blob.size + chunk.length > ctx.limits.maxFileBytes) throw tooLarge(ctx, blob.size + chunk.length);
           await blob.write(chunk);
-        },
-        onFileEnd() {},
+        }
       },
-      { maxFieldBytes: 1024, maxHeaderBytes: 8 * 1024, maxParts: 16 },
-    );
+    });
     const declared = parseOrRefuse(uploadFields, Object.fromEntries(fields));
     const namespace = targetOf()!;
     const blob = incoming as IncomingBlob | null;
@@ -101,16 +94,6 @@ async function upload(ctx: PeerContext, request: FastifyRequest) {
     return ok({ sha256, size: added ? size : 0 });
   } catch (error) {
     await (incoming as IncomingBlob | null)?.discard();
-    if (error instanceof MultipartError) throw new SlidelessError('invalid-argument', error.message);
-    throw error;
-  }
-}
-
-function multipartBoundary(request: FastifyRequest): string {
-  try {
-    return boundaryOf(request.headers['content-type']);
-  } catch (error) {
-    if (error instanceof MultipartError) throw new SlidelessError('invalid-argument', error.message);
     throw error;
   }
 }
@@ -121,26 +104,4 @@ function tooLarge(ctx: PeerContext, bytes: number): SlidelessError {
     `The file is over the per-file cap of ${ctx.limits.maxFileBytes} bytes (${bytes} bytes or more).`,
     { details: { maxFileBytes: ctx.limits.maxFileBytes } },
   );
-}
-
-/**
- * The request body, chunk by chunk, left undestroyed when reading stops
- * early (so a refusal can still be answered on the connection); an
- * injected "reset" fault destroys the connection part-way through it.
- */
-async function* bodyWithFaults(request: FastifyRequest, declaredLength: number | null): AsyncGenerator<Buffer> {
-  const fault = requestFault(request);
-  const cutAt =
-    fault.kind !== 'reset' ? Infinity : declaredLength === null ? 1 : Math.floor(declaredLength * fault.afterFraction);
-  const cut = () => {
-    request.raw.socket.destroy();
-    return new Error('injected fault: connection reset mid-body');
-  };
-  if (cutAt === 0) throw cut();
-  let received = 0;
-  for await (const chunk of request.raw.iterator({ destroyOnReturn: false }) as AsyncIterable<Buffer>) {
-    received += chunk.length;
-    if (received >= cutAt) throw cut();
-    yield chunk;
-  }
 }
