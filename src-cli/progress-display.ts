@@ -40,6 +40,15 @@ export function summaryLines(result: DeployResult, seconds: number): string[] {
     `  ${totals.fileCount} files, ${formatBytes(totals.totalBytes)}: uploaded ${formatBytes(totals.uploadBytes)}, ${formatBytes(totals.skippedBytes)} already on the server.`,
   ];
   if (totals.retries > 0) lines.push(`  ${totals.retries} request(s) were retried.`);
+  const phases = (['scan', 'hash', 'check', 'upload', 'commit'] as const)
+    .filter((phase) => totals.phaseMs[phase] !== undefined)
+    .map((phase) => `${phase} ${phaseTime(totals.phaseMs[phase]!)}`);
+  if (phases.length > 0) lines.push(`  Time: ${phases.join(' · ')}.`);
   if (result.previewUrl) lines.push(`  Preview: ${result.previewUrl}`);
   return lines;
+}
+
+/** A phase's time: milliseconds under a second (start-up, a no-op's steps), else as durations read elsewhere. */
+function phaseTime(ms: number): string {
+  return ms < 1000 ? `${Math.round(ms)} ms` : formatDuration(ms / 1000);
 }

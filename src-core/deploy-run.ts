@@ -272,6 +272,8 @@ export class DeployRun {
     const { journal, secrets } = this.#resources;
     const report = this.#report;
     const jobId = this.#job!.id;
+    // Opening the session is the first exchange about this plan: the check phase's, not the hash's.
+    report.phase('check');
     const session = await connection.open(plan, {
       jobId,
       folder: this.#folder,
@@ -283,7 +285,6 @@ export class DeployRun {
     });
     if (!isSession(session)) return this.#finish(session, connection);
 
-    report.phase('check');
     const queue = new UploadQueue<UploadUnit>(
       {
         concurrency: this.#options.concurrency ?? DEFAULT_CONCURRENCY,

@@ -30,7 +30,11 @@ export class RunReport {
     bytesPerSecond: null,
     etaSeconds: null,
     retries: 0,
+    phaseMs: {},
   };
+  readonly #startedAt = Date.now();
+  /** When the current phase started. */
+  #phaseAt = this.#startedAt;
   #confirmedBytes = 0;
   #inFlightBytes = 0;
   /** Blobs the server confirmed during this run, across plans: how a run tells progress from going round in circles. */
@@ -61,18 +65,26 @@ export class RunReport {
   /** The numbers as of now (speed and ETA computed on the spot). */
   totals(): DeployTotals {
     const remaining = this.#totals.uploadBytes - this.#totals.sentBytes;
+    const now = Date.now();
+    const { phase, phaseMs } = this.#totals;
     return {
       ...this.#totals,
-      atMs: Date.now(),
+      atMs: now,
       bytesPerSecond: this.#meter.bytesPerSecond(),
-      etaSeconds: this.#totals.phase === 'upload' ? this.#meter.etaSeconds(remaining) : null,
+      etaSeconds: phase === 'upload' ? this.#meter.etaSeconds(remaining) : null,
+      phaseMs: { ...phaseMs, [phase]: (phaseMs[phase] ?? 0) + (now - this.#phaseAt) },
     };
   }
 
+  /** A phase starts: the one before is timed (a re-plan scans again, and its times add up). */
   phase(phase: DeployPhase): void {
     this.flush();
+    const now = Date.now();
+    const previous = this.#totals.phase;
+    this.#totals.phaseMs[previous] = (this.#totals.phaseMs[previous] ?? 0) + (now - this.#phaseAt);
+    this.#phaseAt = now;
     this.#totals.phase = phase;
-    this.emit({ type: 'phase', phase });
+    this.emit({ type: 'phase', phase, ms: now - this.#startedAt });
   }
 
   /** Sends batched file updates and totals, and writes batched blob states to the journal. */

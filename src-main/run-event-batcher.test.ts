@@ -15,6 +15,7 @@ const totals = (sentBytes: number) => ({
   bytesPerSecond: null,
   etaSeconds: null,
   retries: 0,
+  phaseMs: {},
 });
 
 test('a batch holds each file once in its latest state, the newest totals, and the other events in order', () => {
@@ -28,7 +29,7 @@ test('a batch holds each file once in its latest state, the newest totals, and t
     ],
   });
   batcher.push({ type: 'progress', totals: totals(1) });
-  batcher.push({ type: 'phase', phase: 'upload' });
+  batcher.push({ type: 'phase', phase: 'upload', ms: 5 });
   batcher.push({ type: 'files', updates: [{ path: 'a', state: 'uploading', size: 9, sentBytes: 5 }] });
   batcher.push({ type: 'paused', reasons: ['user'] });
   batcher.push({ type: 'progress', totals: totals(5) });
@@ -43,7 +44,7 @@ test('a batch holds each file once in its latest state, the newest totals, and t
           { path: 'b', state: 'waiting', size: 1 },
         ],
       },
-      { type: 'phase', phase: 'upload' },
+      { type: 'phase', phase: 'upload', ms: 5 },
       { type: 'paused', reasons: ['user'] },
       { type: 'progress', totals: totals(5) },
     ],
@@ -66,7 +67,7 @@ test("a new scan starts a new batch, so the old plan's file updates never land a
   const sent: DeployEvent[][] = [];
   const batcher = new RunEventBatcher((events) => sent.push(events));
   batcher.push({ type: 'files', updates: [{ path: 'deleted.txt', state: 'failed', size: 3, message: 'changed' }] });
-  batcher.push({ type: 'phase', phase: 'scan' });
+  batcher.push({ type: 'phase', phase: 'scan', ms: 9 });
   batcher.push({ type: 'files', updates: [{ path: 'kept.txt', state: 'queued', size: 3 }] });
   batcher.close();
   assert.deepEqual(

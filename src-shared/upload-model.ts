@@ -45,6 +45,8 @@ export interface DeployTotals {
   /** Remaining upload bytes ÷ smoothed speed, after a warm-up; null before. */
   etaSeconds: number | null;
   retries: number;
+  /** Milliseconds spent in each phase so far (the current one up to `atMs`): where the time went. */
+  phaseMs: Partial<Record<DeployPhase, number>>;
 }
 
 /** Why a deploy stopped short, with a stable code (the API's, or the engine's own). */
@@ -76,7 +78,8 @@ export type PauseReason = 'user' | 'sleep' | 'offline';
 export type DeployEvent =
   /** The run's job in the resume journal, taken up (`resumed`) or new: from here a kill leaves something to resume. */
   | { type: 'job'; jobId: string; resumed: boolean }
-  | { type: 'phase'; phase: DeployPhase }
+  /** A phase starts, `ms` after the run did. */
+  | { type: 'phase'; phase: DeployPhase; ms: number }
   | { type: 'files'; updates: FileUpdate[] }
   | { type: 'progress'; totals: DeployTotals }
   /** The folder is hashed and its plan journaled: what the version will hold, and its distinct contents. */

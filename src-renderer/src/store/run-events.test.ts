@@ -24,6 +24,7 @@ const totals = (over: Partial<DeployTotals> = {}): DeployTotals => ({
   bytesPerSecond: null,
   etaSeconds: null,
   retries: 0,
+  phaseMs: {},
   ...over,
 });
 const version: DeployVersion = {
@@ -45,7 +46,7 @@ test('a second scan starts the file list over: rows of the old plan (a file sinc
   ]);
   const next = reduceRunEvents(state, [
     { type: 'files', updates: [{ path: 'kept.txt', state: 'hashing', size: 6 }] },
-    { type: 'phase', phase: 'scan' },
+    { type: 'phase', phase: 'scan', ms: 0 },
   ]);
   assert.equal(state.rows.size, 1);
   assert.equal(state.rows.get('gone.txt'), undefined);
@@ -58,7 +59,7 @@ test('the first scan of a run keeps the rows that came with it', () => {
   const state = running();
   reduceRunEvents(state, [
     { type: 'files', updates: [{ path: 'a', state: 'queued', size: 1 }] },
-    { type: 'phase', phase: 'scan' },
+    { type: 'phase', phase: 'scan', ms: 0 },
   ]);
   assert.equal(state.rows.size, 1);
 });
