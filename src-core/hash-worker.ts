@@ -122,6 +122,16 @@ export async function cloudflareAssetHash(bytes: Uint8Array, path: string): Prom
   return cloudflareAssetDigest(blake3, path).whole(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength));
 }
 
+/** Cloudflare's asset hash of a content already in base64 (ASCII bytes): what an upload sends, checked as it is sent. */
+export async function cloudflareAssetHashOfBase64(base64: Uint8Array, path: string): Promise<string> {
+  blake3 ??= await createBLAKE3();
+  // No await between init and digest: the one hasher of this thread is never interleaved.
+  blake3.init();
+  blake3.update(base64);
+  blake3.update(extname(path).slice(1));
+  return blake3.digest('hex').slice(0, 32);
+}
+
 /** Piscina entry point: lstats a batch of NUL-separated paths for the scan, packed LSTAT_SLOTS bigints per path (no object per entry to clone back). */
 export function lstatTask(joinedPaths: string): BigInt64Array {
   const paths = joinedPaths.split('\0');

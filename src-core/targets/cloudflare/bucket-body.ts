@@ -3,7 +3,7 @@ import { closeSync, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { open } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import mime from 'mime';
-import { cloudflareAssetHash } from '../../hash-worker.ts';
+import { cloudflareAssetHashOfBase64 } from '../../hash-worker.ts';
 import type { PlannedBlob } from '../../ports.ts';
 import { FileChangedError } from '../../verified-file-body.ts';
 import type { StreamedBody } from './cloudflare-client.ts';
@@ -55,12 +55,13 @@ async function readWithIdentity(
 }
 
 /**
- * A file's content as base64, once it is checked to be what was hashed:
+ * A file's content as base64 (ASCII bytes, encoded once: what is hashed to
+ * check it is what is sent), once it is checked to be what was hashed:
  * same size, same asset hash, and still the file at its path (an editor's
  * save by rename leaves the one we read intact). Else FileChangedError,
  * before a byte of it is sent.
  */
-export async function readVerifiedAsset(blob: PlannedBlob): Promise<string> {
+export async function readVerifiedAsset(blob: PlannedBlob): Promise<Buffer> {
   const file = blob.source;
   let opened: { bytes: Buffer; ino: bigint; dev: bigint };
   try {
@@ -74,13 +75,14 @@ export async function readVerifiedAsset(blob: PlannedBlob): Promise<string> {
     throw new FileChangedError(file.path, `it is now larger than the ${file.size} bytes hashed`);
   if (bytes.length < file.size)
     throw new FileChangedError(file.path, `it is now ${bytes.length} bytes, not the ${file.size} hashed`);
-  if ((await cloudflareAssetHash(bytes, file.path)) !== blob.hash)
+  const base64 = Buffer.from(bytes.toString('base64'), 'latin1');
+  if ((await cloudflareAssetHashOfBase64(base64, file.path)) !== blob.hash)
     throw new FileChangedError(file.path, 'its content differs from what was hashed');
   const now = statSync(file.absolutePath, { bigint: true, throwIfNoEntry: false });
   if (!now) throw new FileChangedError(file.path, 'it was deleted');
   if (now.ino !== opened.ino || now.dev !== opened.dev)
     throw new FileChangedError(file.path, 'it was replaced by another file');
-  return bytes.toString('base64');
+  return base64;
 }
 
 /** A bucket's upload body, and how its wire bytes count as file bytes. */
@@ -115,7 +117,7 @@ export function bucketBody(blobs: readonly PlannedBlob[]): BucketBody {
       yield headers[i]!;
       const base64 = await readVerifiedAsset(blob);
       // In slices, so the socket's back-pressure (and the progress it drives) moves through a large file.
-      for (let at = 0; at < base64.length; at += 256 * 1024) yield Buffer.from(base64.slice(at, at + 256 * 1024));
+      for (let at = 0; at < base64.length; at += 256 * 1024) yield base64.subarray(at, at + 256 * 1024);
       yield crlf;
     }
     yield end;
