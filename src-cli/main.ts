@@ -13,6 +13,8 @@ export async function main(argv: readonly string[]): Promise<number> {
   const program = new Command('pressdrop')
     .description('Deploy folders to Press Cloud, Slideless or Cloudflare, and run a local Press Cloud.')
     .version(packageVersion(), '-V, --version', 'print the version and stop')
+    // The program's own options only before the command: `render --version 3` is render's version, not ours.
+    .enablePositionalOptions()
     .exitOverride();
   registerDeployCommands(program);
   registerTargetsCommand(program);

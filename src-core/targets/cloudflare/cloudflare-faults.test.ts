@@ -65,8 +65,9 @@ test('503s, 429s with Retry-After, resets mid-body and dropped answers end in on
 });
 
 test('an upload session that expires mid-upload is replaced by one asking only for what is still missing', async (t) => {
-  // Every session's JWT lives 1.5 s; each request waits 200 ms in the peer; one upload at a time.
-  const peer = await startCloudflarePeer(t, '--faults', 'expire=1,expire-after=1500,latency=200');
+  // Every session's JWT lives 1 s; each request waits 400 ms in the peer; one upload at a time: the five
+  // buckets take at least 2 s however fast the client is, so some upload meets an expired JWT.
+  const peer = await startCloudflarePeer(t, '--faults', 'expire=1,expire-after=1000,latency=400');
   const files = pages(500);
   const { folder, engine } = deployFolder(t, files);
   const target = cloudflareTarget(peer.account, { scriptName: 'expiring' });
