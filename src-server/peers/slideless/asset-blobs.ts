@@ -1,52 +1,45 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
-import { createReadStream, type ReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat, type FileHandle } from 'node:fs/promises';
+import type { ReadStream } from 'node:fs';
+import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
+import { BlobStore } from '../../blob-store.ts';
 
 /**
  * The peer's blobs on disk, content-addressed by SHA-256 under two shard
- * folders (`ab/cd/abcd…`), like src-server/blob-store.ts. That store's
+ * folders (`ab/cd/abcd…`): src-server/blob-store.ts's layout and reads. That store's
  * `ingest` needs the hash and size before the body; a Slideless upload's
  * `sha256` field may come after the file part ("order-independent"), so
  * here a body is first written to a temp file while it is hashed, and only
  * named by its hash once the caller has checked it.
  */
 export class AssetBlobs {
-  readonly #blobsDir: string;
+  /** The layout, the sweep of temp files at open, and the reads: the local Press Cloud's own store. */
+  readonly #store: BlobStore;
   readonly #tmpDir: string;
 
-  private constructor(root: string) {
-    this.#blobsDir = join(root, 'blobs');
+  private constructor(store: BlobStore, root: string) {
+    this.#store = store;
     this.#tmpDir = join(root, 'tmp');
   }
 
   /** Opens the store under `root`, removing temp files a killed process left. */
   static async open(root: string): Promise<AssetBlobs> {
-    const blobs = new AssetBlobs(root);
-    await rm(blobs.#tmpDir, { recursive: true, force: true });
-    await mkdir(blobs.#tmpDir, { recursive: true });
-    await mkdir(blobs.#blobsDir, { recursive: true });
-    return blobs;
+    return new AssetBlobs(await BlobStore.open(root), root);
   }
 
   /** Where blob `sha256` lives (whether or not it is there). */
   pathOf(sha256: string): string {
-    return join(this.#blobsDir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
+    return this.#store.pathOf(sha256);
   }
 
   /** The blob's size, or null when it is not on disk. */
   async sizeOf(sha256: string): Promise<number | null> {
-    try {
-      return (await stat(this.pathOf(sha256))).size;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
-    }
+    return this.#store.sizeOf(sha256);
   }
 
   /** The blob's bytes, streamed from disk. */
   read(sha256: string): ReadStream {
-    return createReadStream(this.pathOf(sha256));
+    return this.#store.read(sha256);
   }
 
   /** A temp file to stream one upload into. */
