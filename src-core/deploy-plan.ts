@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
-import { stat } from 'node:fs/promises';
 import mime from 'mime';
 import { formatBytes } from '../src-shared/units.ts';
 import type { DeployFailure } from '../src-shared/upload-model.ts';
-import { mapBounded } from '../src-shared/map-bounded.ts';
 import type { HashedFile } from './hash-cache.ts';
+import { LSTAT_SLOTS, LstatKind } from './hash-worker.ts';
 import type { DeployPlan, HashKind, PlannedBlob, PlannedFile, TargetLimits } from './ports.ts';
+import { InlineStatPool, type StatPool } from './stat-pool.ts';
 
 /** Builds the plan from files hashed with `hashKind` (sorted by path, as the scan gives them). */
 export function buildPlan(hashed: readonly HashedFile[], hashKind: HashKind = 'sha256'): DeployPlan {
@@ -63,11 +63,21 @@ export function limitProblem(plan: DeployPlan, limits: TargetLimits): DeployFail
  * (or that is gone), or null. A last look before the commit: a file changed
  * after its upload would otherwise be committed as it was uploaded.
  */
-export async function firstChangedFile(files: readonly PlannedFile[]): Promise<PlannedFile | null> {
-  const changed = await mapBounded(files, 64, async (file) => {
-    // stat, not lstat: a followed symlink's scan record is its target's.
-    const now = await stat(file.absolutePath, { bigint: true }).catch(() => null);
-    return !now || now.size !== BigInt(file.size) || now.mtimeNs !== file.mtimeNs || now.ino !== file.ino;
+export async function firstChangedFile(
+  files: readonly PlannedFile[],
+  stats: StatPool = new InlineStatPool(),
+): Promise<PlannedFile | null> {
+  // lstat, in the scan's packed batches: a file's absolutePath is the file itself (a followed
+  // symlink's is its target's real path), so a path that now lstats as anything else has changed.
+  const packed = await stats.lstatMany(files.map((file) => file.absolutePath));
+  const changed = files.findIndex((file, i) => {
+    const at = i * LSTAT_SLOTS;
+    return (
+      packed[at] !== LstatKind.file ||
+      packed[at + 1] !== BigInt(file.size) ||
+      packed[at + 2] !== file.mtimeNs ||
+      packed[at + 3] !== file.ino
+    );
   });
-  return files[changed.indexOf(true)] ?? null;
+  return files[changed] ?? null;
 }

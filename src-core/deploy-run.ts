@@ -166,7 +166,7 @@ export class DeployRun {
     this.#connection = connection;
     let beat = Date.now();
     const flusher = setInterval(() => {
-      report.flush();
+      report.flush('when-due');
       if (this.#job && Date.now() - beat >= HEARTBEAT_MS) {
         beat = Date.now();
         this.#resources.journal.heartbeat(this.#job.id);
@@ -313,7 +313,7 @@ export class DeployRun {
     this.#queue = null;
 
     report.phase('commit');
-    const changed = await firstChangedFile(plan.files);
+    const changed = await firstChangedFile(plan.files, this.#resources.pool);
     if (changed)
       throw new FileChangedError(
         changed.path,

@@ -5,6 +5,9 @@ import type { RetryInfo } from './http/retry.ts';
 import type { PlannedBlob, UploadUnit } from './ports.ts';
 import { TransferMeter } from './transfer-meter.ts';
 
+/** How often the run's timer writes the blob states confirmed meanwhile to the journal. */
+const JOURNAL_EVERY_MS = 1000;
+
 /**
  * What a run tells: its events to listeners (nothing after the last, committed
  * or failed), its totals, file updates merged by path and sent in batches,
@@ -39,6 +42,7 @@ export class RunReport {
   #inFlightBytes = 0;
   /** Blobs the server confirmed during this run, across plans: how a run tells progress from going round in circles. */
   #confirmedBlobs = 0;
+  #marksWrittenAt = 0;
   /** Set by the last event (committed or failed): nothing is emitted after it. */
   #ended = false;
 
@@ -87,11 +91,19 @@ export class RunReport {
     this.emit({ type: 'phase', phase, ms: now - this.#startedAt });
   }
 
-  /** Sends batched file updates and totals, and writes batched blob states to the journal. */
-  flush(): void {
-    if (this.#pendingMarks.size > 0)
+  /**
+   * Sends batched file updates and totals, and writes batched blob states to the journal: `now`, or
+   * `when-due` (the run's timer) once JOURNAL_EVERY_MS passed since the last write. Each write is a
+   * synced transaction, and a confirmation lost to a kill costs only a question the next run asks
+   * the server again (missing-blobs), so they are written a few times a second at most.
+   */
+  flush(journal: 'now' | 'when-due' = 'now'): void {
+    const now = Date.now();
+    if (this.#pendingMarks.size > 0 && (journal === 'now' || now - this.#marksWrittenAt >= JOURNAL_EVERY_MS)) {
       this.#writeMarks([...this.#pendingMarks].map(([hash, state]) => ({ hash, state })));
-    this.#pendingMarks.clear();
+      this.#pendingMarks.clear();
+      this.#marksWrittenAt = now;
+    }
     if (this.#pendingUpdates.size > 0) {
       const updates = [...this.#pendingUpdates.values()];
       this.#pendingUpdates.clear();

@@ -4,7 +4,12 @@ import { createHash } from 'node:crypto';
 import { appendFileSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { FileChangedError, openVerifiedFileBody } from './verified-file-body.ts';
+import {
+  FileChangedError,
+  openVerifiedFileBody,
+  verifiedFileBody,
+  WHOLE_READ_MAX_BYTES,
+} from './verified-file-body.ts';
 
 async function collect(body: NodeJS.ReadableStream): Promise<Buffer> {
   const chunks: Buffer[] = [];
@@ -73,4 +78,34 @@ test('a file replaced by a rename while it streams fails, though the bytes read 
     (error: unknown) => error instanceof FileChangedError && /replaced by another file/.test(error.message),
   );
   assert.ok(replaced, 'the body should have streamed a chunk before the end');
+});
+
+test('a small file is read whole and checked before a byte is sent; a large one streams', async (t) => {
+  const small = Buffer.alloc(WHOLE_READ_MAX_BYTES, 3);
+  assert.deepEqual(verifiedFileBody(fixture(t, small)), small, 'the whole file, as one buffer');
+  const large = fixture(t, Buffer.alloc(WHOLE_READ_MAX_BYTES + 1, 4));
+  const body = verifiedFileBody(large);
+  assert.ok(!Buffer.isBuffer(body), 'one byte more than the limit is streamed');
+  assert.equal((await collect(body)).length, WHOLE_READ_MAX_BYTES + 1);
+});
+
+test('a small file that changed, grew, shrank or went since it was hashed is refused, naming what happened', (t) => {
+  const rewritten = fixture(t, Buffer.alloc(100, 1));
+  writeFileSync(rewritten.absolutePath, Buffer.alloc(100, 2));
+  assert.throws(
+    () => verifiedFileBody(rewritten),
+    (error: unknown) => error instanceof FileChangedError && /content differs/.test(error.message),
+  );
+  const grown = fixture(t, Buffer.alloc(100, 1));
+  appendFileSync(grown.absolutePath, 'more');
+  assert.throws(() => verifiedFileBody(grown), /larger than the 100 bytes/);
+  const shrunk = fixture(t, Buffer.alloc(100, 1));
+  writeFileSync(shrunk.absolutePath, 'less');
+  assert.throws(() => verifiedFileBody(shrunk), /now 4 bytes, not the 100/);
+  const deleted = fixture(t, Buffer.from('x'));
+  rmSync(deleted.absolutePath);
+  assert.throws(
+    () => verifiedFileBody(deleted),
+    (error: unknown) => error instanceof FileChangedError && /deleted/.test(error.message),
+  );
 });

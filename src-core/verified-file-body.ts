@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { createReadStream, fstatSync, statSync } from 'node:fs';
+import { closeSync, createReadStream, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 
 /** The file's bytes are no longer the ones that were hashed: re-scan and re-plan, never commit a wrong hash. */
@@ -69,4 +69,56 @@ export function openVerifiedFileBody(file: {
     verify.destroy(error.code === 'ENOENT' ? new FileChangedError(file.path, 'it was deleted') : error);
   });
   return source.pipe(verify);
+}
+
+/**
+ * Files up to this size are read whole, synchronously, and sent as one
+ * buffer: most of a site's files are a few KiB, and for them a stream, its
+ * Transform and four thread-pool hops cost more than the bytes. They were
+ * read by the hash workers moments before, so the read comes from the page
+ * cache and takes microseconds.
+ */
+export const WHOLE_READ_MAX_BYTES = 64 * 1024;
+
+/**
+ * A file's bytes for an upload, checked against its hash before any byte is
+ * sent: a small file as a Buffer (read whole), a larger one as a stream
+ * (openVerifiedFileBody). A small file whose size or content changed since
+ * it was hashed throws FileChangedError. One replaced by rename with the
+ * same bytes is caught by the run's last look before the commit, as a save
+ * during a large file's stream can be.
+ */
+export function verifiedFileBody(file: {
+  path: string;
+  absolutePath: string;
+  hash: string;
+  size: number;
+}): Readable | Buffer {
+  if (file.size > WHOLE_READ_MAX_BYTES) return openVerifiedFileBody(file);
+  let fd: number;
+  try {
+    fd = openSync(file.absolutePath, 'r');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw new FileChangedError(file.path, 'it was deleted');
+    throw error;
+  }
+  // One byte past the hashed size, so a file that grew is seen.
+  const buffer = Buffer.allocUnsafe(file.size + 1);
+  let length = 0;
+  try {
+    while (length < buffer.length) {
+      const read = readSync(fd, buffer, length, buffer.length - length, length);
+      if (read === 0) break;
+      length += read;
+    }
+  } finally {
+    closeSync(fd);
+  }
+  if (length > file.size) throw new FileChangedError(file.path, `it is now larger than the ${file.size} bytes hashed`);
+  if (length < file.size)
+    throw new FileChangedError(file.path, `it is now ${length} bytes, not the ${file.size} hashed`);
+  const body = buffer.subarray(0, file.size);
+  if (createHash('sha256').update(body).digest('hex') !== file.hash)
+    throw new FileChangedError(file.path, 'its content differs from what was hashed');
+  return body;
 }

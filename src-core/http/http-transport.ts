@@ -12,12 +12,13 @@ export interface Call {
   /** A 2xx body is written here as it arrives (a PDF), not read as JSON; the attempt resolves with `{}`. */
   download?: { write(chunk: Buffer): Promise<unknown> };
   /**
-   * A streamed body of exactly `size` bytes (a file, or a multipart body around one); `onBytesSent` follows
-   * the wire. Sent as `application/octet-stream` unless `contentType` says otherwise.
+   * A body of exactly `size` bytes (a file, or a multipart body around one), streamed, or a small one
+   * whole; `onBytesSent` follows the wire (a whole body counts as sent when handed to it). Sent as
+   * `application/octet-stream` unless `contentType` says otherwise.
    */
   upload?: {
     size: number;
-    open: () => Readable;
+    open: () => Readable | Buffer;
     contentType?: string;
     onBytesSent?: ((delta: number) => void) | undefined;
   };
@@ -66,6 +67,10 @@ export interface HttpFailure {
  */
 export async function sendOnce(connection: Connection, call: Call, signal: AbortSignal): Promise<unknown> {
   if (signal.aborted) throw abortedError(call.request);
+  // Opened first: a small file is read (and checked) here, and a FileChangedError leaves no timer behind.
+  const opened = call.upload?.open();
+  if (Buffer.isBuffer(opened) && opened.length !== call.upload!.size)
+    throw new Error(`${call.request}: the body is ${opened.length} bytes, not the ${call.upload!.size} announced.`);
   const controller = new AbortController();
   let stalled = false;
   // A stall timer, not a total timeout: every byte that moves, up or down, restarts it.
@@ -81,7 +86,7 @@ export async function sendOnce(connection: Connection, call: Call, signal: Abort
   signal.addEventListener('abort', onAbort, { once: true });
 
   const headers: Record<string, string> = { accept: 'application/json', ...connection.headers, ...call.headers };
-  let body: string | Readable | undefined;
+  let body: string | Buffer | Readable | undefined;
   if (call.json !== undefined) {
     headers['content-type'] = 'application/json';
     body = JSON.stringify(call.json);
@@ -95,7 +100,14 @@ export async function sendOnce(connection: Connection, call: Call, signal: Abort
     const { size, onBytesSent } = call.upload;
     headers['content-type'] = call.upload.contentType ?? 'application/octet-stream';
     headers['content-length'] = String(size);
-    source = call.upload.open();
+    if (Buffer.isBuffer(opened)) {
+      body = opened;
+      sent = size;
+      onBytesSent?.(size);
+    } else source = opened;
+  }
+  if (call.upload && source) {
+    const { size, onBytesSent } = call.upload;
     // Counts what undici pulls; undici pulls only as the socket drains, so the count follows the wire.
     counter = new Transform({
       transform(chunk: Buffer, _encoding, done) {

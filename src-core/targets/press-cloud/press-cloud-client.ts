@@ -189,14 +189,15 @@ export class PressCloudClient {
   }
 
   /**
-   * Step 3: streams one blob. `openBody` is called for every attempt, so a
-   * retry reads the file again from its start; nothing is held in memory.
+   * Step 3: sends one blob, streamed (or a small one whole). `openBody` is called
+   * for every attempt, so a retry reads the file again from its start; nothing is
+   * held in memory between attempts.
    */
   async putBlob(
     sessionId: string,
     uploadToken: string,
     blob: { sha256: string; size: number },
-    openBody: () => Readable,
+    openBody: () => Readable | Buffer,
     options: PutBlobOptions = {},
   ): Promise<PutBlobResponse> {
     const request = `PUT blob ${blob.sha256.slice(0, 12)}…`;

@@ -17,7 +17,7 @@ import type {
   UploadProgress,
   UploadUnit,
 } from '../../ports.ts';
-import { openVerifiedFileBody } from '../../verified-file-body.ts';
+import { verifiedFileBody } from '../../verified-file-body.ts';
 import { PressCloudClient, type PressCloudTarget } from './press-cloud-client.ts';
 import {
   JobRequests,
@@ -141,7 +141,7 @@ class PressCloudConnection implements TargetConnection {
       session.id,
       session.token,
       { sha256: blob.hash, size: blob.size },
-      () => openVerifiedFileBody(blob.source),
+      () => verifiedFileBody(blob.source),
       { signal: progress.signal, onBytesSent: progress.onBytesSent, onRetry: progress.onRetry },
     );
   }
