@@ -94,13 +94,16 @@ test('small files are batched (≤ 256 per task); large files go one per task, b
   files['big-1.bin'] = randomBytes(8 * MiB);
   files['big-2.bin'] = randomBytes(12 * MiB);
   return withFiles(files, async (root) => {
-    const single = new HashPool({ threads: 1 }); // one thread: tasks run in the order they were planned
+    const single = new HashPool({ threads: 1 }); // one thread: tasks run in the order they were planned…
     try {
       const scan = await scanFolder(root);
+      // …once it runs: piscina hands out the tasks given while its thread still boots in another order.
+      await single.hashFiles(scan.files.filter((file) => file.path === 'big-1.bin'));
+      const sentBefore = single.tasksSent;
       const order: string[] = [];
       const outcomes = await single.hashFiles(scan.files, { onHashed: (file) => order.push(file.path) });
       assert.equal(outcomes.length, 602);
-      assert.equal(single.tasksSent, 2 + Math.ceil(600 / BATCH_MAX_FILES));
+      assert.equal(single.tasksSent - sentBefore, 2 + Math.ceil(600 / BATCH_MAX_FILES));
       assert.deepEqual(order.slice(0, 2), ['big-2.bin', 'big-1.bin']);
     } finally {
       await single.destroy();
@@ -133,6 +136,30 @@ test('one task at a time runs on one thread; more at once start all the threads,
         await lazy.destroy();
       }
     },
+  ));
+
+test("a small folder is stat'ed and hashed on the calling thread, with the same answers, and starts no thread", () =>
+  withFiles(
+    { 'a.txt': Buffer.from('alpha'), 'b/c.txt': randomBytes(64 * 1024), 'd.bin': randomBytes(MiB / 2) },
+    (root) =>
+      withCache(async (cache) => {
+        const small = new HashPool({ threads: 2 });
+        const threaded = new HashPool({ threads: 2, inline: false });
+        try {
+          const scan = await scanFolder(root, { pool: small });
+          assert.deepEqual(scan, await scanFolder(root, { pool: threaded }));
+          const inline = await hashFolder(scan, cache, small);
+          assert.deepEqual(
+            inline.files.map((f) => [f.file.path, f.hash]),
+            scan.files.map((f) => [f.path, sha256(readFileSync(f.absolutePath))]),
+          );
+          assert.deepEqual(await threaded.hashFiles(scan.files), await small.hashFiles(scan.files));
+          assert.equal(small.threadCount, 0, 'a small folder starts no thread');
+          assert.ok(threaded.threadCount > 0);
+        } finally {
+          await Promise.all([small.destroy(), threaded.destroy()]);
+        }
+      }),
   ));
 
 test('a file deleted after the scan is vanished; one that changed is changed; both in sentences', () =>
@@ -269,7 +296,8 @@ test('lstatMany answers the same on the pool, inline, and inline on a "slow" fil
     execFileSync('mkfifo', [join(root, 'fifo')]);
     const names = ['file.txt', 'dir', 'link', 'fifo', 'missing', 'file.txt/under-a-file'];
     const paths = names.map((name) => join(root, name));
-    const onPool = await pool.lstatMany(paths);
+    const threaded = new HashPool({ threads: 1, inline: false });
+    const onPool = await threaded.lstatMany(paths).finally(() => threaded.destroy());
     assert.deepEqual(await new InlineStatPool().lstatMany(paths), onPool);
     assert.deepEqual(await new InlineStatPool({ slow: true }).lstatMany(paths), onPool);
     const kinds = names.map((_, i) => onPool[i * LSTAT_SLOTS]);

@@ -3,9 +3,15 @@ import { availableParallelism } from 'node:os';
 import { Piscina } from 'piscina';
 import type { HashCache, HashedFile } from './hash-cache.ts';
 import type { HashKind } from './ports.ts';
-import type { HashTask, HashTaskFailure, HashTaskFile, HashTaskResult } from './hash-worker.ts';
+import {
+  hashTask,
+  type HashTask,
+  type HashTaskFailure,
+  type HashTaskFile,
+  type HashTaskResult,
+} from './hash-worker.ts';
 import type { ScannedFile, ScanResult } from './scan-folder.ts';
-import type { StatPool } from './stat-pool.ts';
+import { InlineStatPool, type StatPool } from './stat-pool.ts';
 
 /** Why a file could not be hashed. */
 export type HashErrorCode = 'unreadable' | 'vanished' | 'changed';
@@ -22,7 +28,28 @@ export interface HashPoolOptions {
   threads?: number;
   /** The worker module; default ./hash-worker.ts. The Electron app passes its bundled worker. */
   workerUrl?: URL;
+  /** Work small enough to do on the calling thread while no thread runs (default INLINE_WORK); false: always on threads. */
+  inline?: InlineWork | false;
 }
+
+/** Limits of the work HashPool does on the calling thread rather than start a worker thread for it. */
+export interface InlineWork {
+  /** An lstat batch of at most this many paths (stat'ed as InlineStatPool does: in slices, async on a slow filesystem). */
+  paths: number;
+  /** A hash of at most this many files… */
+  files: number;
+  /** …of at most this many bytes in all. */
+  bytes: number;
+}
+
+/**
+ * Starting a worker thread costs ~30-50 ms of CPU and 15-25 MiB (more on a busy machine), where
+ * an lstat of a few hundred paths takes a millisecond or two and SHA-256 of 1 MiB about one: a
+ * deploy of a small folder, or a re-deploy that finds a few changed files, starts none. The file
+ * count stays low because a read on the calling thread blocks it (in the app, Electron's main
+ * process) for as long as the disk takes.
+ */
+export const INLINE_WORK: InlineWork = { paths: 512, files: 16, bytes: 1024 * 1024 };
 
 /** Options of HashPool.hashFiles and hashFolder. */
 export interface HashFilesOptions {
@@ -49,16 +76,21 @@ type Workers = Piscina<HashTask | string, HashTaskResult | BigInt64Array>;
 /**
  * Hashes files (SHA-256, or the target's own kind) on worker threads: big files first, small ones in batches, streamed through one buffer per thread.
  *
- * Each thread is an isolate of its own (~15-25 MiB), so the pool starts with one: a folder of one
- * file, hashed in one task, never needs another, and would carry it idle through its whole upload.
- * The first time more than one task is wanted at once, a pool of all the threads takes over, all
- * of them started at once, so tasks are spread and queued exactly as by a full pool from the
- * start; the one-thread pool stops once its running task, if any, is done.
+ * No thread starts until work too large for the calling thread comes (INLINE_WORK): a re-deploy
+ * of a small folder starts none. Each thread is an isolate of its own (~15-25 MiB), so the pool
+ * then starts with one: a folder of one big file, hashed in one task, never needs another, and
+ * would carry it idle through its whole upload. The first time more than one task is wanted at
+ * once, a pool of all the threads takes over, all of them started at once, so tasks are spread
+ * and queued exactly as by a full pool from the start; the one-thread pool stops once its
+ * running task, if any, is done. Once threads run, all work goes to them.
  */
 export class HashPool implements StatPool {
   readonly #threads: number;
   readonly #workerUrl: URL;
-  #workers: Workers;
+  readonly #inline: InlineWork | false;
+  readonly #inlineStats = new InlineStatPool();
+  /** The running pool; null until work too large to do inline comes. */
+  #workers: Workers | null = null;
   #grown: boolean;
   /** The one-thread pool, after the full pool took over, while it still runs a task. */
   #retiring: Workers | null = null;
@@ -69,23 +101,25 @@ export class HashPool implements StatPool {
   constructor(options: HashPoolOptions = {}) {
     this.#threads = options.threads ?? availableParallelism();
     this.#workerUrl = options.workerUrl ?? new URL('./hash-worker.ts', import.meta.url);
-    // One thread starts at once (a deploy should not wait for a worker to boot), and threads stay.
+    this.#inline = options.inline ?? INLINE_WORK;
+    // Started threads stay until destroy().
     this.#grown = this.#threads === 1;
-    this.#workers = this.#start(1);
   }
 
-  /** How many hash tasks (worker messages) this pool has been given: a measure of batching. */
+  /** How many hash tasks (worker messages, or batches hashed inline) this pool has been given: a measure of batching. */
   get tasksSent(): number {
     return this.#tasksSent;
   }
 
-  /** Worker threads running now: one until more than one task was wanted at once, then `threads`. */
+  /** Worker threads running now: none until work too large to do inline, one until more than one task was wanted at once, then `threads`. */
   get threadCount(): number {
-    return this.#workers.threads.length + (this.#retiring?.threads.length ?? 0);
+    return (this.#workers?.threads.length ?? 0) + (this.#retiring?.threads.length ?? 0);
   }
 
-  /** lstats paths on the worker threads, packed as hash-worker's lstatTask does: lets scanFolder stat in parallel, off the main thread. */
+  /** lstats paths on the worker threads, packed as hash-worker's lstatTask does: lets scanFolder stat in parallel, off the main thread. A small batch, while no thread runs, is stat'ed inline. */
   lstatMany(paths: string[], options: { signal?: AbortSignal } = {}): Promise<BigInt64Array> {
+    if (this.#workers === null && this.#inline && paths.length <= this.#inline.paths)
+      return this.#inlineStats.lstatMany(paths, options);
     // One NUL-joined string clones far faster than an array of hundreds of strings (NUL cannot occur in a path).
     return this.#run(this.#workersFor(1), paths.join('\0'), {
       name: 'lstatTask',
@@ -109,7 +143,10 @@ export class HashPool implements StatPool {
 
   /** The pool for `tasks` more tasks: the full one, started now if these would make more than one at once. */
   #workersFor(tasks: number): Workers {
-    if (!this.#grown && (this.#unsettled.get(this.#workers) ?? 0) + tasks > 1) {
+    if (this.#workers === null) {
+      this.#workers = this.#start(tasks > 1 ? this.#threads : 1);
+      this.#grown ||= tasks > 1;
+    } else if (!this.#grown && (this.#unsettled.get(this.#workers) ?? 0) + tasks > 1) {
       const first = this.#workers;
       this.#workers = this.#start(this.#threads);
       this.#grown = true;
@@ -161,12 +198,17 @@ export class HashPool implements StatPool {
     const outcomes = new Array<HashOutcome>(files.length);
     try {
       const tasks = planTasks(files);
-      const workers = this.#workersFor(tasks.length);
+      // Small work is hashed right here, by the very function a worker runs.
+      let run: (task: HashTask) => Promise<HashTaskResult> = hashTask;
+      if (tasks.length > 0 && !this.#fitsInline(files)) {
+        const workers = this.#workersFor(tasks.length);
+        run = (task) => this.#run(workers, task, { signal: cancel.signal }) as Promise<HashTaskResult>;
+      }
       await Promise.all(
         tasks.map(async (indices) => {
           this.#tasksSent++;
           const task: HashTask = { kind, files: indices.map((i) => taskFile(files[i]!)), progress };
-          const results = (await this.#run(workers, task, { signal: cancel.signal })) as HashTaskResult;
+          const results = await run(task);
           flush();
           results.forEach((result, k) => {
             const file = files[indices[k]!]!;
@@ -190,9 +232,17 @@ export class HashPool implements StatPool {
     return outcomes;
   }
 
+  /** Whether hashing `files` is small enough for the calling thread, and no thread runs that could take it. */
+  #fitsInline(files: readonly ScannedFile[]): boolean {
+    if (this.#workers !== null || !this.#inline || files.length > this.#inline.files) return false;
+    let bytes = 0;
+    for (const file of files) bytes += file.size;
+    return bytes <= this.#inline.bytes;
+  }
+
   /** Stops the worker threads; tasks still queued are rejected. */
   async destroy(): Promise<void> {
-    await Promise.all([this.#workers.destroy(), this.#retiring?.destroy()]);
+    await Promise.all([this.#workers?.destroy(), this.#retiring?.destroy()]);
   }
 }
 
