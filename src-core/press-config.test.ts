@@ -12,8 +12,8 @@ function scratch(t: { after: (fn: () => void) => void }): string {
   return dir;
 }
 
-test('press.json gives the render config and the aliases of each new version', () => {
-  const config = parsePressConfig(
+test('press.json gives the render config and the aliases of each new version', async () => {
+  const config = await parsePressConfig(
     JSON.stringify({
       render: { route: '/report.html', title: 'Q3 Report', renderTimeoutMs: 45_000, metadata: { team: 'finance' } },
       aliases: ['production', 'latest', 'production'],
@@ -23,10 +23,10 @@ test('press.json gives the render config and the aliases of each new version', (
     render: { route: '/report.html', title: 'Q3 Report', renderTimeoutMs: 45_000, metadata: { team: 'finance' } },
     aliases: ['production', 'latest'],
   });
-  assert.deepEqual(parsePressConfig('{}'), { render: null, aliases: [] });
+  assert.deepEqual(await parsePressConfig('{}'), { render: null, aliases: [] });
 });
 
-test('a press.json that cannot be used is refused in words that name the field and what to write', () => {
+test('a press.json that cannot be used is refused in words that name the field and what to write', async () => {
   const cases: Array<[string, RegExp]> = [
     ['{"render": {"title": "x"', /press\.json is not valid JSON .*fix it, or remove it/],
     ['[]', /press\.json must be a JSON object, e\.g\. \{"render"/],
@@ -44,8 +44,8 @@ test('a press.json that cannot be used is refused in words that name the field a
     ['{"render": {"metadata": [1, 2]}}', /render\.metadata must be an object of name: value pairs/],
   ];
   for (const [text, message] of cases)
-    assert.throws(
-      () => parsePressConfig(text),
+    await assert.rejects(
+      parsePressConfig(text),
       (error: unknown) => error instanceof PressConfigError && message.test(error.message),
       text,
     );

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { z } from 'zod';
+import type { z as Z } from 'zod';
 import type { RenderConfig } from '../src-shared/api-types.ts';
 import { ALIAS_NAME_PATTERN, abbreviate } from '../src-shared/deploy-names.ts';
 
@@ -19,34 +19,43 @@ export class PressConfigError extends Error {}
 /** The longest render timeout Press Cloud accepts (10 minutes). */
 export const MAX_RENDER_TIMEOUT_MS = 600_000;
 
-const renderSchema = z.strictObject({
-  route: z
-    .string()
-    .min(1, 'must name the page to print, e.g. "/index.html"')
-    .max(1024)
-    .refine(
-      (route) => !/^[a-z][a-z0-9+.-]*:/i.test(route) && !route.includes('?') && !route.includes('#'),
-      'must be a path in the folder, e.g. "/report.html", not a URL',
-    )
-    .optional(),
-  title: z.string().max(500, 'must be at most 500 characters').optional(),
-  renderTimeoutMs: z
-    .number()
-    .int('must be a whole number of milliseconds')
-    .min(1)
-    .max(MAX_RENDER_TIMEOUT_MS, `must be at most ${MAX_RENDER_TIMEOUT_MS} (10 minutes)`)
-    .optional(),
-  metadata: z.record(z.string(), z.unknown(), 'must be an object of name: value pairs').optional(),
-});
+/**
+ * The file's schema, built the first time a folder has a press.json: zod is loaded then, not at
+ * start-up (it is the largest module a deploy would load, and most folders have no press.json).
+ */
+function buildSchema(z: typeof Z) {
+  const renderSchema = z.strictObject({
+    route: z
+      .string()
+      .min(1, 'must name the page to print, e.g. "/index.html"')
+      .max(1024)
+      .refine(
+        (route) => !/^[a-z][a-z0-9+.-]*:/i.test(route) && !route.includes('?') && !route.includes('#'),
+        'must be a path in the folder, e.g. "/report.html", not a URL',
+      )
+      .optional(),
+    title: z.string().max(500, 'must be at most 500 characters').optional(),
+    renderTimeoutMs: z
+      .number()
+      .int('must be a whole number of milliseconds')
+      .min(1)
+      .max(MAX_RENDER_TIMEOUT_MS, `must be at most ${MAX_RENDER_TIMEOUT_MS} (10 minutes)`)
+      .optional(),
+    metadata: z.record(z.string(), z.unknown(), 'must be an object of name: value pairs').optional(),
+  });
 
-const configSchema = z.strictObject({
-  render: renderSchema.optional(),
-  aliases: z
-    .array(z.string().regex(ALIAS_NAME_PATTERN, 'must be 1-63 characters of a-z, 0-9 and -, starting with a letter'))
-    .max(20, 'may name at most 20 aliases')
-    .optional(),
-  $schema: z.string().optional(),
-});
+  return z.strictObject({
+    render: renderSchema.optional(),
+    aliases: z
+      .array(z.string().regex(ALIAS_NAME_PATTERN, 'must be 1-63 characters of a-z, 0-9 and -, starting with a letter'))
+      .max(20, 'may name at most 20 aliases')
+      .optional(),
+    $schema: z.string().optional(),
+  });
+}
+
+let schema: Promise<ReturnType<typeof buildSchema>> | undefined;
+const configSchema = () => (schema ??= import('zod').then(({ z }) => buildSchema(z)));
 
 /**
  * Reads and checks `<folder>/press.json`; null when the folder has none.
@@ -63,11 +72,11 @@ export async function readPressConfig(folder: string): Promise<PressConfig | nul
       `${PRESS_CONFIG} cannot be read (${(error as NodeJS.ErrnoException).code ?? String(error)}); fix its permissions or remove it.`,
     );
   }
-  return parsePressConfig(text);
+  return await parsePressConfig(text);
 }
 
-/** Checks the text of a `press.json`; throws a PressConfigError naming the first problem. */
-export function parsePressConfig(text: string): PressConfig {
+/** Checks the text of a `press.json`; rejects with a PressConfigError naming the first problem. */
+export async function parsePressConfig(text: string): Promise<PressConfig> {
   let json: unknown;
   try {
     json = JSON.parse(text);
@@ -76,7 +85,7 @@ export function parsePressConfig(text: string): PressConfig {
       `${PRESS_CONFIG} is not valid JSON (${(error as Error).message}); fix it, or remove it to deploy without it.`,
     );
   }
-  const parsed = configSchema.safeParse(json);
+  const parsed = (await configSchema()).safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
     if (issue.path.length === 0 && issue.code !== 'unrecognized_keys') {
