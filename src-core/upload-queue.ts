@@ -2,8 +2,9 @@
 type StopReason = 'paused' | 'cancelled';
 
 /**
- * Runs uploads with two bounds: at most `concurrency` at once (so at most
- * that many open files, whatever the folder holds) and at most
+ * Runs uploads with two bounds: at most `concurrency` at once (a number, or
+ * a limit that adapts, read each time an upload may start; so at most that
+ * many open files, whatever the folder holds) and at most
  * `maxBytesInFlight` bytes of blobs in flight, except that one blob larger
  * than the budget may run alone rather than never. Pause aborts what runs
  * and puts it back at the front; cancel aborts everything. A worker that
@@ -11,7 +12,7 @@ type StopReason = 'paused' | 'cancelled';
  * with its error and the rest is left for the caller to re-plan.
  */
 export class UploadQueue<T extends { size: number }> {
-  readonly #concurrency: number;
+  readonly #concurrency: { readonly current: number };
   readonly #maxBytesInFlight: number;
   readonly #work: (item: T, signal: AbortSignal) => Promise<void>;
   readonly #waiting: T[] = [];
@@ -22,10 +23,11 @@ export class UploadQueue<T extends { size: number }> {
   #settle: { resolve: () => void; reject: (error: Error) => void } | null = null;
 
   constructor(
-    options: { concurrency: number; maxBytesInFlight: number },
+    options: { concurrency: number | { readonly current: number }; maxBytesInFlight: number },
     work: (item: T, signal: AbortSignal) => Promise<void>,
   ) {
-    this.#concurrency = Math.max(1, options.concurrency);
+    this.#concurrency =
+      typeof options.concurrency === 'number' ? { current: Math.max(1, options.concurrency) } : options.concurrency;
     this.#maxBytesInFlight = Math.max(1, options.maxBytesInFlight);
     this.#work = work;
   }
@@ -64,7 +66,12 @@ export class UploadQueue<T extends { size: number }> {
   }
 
   #pump(): void {
-    while (!this.#paused && !this.#failure && this.#running.size < this.#concurrency && this.#waiting.length > 0) {
+    while (
+      !this.#paused &&
+      !this.#failure &&
+      this.#running.size < Math.max(1, this.#concurrency.current) &&
+      this.#waiting.length > 0
+    ) {
       const next = this.#waiting[0]!;
       const fits = this.#bytesInFlight + next.size <= this.#maxBytesInFlight || this.#running.size === 0;
       if (!fits) break;
