@@ -7,6 +7,7 @@ import { readGeneratedApiKey } from '../src-server/data-dir.ts';
 import { isProcessAlive, readServerRecord, type ServerRecord } from '../src-server/server-record.ts';
 import { isLoopbackHost, plainHttpProblem } from '../src-shared/api-url.ts';
 import { DEFAULT_SERVER_DATA_DIR, DEFAULT_STATE_DIR } from './cli-defaults.ts';
+import { cliHost } from './cli-host.ts';
 
 /** Flags every command that talks to Press Cloud shares. */
 export interface TargetFlags {
@@ -113,7 +114,11 @@ async function assertSameInstance(record: ServerRecord, apiKey: string): Promise
 /** The engine with the CLI's ports: state in the app-data folder (or --state-dir), secrets in a 0600 file there. */
 export function openEngine(flags: TargetFlags): DeployEngine {
   const stateDir = flags.stateDir ?? DEFAULT_STATE_DIR;
-  return new DeployEngine({ stateDir, secrets: new FileSecretStore(join(stateDir, 'secrets.json')) });
+  return new DeployEngine({
+    stateDir,
+    secrets: new FileSecretStore(join(stateDir, 'secrets.json')),
+    ...(cliHost.hashWorkerUrl && { hashWorkerUrl: cliHost.hashWorkerUrl }),
+  });
 }
 
 /** The flags that say which Press Cloud to talk to, and as whom: every command that talks to one has them. */
