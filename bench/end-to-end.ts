@@ -5,7 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
-import { CLI_ENTRY, type ServerProcess } from '../src-server/testing/test-server.ts';
+import type { ServerProcess } from '../src-server/testing/test-server.ts';
+import { buildCli } from '../scripts/build-cli.ts';
 import { loadLine, median, withServer } from './bench-kit.ts';
 
 /**
@@ -17,6 +18,8 @@ import { loadLine, median, withServer } from './bench-kit.ts';
  */
 
 const exec = promisify(execFile);
+/** The `pressdrop` users run (package.json's "bin"): the bundle, built by endToEnd from the sources as they are. */
+let CLI_ENTRY = '';
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -274,6 +277,7 @@ async function coldStartRows(scratch: string, log: (line: string) => void): Prom
 export async function endToEnd(log: (line: string) => void = () => {}): Promise<string> {
   const scratch = mkdtempSync(join(tmpdir(), 'pressdrop-bench-e2e-'));
   try {
+    CLI_ENTRY = await buildCli(join(scratch, 'cli'));
     const load = loadLine();
     const rows = [
       ...(await smallTreeRows(scratch, log)),

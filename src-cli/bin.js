@@ -1,5 +1,7 @@
 #!/usr/bin/env node
-// The `pressdrop` command. Plain JavaScript, so that nothing is type-stripped before Node's
+// The `pressdrop` command run from its sources: what the tests, `npm run serve` and the benches' servers run, always
+// the code as it is now. Users run the bundle instead (package.json's "bin": src-cli/pressdrop.js, out/cli/ built by
+// scripts/build-cli.ts), which starts several times faster. Plain JavaScript, so that nothing is type-stripped before Node's
 // compile cache is on: the stripper (amaro, WebAssembly) costs ~15 MiB in each isolate that
 // loads it. With the cache on, a run after the first loads every .ts module already stripped and
 // compiled, and never loads the stripper; ESLint's and Vite's bins turn the cache on the same way.
