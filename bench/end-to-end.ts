@@ -20,6 +20,16 @@ import { loadLine, median, withServer } from './bench-kit.ts';
 const exec = promisify(execFile);
 /** The `pressdrop` users run (package.json's "bin"): the bundle, built by endToEnd from the sources as they are. */
 let CLI_ENTRY = '';
+/**
+ * The Node flags of package.json's bin (its shebang, `#!/usr/bin/env -S node <flags>`): the bench runs
+ * the bundle with the pinned Node directly, so it passes them as the shebang would.
+ */
+const BIN_NODE_FLAGS =
+  /^#!\/usr\/bin\/env -S node(?<flags>( --[\w-]+=\S+)*)$/
+    .exec(readFileSync(new URL('../src-cli/pressdrop.js', import.meta.url), 'utf8').split('\n')[0]!)
+    ?.groups?.flags?.trim()
+    .split(' ')
+    .filter(Boolean) ?? [];
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -85,6 +95,7 @@ async function deploy(
   const run = await timed(
     [
       process.execPath,
+      ...BIN_NODE_FLAGS,
       CLI_ENTRY,
       'deploy',
       tree,
@@ -252,8 +263,8 @@ async function coldStartRows(scratch: string, log: (line: string) => void): Prom
     for (let i = 0; i < RUNS; i++) {
       const cache = mkdtempSync(join(scratch, 'compile-cache-'));
       const env = { ...process.env, NODE_COMPILE_CACHE: cache };
-      version.empty.push(await timed([process.execPath, CLI_ENTRY, '--version'], env));
-      version.warm.push(await timed([process.execPath, CLI_ENTRY, '--version'], env));
+      version.empty.push(await timed([process.execPath, ...BIN_NODE_FLAGS, CLI_ENTRY, '--version'], env));
+      version.warm.push(await timed([process.execPath, ...BIN_NODE_FLAGS, CLI_ENTRY, '--version'], env));
       const other = mkdtempSync(join(scratch, 'compile-cache-'));
       const deployEnv = { ...process.env, NODE_COMPILE_CACHE: other };
       oneFile.empty.push(await deploy(server, apiKey, tree, state, 'one', deployEnv));

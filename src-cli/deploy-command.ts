@@ -59,7 +59,11 @@ export function registerDeployCommands(program: Command): void {
   const withTarget = (command: Command) =>
     withConnectionOptions(command)
       .option('--state-dir <dir>', 'where the resume journal and hash cache live (default: the app-data folder)')
-      .option('--concurrency <n>', 'blob uploads at once (default 16)', positiveNumber)
+      .option(
+        '--concurrency <n>',
+        'blob uploads at once (default: 16, adapting up to 64 while more in flight is faster)',
+        positiveNumber,
+      )
       .option(
         '--give-up-after <duration>',
         'stop (resumably) once the server has not answered for this long, e.g. 90s, 5m, 1h (default 5m)',
