@@ -47,6 +47,7 @@ export class HttpService {
   // Aborted by close(): ends backoff waits and requests in flight.
   readonly #closing = new AbortController();
   #closed: Promise<void> | undefined;
+  readonly #joined = new WeakMap<AbortSignal, AbortSignal>();
   /** When bytes last moved on any request: a server that answers something is not given up on. */
   #lastActivityAt = 0;
 
@@ -114,7 +115,11 @@ export class HttpService {
     await this.#closed;
   }
 
+  /** The caller's signal joined with close()'s, made once per caller's signal (a call's retries and attempts share it). */
   #signal(signal: AbortSignal | undefined): AbortSignal {
-    return signal ? AbortSignal.any([signal, this.#closing.signal]) : this.#closing.signal;
+    if (!signal) return this.#closing.signal;
+    let joined = this.#joined.get(signal);
+    if (!joined) this.#joined.set(signal, (joined = AbortSignal.any([signal, this.#closing.signal])));
+    return joined;
   }
 }
