@@ -60,6 +60,9 @@ export class HttpService {
     this.#slots = new Slots(connections);
     const pool = new Pool(url.origin, {
       connections,
+      // HTTP/2 where the server offers it in TLS's ALPN: each connection carries many requests at
+      // once, where HTTP/1.1 carries one at a time.
+      allowH2: url.protocol === 'https:',
       // undici's own timers would cut a multi-gigabyte upload or a slow commit;
       // sendOnce's stall watch ends only requests on which nothing moves.
       headersTimeout: 0,
