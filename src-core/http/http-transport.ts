@@ -3,6 +3,20 @@ import type { Pool } from 'undici';
 import { abortedError, badResponseError, networkError, ServiceError, stalledError } from './service-error.ts';
 import { parseRetryAfter } from './retry.ts';
 
+/**
+ * A JSON body serialized once: a 20,000-file manifest is digested (for its idempotency key) and sent
+ * as the same text, instead of being serialized for each.
+ */
+export class JsonText<T = unknown> {
+  readonly text: string;
+  /** What `text` holds, for the type checker: a call typed for a body of `T` takes this too. */
+  declare readonly value: T;
+
+  constructor(value: T) {
+    this.text = JSON.stringify(value);
+  }
+}
+
 /** One request as a client sends it; `request` names it in messages and in `onRetry`. */
 export interface Call {
   method: 'GET' | 'POST' | 'PUT' | 'DELETE';
@@ -89,7 +103,7 @@ export async function sendOnce(connection: Connection, call: Call, signal: Abort
   let body: string | Buffer | Readable | undefined;
   if (call.json !== undefined) {
     headers['content-type'] = 'application/json';
-    body = JSON.stringify(call.json);
+    body = call.json instanceof JsonText ? call.json.text : JSON.stringify(call.json);
   }
   let source: Readable | undefined;
   let counter: Transform | undefined;

@@ -21,7 +21,13 @@ import type {
 } from '../../../src-shared/api-types.ts';
 import { badResponseError as badResponseOf, ServiceError } from '../../http/service-error.ts';
 import { httpError } from './press-cloud-error.ts';
-import { expectFields as expectFieldsOf, field as fieldOf, seg, type Call } from '../../http/http-transport.ts';
+import {
+  expectFields as expectFieldsOf,
+  field as fieldOf,
+  seg,
+  type Call,
+  type JsonText,
+} from '../../http/http-transport.ts';
 import { HttpService, type HttpServiceOptions } from '../../http/http-service.ts';
 import { withRetry, type RetryInfo } from '../../http/retry.ts';
 
@@ -151,7 +157,7 @@ export class PressCloudClient {
 
   /** Step 1: register the files; the answer holds the session's upload token (a secret). */
   async createUploadSession(
-    body: CreateUploadSessionBody,
+    body: CreateUploadSessionBody | JsonText<CreateUploadSessionBody>,
     idempotencyKey: string,
   ): Promise<CreateUploadSessionResponse> {
     const request = 'POST upload session';
@@ -228,7 +234,7 @@ export class PressCloudClient {
   async commit(
     sessionId: string,
     uploadToken: string,
-    body: CommitBody,
+    body: CommitBody | JsonText<CommitBody>,
     idempotencyKey: string,
   ): Promise<DeployVersion> {
     const request = `POST commit of session ${sessionId}`;

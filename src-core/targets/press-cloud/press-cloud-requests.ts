@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { DeployVersion, FileDescriptor } from '../../../src-shared/api-types.ts';
 import type { DeployPlan, PlannedFile } from '../../ports.ts';
 import { ServiceError } from '../../http/service-error.ts';
+import { JsonText } from '../../http/http-transport.ts';
 import type { TargetRunContext } from '../../ports.ts';
 import type { CommitBody, CreateUploadSessionBody, PressCloudClient } from './press-cloud-client.ts';
 
@@ -117,7 +118,7 @@ export class JobRequests {
       // Made for another manifest (the folder changed): of no use to this plan.
       this.#update({ session: null });
     }
-    const body: CreateUploadSessionBody = { deployId, files: toDescriptors(plan.files) };
+    const body = new JsonText<CreateUploadSessionBody>({ deployId, files: toDescriptors(plan.files) });
     const digest = requestDigest('POST', '/v1/upload-sessions', body);
     for (;;) {
       const { key, repeat } = this.#requestKey('sessionRequest', digest);
@@ -145,7 +146,8 @@ export class JobRequests {
   }
 
   /** Commits `session` as the deploy's next version; a commit an earlier run sent (and whose answer it lost) is not made twice. */
-  async commit(session: OpenSession, body: CommitBody): Promise<DeployVersion> {
+  async commit(session: OpenSession, entries: CommitBody): Promise<DeployVersion> {
+    const body = new JsonText(entries);
     const { key } = this.#requestKey(
       'commitRequest',
       requestDigest('POST', `/v1/upload-sessions/${session.id}/commit`, body),
@@ -209,7 +211,7 @@ export function uploadTokenName(jobId: string): string {
 /** What names a request for its Idempotency-Key: method, path, and the body as the client serializes it. */
 export function requestDigest(method: string, path: string, body: unknown): string {
   return createHash('sha256')
-    .update(`${method} ${path}\n${JSON.stringify(body)}`)
+    .update(`${method} ${path}\n${body instanceof JsonText ? body.text : JSON.stringify(body)}`)
     .digest('hex');
 }
 
