@@ -10,6 +10,8 @@ import { DEFAULT_SERVER_DATA_DIR, DEFAULT_SERVER_PORT } from './cli-defaults.ts'
 /** What `serve` can run: the local Press Cloud, or a strict local peer of another service (for tests and trials). */
 const SERVICES = ['press', 'slideless', 'cloudflare'] as const;
 type Service = (typeof SERVICES)[number];
+/** libuv threads of `serve` (unless UV_THREADPOOL_SIZE says): the 16 uploads a deploy keeps in flight can all be syncing at once. */
+const SERVE_THREAD_POOL_SIZE = 16;
 
 interface ServeFlags {
   as: Service;
@@ -85,6 +87,9 @@ export function registerServeCommand(program: Command): void {
     .option('--log-requests', 'log every request to stdout')
     .action(async (flags: ServeFlags) => {
       if (flags.as !== 'press') return servePeer(flags.as, flags);
+      // Blob uploads wait in the thread pool for their fsyncs, and concurrent fsyncs share one journal commit:
+      // 4 threads (libuv's default) would let only 4 wait at once. Read once, when the pool first starts.
+      process.env.UV_THREADPOOL_SIZE ??= String(SERVE_THREAD_POOL_SIZE);
       const dataDir = flags.data ?? DEFAULT_SERVER_DATA_DIR;
       // The server (Fastify, its SQLite) loads only to serve: `pressdrop deploy` keeps its memory for uploading.
       const [{ parseFaultSpec }, { startServer }, { readApiKeyFile }] = await Promise.all([

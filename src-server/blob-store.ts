@@ -1,13 +1,30 @@
 import { createHash, randomUUID } from 'node:crypto';
-import { createReadStream, type ReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, stat } from 'node:fs/promises';
+import {
+  closeSync,
+  createReadStream,
+  fdatasync,
+  openSync,
+  stat,
+  statSync,
+  unlinkSync,
+  writev,
+  writevSync,
+  type ReadStream,
+} from 'node:fs';
+import { mkdir, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Readable } from 'node:stream';
+import { promisify } from 'node:util';
+import { type Arrival, SyncRounds, syncDir } from './sync-rounds.ts';
+
+const fdatasyncAsync = promisify(fdatasync);
 
 /** Bytes gathered before one write to the temp file. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
 /** Bytes written between background flushes, so the final fsync finds little left to write. */
 const EARLY_FLUSH_BYTES = 64 * 1024 * 1024;
+/** Blobs whose size this process remembers; past this many it forgets them all and asks the disk again. */
+const MAX_KNOWN_BLOBS = 250_000;
 
 /** What an ingest expects the body to be: the session's registered sha256 and size. */
 export interface ExpectedBlob {
@@ -29,20 +46,35 @@ export class BlobRefusedError extends Error {
   }
 }
 
+interface BlobArrival extends Arrival {
+  sha256: string;
+  size: number;
+}
+
 /**
  * The content-addressed blob store: each blob is one file named by its
  * SHA-256 under two levels of shard folders (`ab/cd/abcd…`). A blob appears
- * only by rename after its bytes were hashed, checked and fsynced, so a file
- * in the store is always whole; anything cut off is a temp file, and temp
- * files are swept at open.
+ * only by rename after its bytes were hashed, checked and synced, and an
+ * ingest resolves only once that rename is durable too; anything cut off
+ * is a temp file, and temp files are swept at open. Blobs are never
+ * deleted, so what this process has seen stored it remembers.
  */
 export class BlobStore {
   readonly #blobsDir: string;
   readonly #tmpDir: string;
+  /** Size by sha256 of blobs known to be stored. */
+  readonly #knownSizes = new Map<string, number>();
+  readonly #rounds: SyncRounds<BlobArrival>;
+  /** Blobs handed to a sync round and not yet answered: on disk, maybe not durably. */
+  readonly #settling = new Map<string, Promise<boolean>>();
 
   private constructor(root: string) {
     this.#blobsDir = join(root, 'blobs');
     this.#tmpDir = join(root, 'tmp');
+    this.#rounds = new SyncRounds({
+      isStored: (arrival) => this.#knownSizes.has(arrival.sha256),
+      stored: (arrival) => this.#remember(arrival.sha256, arrival.size),
+    });
   }
 
   /** Opens the store under `root`, removing temp files a killed process left behind. */
@@ -51,6 +83,8 @@ export class BlobStore {
     await rm(store.#tmpDir, { recursive: true, force: true });
     await mkdir(store.#tmpDir, { recursive: true });
     await mkdir(store.#blobsDir, { recursive: true });
+    // The blobs folder's own entry, before any blob in it is acknowledged.
+    await syncDir(root);
     return store;
   }
 
@@ -59,14 +93,26 @@ export class BlobStore {
     return join(this.#blobsDir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
-  /** The stored blob's size in bytes, or null when it is not stored. */
+  /** The stored blob's size in bytes, or null when it is not stored (a blob being made durable is waited for). */
   async sizeOf(sha256: string): Promise<number | null> {
-    try {
-      return (await stat(this.pathOf(sha256))).size;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
-      throw error;
+    const known = this.#knownSizes.get(sha256);
+    if (known !== undefined) return known;
+    const settling = this.#settling.get(sha256);
+    if (settling !== undefined) {
+      await settling.catch(() => undefined);
+      return this.sizeOf(sha256);
     }
+    const size = await new Promise<number | null>((resolve, reject) =>
+      stat(this.pathOf(sha256), (error, stats) => {
+        if (!error) resolve(stats.size);
+        else if (error.code === 'ENOENT') resolve(null);
+        else reject(error);
+      }),
+    );
+    // Renamed in while the stat ran: the answer waits for its folder's sync.
+    if (this.#settling.has(sha256)) return this.sizeOf(sha256);
+    if (size !== null) this.#remember(sha256, size);
+    return size;
   }
 
   /** Whether the blob is stored. */
@@ -86,9 +132,15 @@ export class BlobStore {
    * refused or broken body leaves nothing behind. The body is never
    * destroyed here, so the caller can still answer on its connection.
    * `onChunk` sees the byte count after each chunk and may throw to abort
-   * (the fault injector cuts connections with it). Resolves
-   * `alreadyPresent: true` when the blob was stored already (checked, not
-   * written again) or another upload stored it first.
+   * (the fault injector cuts connections with it). Resolves once the blob
+   * is durable, `alreadyPresent: true` when it was stored already (checked,
+   * not written again) or another upload stored it first.
+   *
+   * A small body is kept in memory until it is checked, then written with
+   * one call; a larger one is written as it arrives, ~1 MiB at a time.
+   * Making the temp file, writing to the page cache and closing run on
+   * this thread (no disk wait, and cheaper than a thread-pool trip); the
+   * data sync and large writes go to the pool.
    */
   async ingest(
     body: Readable,
@@ -96,33 +148,36 @@ export class BlobStore {
     onChunk?: (receivedBytes: number) => void,
   ): Promise<{ alreadyPresent: boolean }> {
     // Stored already: the body is still read and checked (the contract refuses a wrong body), but not written.
-    const alreadyPresent = await this.has(expected.sha256);
+    const alreadyPresent = this.#isDurablyStored(expected.sha256);
     const tempPath = join(this.#tmpDir, `${expected.sha256}.${randomUUID()}.part`);
-    const file = alreadyPresent ? null : await open(tempPath, 'wx');
     const hash = createHash('sha256');
     let received = 0;
-    // Chunks are gathered into ~1 MiB writes, one write in flight while the next batch arrives.
+    let fd: number | null = null;
+    let handedOver = false;
     let batch: Buffer[] = [];
     let batchBytes = 0;
+    // One write in flight while the next batch arrives.
     let writing: Promise<unknown> = Promise.resolve();
     // A datasync in the background every EARLY_FLUSH_BYTES overlaps the disk with the network.
     let flushing: Promise<unknown> = Promise.resolve();
     let unflushedBytes = 0;
     const flush = async () => {
-      if (!file) {
+      if (alreadyPresent) {
         batch = [];
         batchBytes = 0;
         return;
       }
+      fd ??= openSync(tempPath, 'wx');
+      const file = fd;
       await writing;
-      writing = file.writev(batch);
+      writing = writeAll(file, batch, batchBytes);
       unflushedBytes += batchBytes;
       batch = [];
       batchBytes = 0;
       if (unflushedBytes >= EARLY_FLUSH_BYTES) {
         unflushedBytes = 0;
         await flushing;
-        flushing = writing.then(() => file.datasync());
+        flushing = writing.then(() => fdatasyncAsync(file));
       }
     };
     try {
@@ -141,9 +196,6 @@ export class BlobStore {
         batchBytes += chunk.length;
         if (batchBytes >= WRITE_BATCH_BYTES) await flush();
       }
-      if (batchBytes > 0) await flush();
-      await writing;
-      await flushing;
       if (received !== expected.size) {
         throw new BlobRefusedError(
           'size_mismatch',
@@ -159,34 +211,86 @@ export class BlobStore {
           received,
         );
       }
-      if (!file) return { alreadyPresent: true };
-      await file.sync();
-      await file.close();
-      return { alreadyPresent: await this.#moveIntoPlace(tempPath, expected.sha256) };
+      if (alreadyPresent) return { alreadyPresent: true };
+      if (fd === null) {
+        fd = openSync(tempPath, 'wx');
+        const written = writevSync(fd, batch);
+        if (written !== batchBytes) throw new Error(`wrote ${written} of ${batchBytes} bytes`);
+      } else {
+        if (batchBytes > 0) await flush();
+        await writing;
+        await flushing;
+      }
+      await fdatasyncAsync(fd);
+      const file = fd;
+      fd = null;
+      closeSync(file);
+      handedOver = true;
+      const publishing = this.#rounds.publish({ tempPath, finalPath: this.pathOf(expected.sha256), ...expected });
+      this.#settling.set(expected.sha256, publishing);
+      try {
+        return { alreadyPresent: await publishing };
+      } finally {
+        if (this.#settling.get(expected.sha256) === publishing) this.#settling.delete(expected.sha256);
+      }
     } finally {
-      await writing.catch(() => undefined);
-      await flushing.catch(() => undefined);
-      if (file) {
-        await file.close().catch(() => undefined);
-        await rm(tempPath, { force: true });
+      if (!handedOver) {
+        await writing.catch(() => undefined);
+        await flushing.catch(() => undefined);
+        if (fd !== null) {
+          closeQuietly(fd);
+          removeQuietly(tempPath);
+        }
       }
     }
   }
 
-  /** Renames a checked temp file into the store; false when it is new, true when it was already there. */
-  async #moveIntoPlace(tempPath: string, sha256: string): Promise<boolean> {
-    if (await this.has(sha256)) return true;
-    const finalPath = this.pathOf(sha256);
-    const shardDir = join(finalPath, '..');
-    await mkdir(shardDir, { recursive: true });
-    await rename(tempPath, finalPath);
-    // The rename is durable only once its directory entry is on disk.
-    const dir = await open(shardDir, 'r');
-    try {
-      await dir.sync();
-    } finally {
-      await dir.close();
-    }
-    return false;
+  /**
+   * Whether the blob is stored for good: from memory, else one stat on this
+   * thread (the missing-blobs call has just looked at this path). One being
+   * made durable right now counts as not stored: this upload is written
+   * too, and the round that names them keeps one.
+   */
+  #isDurablyStored(sha256: string): boolean {
+    if (this.#knownSizes.has(sha256)) return true;
+    if (this.#settling.has(sha256)) return false;
+    const stats = statSync(this.pathOf(sha256), { throwIfNoEntry: false });
+    if (stats === undefined) return false;
+    this.#remember(sha256, stats.size);
+    return true;
+  }
+
+  #remember(sha256: string, size: number): void {
+    if (this.#knownSizes.size >= MAX_KNOWN_BLOBS) this.#knownSizes.clear();
+    this.#knownSizes.set(sha256, size);
+  }
+}
+
+/** Writes `buffers` (`bytes` in all) at the file's position. */
+function writeAll(fd: number, buffers: Buffer[], bytes: number): Promise<void> {
+  return new Promise((resolve, reject) =>
+    // libuv itself goes on after a short write, so fewer bytes than asked means something is wrong.
+    writev(fd, buffers, (error, written) => {
+      if (error) reject(error);
+      else if (written !== bytes) reject(new Error(`wrote ${written} of ${bytes} bytes`));
+      else resolve();
+    }),
+  );
+}
+
+function closeQuietly(fd: number): void {
+  try {
+    closeSync(fd);
+  } catch {
+    // The error that brought us here is the one to report.
+  }
+}
+
+/** Removes a temp file; one left behind (it should not be) is swept when the store next opens. */
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // The error that brought us here is the one to report.
   }
 }

@@ -187,6 +187,146 @@ test(
   },
 );
 
+/** How a PUT ended: answered 200, answered otherwise, or cut (the server died). */
+type PutEnd = 'acknowledged' | 'refused' | 'cut';
+
+/** PUTs one blob on `agent`'s connections; never rejects. */
+function putBlob(
+  agent: http.Agent,
+  baseUrl: string,
+  apiKey: string,
+  session: { id: string; uploadToken: string },
+  blob: { sha256: string; bytes: Buffer },
+): Promise<PutEnd> {
+  return new Promise((resolve) => {
+    const req = http.request(new URL(`/v1/upload-sessions/${session.id}/blobs/${blob.sha256}`, baseUrl), {
+      method: 'PUT',
+      agent,
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        'x-upload-token': session.uploadToken,
+        'content-type': 'application/octet-stream',
+        'content-length': blob.bytes.length,
+      },
+    });
+    req.on('response', (res) => {
+      res.resume();
+      res.on('end', () => resolve(res.statusCode === 200 ? 'acknowledged' : 'refused'));
+      res.on('error', () => resolve('cut'));
+    });
+    req.on('error', () => resolve('cut'));
+    req.end(blob.bytes);
+  });
+}
+
+test(
+  'SIGKILL while many blob PUTs are in flight, twice: every blob answered 200 is in the store after restart, whole and readable, and no half-written file is visible',
+  { timeout: 180_000 },
+  async (t) => {
+    const { dataDir, serve } = harness(t);
+    const apiKey = makeApiKey();
+    // Small blobs are written in one go and named in shared sync rounds; the large ones are written as they arrive.
+    const blobs = [
+      ...Array.from({ length: 600 }, (_, i) => randomBytes(1 + ((i * 977) % 8192))),
+      ...Array.from({ length: 4 }, (_, i) => randomBytes(2 * MiB + i * 4099)),
+    ].map((bytes, i) => ({ path: `f${i}.bin`, sha256: sha256(bytes), size: bytes.length, bytes }));
+    const files = blobs.map(({ path, sha256: sha, size }) => ({ path, sha256: sha, size }));
+    let server = await serve(['--api-key', apiKey]);
+    const created = await request(server.url, apiKey, 'POST', '/v1/upload-sessions', {
+      json: { createDeploy: { slug: 'killed-mid-stream', name: 'Killed' }, files },
+    });
+    assert.equal(created.status, 201, JSON.stringify(created.body));
+    const session = { id: created.body.uploadSession.id as string, uploadToken: created.body.uploadToken as string };
+    const acknowledged = new Set<string>();
+
+    /** PUTs every blob not yet acknowledged, 24 at a time; SIGKILLs the server once `killAfter` more are acknowledged. */
+    const upload = async (killAfter: number | null) => {
+      const agent = new http.Agent({ keepAlive: true, maxSockets: 24 });
+      const queue = blobs.filter((blob) => !acknowledged.has(blob.sha256));
+      const ends: PutEnd[] = [];
+      let inFlightAtKill = -1;
+      let inFlight = 0;
+      let newlyAcknowledged = 0;
+      await Promise.all(
+        Array.from({ length: 24 }, async () => {
+          for (let blob = queue.shift(); blob !== undefined && inFlightAtKill < 0; blob = queue.shift()) {
+            inFlight++;
+            const end = await putBlob(agent, server.url, apiKey, session, blob);
+            inFlight--;
+            ends.push(end);
+            if (end !== 'acknowledged') continue;
+            acknowledged.add(blob.sha256);
+            if (++newlyAcknowledged === killAfter) {
+              inFlightAtKill = inFlight;
+              server.child.kill('SIGKILL');
+            }
+          }
+        }),
+      );
+      agent.destroy();
+      return { ends, inFlightAtKill };
+    };
+
+    /** After a kill: nothing under blobs/ is other than whole, every acknowledged blob is there, before and after restart. */
+    const checkAfterKill = async (round: string) => {
+      assert.equal(await within(server.exited, 10_000, 'the killed server to exit'), 'SIGKILL');
+      const stored = () =>
+        new Map(filesUnder(join(dataDir, 'blobs')).map((file) => [file.slice(file.lastIndexOf('/') + 1), file]));
+      for (const [name, file] of stored()) {
+        assert.equal(sha256(readFileSync(file)), name, `${round}: ${file} is not whole`);
+      }
+      server = await serve(['--api-key', apiKey]);
+      assert.deepEqual(readdirSync(join(dataDir, 'tmp')), [], `${round}: tmp/ is not empty after restart`);
+      const onDisk = stored();
+      for (const sha of acknowledged) {
+        const file = onDisk.get(sha);
+        assert.ok(file, `${round}: acknowledged blob ${sha} is not in the store`);
+        assert.equal(sha256(readFileSync(file)), sha, `${round}: acknowledged blob ${sha} is not whole`);
+        const fetched = await getBlob(server.url, apiKey, sha);
+        assert.equal(fetched.status, 200, `${round}: GET of acknowledged blob ${sha}`);
+        assert.equal(sha256(fetched.bytes), sha, `${round}: GET of acknowledged blob ${sha} is not whole`);
+      }
+      const missing = await request(server.url, apiKey, 'POST', `/v1/upload-sessions/${session.id}/missing-blobs`, {
+        json: { files: files.slice(0, 1000) },
+        uploadToken: session.uploadToken,
+      });
+      assert.equal(missing.status, 200, JSON.stringify(missing.body));
+      for (const { sha256: sha } of missing.body.missingBlobs as Array<{ sha256: string }>) {
+        assert.ok(!acknowledged.has(sha), `${round}: acknowledged blob ${sha} is reported missing`);
+      }
+    };
+
+    // Early: the first rounds are in flight; then again in the middle, on a server restarted on the same data.
+    for (const [round, killAfter] of [
+      ['first kill', 30],
+      ['second kill', 200],
+    ] as const) {
+      const { ends, inFlightAtKill } = await upload(killAfter);
+      assert.ok(inFlightAtKill > 0, `${round}: no PUT was in flight at the kill (it proves nothing)`);
+      assert.ok(ends.includes('cut'), `${round}: the kill cut no PUT (it proves nothing)`);
+      assert.ok(!ends.includes('refused'), `${round}: a PUT was refused`);
+      await checkAfterKill(round);
+    }
+
+    // The rest goes up on the restarted server, and the session commits with every blob.
+    const { ends } = await upload(null);
+    assert.ok(
+      ends.every((end) => end === 'acknowledged'),
+      'a PUT after the restarts was not acknowledged',
+    );
+    assert.equal(acknowledged.size, blobs.length);
+    const commit = await within(
+      request(server.url, apiKey, 'POST', `/v1/upload-sessions/${session.id}/commit`, {
+        json: { entries: files.map(({ path, sha256: sha, size }) => ({ path, blobHash: sha, size })) },
+        uploadToken: session.uploadToken,
+      }),
+      30_000,
+      'commit',
+    );
+    assert.equal(commit.status, 201, JSON.stringify(commit.body));
+  },
+);
+
 test(
   'SIGTERM stops cleanly (exit 0); a restart keeps deploys, versions, blobs and the generated API key',
   { timeout: 30_000 },
