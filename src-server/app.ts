@@ -3,7 +3,7 @@ import { apiErrors } from '../src-shared/api-errors.ts';
 import { abbreviate } from '../src-shared/deploy-names.ts';
 import { ApiError } from './api-error.ts';
 import type { ServerContext } from './context.ts';
-import type { FaultDecision } from './faults.ts';
+import type { FaultDecision, FaultInjector } from './faults.ts';
 import { hashSecret } from './ids.ts';
 import {
   answerClientError,
@@ -124,8 +124,11 @@ export function buildApp(
   app.register(
     async (api) => {
       api.addHook('onRequest', async (request, reply) => {
-        await injectFaults(ctx, request, reply);
-        if (reply.sent) return;
+        // Without --faults, no await: every blob PUT passes here.
+        if (ctx.faults) {
+          await injectFaults(ctx.faults, request, reply);
+          if (reply.sent) return;
+        }
         authenticate(ctx, request);
       });
       api.setNotFoundHandler((request, reply) => {
@@ -173,11 +176,10 @@ function answerFrameworkError(
 }
 
 /** Fault injection (`--faults`), for /v1 routes only; a mid-body reset only where the route streams its body. */
-async function injectFaults(ctx: ServerContext, request: FastifyRequest, reply: FastifyReply): Promise<void> {
-  if (!ctx.faults) return;
-  const delay = ctx.faults.latencyMs();
+async function injectFaults(faults: FaultInjector, request: FastifyRequest, reply: FastifyReply): Promise<void> {
+  const delay = faults.latencyMs();
   if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
-  request.fault = ctx.faults.decide(request.routeOptions.config.streamedBody === true);
+  request.fault = faults.decide(request.routeOptions.config.streamedBody === true);
   if (request.fault.kind === 'unavailable') {
     discardUnreadBody(request);
     reply.code(503).send(new ApiError('service_unavailable', 'Injected fault: service unavailable.').toBody());

@@ -115,6 +115,11 @@ export class BlobStore {
     return size;
   }
 
+  /** The size of a blob this process knows is stored; undefined when only the disk can tell (ask `sizeOf`). */
+  knownSize(sha256: string): number | undefined {
+    return this.#knownSizes.get(sha256);
+  }
+
   /** Whether the blob is stored. */
   async has(sha256: string): Promise<boolean> {
     return (await this.sizeOf(sha256)) !== null;

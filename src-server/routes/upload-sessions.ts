@@ -120,10 +120,10 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
         files.map((file) => file.path),
       );
       const unique = [...new Set(files.map((file) => file.sha256))];
-      const stored = await mapBounded(unique, STAT_CONCURRENCY, (sha256) => ctx.blobs.has(sha256));
+      const sizes = await storedSizes(ctx, unique);
       return {
         uploadSessionId: session.id,
-        missingBlobs: unique.filter((_, i) => !stored[i]).map((sha256) => ({ sha256 })),
+        missingBlobs: unique.filter((sha256) => sizes.get(sha256) === null).map((sha256) => ({ sha256 })),
       };
     },
   );
@@ -309,8 +309,7 @@ function renderRoute(requested: string | undefined, entries: readonly VersionEnt
 /** `409 blobs_missing` with the list of what is not stored; `400 blob_size_mismatch` when an entry's size is not its blob's. */
 async function assertBlobsStored(ctx: ServerContext, entries: readonly VersionEntry[]): Promise<void> {
   const hashes = [...new Set(entries.map((entry) => entry.blobHash))];
-  const sizes = await mapBounded(hashes, STAT_CONCURRENCY, (sha256) => ctx.blobs.sizeOf(sha256));
-  const storedSize = new Map(hashes.map((sha256, i) => [sha256, sizes[i]]));
+  const storedSize = await storedSizes(ctx, hashes);
   const missing = hashes.filter((sha256) => storedSize.get(sha256) === null);
   if (missing.length > 0) {
     throw new ApiError(
@@ -327,6 +326,20 @@ async function assertBlobsStored(ctx: ServerContext, entries: readonly VersionEn
       );
     }
   }
+}
+
+/** The stored size of each blob (null: not stored): from the store's memory, the rest from the disk. */
+async function storedSizes(ctx: ServerContext, hashes: readonly string[]): Promise<Map<string, number | null>> {
+  const sizes = new Map<string, number | null>();
+  const unknown: string[] = [];
+  for (const sha256 of hashes) {
+    const size = ctx.blobs.knownSize(sha256);
+    if (size === undefined) unknown.push(sha256);
+    else sizes.set(sha256, size);
+  }
+  const asked = await mapBounded(unknown, STAT_CONCURRENCY, (sha256) => ctx.blobs.sizeOf(sha256));
+  unknown.forEach((sha256, i) => sizes.set(sha256, asked[i] ?? null));
+  return sizes;
 }
 
 /** The MIME type of a path by its extension, for files registered without one. */
