@@ -47,8 +47,9 @@ test('it settles at the last step that paid: 20 ms away, with a server that take
 test('the start is clamped to the maximum, and one less than a window of answers changes nothing', () => {
   assert.equal(new ConcurrencyLimit({ initial: 500, max: 64 }).current, 64);
   const limit = new ConcurrencyLimit({ initial: 10, max: 100 });
-  for (let i = 0; i < 20; i++) limit.answered(i);
+  // The first answer opens the window; four rounds of 10 close it.
+  for (let i = 0; i < 40; i++) limit.answered(i);
   assert.equal(limit.current, 10);
-  limit.answered(20);
+  limit.answered(40);
   assert.equal(limit.current, 15);
 });

@@ -63,4 +63,4 @@ const STEP = 1.5;
 /** A step is kept only if answers per second grew by at least this much. */
 const WORTHWHILE_GAIN = 0.1;
 /** Rounds of `limit` answers per measure. */
-const ROUNDS_PER_WINDOW = 2;
+const ROUNDS_PER_WINDOW = 4;
