@@ -75,7 +75,7 @@ export class Metadata {
   readonly #sql: (sql: string) => StatementSync;
   /** Key id by key hash (hex), of keys found valid; forgotten whenever keys change. */
   readonly #apiKeyIds = new Map<string, string>();
-  readonly #recentSessions = new RecentSessions();
+  readonly #recentSessions = new RecentSessions<SessionRow>();
 
   constructor(db: DatabaseSync) {
     this.db = db;

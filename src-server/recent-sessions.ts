@@ -1,5 +1,3 @@
-import type { SessionRow } from './metadata.ts';
-
 /** Session rows remembered at most; the oldest is forgotten first. */
 const MAX_ROWS = 64;
 /** Registered files remembered at most, over all sessions; a larger session is not remembered. */
@@ -18,9 +16,10 @@ export interface RegisteredBlob {
  * sha256, kept from its creation. Every change of a session's row goes
  * through Metadata, which forgets the row first; a file list never
  * changes until the session is committed or expires, when it is dropped.
- * Anything not remembered is read from SQLite as before.
+ * Anything not remembered is read from SQLite as before. Generic in the
+ * row type, so that it need not import metadata.ts (no import cycle).
  */
-export class RecentSessions {
+export class RecentSessions<SessionRow extends { id: string }> {
   readonly #rows = new Map<string, SessionRow>();
   readonly #files = new Map<string, { expiresAt: number; bySha256: ReadonlyMap<string, RegisteredBlob> }>();
   #fileCount = 0;
