@@ -261,6 +261,16 @@ async function killAt(cli: CliProcess, server: LoggedServer, since: number, poin
   return seen;
 }
 
+/** Whether the state folder's journal holds no job a `resume` could take. */
+function nothingToResume(state: string): boolean {
+  const journal = DeployJournal.open(join(state, 'journal.sqlite'));
+  try {
+    return journal.listResumable().length === 0;
+  } finally {
+    journal.close();
+  }
+}
+
 /** The checks every case ends with. */
 async function assertResumedRight(
   server: LoggedServer,
@@ -343,6 +353,9 @@ async function killAndResume(
     );
   }
   if (point.hold.fifo) rmSync(join(site, '.pressignore'));
+  // A kill seen late by a CPU-starved test process can land after the commit: then nothing is left
+  // to resume, and the case starts afresh to hit its step.
+  if (point.resumeWith === 'resume' && !ended && nothingToResume(state)) return false;
   const last = server.log.mark();
   // Unless the resume ran to its end (nothing left to kill at: the commit had landed), one more run finishes it.
   const result = ended ?? (await within(runCli(t, again), 60_000, 'the resumed deploy'));

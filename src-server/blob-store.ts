@@ -11,8 +11,8 @@ import {
   writevSync,
   type ReadStream,
 } from 'node:fs';
-import { mkdir, rm } from 'node:fs/promises';
-import { join } from 'node:path';
+import { mkdir, rename, rm } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
 import { type Arrival, SyncRounds, syncDir } from './sync-rounds.ts';
@@ -65,6 +65,12 @@ export class BlobStore {
   /** Size by sha256 of blobs known to be stored. */
   readonly #knownSizes = new Map<string, number>();
   readonly #rounds: SyncRounds<BlobArrival>;
+  /**
+   * Blobs this process found absent. Only this process writes the store (one server per data
+   * folder), and a blob appears only through its sync rounds, which take it out of here: so a
+   * missing-blobs answer saves the PUT that follows a second stat.
+   */
+  readonly #knownAbsent = new Set<string>();
   /** Blobs handed to a sync round and not yet answered: on disk, maybe not durably. */
   readonly #settling = new Map<string, Promise<boolean>>();
 
@@ -102,6 +108,7 @@ export class BlobStore {
       await settling.catch(() => undefined);
       return this.sizeOf(sha256);
     }
+    if (this.#knownAbsent.has(sha256)) return null;
     const size = await new Promise<number | null>((resolve, reject) =>
       stat(this.pathOf(sha256), (error, stats) => {
         if (!error) resolve(stats.size);
@@ -112,6 +119,7 @@ export class BlobStore {
     // Renamed in while the stat ran: the answer waits for its folder's sync.
     if (this.#settling.has(sha256)) return this.sizeOf(sha256);
     if (size !== null) this.#remember(sha256, size);
+    else this.#rememberAbsent(sha256);
     return size;
   }
 
@@ -123,6 +131,17 @@ export class BlobStore {
   /** Whether the blob is stored. */
   async has(sha256: string): Promise<boolean> {
     return (await this.sizeOf(sha256)) !== null;
+  }
+
+  /**
+   * Names a checked temp file (in this store's file system) blob `sha256`, for an intake of its own
+   * (the Slideless peer hashes a body before it knows its name); the store knows it is there from now.
+   */
+  async adopt(tempPath: string, sha256: string): Promise<void> {
+    const finalPath = this.pathOf(sha256);
+    await mkdir(dirname(finalPath), { recursive: true });
+    await rename(tempPath, finalPath);
+    this.#knownAbsent.delete(sha256);
   }
 
   /** The blob's bytes (or the inclusive byte range asked for), streamed from disk. */
@@ -258,16 +277,25 @@ export class BlobStore {
    */
   #isDurablyStored(sha256: string): boolean {
     if (this.#knownSizes.has(sha256)) return true;
-    if (this.#settling.has(sha256)) return false;
+    if (this.#settling.has(sha256) || this.#knownAbsent.has(sha256)) return false;
     const stats = statSync(this.pathOf(sha256), { throwIfNoEntry: false });
-    if (stats === undefined) return false;
+    if (stats === undefined) {
+      this.#rememberAbsent(sha256);
+      return false;
+    }
     this.#remember(sha256, stats.size);
     return true;
   }
 
   #remember(sha256: string, size: number): void {
+    this.#knownAbsent.delete(sha256);
     if (this.#knownSizes.size >= MAX_KNOWN_BLOBS) this.#knownSizes.clear();
     this.#knownSizes.set(sha256, size);
+  }
+
+  #rememberAbsent(sha256: string): void {
+    if (this.#knownAbsent.size >= MAX_KNOWN_BLOBS) this.#knownAbsent.clear();
+    this.#knownAbsent.add(sha256);
   }
 }
 

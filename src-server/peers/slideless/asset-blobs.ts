@@ -1,6 +1,6 @@
 import { createHash, randomUUID, type Hash } from 'node:crypto';
 import type { ReadStream } from 'node:fs';
-import { mkdir, open, rename, rm, type FileHandle } from 'node:fs/promises';
+import { open, rm, type FileHandle } from 'node:fs/promises';
 import { join } from 'node:path';
 import { BlobStore } from '../../blob-store.ts';
 
@@ -54,9 +54,7 @@ export class AssetBlobs {
       await rm(tempPath, { force: true });
       return;
     }
-    const finalPath = this.pathOf(sha256);
-    await mkdir(join(finalPath, '..'), { recursive: true });
-    await rename(tempPath, finalPath);
+    await this.#store.adopt(tempPath, sha256);
   }
 }
 
