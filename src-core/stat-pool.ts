@@ -12,17 +12,20 @@ export interface StatPool {
 // libuv's pool (its cross-thread wake-ups dominate; measured on 20,000
 // files), so InlineStatPool stats synchronously in slices that yield to the
 // event loop: it never stalls for more than ~SLICE_MS. A slow filesystem (a
-// network mount) shows as a slow slice, and from then on it goes async, 64 in
+// network mount) shows as slow slices, and from then on it goes async, 64 in
 // flight, where that parallelism pays.
 const SLICE_MS = 4;
 const SLOW_LSTAT_MS = 0.1;
 const ASYNC_LSTATS_IN_FLIGHT = 64;
+/** Slow slices in a row that make the pool go async (one alone was the process being preempted, on a busy 2-core VM). */
+const SLOW_SLICES_IN_A_ROW = 3;
 
 /** A StatPool on the calling thread, for scans without a HashPool: sync lstat in time slices, async on a slow filesystem. */
 export class InlineStatPool implements StatPool {
   #slow: boolean;
+  #slowSlices = 0;
 
-  /** `slow`: go async from the start (a filesystem known to be slow); by default, after the first slow slice. */
+  /** `slow`: go async from the start (a filesystem known to be slow); by default, after SLOW_SLICES_IN_A_ROW slow slices. */
   constructor(options: { slow?: boolean } = {}) {
     this.#slow = options.slow ?? false;
   }
@@ -37,7 +40,9 @@ export class InlineStatPool implements StatPool {
       const first = i;
       do lstatInto(out, i, paths[i]!);
       while (++i < paths.length && performance.now() - started < SLICE_MS);
-      if ((performance.now() - started) / (i - first) > SLOW_LSTAT_MS) this.#slow = true;
+      // One slow slice is a preemption or a GC pause; a slow filesystem is slow slice after slice.
+      this.#slowSlices = (performance.now() - started) / (i - first) > SLOW_LSTAT_MS ? this.#slowSlices + 1 : 0;
+      if (this.#slowSlices >= SLOW_SLICES_IN_A_ROW) this.#slow = true;
     }
     let next = i;
     const lane = async () => {
