@@ -209,7 +209,6 @@ export class DeployJournal {
         .run(plan.manifestDigest, plan.fileCount, plan.totalBytes, now, id);
       // One statement each over the plan as a JSON array: 20,000 blobs are one bind, not 20,000.
       this.#db.exec('CREATE TEMP TABLE IF NOT EXISTS plan_blobs (hash TEXT PRIMARY KEY, size INTEGER) WITHOUT ROWID');
-      this.#db.exec('DELETE FROM temp.plan_blobs');
       this.#db
         .prepare(
           `INSERT OR IGNORE INTO temp.plan_blobs (hash, size)
@@ -226,6 +225,7 @@ export class DeployJournal {
            SELECT ?, hash, size, 'missing' FROM temp.plan_blobs`,
         )
         .run(id);
+      // Emptied for the next plan (a failed transaction's rollback empties it too).
       this.#db.exec('DELETE FROM temp.plan_blobs');
     });
   }

@@ -118,40 +118,39 @@ export async function sendOnce(connection: Connection, call: Call, signal: Abort
       body = opened;
       sent = size;
       onBytesSent?.(size);
-    } else source = opened;
-  }
-  if (call.upload && source) {
-    const { size, onBytesSent } = call.upload;
-    // Counts what undici pulls; undici pulls only as the socket drains, so the count follows the wire.
-    counter = new Transform({
-      transform(chunk: Buffer, _encoding, done) {
-        // After the answer (e.g. an early "alreadyPresent"), bytes still piped in are not sent: don't count them.
-        if (settled) return done();
-        sent += chunk.length;
-        if (sent > size) {
-          bodyError = new Error(
-            `${call.request}: the file grew while it was uploaded (more than the ${size} bytes it was hashed at); scan it again.`,
-          );
-          return done(bodyError);
-        }
-        touch();
-        onBytesSent?.(chunk.length);
-        done(null, chunk);
-      },
-      flush(done) {
-        if (sent < size)
-          bodyError = new Error(
-            `${call.request}: the file shrank while it was uploaded (${sent} of ${size} bytes); scan it again.`,
-          );
-        done(bodyError);
-      },
-    });
-    const destination = counter;
-    source.once('error', (error) => {
-      bodyError ??= error;
-      destination.destroy(error);
-    });
-    body = source.pipe(counter);
+    } else if (opened) {
+      source = opened;
+      // Counts what undici pulls; undici pulls only as the socket drains, so the count follows the wire.
+      counter = new Transform({
+        transform(chunk: Buffer, _encoding, done) {
+          // After the answer (e.g. an early "alreadyPresent"), bytes still piped in are not sent: don't count them.
+          if (settled) return done();
+          sent += chunk.length;
+          if (sent > size) {
+            bodyError = new Error(
+              `${call.request}: the file grew while it was uploaded (more than the ${size} bytes it was hashed at); scan it again.`,
+            );
+            return done(bodyError);
+          }
+          touch();
+          onBytesSent?.(chunk.length);
+          done(null, chunk);
+        },
+        flush(done) {
+          if (sent < size)
+            bodyError = new Error(
+              `${call.request}: the file shrank while it was uploaded (${sent} of ${size} bytes); scan it again.`,
+            );
+          done(bodyError);
+        },
+      });
+      const destination = counter;
+      opened.once('error', (error) => {
+        bodyError ??= error;
+        destination.destroy(error);
+      });
+      body = opened.pipe(counter);
+    }
   }
 
   try {
