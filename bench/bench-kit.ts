@@ -37,3 +37,28 @@ export async function withServer<T>(
     rmSync(dataDir, { recursive: true, force: true });
   }
 }
+
+/**
+ * curl's arguments for one blob PUT of the upload workflow (seed 001), up to its body and URL: the
+ * baseline the deploy benches time against. `Expect:` is off, so a body is sent without waiting for
+ * a 100-continue.
+ */
+export function curlPutArgs(apiKey: string, uploadToken: string): string[] {
+  return [
+    'curl',
+    '-sS',
+    '-f',
+    '-o',
+    '/dev/null',
+    '-X',
+    'PUT',
+    '-H',
+    `authorization: Bearer ${apiKey}`,
+    '-H',
+    `x-upload-token: ${uploadToken}`,
+    '-H',
+    'content-type: application/octet-stream',
+    '-H',
+    'expect:',
+  ];
+}

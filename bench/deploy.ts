@@ -19,7 +19,7 @@ import { performance } from 'node:perf_hooks';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import type { DeployEvent, DeployPhase } from '../src-shared/upload-model.ts';
-import { loadLine, median, withServer } from './bench-kit.ts';
+import { curlPutArgs, loadLine, median, withServer } from './bench-kit.ts';
 import { RACY_WINDOW_MS } from '../src-core/hash-cache.ts';
 import { CLI_ENTRY, request, type ServerProcess } from '../src-server/testing/test-server.ts';
 
@@ -259,23 +259,7 @@ async function timeCurl(files: SourceFile[], scratch: string): Promise<number> {
         )
         .join(''),
     );
-    const curl = [
-      'curl',
-      '-sS',
-      '-f',
-      '-o',
-      '/dev/null',
-      '-X',
-      'PUT',
-      '-H',
-      `authorization: Bearer ${apiKey}`,
-      '-H',
-      `x-upload-token: ${uploadToken}`,
-      '-H',
-      'content-type: application/octet-stream',
-      '-H',
-      'expect:',
-    ];
+    const curl = curlPutArgs(apiKey, uploadToken);
     const started = performance.now();
     await run('xargs', ['-a', argsFile, '-d', '\\n', `-P${CURL_PARALLEL}`, '-n3', ...curl]);
     const seconds = (performance.now() - started) / 1000;

@@ -7,7 +7,7 @@ import { performance } from 'node:perf_hooks';
 import { promisify } from 'node:util';
 import type { ServerProcess } from '../src-server/testing/test-server.ts';
 import { buildCli } from '../scripts/build-cli.ts';
-import { loadLine, median, withServer } from './bench-kit.ts';
+import { curlPutArgs, loadLine, median, withServer } from './bench-kit.ts';
 
 /**
  * The end-to-end group (issue 12): whole `pressdrop` processes against a
@@ -256,18 +256,7 @@ async function opensslCurlPipeline(server: ServerProcess, apiKey: string, tree: 
   };
   const put = (file: (typeof files)[number]) =>
     timed([
-      'curl',
-      '-sf',
-      '-o',
-      '/dev/null',
-      '-X',
-      'PUT',
-      '-H',
-      `authorization: Bearer ${apiKey}`,
-      '-H',
-      `x-upload-token: ${uploadToken}`,
-      '-H',
-      'content-type: application/octet-stream',
+      ...curlPutArgs(apiKey, uploadToken),
       '--data-binary',
       `@${file.absolutePath}`,
       `${server.url}/v1/upload-sessions/${uploadSession.id}/blobs/${file.sha256}`,
