@@ -56,7 +56,7 @@ export class Idempotency {
       apiKeyId: request.apiKeyId,
       apiKeySecret: request.apiKeySecret,
       key,
-      // Only a key's saved result is compared with it; the body of a 20,000-file session takes ~0.1 s to fingerprint.
+      // Only a key's saved result is compared with it, so a request without a key skips walking its body.
       fingerprint: key === undefined ? '' : requestFingerprint(request),
     };
     const outcome = this.replay(idempotent) ?? this.run(idempotent, await prepare());
@@ -127,13 +127,25 @@ export function requestFingerprint(request: FastifyRequest): string {
     .digest('hex');
 }
 
+/**
+ * JSON with every object's keys in UTF-16 code-unit order (the default sort), built as one string: a
+ * 20,000-file body took ~0.2 s with per-object entry arrays and joins. The output must not change,
+ * since saved fingerprints are compared with new ones.
+ */
 function stableJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  if (value !== null && typeof value === 'object') {
-    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
+  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
+  if (Array.isArray(value)) {
+    let out = '[';
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + stableJson(value[i]);
+    return out + ']';
   }
-  return JSON.stringify(value) ?? 'null';
+  const record = value as Record<string, unknown>;
+  const keys = Object.keys(record).sort();
+  let out = '{';
+  for (let i = 0; i < keys.length; i++) {
+    out += (i === 0 ? '' : ',') + JSON.stringify(keys[i]) + ':' + stableJson(record[keys[i]!]);
+  }
+  return out + '}';
 }
 
 function sealingKey(request: IdempotentRequest): Buffer {
