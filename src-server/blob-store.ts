@@ -15,11 +15,17 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
+import { BlobPacks } from './blob-packs.ts';
 import { type Arrival, SyncRounds, syncDir } from './sync-rounds.ts';
 
 const fdatasyncAsync = promisify(fdatasync);
 
-/** Bytes gathered before one write to the temp file. */
+/**
+ * Blobs of up to this many bytes (and more than none) are kept in memory until checked and then
+ * appended to a pack; larger ones are written to a file of their own as they arrive.
+ */
+const PACKED_BLOB_MAX_BYTES = 512 * 1024;
+/** Bytes gathered before one write to a large blob's temp file. */
 const WRITE_BATCH_BYTES = 1024 * 1024;
 /** Bytes written between background flushes, so the final fsync finds little left to write. */
 const EARLY_FLUSH_BYTES = 64 * 1024 * 1024;
@@ -52,17 +58,20 @@ interface BlobArrival extends Arrival {
 }
 
 /**
- * The content-addressed blob store: each blob is one file named by its
- * SHA-256 under two levels of shard folders (`ab/cd/abcd…`). A blob appears
- * only by rename after its bytes were hashed, checked and synced, and an
- * ingest resolves only once that rename is durable too; anything cut off
- * is a temp file, and temp files are swept at open. Blobs are never
- * deleted, so what this process has seen stored it remembers.
+ * The content-addressed blob store. A small blob is a record in a pack file
+ * (`blobs/packs/`, see BlobPacks): many arrive together, and one data sync
+ * covers them all. A large one is a file named by its SHA-256 under two
+ * levels of shard folders (`ab/cd/abcd…`); it appears only by rename after
+ * its bytes were hashed, checked and synced, and an ingest resolves only
+ * once that rename is durable too; anything cut off is a temp file, and
+ * temp files are swept at open. Blobs are never deleted, so what this
+ * process has seen stored it remembers.
  */
 export class BlobStore {
   readonly #blobsDir: string;
   readonly #tmpDir: string;
-  /** Size by sha256 of blobs known to be stored. */
+  readonly #packs: BlobPacks;
+  /** Size by sha256 of blob files known to be stored. */
   readonly #knownSizes = new Map<string, number>();
   readonly #rounds: SyncRounds<BlobArrival>;
   /**
@@ -74,34 +83,38 @@ export class BlobStore {
   /** Blobs handed to a sync round and not yet answered: on disk, maybe not durably. */
   readonly #settling = new Map<string, Promise<boolean>>();
 
-  private constructor(root: string) {
+  private constructor(root: string, packs: BlobPacks) {
     this.#blobsDir = join(root, 'blobs');
     this.#tmpDir = join(root, 'tmp');
+    this.#packs = packs;
     this.#rounds = new SyncRounds({
       isStored: (arrival) => this.#knownSizes.has(arrival.sha256),
       stored: (arrival) => this.#remember(arrival.sha256, arrival.size),
     });
   }
 
-  /** Opens the store under `root`, removing temp files a killed process left behind. */
+  /** Opens the store under `root`, removing temp files a killed process left behind and the torn tail of a pack. */
   static async open(root: string): Promise<BlobStore> {
-    const store = new BlobStore(root);
-    await rm(store.#tmpDir, { recursive: true, force: true });
-    await mkdir(store.#tmpDir, { recursive: true });
-    await mkdir(store.#blobsDir, { recursive: true });
+    const tmpDir = join(root, 'tmp');
+    await rm(tmpDir, { recursive: true, force: true });
+    await mkdir(tmpDir, { recursive: true });
+    const blobsDir = join(root, 'blobs');
+    await mkdir(blobsDir, { recursive: true });
     // The blobs folder's own entry, before any blob in it is acknowledged.
     await syncDir(root);
-    return store;
+    const packs = await BlobPacks.open(join(blobsDir, 'packs'));
+    await syncDir(blobsDir);
+    return new BlobStore(root, packs);
   }
 
-  /** Where the blob lives on disk (whether or not it is there yet). */
-  pathOf(sha256: string): string {
+  /** Where a blob stored as a file of its own lives (whether or not it is there). */
+  #pathOf(sha256: string): string {
     return join(this.#blobsDir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);
   }
 
   /** The stored blob's size in bytes, or null when it is not stored (a blob being made durable is waited for). */
   async sizeOf(sha256: string): Promise<number | null> {
-    const known = this.#knownSizes.get(sha256);
+    const known = this.knownSize(sha256);
     if (known !== undefined) return known;
     const settling = this.#settling.get(sha256);
     if (settling !== undefined) {
@@ -110,7 +123,7 @@ export class BlobStore {
     }
     if (this.#knownAbsent.has(sha256)) return null;
     const size = await new Promise<number | null>((resolve, reject) =>
-      stat(this.pathOf(sha256), (error, stats) => {
+      stat(this.#pathOf(sha256), (error, stats) => {
         if (!error) resolve(stats.size);
         else if (error.code === 'ENOENT') resolve(null);
         else reject(error);
@@ -125,7 +138,7 @@ export class BlobStore {
 
   /** The size of a blob this process knows is stored; undefined when only the disk can tell (ask `sizeOf`). */
   knownSize(sha256: string): number | undefined {
-    return this.#knownSizes.get(sha256);
+    return this.#packs.sizeOf(sha256) ?? this.#knownSizes.get(sha256);
   }
 
   /** Whether the blob is stored. */
@@ -138,7 +151,7 @@ export class BlobStore {
    * (the Slideless peer hashes a body before it knows its name); the store knows it is there from now.
    */
   async adopt(tempPath: string, sha256: string): Promise<void> {
-    const finalPath = this.pathOf(sha256);
+    const finalPath = this.#pathOf(sha256);
     await mkdir(dirname(finalPath), { recursive: true });
     await rename(tempPath, finalPath);
     this.#knownAbsent.delete(sha256);
@@ -146,7 +159,8 @@ export class BlobStore {
 
   /** The blob's bytes (or the inclusive byte range asked for), streamed from disk. */
   read(sha256: string, range?: { start: number; end: number }): ReadStream {
-    return createReadStream(this.pathOf(sha256), range);
+    if (this.#packs.sizeOf(sha256) !== undefined) return this.#packs.read(sha256, range);
+    return createReadStream(this.#pathOf(sha256), range);
   }
 
   /**
@@ -160,11 +174,12 @@ export class BlobStore {
    * is durable, `alreadyPresent: true` when it was stored already (checked,
    * not written again) or another upload stored it first.
    *
-   * A small body is kept in memory until it is checked, then written with
-   * one call; a larger one is written as it arrives, ~1 MiB at a time.
-   * Making the temp file, writing to the page cache and closing run on
-   * this thread (no disk wait, and cheaper than a thread-pool trip); the
-   * data sync and large writes go to the pool.
+   * A body of up to PACKED_BLOB_MAX_BYTES is kept in memory until it is
+   * checked, then appended to a pack in the next round. A larger one goes
+   * to a temp file: written with one call when it is under 1 MiB, else as
+   * it arrives, ~1 MiB at a time. Making the temp file, writing to the page
+   * cache and closing run on this thread (no disk wait, and cheaper than a
+   * thread-pool trip); the data sync and large writes go to the pool.
    */
   async ingest(
     body: Readable,
@@ -173,6 +188,7 @@ export class BlobStore {
   ): Promise<{ alreadyPresent: boolean }> {
     // Stored already: the body is still read and checked (the contract refuses a wrong body), but not written.
     const alreadyPresent = this.#isDurablyStored(expected.sha256);
+    const packed = expected.size > 0 && expected.size <= PACKED_BLOB_MAX_BYTES;
     const tempPath = join(this.#tmpDir, `${expected.sha256}.${randomUUID()}.part`);
     const hash = createHash('sha256');
     let received = 0;
@@ -218,7 +234,7 @@ export class BlobStore {
         onChunk?.(received);
         batch.push(chunk);
         batchBytes += chunk.length;
-        if (batchBytes >= WRITE_BATCH_BYTES) await flush();
+        if (batchBytes >= WRITE_BATCH_BYTES && !packed) await flush();
       }
       if (received !== expected.size) {
         throw new BlobRefusedError(
@@ -236,6 +252,13 @@ export class BlobStore {
         );
       }
       if (alreadyPresent) return { alreadyPresent: true };
+      if (packed) {
+        handedOver = true;
+        const appending = this.#packs.append(expected.sha256, batch, received);
+        const packedAlready = await this.#settle(expected.sha256, appending);
+        this.#knownAbsent.delete(expected.sha256);
+        return { alreadyPresent: packedAlready };
+      }
       if (fd === null) {
         fd = openSync(tempPath, 'wx');
         const written = writevSync(fd, batch);
@@ -250,13 +273,8 @@ export class BlobStore {
       fd = null;
       closeSync(file);
       handedOver = true;
-      const publishing = this.#rounds.publish({ tempPath, finalPath: this.pathOf(expected.sha256), ...expected });
-      this.#settling.set(expected.sha256, publishing);
-      try {
-        return { alreadyPresent: await publishing };
-      } finally {
-        if (this.#settling.get(expected.sha256) === publishing) this.#settling.delete(expected.sha256);
-      }
+      const publishing = this.#rounds.publish({ tempPath, finalPath: this.#pathOf(expected.sha256), ...expected });
+      return { alreadyPresent: await this.#settle(expected.sha256, publishing) };
     } finally {
       if (!handedOver) {
         await writing.catch(() => undefined);
@@ -269,6 +287,16 @@ export class BlobStore {
     }
   }
 
+  /** Waits for a blob being made durable; meanwhile `sizeOf` waits for it too. */
+  async #settle(sha256: string, publishing: Promise<boolean>): Promise<boolean> {
+    this.#settling.set(sha256, publishing);
+    try {
+      return await publishing;
+    } finally {
+      if (this.#settling.get(sha256) === publishing) this.#settling.delete(sha256);
+    }
+  }
+
   /**
    * Whether the blob is stored for good: from memory, else one stat on this
    * thread (the missing-blobs call has just looked at this path). One being
@@ -276,9 +304,9 @@ export class BlobStore {
    * too, and the round that names them keeps one.
    */
   #isDurablyStored(sha256: string): boolean {
-    if (this.#knownSizes.has(sha256)) return true;
+    if (this.knownSize(sha256) !== undefined) return true;
     if (this.#settling.has(sha256) || this.#knownAbsent.has(sha256)) return false;
-    const stats = statSync(this.pathOf(sha256), { throwIfNoEntry: false });
+    const stats = statSync(this.#pathOf(sha256), { throwIfNoEntry: false });
     if (stats === undefined) {
       this.#rememberAbsent(sha256);
       return false;

@@ -10,6 +10,7 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeApiKey, makeDataDir, startTestServer, type TestResponse, type TestServer } from './testing/test-server.ts';
+import { copiesOnDisk } from './testing/stored-blobs.ts';
 
 const sha256hex = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
@@ -117,13 +118,6 @@ async function walk(server: TestServer, path: string, limit: number): Promise<un
     assert.equal(res.body.items.length, limit, 'only the last page may be short');
   }
   throw new Error('pagination never ended');
-}
-
-/** Files under blobs/ named by `sha`. */
-function blobFilesNamed(server: TestServer, sha: string): string[] {
-  return readdirSync(join(server.dataDir, 'blobs'), { recursive: true })
-    .map(String)
-    .filter((p) => p.endsWith(sha));
 }
 
 const ids = (items: unknown[]) => items.map((item) => (item as { id: string }).id);
@@ -261,7 +255,7 @@ describe('contract behaviour of the local Press Cloud', { timeout: 60_000 }, () 
       json: { files: [descriptor(b)] },
     });
     assert.deepEqual(missing.body.missingBlobs, []);
-    assert.equal(blobFilesNamed(server, b.sha256).length, 1, 'exactly one file for the sha under blobs/');
+    assert.equal(copiesOnDisk(server.dataDir, b.sha256).length, 1, 'exactly one copy of the blob under blobs/');
   });
 
   test('two sessions PUTting the same blob at once still store it once, whole', async () => {
@@ -275,7 +269,7 @@ describe('contract behaviour of the local Press Cloud', { timeout: 60_000 }, () 
       answers.some((a) => a.body.alreadyPresent === false),
       'one of them stored it',
     );
-    assert.equal(blobFilesNamed(server, b.sha256).length, 1);
+    assert.equal(copiesOnDisk(server.dataDir, b.sha256).length, 1);
     assert.deepEqual(readdirSync(join(server.dataDir, 'tmp')), []);
     const raw = await fetch(new URL(`/v1/blobs/${b.sha256}`, server.url), {
       headers: { authorization: `Bearer ${server.apiKey}` },

@@ -15,6 +15,7 @@ import {
   waitFor,
   within,
 } from './testing/test-server.ts';
+import { blobsOnDisk, copiesOnDisk } from './testing/stored-blobs.ts';
 
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 const MiB = 1024 * 1024;
@@ -44,15 +45,6 @@ function harness(t: TestContext) {
   };
 }
 
-/** Every file under `dir`, recursively (relative paths). */
-function filesUnder(dir: string): string[] {
-  return existsSync(dir)
-    ? readdirSync(dir, { recursive: true, withFileTypes: true })
-        .filter((e) => e.isFile())
-        .map((e) => join(e.parentPath, e.name))
-    : [];
-}
-
 /** A blob's bytes over GET /v1/blobs/{sha}, or the status when it is not 200. */
 async function getBlob(baseUrl: string, apiKey: string, sha: string): Promise<{ status: number; bytes: Buffer }> {
   const response = await fetch(new URL(`/v1/blobs/${sha}`, baseUrl), {
@@ -63,7 +55,7 @@ async function getBlob(baseUrl: string, apiKey: string, sha: string): Promise<{ 
 
 test(
   'SIGKILL in the middle of a blob PUT: after restart the cut blob is absent, tmp/ is empty, and the upload can be redone',
-  { timeout: 30_000 },
+  { timeout: 60_000 },
   async (t) => {
     const { dataDir, serve } = harness(t);
     const apiKey = makeApiKey();
@@ -126,20 +118,15 @@ test(
 
     server = await serve(['--api-key', apiKey]);
     assert.deepEqual(readdirSync(tmpDir), [], 'tmp/ is not empty after restart');
-    const blobsDir = join(dataDir, 'blobs');
-    assert.deepEqual(
-      filesUnder(blobsDir).filter((file) => file.endsWith(bigSha)),
-      [],
-      'a file of the cut blob is under blobs/',
-    );
+    assert.deepEqual(copiesOnDisk(dataDir, bigSha), [], 'a copy of the cut blob is under blobs/');
     const absent = await request(server.url, apiKey, 'GET', `/v1/blobs/${bigSha}`);
     assert.equal(absent.status, 404);
     assert.equal(absent.body.error, 'blob_not_found');
 
     // The PUT that completed before the kill is whole, on disk and over HTTP.
-    const [onDisk] = filesUnder(blobsDir).filter((file) => file.endsWith(doneSha));
-    assert.ok(onDisk, 'the completed blob has no file under blobs/');
-    assert.equal(sha256(readFileSync(onDisk)), doneSha, 'the completed blob file does not hash to its sha256');
+    const [onDisk] = copiesOnDisk(dataDir, doneSha);
+    assert.ok(onDisk, 'the completed blob is not under blobs/');
+    assert.equal(sha256(onDisk.bytes()), doneSha, 'the completed blob on disk does not hash to its sha256');
     const fetched = await getBlob(server.url, apiKey, doneSha);
     assert.equal(fetched.status, 200);
     assert.equal(sha256(fetched.bytes), doneSha);
@@ -225,7 +212,7 @@ test(
   async (t) => {
     const { dataDir, serve } = harness(t);
     const apiKey = makeApiKey();
-    // Small blobs are written in one go and named in shared sync rounds; the large ones are written as they arrive.
+    // Small blobs are appended to a pack in shared rounds; the large ones are written to files as they arrive.
     const blobs = [
       ...Array.from({ length: 600 }, (_, i) => randomBytes(1 + ((i * 977) % 8192))),
       ...Array.from({ length: 4 }, (_, i) => randomBytes(2 * MiB + i * 4099)),
@@ -267,21 +254,26 @@ test(
       return { ends, inFlightAtKill };
     };
 
-    /** After a kill: nothing under blobs/ is other than whole, every acknowledged blob is there, before and after restart. */
+    /**
+     * After a kill: every blob under blobs/ (a file of its own, or a pack record as far as records
+     * are whole) hashes to its name, and every acknowledged blob is there, before and after restart.
+     */
     const checkAfterKill = async (round: string) => {
       assert.equal(await within(server.exited, 10_000, 'the killed server to exit'), 'SIGKILL');
-      const stored = () =>
-        new Map(filesUnder(join(dataDir, 'blobs')).map((file) => [file.slice(file.lastIndexOf('/') + 1), file]));
-      for (const [name, file] of stored()) {
-        assert.equal(sha256(readFileSync(file)), name, `${round}: ${file} is not whole`);
+      const stored = () => new Map(blobsOnDisk(dataDir).map((blob) => [blob.sha256, blob]));
+      for (const [name, blob] of stored()) {
+        assert.equal(sha256(blob.bytes()), name, `${round}: ${name} in ${blob.file} is not whole`);
       }
       server = await serve(['--api-key', apiKey]);
       assert.deepEqual(readdirSync(join(dataDir, 'tmp')), [], `${round}: tmp/ is not empty after restart`);
       const onDisk = stored();
+      for (const [name, blob] of onDisk) {
+        assert.equal(sha256(blob.bytes()), name, `${round}: after restart, ${name} in ${blob.file} is not whole`);
+      }
       for (const sha of acknowledged) {
-        const file = onDisk.get(sha);
-        assert.ok(file, `${round}: acknowledged blob ${sha} is not in the store`);
-        assert.equal(sha256(readFileSync(file)), sha, `${round}: acknowledged blob ${sha} is not whole`);
+        const blob = onDisk.get(sha);
+        assert.ok(blob, `${round}: acknowledged blob ${sha} is not in the store`);
+        assert.equal(sha256(blob.bytes()), sha, `${round}: acknowledged blob ${sha} is not whole`);
         const fetched = await getBlob(server.url, apiKey, sha);
         assert.equal(fetched.status, 200, `${round}: GET of acknowledged blob ${sha}`);
         assert.equal(sha256(fetched.bytes), sha, `${round}: GET of acknowledged blob ${sha} is not whole`);

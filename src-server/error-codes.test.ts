@@ -11,6 +11,7 @@ import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { startTestServer, type TestResponse, type TestServer } from './testing/test-server.ts';
+import { copiesOnDisk } from './testing/stored-blobs.ts';
 
 const LIMITS = { maxBlobBytes: 64, maxSessionBytes: 200, maxFilesPerVersion: 4, maxMissingBlobsPerCall: 3 };
 
@@ -88,12 +89,11 @@ async function deployVersion(
   return { session, versionId: res.body.deployVersion.id };
 }
 
-/** No blob answer, no temp file, no blob file for `sha`. */
+/** No blob answer, no temp file, no copy of `sha` under blobs/. */
 async function assertNothingStored(server: TestServer, sha: string): Promise<void> {
   expectError(await server.request('GET', `/v1/blobs/${sha}`), 404, 'blob_not_found');
   assert.deepEqual(readdirSync(join(server.dataDir, 'tmp')), [], 'tmp/ is empty');
-  const stored = readdirSync(join(server.dataDir, 'blobs'), { recursive: true }).map(String);
-  assert.ok(!stored.some((p) => p.includes(sha)), `no file for ${sha} under blobs/`);
+  assert.deepEqual(copiesOnDisk(server.dataDir, sha), [], `no copy of ${sha} under blobs/`);
 }
 
 async function expectRefusedPut(

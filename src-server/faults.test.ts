@@ -1,12 +1,13 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { FaultInjector, parseFaultSpec, type FaultDecision } from './faults.ts';
 import { makeApiKey, makeDataDir, startTestServer, type TestServer, waitFor, within } from './testing/test-server.ts';
+import { copiesOnDisk } from './testing/stored-blobs.ts';
 
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 
@@ -274,10 +275,7 @@ async function resetPut(t: TestContext, size: number): Promise<void> {
   await waitFor(() => readdirSync(tmpDir).length === 0, 5_000, 'tmp/ to be empty after the cut PUT');
   const blob = await server.request('GET', `/v1/blobs/${session.sha}`);
   assert.equal(blob.status, 404, 'a blob whose PUT was cut is stored');
-  assert.equal(
-    existsSync(join(dataDir, 'blobs', session.sha.slice(0, 2), session.sha.slice(2, 4), session.sha)),
-    false,
-  );
+  assert.deepEqual(copiesOnDisk(dataDir, session.sha), []);
 }
 
 test(

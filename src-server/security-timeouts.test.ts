@@ -8,7 +8,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
@@ -17,6 +17,7 @@ import { DEFAULT_TIMEOUTS } from './perimeter.ts';
 import { openSlowClient, parseAnswer, type SlowClient } from './testing/raw-http.ts';
 import { type HostileTarget, startHostileTarget } from './testing/security-fixture.ts';
 import { startTestServer, type TestServer, waitFor, within } from './testing/test-server.ts';
+import { copiesOnDisk } from './testing/stored-blobs.ts';
 
 const sha256hex = (data: Buffer) => createHash('sha256').update(data).digest('hex');
 
@@ -172,10 +173,7 @@ describe('which clock is which (short timeouts, in-process)', { timeout: 60_000 
     );
     assert.doesNotMatch(client.received(), /HTTP\/1\.1 200/);
     await waitFor(() => readdirSync(join(server.dataDir, 'tmp')).length === 0, 5_000, 'tmp/ to be empty');
-    assert.equal(
-      existsSync(join(server.dataDir, 'blobs', session.sha.slice(0, 2), session.sha.slice(2, 4), session.sha)),
-      false,
-    );
+    assert.deepEqual(copiesOnDisk(server.dataDir, session.sha), []);
   });
 
   test('a JSON body that never pauses long is still cut at its deadline', async () => {
@@ -297,8 +295,7 @@ describe(
           zeros(size).pipe(req);
         });
         assert.equal(status, 200);
-        const stored = join(target.dataDir, 'blobs', sha.slice(0, 2), sha.slice(2, 4), sha);
-        assert.ok(existsSync(stored));
+        assert.equal(copiesOnDisk(target.dataDir, sha).length, 1);
       } finally {
         await target.stop();
       }

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { rawRequest, type RawAnswer, type RawRequest } from './raw-http.ts';
+import { blobsOnDisk } from './stored-blobs.ts';
 import {
   makeApiKey,
   makeDataDir,
@@ -62,10 +63,10 @@ export async function startHostileTarget(extraArgs: string[] = []): Promise<Host
 /** The Authorization header of `target`'s key. */
 export const bearer = (target: { apiKey: string }): [string, string] => ['Authorization', `Bearer ${target.apiKey}`];
 
-/** What is stored: a digest of every table's rows, and the files under blobs/ and tmp/. */
+/** What is stored: a digest of every table's rows, the blobs under blobs/ (in packs or files of their own), and the files in tmp/. */
 export interface StoreSnapshot {
   tables: Record<string, string>;
-  blobFiles: string[];
+  blobs: string[];
   tmpFiles: string[];
 }
 
@@ -88,7 +89,13 @@ export function storeSnapshot(dataDir: string): StoreSnapshot {
         .digest('hex')
         .slice(0, 16)}`;
     }
-    return { tables, blobFiles: listFiles(join(dataDir, 'blobs')), tmpFiles: listFiles(join(dataDir, 'tmp')) };
+    return {
+      tables,
+      blobs: blobsOnDisk(dataDir)
+        .map((blob) => `${blob.sha256} in ${relative(dataDir, blob.file)}`)
+        .sort(),
+      tmpFiles: listFiles(join(dataDir, 'tmp')),
+    };
   } finally {
     db.close();
   }

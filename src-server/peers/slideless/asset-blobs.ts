@@ -5,8 +5,8 @@ import { join } from 'node:path';
 import { BlobStore } from '../../blob-store.ts';
 
 /**
- * The peer's blobs on disk, content-addressed by SHA-256 under two shard
- * folders (`ab/cd/abcd…`): src-server/blob-store.ts's layout and reads. That store's
+ * The peer's blobs, content-addressed by SHA-256 in
+ * src-server/blob-store.ts (its packs and files, and its reads). That store's
  * `ingest` needs the hash and size before the body; a Slideless upload's
  * `sha256` field may come after the file part ("order-independent"), so
  * here a body is first written to a temp file while it is hashed, and only
@@ -25,11 +25,6 @@ export class AssetBlobs {
   /** Opens the store under `root`, removing temp files a killed process left. */
   static async open(root: string): Promise<AssetBlobs> {
     return new AssetBlobs(await BlobStore.open(root), root);
-  }
-
-  /** Where blob `sha256` lives (whether or not it is there). */
-  pathOf(sha256: string): string {
-    return this.#store.pathOf(sha256);
   }
 
   /** The blob's size, or null when it is not on disk. */
