@@ -257,3 +257,20 @@ test('a body for stored content is still checked: wrong bytes are refused, and t
       [bytes],
     );
   }));
+
+test('a store made before packs, with small blobs as files of their own, still finds and serves them', async () => {
+  const root = mkdtempSync(join(tmpdir(), 'pressdrop-blobs-'));
+  try {
+    const old = randomBytes(2000);
+    const hash = sha256(old);
+    mkdirSync(join(root, 'blobs', hash.slice(0, 2), hash.slice(2, 4)), { recursive: true });
+    writeFileSync(join(root, 'blobs', hash.slice(0, 2), hash.slice(2, 4), hash), old);
+    const store = await BlobStore.open(root);
+    assert.equal(await store.sizeOf(hash), 2000);
+    assert.deepEqual(await buffer(store.read(hash)), old);
+    assert.deepEqual(await put(store, old), { alreadyPresent: true });
+    assert.equal(copiesOnDisk(root, hash).length, 1);
+  } finally {
+    rmSync(root, { recursive: true, force: true });
+  }
+});

@@ -11,7 +11,7 @@ import {
   writevSync,
   type ReadStream,
 } from 'node:fs';
-import { mkdir, rename, rm } from 'node:fs/promises';
+import { mkdir, readdir, rename, rm, stat as statAsync } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { Readable } from 'node:stream';
 import { promisify } from 'node:util';
@@ -80,13 +80,20 @@ export class BlobStore {
    * missing-blobs answer saves the PUT that follows a second stat.
    */
   readonly #knownAbsent = new Set<string>();
+  /**
+   * Whether every blob file of its own is in #knownSizes: true for a store that had none when it
+   * opened (every file since was written or adopted here), until #knownSizes overflows. Then a blob
+   * that is neither packed nor known is absent, and nobody need ask the disk.
+   */
+  #everyFileKnown: boolean;
   /** Blobs handed to a sync round and not yet answered: on disk, maybe not durably. */
   readonly #settling = new Map<string, Promise<boolean>>();
 
-  private constructor(root: string, packs: BlobPacks) {
+  private constructor(root: string, packs: BlobPacks, hasFiles: boolean) {
     this.#blobsDir = join(root, 'blobs');
     this.#tmpDir = join(root, 'tmp');
     this.#packs = packs;
+    this.#everyFileKnown = !hasFiles;
     this.#rounds = new SyncRounds({
       isStored: (arrival) => this.#knownSizes.has(arrival.sha256),
       stored: (arrival) => this.#remember(arrival.sha256, arrival.size),
@@ -104,7 +111,9 @@ export class BlobStore {
     await syncDir(root);
     const packs = await BlobPacks.open(join(blobsDir, 'packs'));
     await syncDir(blobsDir);
-    return new BlobStore(root, packs);
+    // Shard folders (two hex digits) hold the blob files; a store made before packs has them for small blobs too.
+    const hasFiles = (await readdir(blobsDir)).some((name) => name !== 'packs');
+    return new BlobStore(root, packs, hasFiles);
   }
 
   /** Where a blob stored as a file of its own lives (whether or not it is there). */
@@ -121,7 +130,7 @@ export class BlobStore {
       await settling.catch(() => undefined);
       return this.sizeOf(sha256);
     }
-    if (this.#knownAbsent.has(sha256)) return null;
+    if (this.#knownAbsent.has(sha256) || this.#everyFileKnown) return null;
     const size = await new Promise<number | null>((resolve, reject) =>
       stat(this.#pathOf(sha256), (error, stats) => {
         if (!error) resolve(stats.size);
@@ -154,7 +163,7 @@ export class BlobStore {
     const finalPath = this.#pathOf(sha256);
     await mkdir(dirname(finalPath), { recursive: true });
     await rename(tempPath, finalPath);
-    this.#knownAbsent.delete(sha256);
+    this.#remember(sha256, (await statAsync(finalPath)).size);
   }
 
   /** The blob's bytes (or the inclusive byte range asked for), streamed from disk. */
@@ -305,7 +314,7 @@ export class BlobStore {
    */
   #isDurablyStored(sha256: string): boolean {
     if (this.knownSize(sha256) !== undefined) return true;
-    if (this.#settling.has(sha256) || this.#knownAbsent.has(sha256)) return false;
+    if (this.#settling.has(sha256) || this.#knownAbsent.has(sha256) || this.#everyFileKnown) return false;
     const stats = statSync(this.#pathOf(sha256), { throwIfNoEntry: false });
     if (stats === undefined) {
       this.#rememberAbsent(sha256);
@@ -317,7 +326,10 @@ export class BlobStore {
 
   #remember(sha256: string, size: number): void {
     this.#knownAbsent.delete(sha256);
-    if (this.#knownSizes.size >= MAX_KNOWN_BLOBS) this.#knownSizes.clear();
+    if (this.#knownSizes.size >= MAX_KNOWN_BLOBS) {
+      this.#knownSizes.clear();
+      this.#everyFileKnown = false;
+    }
     this.#knownSizes.set(sha256, size);
   }
 
