@@ -16,7 +16,13 @@ export class UploadQueue<T extends { size: number }> {
   readonly #maxBytesInFlight: number;
   readonly #work: (item: T, signal: AbortSignal) => Promise<void>;
   readonly #waiting = new Fifo<T>();
-  readonly #running = new Map<T, AbortController>();
+  readonly #running = new Set<T>();
+  /**
+   * Shared by every upload started since the last pause: pause and cancel stop all that run, so one
+   * signal per generation does, and each upload does not pay for a controller (and for the signals
+   * the HTTP layer joins to it) of its own.
+   */
+  #generation = new AbortController();
   #bytesInFlight = 0;
   #paused = false;
   #failure: Error | null = null;
@@ -52,7 +58,8 @@ export class UploadQueue<T extends { size: number }> {
 
   pause(): void {
     this.#paused = true;
-    for (const controller of this.#running.values()) controller.abort('paused' satisfies StopReason);
+    this.#generation.abort('paused' satisfies StopReason);
+    this.#generation = new AbortController();
   }
 
   resume(): void {
@@ -85,8 +92,8 @@ export class UploadQueue<T extends { size: number }> {
   }
 
   #start(item: T): void {
-    const controller = new AbortController();
-    this.#running.set(item, controller);
+    const controller = this.#generation;
+    this.#running.add(item);
     this.#bytesInFlight += item.size;
     this.#work(item, controller.signal).then(
       () => this.#finish(item),
@@ -111,7 +118,7 @@ export class UploadQueue<T extends { size: number }> {
     if (this.#failure) return;
     this.#failure = error instanceof Error ? error : new Error(String(error));
     this.#waiting.clear();
-    for (const controller of this.#running.values()) controller.abort('cancelled' satisfies StopReason);
+    this.#generation.abort('cancelled' satisfies StopReason);
     this.#settle?.reject(this.#failure);
     this.#settle = null;
   }
