@@ -1,4 +1,4 @@
-import { createHash } from 'node:crypto';
+import { createHash, hash as digestOf } from 'node:crypto';
 import { closeSync, createReadStream, fstatSync, openSync, readSync, statSync } from 'node:fs';
 import { Transform, type Readable } from 'node:stream';
 
@@ -118,7 +118,8 @@ export function verifiedFileBody(file: {
   if (length < file.size)
     throw new FileChangedError(file.path, `it is now ${length} bytes, not the ${file.size} hashed`);
   const body = buffer.subarray(0, file.size);
-  if (createHash('sha256').update(body).digest('hex') !== file.hash)
+  // The one-shot digest: no Hash object per small file.
+  if (digestOf('sha256', body, 'hex') !== file.hash)
     throw new FileChangedError(file.path, 'its content differs from what was hashed');
   return body;
 }
