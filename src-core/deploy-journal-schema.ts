@@ -122,6 +122,26 @@ export const JOURNAL_MIGRATIONS: readonly string[] = [
    ALTER TABLE jobs_v3 RENAME TO jobs;
    CREATE INDEX jobs_resumable ON jobs(folder, api_url) WHERE status NOT IN ('committed', 'abandoned', 'refused');
    ALTER TABLE job_blobs RENAME COLUMN sha256 TO hash;`,
+
+  // Issue 12. A plan's blobs are one row per job (JSON [[hash, size], …]), and what the server confirmed
+  // of them one row per batch of confirmations (JSON [[hash, state], …]), appended: a no-op re-deploy's
+  // 20,000 "present" are one row, and a first deploy's confirmations touch no row written before, where
+  // a row per blob, keyed by hash, had each batch rewrite pages all over the table. A blob of the plan
+  // without a confirmation is missing.
+  `CREATE TABLE job_plans (
+     job_id TEXT PRIMARY KEY REFERENCES jobs(id) ON DELETE CASCADE,
+     blobs_json TEXT NOT NULL
+   ) STRICT, WITHOUT ROWID;
+   CREATE TABLE job_blob_marks (
+     job_id TEXT NOT NULL REFERENCES jobs(id) ON DELETE CASCADE,
+     marks_json TEXT NOT NULL
+   ) STRICT;
+   CREATE INDEX job_blob_marks_job ON job_blob_marks(job_id);
+   INSERT INTO job_plans (job_id, blobs_json)
+     SELECT job_id, json_group_array(json_array(hash, size)) FROM job_blobs GROUP BY job_id;
+   INSERT INTO job_blob_marks (job_id, marks_json)
+     SELECT job_id, json_group_array(json_array(hash, state)) FROM job_blobs WHERE state != 'missing' GROUP BY job_id;
+   DROP TABLE job_blobs;`,
 ];
 
 /** A `jobs` row as SQLite returns it. */

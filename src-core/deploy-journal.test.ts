@@ -100,6 +100,43 @@ test('progress counts what the server holds; a new plan keeps what was confirmed
   });
   assert.deepEqual(Object.fromEntries(journal.blobStates(job.id)), { a: 'uploaded', c: 'missing' });
   assert.equal(journal.job(job.id)!.manifestDigest, 'm2');
+  journal.setBlobStates(job.id, [
+    { hash: 'c', state: 'present' },
+    { hash: 'a', state: 'present' },
+  ]);
+  assert.deepEqual(Object.fromEntries(journal.blobStates(job.id)), { a: 'present', c: 'present' }, 'the last word');
+  assert.deepEqual(journal.progress(job.id), { blobCount: 2, storedBlobCount: 2, bytes: 35, storedBytes: 35 });
+  journal.recordPlan(job.id, { manifestDigest: 'm3', fileCount: 1, totalBytes: 20, blobs: [{ hash: 'b', size: 20 }] });
+  assert.deepEqual(journal.progress(job.id), { blobCount: 1, storedBlobCount: 0, bytes: 20, storedBytes: 0 });
+  journal.recordPlan(job.id, { manifestDigest: 'm4', fileCount: 1, totalBytes: 10, blobs: [{ hash: 'a', size: 10 }] });
+  assert.deepEqual(
+    Object.fromEntries(journal.blobStates(job.id)),
+    { a: 'missing' },
+    'a confirmation dropped with its plan is not found again',
+  );
+  journal.markCommitted(job.id, version);
+  assert.deepEqual(journal.progress(job.id), { blobCount: 0, storedBlobCount: 0, bytes: 0, storedBytes: 0 });
+});
+
+test("a journal of schema 3 keeps each job's blobs and what the server confirmed of them", (t) => {
+  const file = join(tempDir(t), 'journal.sqlite');
+  const old = new DatabaseSync(file);
+  for (const migration of JOURNAL_MIGRATIONS.slice(0, 3)) old.exec(migration);
+  old.exec('PRAGMA user_version = 3');
+  old
+    .prepare(
+      `INSERT INTO jobs (id, folder, target_kind, api_url, destination_key, destination_json, status, file_count, total_bytes, created_at, updated_at)
+       VALUES ('job_v3', '/site', 'press-cloud', 'http://x', 'deploy:dpl_1', '{"key":"deploy:dpl_1","name":"dpl_1","id":"dpl_1","slug":null,"details":{}}', 'interrupted', 3, 60, 1, 2)`,
+    )
+    .run();
+  old.exec(`INSERT INTO job_blobs (job_id, hash, size, state) VALUES
+    ('job_v3', 'a', 10, 'uploaded'), ('job_v3', 'b', 20, 'present'), ('job_v3', 'c', 30, 'missing')`);
+  old.close();
+
+  const journal = DeployJournal.open(file);
+  t.after(() => journal.close());
+  assert.deepEqual(Object.fromEntries(journal.blobStates('job_v3')), { a: 'uploaded', b: 'present', c: 'missing' });
+  assert.deepEqual(journal.progress('job_v3'), { blobCount: 3, storedBlobCount: 2, bytes: 60, storedBytes: 30 });
 });
 
 test('a job is claimed by one live process at a time; one whose process is gone is taken up', (t) => {
@@ -214,13 +251,15 @@ test('a journal an older PressDrop wrote (schema 1) upgrades in place: its jobs 
   const db = new DatabaseSync(file);
   t.after(() => db.close());
   assert.deepEqual({ ...db.prepare('PRAGMA user_version').get() }, { user_version: JOURNAL_MIGRATIONS.length });
-  assert.deepEqual(
-    db
-      .prepare('PRAGMA foreign_key_list(job_blobs)')
-      .all()
-      .map((row) => (row as { table: string }).table),
-    ['jobs'],
-  );
+  for (const table of ['job_plans', 'job_blob_marks'])
+    assert.deepEqual(
+      db
+        .prepare(`PRAGMA foreign_key_list(${table})`)
+        .all()
+        .map((row) => (row as { table: string }).table),
+      ['jobs'],
+      `${table} is tied to jobs`,
+    );
 });
 
 test('a Press Cloud job journaled before deploy targets (schema 2) keeps its keys, digests and session as its adapter state', (t) => {

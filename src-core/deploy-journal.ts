@@ -29,6 +29,9 @@ export const ACTIVE_JOB_STALE_MS = 30_000;
 /** What the server last knew of each blob of the job's manifest. */
 export type JournalBlobState = 'missing' | 'uploaded' | 'present';
 
+/** A blob the server confirmed, as the journal keeps it. */
+type Mark = [hash: string, state: Exclude<JournalBlobState, 'missing'>];
+
 /** One deploy job as the journal keeps it. Upload tokens are NOT here: they live in the SecretStore. */
 export interface JobRecord {
   id: string;
@@ -190,8 +193,8 @@ export class DeployJournal {
 
   /**
    * Records the plan: the manifest's digest and totals, and every blob the
-   * manifest needs with what the server said of it (kept for blobs already
-   * known). The adapter sees the new digest and judges its session by it.
+   * manifest needs, each hash once (confirmations of blobs still in it are kept). The
+   * adapter sees the new digest and judges its session by it.
    */
   recordPlan(
     id: string,
@@ -203,30 +206,23 @@ export class DeployJournal {
     },
     now = Date.now(),
   ): void {
+    const blobsJson = JSON.stringify(plan.blobs.map((blob) => [blob.hash, blob.size]));
     this.#transaction(() => {
       this.#db
         .prepare('UPDATE jobs SET manifest_digest = ?, file_count = ?, total_bytes = ?, updated_at = ? WHERE id = ?')
         .run(plan.manifestDigest, plan.fileCount, plan.totalBytes, now, id);
-      // One statement each over the plan as a JSON array: 20,000 blobs are one bind, not 20,000.
-      this.#db.exec('CREATE TEMP TABLE IF NOT EXISTS plan_blobs (hash TEXT PRIMARY KEY, size INTEGER) WITHOUT ROWID');
       this.#db
         .prepare(
-          `INSERT OR IGNORE INTO temp.plan_blobs (hash, size)
-           SELECT value ->> 0, value ->> 1 FROM json_each(?)`,
+          'INSERT INTO job_plans (job_id, blobs_json) VALUES (?, ?) ON CONFLICT (job_id) DO UPDATE SET blobs_json = excluded.blobs_json',
         )
-        .run(JSON.stringify(plan.blobs.map((blob) => [blob.hash, blob.size])));
-      // Blobs no longer in the plan go; those still in it keep what the server said of them.
-      this.#db
-        .prepare('DELETE FROM job_blobs WHERE job_id = ? AND hash NOT IN (SELECT hash FROM temp.plan_blobs)')
-        .run(id);
-      this.#db
-        .prepare(
-          `INSERT OR IGNORE INTO job_blobs (job_id, hash, size, state)
-           SELECT ?, hash, size, 'missing' FROM temp.plan_blobs`,
-        )
-        .run(id);
-      // Emptied for the next plan (a failed transaction's rollback empties it too).
-      this.#db.exec('DELETE FROM temp.plan_blobs');
+        .run(id, blobsJson);
+      // Confirmations of blobs no longer in the plan go; the rest are kept, as one row.
+      const marks = this.#marks(id);
+      if (marks.length === 0) return;
+      const planned = new Set(plan.blobs.map((blob) => blob.hash));
+      this.#db.prepare('DELETE FROM job_blob_marks WHERE job_id = ?').run(id);
+      const kept = marks.filter(([hash]) => planned.has(hash));
+      if (kept.length > 0) this.#appendMarks(id, kept);
     });
   }
 
@@ -242,48 +238,31 @@ export class DeployJournal {
     };
   }
 
-  /** Sets the state of several blobs in one transaction (the pipeline batches confirmations). */
+  /** Records what the server said of several blobs, in one transaction (the pipeline batches confirmations). */
   setBlobStates(id: string, updates: ReadonlyArray<{ hash: string; state: JournalBlobState }>): void {
-    if (updates.length === 0) return;
-    // One statement per state, its hashes as a JSON array (a no-op re-deploy marks 20,000 blobs present).
-    const byState = new Map<JournalBlobState, string[]>();
-    for (const { hash, state } of updates) {
-      const hashes = byState.get(state);
-      if (hashes) hashes.push(hash);
-      else byState.set(state, [hash]);
-    }
-    this.#transaction(() => {
-      const update = this.#db.prepare(
-        'UPDATE job_blobs SET state = ? WHERE job_id = ? AND hash IN (SELECT value FROM json_each(?))',
-      );
-      for (const [state, hashes] of byState) update.run(state, id, JSON.stringify(hashes));
-    });
+    const marks: Mark[] = [];
+    for (const { hash, state } of updates) if (state !== 'missing') marks.push([hash, state]);
+    if (marks.length > 0) this.#transaction(() => this.#appendMarks(id, marks));
   }
 
   /** What the server last knew of each blob of the job's plan, by hash. */
   blobStates(id: string): Map<string, JournalBlobState> {
-    const rows = this.#db.prepare('SELECT hash, state FROM job_blobs WHERE job_id = ?').all(id) as Array<{
-      hash: string;
-      state: JournalBlobState;
-    }>;
-    return new Map(rows.map((row) => [row.hash, row.state]));
+    const states = new Map<string, JournalBlobState>(this.#planBlobs(id).map(([hash]) => [hash, 'missing']));
+    for (const [hash, state] of this.#marks(id)) if (states.has(hash)) states.set(hash, state);
+    return states;
   }
 
   progress(id: string): JobProgress {
-    const row = this.#db
-      .prepare(
-        `SELECT count(*) AS blobCount, coalesce(sum(size), 0) AS bytes,
-                coalesce(sum(state != 'missing'), 0) AS storedBlobCount,
-                coalesce(sum(CASE WHEN state != 'missing' THEN size ELSE 0 END), 0) AS storedBytes
-         FROM job_blobs WHERE job_id = ?`,
-      )
-      .get(id) as unknown as JobProgress;
-    return {
-      blobCount: row.blobCount,
-      storedBlobCount: row.storedBlobCount,
-      bytes: row.bytes,
-      storedBytes: row.storedBytes,
-    };
+    const stored = new Set(this.#marks(id).map(([hash]) => hash));
+    const progress: JobProgress = { blobCount: 0, storedBlobCount: 0, bytes: 0, storedBytes: 0 };
+    for (const [hash, size] of this.#planBlobs(id)) {
+      progress.blobCount++;
+      progress.bytes += size;
+      if (!stored.has(hash)) continue;
+      progress.storedBlobCount++;
+      progress.storedBytes += size;
+    }
+    return progress;
   }
 
   markCommitted(id: string, deployVersion: DeployVersion, now = Date.now()): void {
@@ -294,12 +273,33 @@ export class DeployJournal {
         )
         .run(JSON.stringify(deployVersion), now, id);
       // A committed job needs no per-blob memory any more.
-      this.#db.prepare('DELETE FROM job_blobs WHERE job_id = ?').run(id);
+      this.#db.prepare('DELETE FROM job_plans WHERE job_id = ?').run(id);
+      this.#db.prepare('DELETE FROM job_blob_marks WHERE job_id = ?').run(id);
     });
   }
 
   close(): void {
     this.#db.close();
+  }
+
+  /** The job's plan: each blob's hash and size. */
+  #planBlobs(id: string): Array<[hash: string, size: number]> {
+    const row = this.#db.prepare('SELECT blobs_json FROM job_plans WHERE job_id = ?').get(id) as
+      { blobs_json: string } | undefined;
+    return row ? (JSON.parse(row.blobs_json) as Array<[string, number]>) : [];
+  }
+
+  /** What the server confirmed of the job's blobs, oldest first (a later mark of the same blob wins). */
+  #marks(id: string): Mark[] {
+    const rows = this.#db
+      .prepare('SELECT marks_json FROM job_blob_marks WHERE job_id = ? ORDER BY rowid')
+      .all(id) as Array<{ marks_json: string }>;
+    return rows.flatMap((row) => JSON.parse(row.marks_json) as Mark[]);
+  }
+
+  /** One row for the lot: a batch of confirmations costs the bytes it adds, not a row (and its index entry) per blob. */
+  #appendMarks(id: string, marks: readonly Mark[]): void {
+    this.#db.prepare('INSERT INTO job_blob_marks (job_id, marks_json) VALUES (?, ?)').run(id, JSON.stringify(marks));
   }
 
   #own(id: string, now: number): void {
