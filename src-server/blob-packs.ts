@@ -14,7 +14,7 @@ import {
   renameSync,
   rmSync,
   writeSync,
-  writev,
+  writevSync,
   type ReadStream,
 } from 'node:fs';
 import { join } from 'node:path';
@@ -47,47 +47,60 @@ export interface PackRecord {
   size: number;
 }
 
-interface Waiting {
-  sha256: string;
-  chunks: Buffer[];
-  size: number;
-  resolve: (alreadyPresent: boolean) => void;
+/** A record written to a pack and waiting for the data sync that makes it durable. */
+interface Written {
+  pack: OpenPack;
+  record: PackRecord;
+  resolve: () => void;
   reject: (error: unknown) => void;
 }
 
-/** The pack that takes new records: its descriptor, how far its whole records go, and what they are. */
-interface ActivePack {
+/** A pack this process writes to, or wrote to and has not sealed yet. */
+interface OpenPack {
   path: string;
   fd: number;
-  end: number;
+  /** Where the next record goes: the end of the records written so far. */
+  tail: number;
+  /** Its records that are durable, in order: what its index will list. */
   records: PackRecord[];
-  /** A write or sync failed: nothing more goes in; the next round seals it at `end`. */
-  broken: boolean;
+  /** Whether its own entry in the packs folder is durable (a new pack's is synced before its first answer). */
+  nameDurable: boolean;
+  /** Why a sync of it failed: then nothing more in it is answered, and it is sealed with what was durable before. */
+  syncError: Error | null;
 }
 
 /**
  * Small blobs, appended to pack files: one fdatasync makes a whole round of
  * arrivals durable, where a file per blob costs a file creation, a data sync,
  * a rename and a folder sync each (on this project's test VM, ~0.7 ms of a
- * core per blob, which is most of a 20,000-file first deploy).
+ * core per blob, which was most of a 20,000-file first deploy).
  *
  * `packs/000001.pack` holds records back to back: header (`PDB1`, SHA-256,
- * size) and bytes. A round writes every waiting record with one writev at
- * the pack's end, syncs the data once, and only then answers. A pack past
- * PACK_MAX_BYTES is sealed: its index (`000001.idx`: entries, then the
- * SHA-256 of the entries) is written, synced and renamed in. At open, a
- * sealed pack is known from its index; the pack that was still growing is
- * read through and each record is checked against its name. The first one
- * that is not whole is where a kill cut the last round (nothing from there
- * on was answered), and the pack is truncated there. Blobs are never
- * deleted, so the whole index lives in memory.
+ * size) and bytes. A record is written as soon as its blob is checked (to
+ * the page cache, on this thread: cheaper than a thread-pool trip), and is
+ * answered after the next data sync of its pack; one sync runs at a time,
+ * and covers everything written before it started (group commit).
+ *
+ * A pack past PACK_MAX_BYTES is retired: new records go to a new pack, and
+ * once its last records are durable it is sealed with an index
+ * (`000001.idx`: entries, then the SHA-256 of the entries), synced and
+ * renamed in. At open, a sealed pack is known from its index; a pack
+ * without one is read through and each record checked against its name.
+ * The first one that is not whole is where a kill cut the writing (nothing
+ * from there on was answered), and the pack is truncated there. Blobs are
+ * never deleted, so the whole index lives in memory.
  */
 export class BlobPacks {
   readonly #dir: string;
+  /** Durable records, by SHA-256. */
   readonly #entries = new Map<string, Packed>();
-  #active: ActivePack | null = null;
+  /** Records written and not yet durable, by SHA-256: a twin waits for the same sync. */
+  readonly #writing = new Map<string, Promise<void>>();
+  #active: OpenPack | null = null;
+  /** Packs full or broken, to be sealed once nothing in them waits for a sync. */
+  #retired: OpenPack[] = [];
   #nextNumber = 1;
-  #waiting: Waiting[] = [];
+  #written: Written[] = [];
   #running = false;
 
   private constructor(dir: string) {
@@ -118,16 +131,16 @@ export class BlobPacks {
         fsyncSync(fd);
       }
       for (const record of records) packs.#entries.set(record.sha256, { pack: path, ...record });
-      const active: ActivePack = { path, fd, end, records, broken: false };
+      const pack: OpenPack = { path, fd, tail: end, records, nameDurable: true, syncError: null };
       // Only the last pack still grows; one that lost its index (a seal cut short) is sealed again.
-      if (i === numbers.length - 1) packs.#active = active;
-      else await packs.#seal(active);
+      if (i === numbers.length - 1) packs.#active = pack;
+      else await packs.#seal(pack);
     }
     packs.#nextNumber = numbers.length > 0 ? Number(numbers.at(-1)) + 1 : 1;
     return packs;
   }
 
-  /** The packed blob's size, or undefined when it is not in a pack. */
+  /** The packed blob's size, or undefined when it is not durably in a pack. */
   sizeOf(sha256: string): number | undefined {
     return this.#entries.get(sha256)?.size;
   }
@@ -144,93 +157,122 @@ export class BlobPacks {
 
   /**
    * Appends a checked blob (`chunks`, `size` bytes, more than none) and
-   * resolves once it is durable: false when it was written, true when the
-   * pack had it already (or a twin in the same round wrote it).
+   * resolves once it is durable: false when it was written, true when a pack
+   * had it already or a twin's record, written first, became durable.
    */
-  append(sha256: string, chunks: Buffer[], size: number): Promise<boolean> {
+  async append(sha256: string, chunks: Buffer[], size: number): Promise<boolean> {
+    if (this.#entries.has(sha256)) return true;
+    const twin = this.#writing.get(sha256);
+    if (twin !== undefined) {
+      await twin;
+      return true;
+    }
+    const durable = this.#write(sha256, chunks, size);
+    this.#writing.set(sha256, durable);
+    try {
+      await durable;
+      return false;
+    } finally {
+      this.#writing.delete(sha256);
+    }
+  }
+
+  /** Writes the record at the active pack's tail, and queues it for the next sync. */
+  #write(sha256: string, chunks: Buffer[], size: number): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ sha256, chunks, size, resolve, reject });
-      if (!this.#running) void this.#run();
+      const pack = this.#packWithRoom(HEADER_BYTES + size);
+      const buffers = [recordHeader(sha256, size), ...chunks];
+      try {
+        const written = writevSync(pack.fd, buffers, pack.tail);
+        if (written !== HEADER_BYTES + size) throw new Error(`wrote ${written} of ${HEADER_BYTES + size} bytes`);
+      } catch (error) {
+        // What follows a torn record is never read back: this pack takes nothing more.
+        this.#retire(pack);
+        reject(error instanceof Error ? error : new Error(String(error)));
+        return;
+      }
+      const record = { sha256, offset: pack.tail + HEADER_BYTES, size };
+      pack.tail += HEADER_BYTES + size;
+      this.#written.push({ pack, record, resolve, reject });
+      this.#kick();
     });
+  }
+
+  /** The pack the next record goes into: the active one, unless it is full; then it is retired and a new one made. */
+  #packWithRoom(bytes: number): OpenPack {
+    const current = this.#active;
+    if (current !== null && (current.tail === 0 || current.tail + bytes <= PACK_MAX_BYTES)) return current;
+    if (current !== null) this.#retire(current);
+    const path = join(this.#dir, `${String(this.#nextNumber++).padStart(6, '0')}.pack`);
+    const fd = openSync(path, 'wx', 0o600);
+    this.#active = { path, fd, tail: 0, records: [], nameDurable: false, syncError: null };
+    return this.#active;
+  }
+
+  #retire(pack: OpenPack): void {
+    if (this.#active === pack) this.#active = null;
+    if (!this.#retired.includes(pack)) this.#retired.push(pack);
+    this.#kick();
+  }
+
+  #kick(): void {
+    if (!this.#running) void this.#run();
   }
 
   async #run(): Promise<void> {
     this.#running = true;
-    while (this.#waiting.length > 0) {
-      const round = this.#waiting;
-      this.#waiting = [];
-      await this.#runRound(round);
+    while (this.#written.length > 0 || this.#retired.length > 0) {
+      const round = this.#written;
+      this.#written = [];
+      await this.#syncRound(round);
+      await this.#sealRetired();
     }
     this.#running = false;
   }
 
-  async #runRound(round: Waiting[]): Promise<void> {
-    const fresh = new Map<string, Waiting>();
-    const twins: Waiting[] = [];
+  /** Makes a round of written records durable (one data sync per pack, usually one) and answers them. */
+  async #syncRound(round: Written[]): Promise<void> {
+    const packs = new Set(round.map((item) => item.pack));
+    await Promise.all(
+      Array.from(packs, async (pack) => {
+        if (pack.syncError !== null) return;
+        try {
+          if (!pack.nameDurable) {
+            await syncDir(this.#dir);
+            pack.nameDurable = true;
+          }
+          await fdatasyncAsync(pack.fd);
+        } catch (error) {
+          pack.syncError = error instanceof Error ? error : new Error(String(error));
+          this.#retire(pack);
+        }
+      }),
+    );
     for (const item of round) {
-      if (this.#entries.has(item.sha256)) item.resolve(true);
-      else if (fresh.has(item.sha256)) twins.push(item);
-      else fresh.set(item.sha256, item);
-    }
-    if (fresh.size === 0) return;
-    let error: unknown = null;
-    try {
-      const roundBytes = Array.from(fresh.values()).reduce((sum, item) => sum + HEADER_BYTES + item.size, 0);
-      const pack = await this.#packWithRoom(roundBytes);
-      const buffers: Buffer[] = [];
-      const placed: Array<[Waiting, number]> = [];
-      let offset = pack.end;
-      for (const item of fresh.values()) {
-        buffers.push(recordHeader(item.sha256, item.size), ...item.chunks);
-        placed.push([item, offset + HEADER_BYTES]);
-        offset += HEADER_BYTES + item.size;
+      // A pack whose sync failed once answers nothing more: a later sync may not report the same lost pages.
+      if (item.pack.syncError !== null) {
+        item.reject(item.pack.syncError);
+        continue;
       }
-      try {
-        await writeAllAt(pack.fd, buffers, roundBytes, pack.end);
-        await fdatasyncAsync(pack.fd);
-      } catch (cause) {
-        pack.broken = true;
-        throw cause;
-      }
-      for (const [item, dataOffset] of placed) {
-        this.#entries.set(item.sha256, { pack: pack.path, offset: dataOffset, size: item.size });
-        pack.records.push({ sha256: item.sha256, offset: dataOffset, size: item.size });
-      }
-      pack.end = offset;
-    } catch (cause) {
-      error = cause;
-    }
-    for (const [items, alreadyPresent] of [
-      [fresh.values(), false],
-      [twins, true],
-    ] as const) {
-      for (const item of items) {
-        if (error !== null) item.reject(error);
-        else item.resolve(alreadyPresent);
-      }
+      this.#entries.set(item.record.sha256, { pack: item.pack.path, ...item.record });
+      item.pack.records.push(item.record);
+      item.resolve();
     }
   }
 
-  /** The pack this round goes into: the growing one, unless it is full or broken; then it is sealed and a new one made. */
-  async #packWithRoom(bytes: number): Promise<ActivePack> {
-    const current = this.#active;
-    if (current !== null && !current.broken && (current.end === 0 || current.end + bytes <= PACK_MAX_BYTES)) {
-      return current;
+  /** Seals the retired packs that have no record waiting for a sync. */
+  async #sealRetired(): Promise<void> {
+    const waiting = new Set(this.#written.map((item) => item.pack));
+    const ready = this.#retired.filter((pack) => !waiting.has(pack));
+    this.#retired = this.#retired.filter((pack) => waiting.has(pack));
+    for (const pack of ready) {
+      // A seal that fails leaves a pack without an index, which the next open reads through and seals.
+      await this.#seal(pack).catch(() => undefined);
     }
-    if (current !== null) {
-      this.#active = null;
-      await this.#seal(current);
-    }
-    const path = join(this.#dir, `${String(this.#nextNumber++).padStart(6, '0')}.pack`);
-    const fd = openSync(path, 'wx', 0o600);
-    // The pack's own name must be durable before any record in it is answered.
-    await syncDir(this.#dir);
-    this.#active = { path, fd, end: 0, records: [], broken: false };
-    return this.#active;
   }
 
   /** Writes the pack's index (synced, then renamed in) and closes it: from now on it is known by its index. */
-  async #seal(pack: ActivePack): Promise<void> {
+  async #seal(pack: OpenPack): Promise<void> {
     try {
       const entries = Buffer.alloc(pack.records.length * INDEX_ENTRY_BYTES);
       for (const [i, { sha256, offset, size }] of pack.records.entries()) {
@@ -315,16 +357,4 @@ function readIndex(path: string): PackRecord[] | null {
     });
   }
   return records;
-}
-
-/** Writes `buffers` (`bytes` in all) at `position`. */
-function writeAllAt(fd: number, buffers: Buffer[], bytes: number, position: number): Promise<void> {
-  return new Promise((resolve, reject) =>
-    // libuv goes on after a short write and splits past IOV_MAX, so fewer bytes than asked means something is wrong.
-    writev(fd, buffers, position, (error, written) => {
-      if (error) reject(error);
-      else if (written !== bytes) reject(new Error(`wrote ${written} of ${bytes} bytes`));
-      else resolve();
-    }),
-  );
 }

@@ -184,7 +184,7 @@ export class BlobStore {
    * not written again) or another upload stored it first.
    *
    * A body of up to PACKED_BLOB_MAX_BYTES is kept in memory until it is
-   * checked, then appended to a pack in the next round. A larger one goes
+   * checked, then written to a pack and answered after its next sync. A larger one goes
    * to a temp file: written with one call when it is under 1 MiB, else as
    * it arrives, ~1 MiB at a time. Making the temp file, writing to the page
    * cache and closing run on this thread (no disk wait, and cheaper than a
