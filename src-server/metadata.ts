@@ -10,7 +10,7 @@ import type {
   VersionEntry,
 } from '../src-shared/api-types.ts';
 import { statementCache } from './database.ts';
-import { RecentSessions, type RegisteredBlob } from './recent-sessions.ts';
+import { blobsByContent, RecentSessions, type RegisteredBlob } from './recent-sessions.ts';
 
 /** A `deploys` row. */
 export interface DeployRow {
@@ -269,12 +269,12 @@ export class Metadata {
       row.created_at,
       row.expires_at,
     );
-    const insertFile = this.#sql(
-      'INSERT INTO session_files (session_id, path, sha256, size, mime) VALUES (?, ?, ?, ?, ?)',
-    );
-    for (const file of files) insertFile.run(row.id, file.path, file.sha256, file.size, file.mime);
+    // A PUT asks by sha256 only: one row per content, not one per file.
+    const blobs = blobsByContent(files);
+    const insertBlob = this.#sql('INSERT INTO session_blobs (session_id, sha256, size, mime) VALUES (?, ?, ?, ?)');
+    for (const [sha256, blob] of blobs) insertBlob.run(row.id, sha256, blob.size, blob.mime);
     // Should the transaction roll back, the session is not found, so its remembered files are never asked for.
-    this.#recentSessions.rememberFiles(row.id, row.expires_at, files);
+    this.#recentSessions.rememberFiles(row.id, row.expires_at, blobs);
   }
 
   /** The session's row; remembered when read outside a transaction (inside one, a twin's change must be seen). */
@@ -291,11 +291,10 @@ export class Metadata {
   sessionBlob(sessionId: string, sha256: string): RegisteredBlob | undefined {
     const known = this.#recentSessions.blob(sessionId, sha256);
     if (known !== 'unknown') return known;
-    // INDEXED BY: without statistics SQLite's planner picks the primary key (session_id, path) and walks every
-    // file of the session for each blob, quadratic in the session's size (20,000 files: ~40 s of server CPU).
-    return this.#sql(
-      'SELECT size, mime FROM session_files INDEXED BY session_files_by_sha256 WHERE session_id = ? AND sha256 = ? LIMIT 1',
-    ).get(sessionId, sha256) as { size: number; mime: string } | undefined;
+    return this.#sql('SELECT size, mime FROM session_blobs WHERE session_id = ? AND sha256 = ?').get(
+      sessionId,
+      sha256,
+    ) as RegisteredBlob | undefined;
   }
 
   /** Marks the session committed; its file list is now the version's and is dropped. */
@@ -303,14 +302,14 @@ export class Metadata {
     this.#recentSessions.forgetRow(sessionId);
     this.#recentSessions.forgetFiles(sessionId);
     this.#sql('UPDATE upload_sessions SET deploy_version_id = ? WHERE id = ?').run(versionId, sessionId);
-    this.#sql('DELETE FROM session_files WHERE session_id = ?').run(sessionId);
+    this.#sql('DELETE FROM session_blobs WHERE session_id = ?').run(sessionId);
   }
 
   /** Drops the file lists of sessions that expired uncommitted; the session rows stay, so GET still says "expired". */
   sweepExpiredSessionFiles(now: number): void {
     this.#recentSessions.forgetExpired(now);
     this.#sql(
-      `DELETE FROM session_files WHERE session_id IN
+      `DELETE FROM session_blobs WHERE session_id IN
          (SELECT id FROM upload_sessions WHERE deploy_version_id IS NULL AND expires_at <= ?)`,
     ).run(now);
   }

@@ -1,6 +1,6 @@
 /** Session rows remembered at most; the oldest is forgotten first. */
 const MAX_ROWS = 64;
-/** Registered files remembered at most, over all sessions; a larger session is not remembered. */
+/** Registered blobs (distinct contents) remembered at most, over all sessions; a larger session is not remembered. */
 const MAX_FILES = 250_000;
 
 /** A registered file's size and MIME type, as a blob PUT answers them. */
@@ -43,19 +43,10 @@ export class RecentSessions<SessionRow extends { id: string }> {
     return files === undefined ? 'unknown' : files.bySha256.get(sha256);
   }
 
-  /** Remembers a new session's files. Of files with one content, the first by path answers, as SQLite's index would. */
-  rememberFiles(
-    sessionId: string,
-    expiresAt: number,
-    files: ReadonlyArray<{ path: string; sha256: string; size: number; mime: string }>,
-  ): void {
-    if (files.length > MAX_FILES) return;
-    while (this.#fileCount + files.length > MAX_FILES) this.forgetFiles(this.#files.keys().next().value!);
-    const bySha256 = new Map<string, RegisteredBlob & { path: string }>();
-    for (const file of files) {
-      const first = bySha256.get(file.sha256);
-      if (first === undefined || file.path < first.path) bySha256.set(file.sha256, file);
-    }
+  /** Remembers a new session's registered blobs, as `blobsByContent` gives them. */
+  rememberFiles(sessionId: string, expiresAt: number, bySha256: ReadonlyMap<string, RegisteredBlob>): void {
+    if (bySha256.size > MAX_FILES) return;
+    while (this.#fileCount + bySha256.size > MAX_FILES) this.forgetFiles(this.#files.keys().next().value!);
     this.#files.set(sessionId, { expiresAt, bySha256 });
     this.#fileCount += bySha256.size;
   }
@@ -71,4 +62,16 @@ export class RecentSessions<SessionRow extends { id: string }> {
   forgetExpired(now: number): void {
     for (const [sessionId, { expiresAt }] of this.#files) if (expiresAt <= now) this.forgetFiles(sessionId);
   }
+}
+
+/** What a session registered for each sha256: of files with one content, the first by path answers. */
+export function blobsByContent<File extends RegisteredBlob & { path: string; sha256: string }>(
+  files: readonly File[],
+): Map<string, File> {
+  const bySha256 = new Map<string, File>();
+  for (const file of files) {
+    const first = bySha256.get(file.sha256);
+    if (first === undefined || file.path < first.path) bySha256.set(file.sha256, file);
+  }
+  return bySha256;
 }
