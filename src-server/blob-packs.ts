@@ -101,7 +101,9 @@ export class BlobPacks {
   #retired: OpenPack[] = [];
   #nextNumber = 1;
   #written: Written[] = [];
-  #running = false;
+  /** The loop that syncs and seals, while it runs. */
+  #running: Promise<void> | null = null;
+  #closed = false;
 
   private constructor(dir: string) {
     this.#dir = dir;
@@ -162,6 +164,7 @@ export class BlobPacks {
    */
   async append(sha256: string, chunks: Buffer[], size: number): Promise<boolean> {
     if (this.#entries.has(sha256)) return true;
+    if (this.#closed) throw new Error('the blob packs are closed');
     const twin = this.#writing.get(sha256);
     if (twin !== undefined) {
       await twin;
@@ -216,18 +219,24 @@ export class BlobPacks {
   }
 
   #kick(): void {
-    if (!this.#running) void this.#run();
+    this.#running ??= this.#run().finally(() => (this.#running = null));
   }
 
   async #run(): Promise<void> {
-    this.#running = true;
     while (this.#written.length > 0 || this.#retired.length > 0) {
       const round = this.#written;
       this.#written = [];
       await this.#syncRound(round);
       await this.#sealRetired();
     }
-    this.#running = false;
+  }
+
+  /** Waits for the records written to be answered and full packs sealed, then closes the growing pack. */
+  async close(): Promise<void> {
+    this.#closed = true;
+    while (this.#running !== null) await this.#running;
+    if (this.#active !== null) closeSync(this.#active.fd);
+    this.#active = null;
   }
 
   /** Makes a round of written records durable (one data sync per pack, usually one) and answers them. */

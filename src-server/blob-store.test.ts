@@ -156,6 +156,8 @@ test('a full pack is sealed with an index; reopening reads the index, and reread
     // 70 blobs of 500 KiB, arriving together: past the 32 MiB a pack takes, so one round spans two packs.
     const bodies = Array.from({ length: 70 }, () => randomBytes(500 * 1024));
     await Promise.all(bodies.map((bytes) => put(first, bytes)));
+    // The full pack is sealed once its last records are durable, after they are answered: close waits for it.
+    await first.close();
     const packs = readdirSync(join(root, 'blobs', 'packs')).sort();
     assert.deepEqual(packs, ['000001.idx', '000001.pack', '000002.pack']);
     const check = async (store: BlobStore) => {

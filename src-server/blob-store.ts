@@ -116,6 +116,11 @@ export class BlobStore {
     return new BlobStore(root, packs, hasFiles);
   }
 
+  /** Waits for blobs being made durable and closes the packs; the server calls it once requests are done. */
+  close(): Promise<void> {
+    return this.#packs.close();
+  }
+
   /** Where a blob stored as a file of its own lives (whether or not it is there). */
   #pathOf(sha256: string): string {
     return join(this.#blobsDir, sha256.slice(0, 2), sha256.slice(2, 4), sha256);

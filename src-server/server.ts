@@ -193,6 +193,7 @@ export async function startServer(options: ServerOptions): Promise<RunningServer
           const force = setTimeout(() => app.server.closeAllConnections(), 5_000);
           await app.close();
           clearTimeout(force);
+          await blobs.close();
           removeServerRecord(options.dataDir, instanceId);
           db.close();
           unlock();
