@@ -203,7 +203,8 @@ export class BlobStore {
     // Stored already: the body is still read and checked (the contract refuses a wrong body), but not written.
     const alreadyPresent = this.#isDurablyStored(expected.sha256);
     const packed = expected.size > 0 && expected.size <= PACKED_BLOB_MAX_BYTES;
-    const tempPath = join(this.#tmpDir, `${expected.sha256}.${randomUUID()}.part`);
+    // Only a blob written to a file of its own needs one (a random name per upload costs ~5 µs).
+    const tempPath = packed ? '' : join(this.#tmpDir, `${expected.sha256}.${randomUUID()}.part`);
     const hash = createHash('sha256');
     let received = 0;
     let fd: number | null = null;
