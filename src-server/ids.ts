@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** The prefixes the contract gives each kind of identifier and secret. */
 export type IdPrefix = 'dpl' | 'dv' | 'us' | 'ustk' | 'pcak' | 'key' | 'inst' | 'rj' | 'pdf';
@@ -14,7 +14,8 @@ export function newId(prefix: IdPrefix): string {
 
 /** The SHA-256 of a secret: what the database keeps instead of the secret itself. */
 export function hashSecret(secret: string): Buffer {
-  return createHash('sha256').update(secret, 'utf8').digest();
+  // One-shot: twice as fast as a Hash object, and every authenticated request hashes its key (a blob PUT its token too).
+  return hash('sha256', secret, 'buffer');
 }
 
 /** Whether `secret` hashes to `storedHash`, compared in constant time. */
