@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { stableJson } from './idempotency.ts';
 import { startTestServer, type TestServer } from './testing/test-server.ts';
 
 describe('idempotent request fingerprints', { timeout: 60_000 }, () => {
@@ -52,4 +53,36 @@ describe('idempotent request fingerprints', { timeout: 60_000 }, () => {
     const expected = createHash('sha256').update(`POST /v1/upload-sessions\n${canonical}`).digest('hex');
     assert.equal(saved?.fingerprint, expected);
   });
+});
+
+/** The canonical form as the first servers wrote it: the definition `stableJson` must keep. */
+function reference(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(reference).join(',')}]`;
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${reference(v)}`).join(',')}}`;
+  }
+  return JSON.stringify(value) ?? 'null';
+}
+
+test('stableJson writes the canonical form of any JSON body', () => {
+  const manyKeys = Object.fromEntries(Array.from({ length: 100 }, (_, i) => [`k${(i * 37) % 100}`, i]));
+  const bodies = [
+    '{"files":[{"path":"a","sha256":"00","size":1,"mime":"text/html"},{"size":2,"path":"b","sha256":"01"}],"deployId":"d"}',
+    '{"b":[1,-0,1e300,0.1,"x\\u2028\\"",true,false,null,{"10":1,"2":2,"1a":3,"a":{"z":[],"y":{}}}],"a":"é\\ud800😀"}',
+    '{"render":{"metadata":{"constructor":1,"toString":"x","toJSON":"y","length":3,"valueOf":null}},"entries":[{}]}',
+    '{"__proto__":{"a":1},"b":{"c":2}}',
+    '{"": {"": [""]}, "Z": 1, "a": 2, "ä": 3, "\\ud83d\\ude00": 4, "\\uffff": 5}',
+    JSON.stringify({ metadata: manyKeys, files: [{ k1: 1 }, { k99: 2, k2: 3 }] }),
+    '[]',
+    '[[[{"b":1,"a":[{"d":1,"c":2}]}]]]',
+    '"text"',
+    '12',
+    'null',
+  ];
+  for (const text of bodies) {
+    const body: unknown = JSON.parse(text);
+    assert.equal(stableJson(body), reference(body), text);
+  }
+  assert.equal(stableJson(undefined), reference(undefined));
 });

@@ -128,22 +128,48 @@ export function requestFingerprint(request: FastifyRequest): string {
 }
 
 /**
- * JSON with every object's keys in UTF-16 code-unit order (the default sort), built as one string: a
- * 20,000-file body took ~0.2 s with per-object entry arrays and joins. The output must not change,
- * since saved fingerprints are compared with new ones.
+ * JSON with every object's keys in UTF-16 code-unit order (the default sort). Saved fingerprints are
+ * compared with new ones, so this form must not change.
+ *
+ * Given a property list, JSON.stringify writes each object's keys in the list's order and skips those
+ * it lacks: with every key of the body, sorted, it builds this form natively, in half the time of a
+ * walk for a 20,000-file body. But it reads every listed key of every object, so only for a few keys;
+ * and `__proto__` would read an inherited value, so not with that one.
  */
-function stableJson(value: unknown): string {
+export function stableJson(value: unknown): string {
+  const keys = new Set<string>();
+  if (collectKeys(value, keys, MAX_LISTED_KEYS) && !keys.has('__proto__')) {
+    return JSON.stringify(value, [...keys].sort()) ?? 'null';
+  }
+  return stableJsonWalk(value);
+}
+
+const MAX_LISTED_KEYS = 64;
+
+/** Adds the object keys found in `value` to `keys`; false as soon as there are more than `max`. */
+function collectKeys(value: unknown, keys: Set<string>, max: number): boolean {
+  if (value === null || typeof value !== 'object') return true;
+  if (Array.isArray(value)) return value.every((item) => collectKeys(item, keys, max));
+  for (const key of Object.keys(value)) {
+    keys.add(key);
+    if (keys.size > max || !collectKeys((value as Record<string, unknown>)[key], keys, max)) return false;
+  }
+  return true;
+}
+
+/** `stableJson` for any body, as one string built left to right. */
+function stableJsonWalk(value: unknown): string {
   if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
   if (Array.isArray(value)) {
     let out = '[';
-    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + stableJson(value[i]);
+    for (let i = 0; i < value.length; i++) out += (i === 0 ? '' : ',') + stableJsonWalk(value[i]);
     return out + ']';
   }
   const record = value as Record<string, unknown>;
   const keys = Object.keys(record).sort();
   let out = '{';
   for (let i = 0; i < keys.length; i++) {
-    out += (i === 0 ? '' : ',') + JSON.stringify(keys[i]) + ':' + stableJson(record[keys[i]!]);
+    out += (i === 0 ? '' : ',') + JSON.stringify(keys[i]) + ':' + stableJsonWalk(record[keys[i]!]);
   }
   return out + '}';
 }
