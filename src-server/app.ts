@@ -85,34 +85,39 @@ export function buildApp(
     closing = true;
   });
 
+  // Hooks take fastify's callback form where they have nothing to wait for: no promise and no
+  // microtask per hook per request (a 20,000-file deploy makes 20,000 PUTs). A throw is still an error answer.
+
   // The perimeter, for every request whatever its route.
-  app.addHook('onRequest', async (request) => {
+  app.addHook('onRequest', (request, _reply, done) => {
     request.fault = NO_FAULT;
     guardBodyTime(request, options.timeouts);
     refuseRepeatedHeaders(request);
     options.hosts.check(request);
     if (closing) throw new ApiError('service_unavailable', 'The server is shutting down; retry in a moment.');
+    done();
   });
 
   // Deny by default: a request no scope let in must show the key before its body is read.
-  app.addHook('preParsing', async (request, _reply, payload) => {
+  app.addHook('preParsing', (request, _reply, payload, done) => {
     if (request.access === 'none') authenticate(ctx, request);
-    return payload;
+    done(null, payload);
   });
 
   // JSON.parse takes any depth; the code after it (zod, the idempotency fingerprint) recurses.
-  app.addHook('preValidation', async (request) => {
+  app.addHook('preValidation', (request, _reply, done) => {
     if (request.body !== null && typeof request.body === 'object' && nestsDeeperThan(request.body, MAX_JSON_DEPTH)) {
       throw new ApiError('invalid_request', `The body nests arrays and objects more than ${MAX_JSON_DEPTH} deep.`);
     }
+    done();
   });
 
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     reply.header('x-content-type-options', 'nosniff');
     // A "drop" fault: the work is done, the answer is lost on the way.
     // (An answer to a URL the router could not read comes before any hook set the fault.)
     if ((request.fault as FaultDecision | null)?.kind === 'drop') request.raw.socket?.destroy();
-    return payload;
+    done(null, payload);
   });
 
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => sendError(error, request, reply));
@@ -123,13 +128,18 @@ export function buildApp(
 
   app.register(
     async (api) => {
-      api.addHook('onRequest', async (request, reply) => {
-        // Without --faults, no await: every blob PUT passes here.
-        if (ctx.faults) {
-          await injectFaults(ctx.faults, request, reply);
-          if (reply.sent) return;
+      api.addHook('onRequest', (request, reply, done) => {
+        // Without --faults, nothing to wait for: every blob PUT passes here.
+        if (!ctx.faults) {
+          authenticate(ctx, request);
+          done();
+          return;
         }
-        authenticate(ctx, request);
+        injectFaults(ctx.faults, request, reply)
+          .then(() => {
+            if (!reply.sent) authenticate(ctx, request);
+          })
+          .then(() => done(), done);
       });
       api.setNotFoundHandler((request, reply) => {
         reply
