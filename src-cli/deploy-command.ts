@@ -283,14 +283,18 @@ async function runToEnd(
   try {
     run = await start(engine);
     const current = run;
-    current.on((event) => {
-      if (flags.json) process.stdout.write(`${JSON.stringify(event)}\n`);
-      else if (event.type === 'job' && event.resumed)
-        process.stderr.write(`Resuming the interrupted deploy of this folder (${event.jobId}).\n`);
-      // Said as it happens, in every mode: a server that does not answer must not leave the terminal (or a CI log) silent.
-      if (event.type === 'retry') process.stderr.write(`${live ? '\r\x1b[2K' : ''}${event.message}\n`);
-      if (event.type === 'paused' || event.type === 'resumed') paused = event.type === 'paused';
-    });
+    // Only --json shows file updates: without it, the run keeps none.
+    current.on(
+      (event) => {
+        if (flags.json) process.stdout.write(`${JSON.stringify(event)}\n`);
+        else if (event.type === 'job' && event.resumed)
+          process.stderr.write(`Resuming the interrupted deploy of this folder (${event.jobId}).\n`);
+        // Said as it happens, in every mode: a server that does not answer must not leave the terminal (or a CI log) silent.
+        if (event.type === 'retry') process.stderr.write(`${live ? '\r\x1b[2K' : ''}${event.message}\n`);
+        if (event.type === 'paused' || event.type === 'resumed') paused = event.type === 'paused';
+      },
+      { files: flags.json === true },
+    );
     if (live) timer = setInterval(() => process.stderr.write(`\r\x1b[2K${statusLine(current.totals(), paused)}`), 100);
     const result = await current.result;
     if (live) process.stderr.write('\r\x1b[2K');

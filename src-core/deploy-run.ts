@@ -124,9 +124,9 @@ export class DeployRun {
     this.result.catch(() => undefined);
   }
 
-  /** Subscribes to the run's events; returns the unsubscribe function. */
-  on(listener: (event: DeployEvent) => void): () => void {
-    return this.#report.on(listener);
+  /** Subscribes to the run's events (`files: false`: all but the per-file updates, which then cost nothing); returns the unsubscribe function. */
+  on(listener: (event: DeployEvent) => void, options: { files?: boolean } = {}): () => void {
+    return this.#report.on(listener, options);
   }
 
   /** The numbers as of now (speed and ETA computed on the spot). */

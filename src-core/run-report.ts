@@ -15,7 +15,13 @@ const JOURNAL_EVERY_MS = 1000;
  * run calls `flush` on a timer and at each phase.
  */
 export class RunReport {
-  readonly #listeners = new Set<(event: DeployEvent) => void>();
+  /** Each listener, and whether it takes `files` events. */
+  readonly #listeners = new Map<(event: DeployEvent) => void, { files: boolean }>();
+  /**
+   * Whether any listener takes `files` events: with none (the CLI without --json shows totals
+   * only), no file update is kept, where each blob made three and each file two or three more.
+   */
+  #wantsFiles = false;
   readonly #meter = new TransferMeter();
   readonly #pendingUpdates = new Map<string, FileUpdate>();
   readonly #pendingMarks = new Map<string, JournalBlobState>();
@@ -54,16 +60,20 @@ export class RunReport {
     return this.#confirmedBlobs;
   }
 
-  /** Subscribes to the run's events; returns the unsubscribe function. */
-  on(listener: (event: DeployEvent) => void): () => void {
-    this.#listeners.add(listener);
-    return () => this.#listeners.delete(listener);
+  /** Subscribes to the run's events (`files: false`: all but the file updates); returns the unsubscribe function. */
+  on(listener: (event: DeployEvent) => void, options: { files?: boolean } = {}): () => void {
+    this.#listeners.set(listener, { files: options.files ?? true });
+    this.#wantsFiles = [...this.#listeners.values()].some((wants) => wants.files);
+    return () => {
+      this.#listeners.delete(listener);
+      this.#wantsFiles = [...this.#listeners.values()].some((wants) => wants.files);
+    };
   }
 
   emit(event: DeployEvent): void {
     if (this.#ended) return;
     if (event.type === 'committed' || event.type === 'failed') this.#ended = true;
-    for (const listener of this.#listeners) listener(event);
+    for (const listener of this.#listeners.keys()) listener(event);
   }
 
   /** The numbers as of now (speed and ETA computed on the spot). */
@@ -125,6 +135,7 @@ export class RunReport {
       skippedBytes: 0,
     };
     this.#confirmedBytes = 0;
+    if (!this.#wantsFiles) return;
     for (const file of files) this.#update({ path: file.path, state: 'hashing', size: file.size });
   }
 
@@ -140,6 +151,7 @@ export class RunReport {
   present(blob: PlannedBlob): void {
     this.#pendingMarks.set(blob.hash, 'present');
     this.#totals.skippedBytes += blob.size * blob.paths.length;
+    if (!this.#wantsFiles) return;
     for (const path of blob.paths)
       this.#update({ path, state: 'skipped', size: blob.size, message: 'already on the server' });
   }
@@ -185,6 +197,7 @@ export class RunReport {
    * order (a bucket's bytes are not told apart on the wire); null: each blob's whole size.
    */
   unitFiles(unit: UploadUnit, state: FileState, sentBytes: number | null, message?: string): void {
+    if (!this.#wantsFiles) return;
     let left = sentBytes ?? unit.size;
     for (const blob of unit.blobs) {
       const sent = Math.min(blob.size, left);
@@ -195,6 +208,6 @@ export class RunReport {
   }
 
   #update(update: FileUpdate): void {
-    this.#pendingUpdates.set(update.path, update);
+    if (this.#wantsFiles) this.#pendingUpdates.set(update.path, update);
   }
 }
