@@ -11,10 +11,9 @@ import { toDeployVersion, toUploadSession, type SessionRow } from '../metadata.t
 import {
   assertValidPaths,
   bodyLimits,
-  commitBody,
-  createUploadSessionBody,
-  missingBlobsBody,
-  parseBody,
+  parseCommitBody,
+  parseMissingBlobsBody,
+  parseUploadSessionBody,
   sha256Param,
 } from '../request-schemas.ts';
 import { createDeploy, findDeploy } from './deploys.ts';
@@ -33,7 +32,7 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
   // Step 1: register the files, get a session and its upload token.
   app.post('/upload-sessions', { bodyLimit: bodyLimit.session }, (request, reply) =>
     ctx.idempotency.answer(request, reply, () => {
-      const body = parseBody(createUploadSessionBody, request.body);
+      const body = parseUploadSessionBody(request.body);
       assertValidPaths(
         'files',
         body.files.map((file) => file.path),
@@ -108,7 +107,7 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
     { bodyLimit: bodyLimit.missingBlobs },
     async (request) => {
       const session = openSession(ctx, request);
-      const { files } = parseBody(missingBlobsBody, request.body);
+      const { files } = parseMissingBlobsBody(request.body);
       if (files.length > limits.maxMissingBlobsPerCall) {
         throw new ApiError(
           'too_many_files',
@@ -203,7 +202,7 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
     const session = authorizedSession(ctx, request);
     return ctx.idempotency.answer(request, reply, async () => {
       assertOpen(session, ctx.now());
-      const body = parseBody(commitBody, request.body);
+      const body = parseCommitBody(request.body);
       assertValidPaths(
         'entries',
         body.entries.map((entry) => entry.path),
