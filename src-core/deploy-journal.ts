@@ -71,7 +71,8 @@ export class JobUnavailableError extends Error {}
 /**
  * The resume journal: a SQLite file (WAL, synchronous=FULL, 0600) that
  * records each deploy job as it goes, so that after a kill, a crash or a
- * reboot the same deploy continues where it stopped. Several processes may
+ * reboot the same deploy continues where it stopped. Blob confirmations
+ * and heartbeats are committed without a sync (see #withoutSync). Several processes may
  * share it: each step is one transaction, and a job is claimed by one
  * process at a time.
  */
@@ -182,9 +183,11 @@ export class DeployJournal {
 
   /** Says the job's process is still at it: an active job not touched for ACTIVE_JOB_STALE_MS is taken for dead. */
   heartbeat(id: string, now = Date.now()): void {
-    this.#db
-      .prepare("UPDATE jobs SET updated_at = ? WHERE id = ? AND status = 'active' AND owner_pid = ?")
-      .run(now, id, process.pid);
+    this.#withoutSync(() =>
+      this.#db
+        .prepare("UPDATE jobs SET updated_at = ? WHERE id = ? AND status = 'active' AND owner_pid = ?")
+        .run(now, id, process.pid),
+    );
   }
 
   setStatus(id: string, status: JobStatus, error: string | null = null, now = Date.now()): void {
@@ -242,7 +245,25 @@ export class DeployJournal {
   setBlobStates(id: string, updates: ReadonlyArray<{ hash: string; state: JournalBlobState }>): void {
     const marks: Mark[] = [];
     for (const { hash, state } of updates) if (state !== 'missing') marks.push([hash, state]);
-    if (marks.length > 0) this.#transaction(() => this.#appendMarks(id, marks));
+    if (marks.length > 0) this.#withoutSync(() => this.#transaction(() => this.#appendMarks(id, marks)));
+  }
+
+  /**
+   * Commits `write` without waiting for the disk (synchronous=NORMAL), for
+   * what the server can tell again: blob confirmations and heartbeats. In
+   * WAL mode such a commit survives a kill of this process; only a power
+   * cut can take it back, and then a resume asks the server which blobs it
+   * has. The next step committed with FULL makes it durable too. Waiting
+   * on a disk sync for each was 0.5–2.4 s of a 20,000-file deploy's main
+   * thread on a busy disk.
+   */
+  #withoutSync(write: () => void): void {
+    this.#db.exec('PRAGMA synchronous = NORMAL');
+    try {
+      write();
+    } finally {
+      this.#db.exec('PRAGMA synchronous = FULL');
+    }
   }
 
   /** What the server last knew of each blob of the job's plan, by hash. */

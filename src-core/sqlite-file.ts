@@ -11,7 +11,7 @@ export const BUSY_TIMEOUT_MS = 15_000;
 
 /** How a state file is opened. */
 export interface StateDatabaseOptions {
-  /** FULL for the journal (a kill must not lose a recorded step); NORMAL for a cache. */
+  /** FULL for the journal (a power cut must not take back a recorded step; in WAL mode a kill never does); NORMAL for a cache. */
   synchronous: 'FULL' | 'NORMAL';
   foreignKeys?: boolean;
 }
