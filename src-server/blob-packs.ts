@@ -47,12 +47,13 @@ export interface PackRecord {
   size: number;
 }
 
-/** A record written to a pack and waiting for the data sync that makes it durable. */
-interface Written {
-  pack: OpenPack;
-  record: PackRecord;
+/** A checked blob waiting for the next round to write it to a pack and sync it. */
+interface Arrival {
+  sha256: string;
+  chunks: Buffer[];
+  size: number;
   resolve: () => void;
-  reject: (error: unknown) => void;
+  reject: (error: Error) => void;
 }
 
 /** A pack this process writes to, or wrote to and has not sealed yet. */
@@ -65,8 +66,6 @@ interface OpenPack {
   records: PackRecord[];
   /** Whether its own entry in the packs folder is durable (a new pack's is synced before its first answer). */
   nameDurable: boolean;
-  /** Why a sync of it failed: then nothing more in it is answered, and it is sealed with what was durable before. */
-  syncError: Error | null;
 }
 
 /**
@@ -76,10 +75,11 @@ interface OpenPack {
  * core per blob, which was most of a 20,000-file first deploy).
  *
  * `packs/000001.pack` holds records back to back: header (`PDB1`, SHA-256,
- * size) and bytes. A record is written as soon as its blob is checked (to
- * the page cache, on this thread: cheaper than a thread-pool trip), and is
- * answered after the next data sync of its pack; one sync runs at a time,
- * and covers everything written before it started (group commit).
+ * size) and bytes. One round runs at a time (group commit): it takes every
+ * blob checked since the last one, writes their records with one writev
+ * (to the page cache, on this thread: cheaper than a thread-pool trip, and
+ * one call for many records), syncs the pack's data once, and answers
+ * them all.
  *
  * A pack past PACK_MAX_BYTES is retired: new records go to a new pack, and
  * once its last records are durable it is sealed with an index
@@ -94,13 +94,13 @@ export class BlobPacks {
   readonly #dir: string;
   /** Durable records, by SHA-256. */
   readonly #entries = new Map<string, Packed>();
-  /** Records written and not yet durable, by SHA-256: a twin waits for the same sync. */
+  /** Blobs on their way into a pack, by SHA-256: a twin waits for the same round. */
   readonly #writing = new Map<string, Promise<void>>();
   #active: OpenPack | null = null;
   /** Packs full or broken, to be sealed once nothing in them waits for a sync. */
   #retired: OpenPack[] = [];
   #nextNumber = 1;
-  #written: Written[] = [];
+  #arrivals: Arrival[] = [];
   /** The loop that syncs and seals, while it runs. */
   #running: Promise<void> | null = null;
   #closed = false;
@@ -133,7 +133,7 @@ export class BlobPacks {
         fsyncSync(fd);
       }
       for (const record of records) packs.#entries.set(record.sha256, { pack: path, ...record });
-      const pack: OpenPack = { path, fd, tail: end, records, nameDurable: true, syncError: null };
+      const pack: OpenPack = { path, fd, tail: end, records, nameDurable: true };
       // Only the last pack still grows; one that lost its index (a seal cut short) is sealed again.
       if (i === numbers.length - 1) packs.#active = pack;
       else await packs.#seal(pack);
@@ -170,7 +170,10 @@ export class BlobPacks {
       await twin;
       return true;
     }
-    const durable = this.#write(sha256, chunks, size);
+    const durable = new Promise<void>((resolve, reject) => {
+      this.#arrivals.push({ sha256, chunks, size, resolve, reject });
+      this.#kick();
+    });
     this.#writing.set(sha256, durable);
     try {
       await durable;
@@ -180,27 +183,6 @@ export class BlobPacks {
     }
   }
 
-  /** Writes the record at the active pack's tail, and queues it for the next sync. */
-  #write(sha256: string, chunks: Buffer[], size: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const pack = this.#packWithRoom(HEADER_BYTES + size);
-      const buffers = [recordHeader(sha256, size), ...chunks];
-      try {
-        const written = writevSync(pack.fd, buffers, pack.tail);
-        if (written !== HEADER_BYTES + size) throw new Error(`wrote ${written} of ${HEADER_BYTES + size} bytes`);
-      } catch (error) {
-        // What follows a torn record is never read back: this pack takes nothing more.
-        this.#retire(pack);
-        reject(error instanceof Error ? error : new Error(String(error)));
-        return;
-      }
-      const record = { sha256, offset: pack.tail + HEADER_BYTES, size };
-      pack.tail += HEADER_BYTES + size;
-      this.#written.push({ pack, record, resolve, reject });
-      this.#kick();
-    });
-  }
-
   /** The pack the next record goes into: the active one, unless it is full; then it is retired and a new one made. */
   #packWithRoom(bytes: number): OpenPack {
     const current = this.#active;
@@ -208,7 +190,7 @@ export class BlobPacks {
     if (current !== null) this.#retire(current);
     const path = join(this.#dir, `${String(this.#nextNumber++).padStart(6, '0')}.pack`);
     const fd = openSync(path, 'wx', 0o600);
-    this.#active = { path, fd, tail: 0, records: [], nameDurable: false, syncError: null };
+    this.#active = { path, fd, tail: 0, records: [], nameDurable: false };
     return this.#active;
   }
 
@@ -223,10 +205,10 @@ export class BlobPacks {
   }
 
   async #run(): Promise<void> {
-    while (this.#written.length > 0 || this.#retired.length > 0) {
-      const round = this.#written;
-      this.#written = [];
-      await this.#syncRound(round);
+    while (this.#arrivals.length > 0 || this.#retired.length > 0) {
+      const round = this.#arrivals;
+      this.#arrivals = [];
+      if (round.length > 0) await this.#runRound(round);
       await this.#sealRetired();
     }
   }
@@ -239,41 +221,64 @@ export class BlobPacks {
     this.#active = null;
   }
 
-  /** Makes a round of written records durable (one data sync per pack, usually one) and answers them. */
-  async #syncRound(round: Written[]): Promise<void> {
-    const packs = new Set(round.map((item) => item.pack));
+  /**
+   * Writes a round of arrivals (one writev per pack: a round that fills the
+   * active pack goes on in a new one), syncs each pack's data once, and
+   * answers them.
+   */
+  async #runRound(round: Arrival[]): Promise<void> {
+    const batches = new Map<
+      OpenPack,
+      { arrivals: Arrival[]; records: PackRecord[]; buffers: Buffer[]; bytes: number }
+    >();
+    for (const arrival of round) {
+      let pack: OpenPack;
+      try {
+        pack = this.#packWithRoom(HEADER_BYTES + arrival.size);
+      } catch (cause) {
+        arrival.reject(asError(cause));
+        continue;
+      }
+      let batch = batches.get(pack);
+      if (batch === undefined) batches.set(pack, (batch = { arrivals: [], records: [], buffers: [], bytes: 0 }));
+      batch.arrivals.push(arrival);
+      batch.records.push({ sha256: arrival.sha256, offset: pack.tail + HEADER_BYTES, size: arrival.size });
+      batch.buffers.push(recordHeader(arrival.sha256, arrival.size), ...arrival.chunks);
+      batch.bytes += HEADER_BYTES + arrival.size;
+      pack.tail += HEADER_BYTES + arrival.size;
+    }
     await Promise.all(
-      Array.from(packs, async (pack) => {
-        if (pack.syncError !== null) return;
+      Array.from(batches, async ([pack, batch]) => {
         try {
+          const at = pack.tail - batch.bytes;
+          const written = writevSync(pack.fd, batch.buffers, at);
+          if (written !== batch.bytes) throw new Error(`wrote ${written} of ${batch.bytes} bytes to ${pack.path}`);
           if (!pack.nameDurable) {
             await syncDir(this.#dir);
             pack.nameDurable = true;
           }
           await fdatasyncAsync(pack.fd);
-        } catch (error) {
-          pack.syncError = error instanceof Error ? error : new Error(String(error));
+        } catch (cause) {
+          // What follows a torn record is never read back, and a later sync may not report the same lost
+          // pages: this pack takes nothing more, and is sealed with the records that were durable.
+          const error = asError(cause);
           this.#retire(pack);
+          for (const arrival of batch.arrivals) arrival.reject(error);
+          return;
+        }
+        for (const [i, record] of batch.records.entries()) {
+          this.#entries.set(record.sha256, { pack: pack.path, ...record });
+          pack.records.push(record);
+          batch.arrivals[i]!.resolve();
         }
       }),
     );
-    for (const item of round) {
-      // A pack whose sync failed once answers nothing more: a later sync may not report the same lost pages.
-      if (item.pack.syncError !== null) {
-        item.reject(item.pack.syncError);
-        continue;
-      }
-      this.#entries.set(item.record.sha256, { pack: item.pack.path, ...item.record });
-      item.pack.records.push(item.record);
-      item.resolve();
-    }
   }
 
-  /** Seals the retired packs that have no record waiting for a sync. */
+  /** Seals the packs retired in the rounds so far (a round ends with every record it wrote answered). */
   async #sealRetired(): Promise<void> {
-    const waiting = new Set(this.#written.map((item) => item.pack));
-    const ready = this.#retired.filter((pack) => !waiting.has(pack));
-    this.#retired = this.#retired.filter((pack) => waiting.has(pack));
+    const ready = this.#retired;
+    this.#retired = [];
     for (const pack of ready) {
       // A seal that fails leaves a pack without an index, which the next open reads through and seals.
       await this.#seal(pack).catch(() => undefined);
@@ -366,4 +371,8 @@ function readIndex(path: string): PackRecord[] | null {
     });
   }
   return records;
+}
+
+function asError(cause: unknown): Error {
+  return cause instanceof Error ? cause : new Error(String(cause));
 }
