@@ -107,9 +107,12 @@ export function verifiedFileBody(file: {
   let length = 0;
   try {
     while (length < buffer.length) {
-      const read = readSync(fd, buffer, length, buffer.length - length, length);
-      if (read === 0) break;
+      const asked = buffer.length - length;
+      const read = readSync(fd, buffer, length, asked, length);
       length += read;
+      // A regular file reads short only at its end: once the hashed size is in, no second read to see 0
+      // (20,000 syscalls in a 20,000-file deploy). The bytes are checked against the hash below either way.
+      if (read === 0 || (read < asked && length >= file.size)) break;
     }
   } finally {
     closeSync(fd);
