@@ -1,21 +1,11 @@
 /**
- * The request checks that run on every file of a manifest: the body's
- * fields (a hand-written pass for well-formed lists must answer exactly as
- * the zod schema does), path rules and repeats, whatever was checked before.
+ * The request checks that run on every file of a manifest: path rules and
+ * repeats, whatever was checked before.
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from './api-error.ts';
-import {
-  assertValidPaths,
-  commitBody,
-  createUploadSessionBody,
-  missingBlobsBody,
-  parseBody,
-  parseCommitBody,
-  parseMissingBlobsBody,
-  parseUploadSessionBody,
-} from './request-schemas.ts';
+import { assertValidPaths } from './request-schemas.ts';
 
 function refusal(paths: string[]): string | null {
   try {
@@ -52,76 +42,4 @@ test('repeats are found in a check of more path characters than the server keeps
   assert.equal(refusal([...long, long[0]!])?.startsWith('files[5000].path'), true);
   assert.equal(refusal(long), null);
   assert.equal(refusal([long[4_999]!, long[4_999]!])?.startsWith('files[1].path'), true);
-});
-
-/** What parsing gives: the value, or the refusal's message. */
-function outcome(parse: () => unknown): unknown {
-  try {
-    return { value: parse() };
-  } catch (error) {
-    assert.ok(error instanceof ApiError, String(error));
-    return { error: `${error.code}: ${error.message}` };
-  }
-}
-
-test('manifest bodies parse exactly as their zod schemas do, well formed or not', () => {
-  const sha = 'a'.repeat(64);
-  const good = { path: 'index.html', sha256: sha, size: 12 };
-  const variants: unknown[] = [
-    good,
-    { ...good, mime: 'text/html; charset=utf-8' },
-    { ...good, extra: 1, mime: 'text/css' },
-    { ...good, size: -0 },
-    { ...good, size: Number.MAX_SAFE_INTEGER },
-    { ...good, size: Number.MAX_SAFE_INTEGER + 1 },
-    { ...good, size: 1.5 },
-    { ...good, size: -1 },
-    { ...good, size: '12' },
-    { ...good, sha256: sha.toUpperCase() },
-    { ...good, sha256: `${sha}0` },
-    { ...good, path: 5 },
-    { ...good, mime: null },
-    { ...good, mime: 'text/html\r\nX: y' },
-    { ...good, mime: `text/${'x'.repeat(260)}` },
-    { path: 'x' },
-    null,
-    [good],
-    'index.html',
-  ];
-  const lists: unknown[] = [[], undefined, 'files', ...variants.map((v) => [good, v]), variants.slice(0, 5)];
-  const bodies = (field: string, extra: object[]) =>
-    lists.flatMap((list) => extra.map((rest) => (list === undefined ? rest : { ...rest, [field]: list })));
-  const targets = [
-    { deployId: 'dpl_1' },
-    { createDeploy: { slug: 'site', name: '  Site  ' } },
-    { deployId: 'dpl_1', createDeploy: { slug: 'site', name: 'Site' } },
-    {},
-    { deployId: '' },
-  ];
-  for (const body of [...bodies('files', targets), undefined, null, 7, []]) {
-    assert.deepEqual(
-      outcome(() => parseUploadSessionBody(body)),
-      outcome(() => parseBody(createUploadSessionBody, body)),
-      JSON.stringify(body),
-    );
-    assert.deepEqual(
-      outcome(() => parseMissingBlobsBody(body)),
-      outcome(() => parseBody(missingBlobsBody, body)),
-      JSON.stringify(body),
-    );
-  }
-  const asEntry = (v: unknown) =>
-    v !== null && typeof v === 'object' && 'sha256' in v ? { ...v, sha256: undefined, blobHash: v.sha256 } : v;
-  const commitLists = lists.map((list) => (Array.isArray(list) ? list.map(asEntry) : list));
-  const renders = [{}, { render: { route: '/index.html', title: 'T' } }, { render: { renderTimeoutMs: -1 } }];
-  for (const list of commitLists) {
-    for (const rest of renders) {
-      const body = list === undefined ? rest : { ...rest, entries: list };
-      assert.deepEqual(
-        outcome(() => parseCommitBody(body)),
-        outcome(() => parseBody(commitBody, body)),
-        JSON.stringify(body),
-      );
-    }
-  }
 });

@@ -11,9 +11,10 @@ import { toDeployVersion, toUploadSession, type SessionRow } from '../metadata.t
 import {
   assertValidPaths,
   bodyLimits,
-  parseCommitBody,
-  parseMissingBlobsBody,
-  parseUploadSessionBody,
+  commitBody,
+  createUploadSessionBody,
+  missingBlobsBody,
+  parseBody,
   sha256Param,
 } from '../request-schemas.ts';
 import { createDeploy, findDeploy } from './deploys.ts';
@@ -32,7 +33,7 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
   // Step 1: register the files, get a session and its upload token.
   app.post('/upload-sessions', { bodyLimit: bodyLimit.session }, (request, reply) =>
     ctx.idempotency.answer(request, reply, () => {
-      const body = parseUploadSessionBody(request.body);
+      const body = parseBody(createUploadSessionBody, request.body);
       assertValidPaths(
         'files',
         body.files.map((file) => file.path),
@@ -107,7 +108,7 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
     { bodyLimit: bodyLimit.missingBlobs },
     async (request) => {
       const session = openSession(ctx, request);
-      const { files } = parseMissingBlobsBody(request.body);
+      const { files } = parseBody(missingBlobsBody, request.body);
       if (files.length > limits.maxMissingBlobsPerCall) {
         throw new ApiError(
           'too_many_files',
@@ -202,7 +203,7 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
     const session = authorizedSession(ctx, request);
     return ctx.idempotency.answer(request, reply, async () => {
       assertOpen(session, ctx.now());
-      const body = parseCommitBody(request.body);
+      const body = parseBody(commitBody, request.body);
       assertValidPaths(
         'entries',
         body.entries.map((entry) => entry.path),
