@@ -145,6 +145,8 @@ async function smallTreeRows(scratch: string, log: (line: string) => void): Prom
   await exec('git', ['-C', tree, 'add', '-A']);
   await exec('git', ['-C', tree, '-c', 'user.email=b@b', '-c', 'user.name=b', 'commit', '-qm', 'tree']);
   rmSync(join(tree, '.git', 'COMMIT_EDITMSG'), { force: true });
+  // A user's site is on disk long before it is deployed: no run competes with the tree's own writeback.
+  await exec('sync', []);
   const first: Array<Measured & { serverCpu: number }> = [];
   const noop: Measured[] = [];
   const fresh: Measured[] = [];
@@ -193,6 +195,7 @@ async function manyFilesRows(scratch: string, log: (line: string) => void): Prom
   writeTree(five, 5_000, 4 * KiB, 4 * KiB, 50);
   const two = join(scratch, 'two');
   writeTree(two, 2_000, 2 * KiB, 2 * KiB, 20);
+  await exec('sync', []);
   const fiveRuns: Array<Measured & { serverCpu: number }> = [];
   const remote: Measured[] = [];
   for (let i = 0; i < RUNS; i++) {
@@ -295,6 +298,7 @@ async function bigFilesRows(scratch: string, log: (line: string) => void): Promi
     const file = join(tree, `part-${i}.bin`);
     await exec('sh', ['-c', `head -c ${128 * MiB} /dev/urandom > "${file}"`]);
   }
+  await exec('sync', []);
   const first: Array<Measured & { serverCpu: number }> = [];
   const fresh: Measured[] = [];
   const openssl: Measured[] = [];
