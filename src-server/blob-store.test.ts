@@ -21,13 +21,18 @@ import { blobsOnDisk, copiesOnDisk } from './testing/stored-blobs.ts';
 
 const sha256 = (bytes: Uint8Array) => createHash('sha256').update(bytes).digest('hex');
 
-async function withStore(run: (store: BlobStore, root: string) => Promise<void>): Promise<void> {
+/** Runs `run` in a temp folder of its own, removed after. */
+async function inTempRoot(run: (root: string) => Promise<void>): Promise<void> {
   const root = mkdtempSync(join(tmpdir(), 'pressdrop-blobs-'));
   try {
-    await run(await BlobStore.open(root), root);
+    await run(root);
   } finally {
     rmSync(root, { recursive: true, force: true });
   }
+}
+
+function withStore(run: (store: BlobStore, root: string) => Promise<void>): Promise<void> {
+  return inTempRoot(async (root) => run(await BlobStore.open(root), root));
 }
 
 /** A body delivered in small chunks, as a socket would. */
@@ -99,9 +104,8 @@ function packPath(root: string, n: number): string {
   return join(root, 'blobs', 'packs', `${String(n).padStart(6, '0')}.pack`);
 }
 
-test('reopening cuts a pack where a kill tore its last round, keeps the whole records, and appends after them', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'pressdrop-blobs-'));
-  try {
+test('reopening cuts a pack where a kill tore its last round, keeps the whole records, and appends after them', () =>
+  inTempRoot(async (root) => {
     const first = await BlobStore.open(root);
     const kept = [randomBytes(700), randomBytes(9000)];
     for (const bytes of kept) await put(first, bytes);
@@ -123,14 +127,10 @@ test('reopening cuts a pack where a kill tore its last round, keeps the whole re
     assert.deepEqual(await buffer(reopened.read(sha256(later))), later);
     const again = await BlobStore.open(root);
     for (const bytes of [...kept, later]) assert.deepEqual(await buffer(again.read(sha256(bytes))), bytes);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a record whose bytes do not hash to its name is dropped at open, with everything after it', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'pressdrop-blobs-'));
-  try {
+test('a record whose bytes do not hash to its name is dropped at open, with everything after it', () =>
+  inTempRoot(async (root) => {
     const first = await BlobStore.open(root);
     const [a, b, c] = [randomBytes(1000), randomBytes(2000), randomBytes(3000)];
     for (const bytes of [a, b, c]) await put(first, bytes);
@@ -144,14 +144,10 @@ test('a record whose bytes do not hash to its name is dropped at open, with ever
     assert.equal(await reopened.sizeOf(sha256(b)), null);
     assert.equal(await reopened.sizeOf(sha256(c)), null);
     assert.equal(statSync(packPath(root, 1)).size, 40 + 1000);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-});
+  }));
 
-test('a full pack is sealed with an index; reopening reads the index, and rereads the pack if the index is not whole', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'pressdrop-blobs-'));
-  try {
+test('a full pack is sealed with an index; reopening reads the index, and rereads the pack if the index is not whole', () =>
+  inTempRoot(async (root) => {
     const first = await BlobStore.open(root);
     // 70 blobs of 500 KiB, arriving together: past the 32 MiB a pack takes, so one round spans two packs.
     const bodies = Array.from({ length: 70 }, () => randomBytes(500 * 1024));
@@ -169,10 +165,7 @@ test('a full pack is sealed with an index; reopening reads the index, and reread
     truncateSync(index, statSync(index).size - 1);
     await check(await BlobStore.open(root));
     assert.equal(statSync(index).size % 40, 32, 'the pack was sealed again with a whole index');
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-});
+  }));
 
 test('an empty blob is a blob', () =>
   withStore(async (store) => {
@@ -232,9 +225,8 @@ test('a body cut off mid-stream leaves nothing, not even a temp file', () =>
     assert.deepEqual(readdirSync(join(root, 'tmp')), []);
   }));
 
-test('opening the store sweeps temp files a killed process left behind, and keeps stored blobs', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'pressdrop-blobs-'));
-  try {
+test('opening the store sweeps temp files a killed process left behind, and keeps stored blobs', () =>
+  inTempRoot(async (root) => {
     const first = await BlobStore.open(root);
     const bytes = randomBytes(1000);
     await first.ingest(chunked(bytes), { sha256: sha256(bytes), size: bytes.length });
@@ -243,10 +235,7 @@ test('opening the store sweeps temp files a killed process left behind, and keep
     const reopened = await BlobStore.open(root);
     assert.deepEqual(readdirSync(join(root, 'tmp')), []);
     assert.equal(await reopened.sizeOf(sha256(bytes)), 1000);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-});
+  }));
 
 test('a body for stored content is still checked: wrong bytes are refused, and the stored blob stays as it was', () =>
   withStore(async (store, root) => {
@@ -260,9 +249,8 @@ test('a body for stored content is still checked: wrong bytes are refused, and t
     );
   }));
 
-test('a store made before packs, with small blobs as files of their own, still finds and serves them', async () => {
-  const root = mkdtempSync(join(tmpdir(), 'pressdrop-blobs-'));
-  try {
+test('a store made before packs, with small blobs as files of their own, still finds and serves them', () =>
+  inTempRoot(async (root) => {
     const old = randomBytes(2000);
     const hash = sha256(old);
     mkdirSync(join(root, 'blobs', hash.slice(0, 2), hash.slice(2, 4)), { recursive: true });
@@ -272,7 +260,4 @@ test('a store made before packs, with small blobs as files of their own, still f
     assert.deepEqual(await buffer(store.read(hash)), old);
     assert.deepEqual(await put(store, old), { alreadyPresent: true });
     assert.equal(copiesOnDisk(root, hash).length, 1);
-  } finally {
-    rmSync(root, { recursive: true, force: true });
-  }
-});
+  }));
