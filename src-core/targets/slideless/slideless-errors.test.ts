@@ -174,8 +174,9 @@ test('conflict: a version someone else commits while the deploy runs refuses its
   let failure: DeployFailure | null = null;
   run.on((event) => {
     if (event.type === 'failed') failure = event.failure;
-    // The job has read its base version; someone else commits before its uploads go out.
-    if (event.type === 'phase' && event.phase === 'check') {
+    // The job has read its base version (opening the session, in the check phase); someone else commits
+    // before its commit goes out. Not at 'check' itself: that phase begins before the base version is read.
+    if (event.type === 'phase' && event.phase === 'upload') {
       run.pause();
       void commitBehindItsBack(peer, id).then(() => run.resume());
     }
