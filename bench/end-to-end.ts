@@ -142,6 +142,8 @@ async function smallTreeRows(scratch: string, log: (line: string) => void): Prom
   const tree = join(scratch, 'small');
   writeTree(tree, 20_000, KiB, 8 * KiB, 200);
   await exec('git', ['init', '-q', tree]);
+  // No auto gc: after committing 20,000 objects, git packs them in the background, during the runs.
+  await exec('git', ['-C', tree, 'config', 'gc.auto', '0']);
   await exec('git', ['-C', tree, 'add', '-A']);
   await exec('git', ['-C', tree, '-c', 'user.email=b@b', '-c', 'user.name=b', 'commit', '-qm', 'tree']);
   rmSync(join(tree, '.git', 'COMMIT_EDITMSG'), { force: true });
