@@ -101,8 +101,9 @@ export class BlobPacks {
   #retired: OpenPack[] = [];
   #nextNumber = 1;
   #arrivals: Arrival[] = [];
-  /** The loop that syncs and seals, while it runs. */
-  #running: Promise<void> | null = null;
+  /** Whether the loop that writes, syncs and seals runs; `#idle` settles when it stops. */
+  #running = false;
+  #idle: Promise<void> = Promise.resolve();
   #closed = false;
 
   private constructor(dir: string) {
@@ -201,22 +202,29 @@ export class BlobPacks {
   }
 
   #kick(): void {
-    this.#running ??= this.#run().finally(() => (this.#running = null));
+    if (this.#running) return;
+    this.#running = true;
+    this.#idle = this.#run();
   }
 
   async #run(): Promise<void> {
-    while (this.#arrivals.length > 0 || this.#retired.length > 0) {
-      const round = this.#arrivals;
-      this.#arrivals = [];
-      if (round.length > 0) await this.#runRound(round);
-      await this.#sealRetired();
+    try {
+      while (this.#arrivals.length > 0 || this.#retired.length > 0) {
+        const round = this.#arrivals;
+        this.#arrivals = [];
+        if (round.length > 0) await this.#runRound(round);
+        await this.#sealRetired();
+      }
+    } finally {
+      // In the same step as the last look at the queue: an arrival after it starts a new loop.
+      this.#running = false;
     }
   }
 
   /** Waits for the records written to be answered and full packs sealed, then closes the growing pack. */
   async close(): Promise<void> {
     this.#closed = true;
-    while (this.#running !== null) await this.#running;
+    while (this.#running) await this.#idle;
     if (this.#active !== null) closeSync(this.#active.fd);
     this.#active = null;
   }
