@@ -63,11 +63,15 @@ export class RunReport {
   /** Subscribes to the run's events (`files: false`: all but the file updates); returns the unsubscribe function. */
   on(listener: (event: DeployEvent) => void, options: { files?: boolean } = {}): () => void {
     this.#listeners.set(listener, { files: options.files ?? true });
-    this.#wantsFiles = [...this.#listeners.values()].some((wants) => wants.files);
+    this.#listenersChanged();
     return () => {
       this.#listeners.delete(listener);
-      this.#wantsFiles = [...this.#listeners.values()].some((wants) => wants.files);
+      this.#listenersChanged();
     };
+  }
+
+  #listenersChanged(): void {
+    this.#wantsFiles = [...this.#listeners.values()].some((wants) => wants.files);
   }
 
   emit(event: DeployEvent): void {
