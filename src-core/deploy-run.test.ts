@@ -66,6 +66,54 @@ test('a file rewritten after its upload, just before the commit, is deployed as 
   assert.deepEqual(await cloud.blob(notes.blobHash), Buffer.from('final text, longer'));
 });
 
+test('a re-deploy with nothing to upload looks at its files once more when it was held before the commit: an edit made while it waited is deployed', async (t) => {
+  const dir = scratch(t);
+  const cloud = await startCloud(t);
+  const site = join(dir, 'site');
+  mkdirSync(site);
+  writeFileSync(join(site, 'index.html'), '<h1>hi</h1>');
+  writeFileSync(join(site, 'notes.txt'), 'first draft');
+  const engine = new DeployEngine({
+    stateDir: join(dir, 'state'),
+    secrets: new FileSecretStore(join(dir, 'state', 'secrets.json')),
+  });
+  t.after(() => engine.close());
+  const account = { apiUrl: cloud.url, apiKey: cloud.apiKey };
+  const first = await engine.deploy({
+    folder: site,
+    target: pressCloudTarget(account, { createDeploy: { slug: 'held-edit', name: 'Held edit' } }),
+    retry: FAST_RETRY,
+  }).result;
+  // The server has every blob now: the re-deploy's checks find nothing to upload, and its last look
+  // starts while they run. A hold at the commit, with an edit during it, must not let that look stand.
+  const run = engine.deploy({
+    folder: site,
+    target: pressCloudTarget(account, { deployId: first.deployVersion.deployId }),
+    retry: FAST_RETRY,
+  });
+  const phases: string[] = [];
+  run.on((event) => {
+    if (event.type !== 'phase') return;
+    phases.push(event.phase);
+    if (event.phase === 'commit' && phases.filter((phase) => phase === 'commit').length === 1) {
+      run.pause('user');
+      // On the next turn, after the early look's own (it was queued first): that look saw the old file.
+      setImmediate(() => {
+        writeFileSync(join(site, 'notes.txt'), 'edited while the deploy waited');
+        run.resume('user');
+      });
+    }
+  });
+  const { deployVersion } = await run.result;
+  assert.equal(phases.filter((phase) => phase === 'commit').length, 2, 'the held commit was abandoned for a new plan');
+  assert.equal(deployVersion.versionNo, 2);
+  const files = await cloud.client().listVersionFiles(deployVersion.id);
+  assert.equal(
+    files.items.find((file) => file.path === 'notes.txt')!.blobHash,
+    sha256('edited while the deploy waited'),
+  );
+});
+
 test('a held run hashes but sends nothing; the system lifts only its own hold, and the run goes on when the user resumes', async (t) => {
   const dir = scratch(t);
   const cloud = await startCloud(t);

@@ -15,6 +15,7 @@ import type {
   DeployPlan,
   DeployTarget,
   PlannedBlob,
+  PlannedFile,
   SecretStore,
   TargetConnection,
   TargetLimits,
@@ -301,17 +302,30 @@ export class DeployRun {
     );
     this.#queue = queue;
     if (this.#holds.held) queue.pause();
+    // The last look before the commit (below) starts as soon as a check finds nothing to upload, on the
+    // pool's thread, while the other checks wait on the server: when nothing needs uploading, no file is
+    // read again, and that look stands (a no-op re-deploy of 20,000 files waits ~0.2 s less). Once
+    // anything is uploaded, or the run is held (the user may edit while it waits), the look is made again
+    // just before the commit, as before.
+    let earlyLook: Promise<PlannedFile | null> | null = null;
+    let uploading = false;
     const batches: PlannedBlob[][] = [];
     for (let i = 0; i < plan.blobs.length; i += limits.maxMissingPerCall)
       batches.push(plan.blobs.slice(i, i + limits.maxMissingPerCall));
     // A few calls in flight; each answer feeds the queue at once, so uploads start on the first.
     await mapBounded(batches, CHECKS_IN_FLIGHT, async (batch) => {
+      if (this.#holds.held) earlyLook = null;
       await this.#untilReleased();
       const missing = await session.missing(batch);
       this.#throwIfCancelled();
       const toUpload = batch.filter((blob) => missing.has(blob.hash));
       for (const blob of batch) if (!missing.has(blob.hash)) report.present(blob);
+      if (toUpload.length === 0 && !uploading && !earlyLook) {
+        earlyLook = firstChangedFile(plan.files, this.#resources.pool);
+        earlyLook.catch(() => undefined); // awaited only if nothing is uploaded
+      }
       if (toUpload.length > 0) {
+        uploading = true;
         report.toUpload(toUpload);
         queue.add(session.units(toUpload));
       }
@@ -320,14 +334,15 @@ export class DeployRun {
     this.#queue = null;
 
     report.phase('commit');
-    const changed = await firstChangedFile(plan.files, this.#resources.pool);
+    if (this.#holds.held) earlyLook = null;
+    await this.#untilReleased();
+    const changed = await (!uploading && earlyLook ? earlyLook : firstChangedFile(plan.files, this.#resources.pool));
     if (changed)
       throw new FileChangedError(
         changed.path,
         'changed',
         `${changed.path} changed after it was uploaded; deploying the folder as it is now.`,
       );
-    await this.#untilReleased();
     return this.#finish(await session.commit(plan), connection);
   }
 
