@@ -4,16 +4,16 @@ import { abortedError, badResponseError, networkError, ServiceError, stalledErro
 import { parseRetryAfter } from './retry.ts';
 
 /**
- * A JSON body serialized once: a 20,000-file manifest is digested (for its idempotency key) and sent
- * as the same text, instead of being serialized for each.
+ * A JSON body serialized and encoded once: a 20,000-file manifest is digested (for its idempotency
+ * key) and sent as the same UTF-8 bytes, instead of being serialized, or encoded, for each.
  */
 export class JsonText<T = unknown> {
-  readonly text: string;
-  /** What `text` holds, for the type checker: a call typed for a body of `T` takes this too. */
+  readonly bytes: Buffer;
+  /** What `bytes` hold, for the type checker: a call typed for a body of `T` takes this too. */
   declare readonly value: T;
 
   constructor(value: T) {
-    this.text = JSON.stringify(value);
+    this.bytes = Buffer.from(JSON.stringify(value));
   }
 }
 
@@ -103,7 +103,7 @@ export async function sendOnce(connection: Connection, call: Call, signal: Abort
   let body: string | Buffer | Readable | undefined;
   if (call.json !== undefined) {
     headers['content-type'] = 'application/json';
-    body = call.json instanceof JsonText ? call.json.text : JSON.stringify(call.json);
+    body = call.json instanceof JsonText ? call.json.bytes : JSON.stringify(call.json);
   }
   let source: Readable | undefined;
   let counter: Transform | undefined;

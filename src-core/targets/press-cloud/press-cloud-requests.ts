@@ -210,8 +210,10 @@ export function uploadTokenName(jobId: string): string {
 
 /** What names a request for its Idempotency-Key: method, path, and the body as the client serializes it. */
 export function requestDigest(method: string, path: string, body: unknown): string {
+  // Hashed as the bytes sent: the same digest as of one string "method path\nbody", without building it.
   return createHash('sha256')
-    .update(`${method} ${path}\n${body instanceof JsonText ? body.text : JSON.stringify(body)}`)
+    .update(`${method} ${path}\n`)
+    .update(body instanceof JsonText ? body.bytes : JSON.stringify(body))
     .digest('hex');
 }
 
