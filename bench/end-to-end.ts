@@ -24,12 +24,17 @@ let CLI_ENTRY = '';
  * The Node flags of package.json's bin (its shebang, `#!/usr/bin/env -S node <flags>`): the bench runs
  * the bundle with the pinned Node directly, so it passes them as the shebang would.
  */
-const BIN_NODE_FLAGS =
-  /^#!\/usr\/bin\/env -S node(?<flags>( --[\w-]+=\S+)*)$/
-    .exec(readFileSync(new URL('../src-cli/pressdrop.js', import.meta.url), 'utf8').split('\n')[0]!)
-    ?.groups?.flags?.trim()
-    .split(' ')
-    .filter(Boolean) ?? [];
+const BIN_NODE_FLAGS = binNodeFlags(
+  readFileSync(new URL('../src-cli/pressdrop.js', import.meta.url), 'utf8').split('\n')[0]!,
+);
+
+/** The flags of a `#!/usr/bin/env -S node <flags>` line; a shebang of another shape stops the bench (it would time other flags). */
+function binNodeFlags(shebang: string): string[] {
+  const flags = /^#!\/usr\/bin\/env -S node(?<flags>( --[\w-]+(=\S+)?)*)$/.exec(shebang)?.groups?.flags;
+  if (flags === undefined)
+    throw new Error(`src-cli/pressdrop.js: cannot read the Node flags of its shebang "${shebang}"`);
+  return flags.trim().split(' ').filter(Boolean);
+}
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const KiB = 1024;
 const MiB = 1024 * KiB;
