@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import type { ServerProcess } from '../src-server/testing/test-server.ts';
 import { buildCli } from '../scripts/build-cli.ts';
 import { curlPutArgs, loadLine, median, withServer } from './bench-kit.ts';
+import { httpFloor, type FloorResult } from './http-floor.ts';
 
 /**
  * The end-to-end group (issue 12): whole `pressdrop` processes against a
@@ -232,6 +233,30 @@ async function manyFilesRows(scratch: string, log: (line: string) => void): Prom
 }
 
 /**
+ * The transport's floor (bench/http-floor.ts): the PUTs of the first-deploy rows alone, from undici
+ * to a bare `node:http` server, each in its own process, with no files, hashes or storage; on
+ * loopback, and with each answer 20 ms late (64 in flight, the adaptive limit's ceiling).
+ */
+async function transportFloorRows(log: (line: string) => void): Promise<string[]> {
+  const loopback: FloorResult[] = [];
+  const remote: FloorResult[] = [];
+  for (let i = 0; i < RUNS; i++) {
+    loopback.push(await httpFloor(20_000, 64));
+    remote.push(await httpFloor(2_005, 64, 20));
+    log(
+      `end-to-end ${i + 1}/${RUNS}: transport floor ${s(loopback.at(-1)!.seconds)}, 20 ms away ${s(remote.at(-1)!.seconds)}`,
+    );
+  }
+  const l = medianOf(loopback);
+  const r = medianOf(remote);
+  const ideal = (2_005 * 0.02) / 64;
+  return [
+    `| transport floor: 20,000 PUTs of 1–8 KiB, undici (64 connections) to a bare \`node:http\` server, each its own process; no files, hashes or storage | ${s(l.seconds)} (client CPU ${s(l.clientCpu)}, server CPU ${s(l.serverCpu)}) | | | |`,
+    `| transport floor, answers 20 ms late: 2,005 requests, 64 in flight | ${s(r.seconds)} (client CPU ${s(r.clientCpu)}, server CPU ${s(r.serverCpu)}) | requests × 20 ms ÷ 64, ${s(ideal)} | ${ratio(r.seconds, ideal)} | |`,
+  ];
+}
+
+/**
  * The pipeline a shell script would run for the same first deploy: two `openssl dgst -sha256`
  * processes hash the 8 files, then (the session registered with those hashes) 8 `curl` PUTs in
  * parallel, then the commit, all timed; the deploy is created before. Its wall time, its processes'
@@ -397,6 +422,7 @@ export async function endToEnd(log: (line: string) => void = () => {}): Promise<
     const rows = [
       ...(await smallTreeRows(scratch, log)),
       ...(await manyFilesRows(scratch, log)),
+      ...(await transportFloorRows(log)),
       ...(await bigFilesRows(scratch, log)),
       ...(await hugeFileRow(scratch, log)),
       ...(await coldStartRows(scratch, log)),
