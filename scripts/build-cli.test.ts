@@ -7,7 +7,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeApiKey, makeDataDir, request, spawnServerProcess } from '../src-server/testing/test-server.ts';
 import type { CliBuildInfo } from '../src-cli/bundle-launcher.ts';
-import { buildCli } from './build-cli.ts';
+import mime from 'mime';
+import { buildCli, mimeModuleSource } from './build-cli.ts';
 
 // The bundle is what `npx pressdrop` runs (package.json's "bin"); every other test runs the sources
 // (src-cli/bin.js). This one builds a bundle of the sources as they are now, in a folder of its own,
@@ -92,4 +93,37 @@ test('the bundled CLI prints its version, deploys a folder to a real local Press
   assert.equal(stale.code, 1);
   assert.equal(stale.stdout, '');
   assert.match(stale.stderr, /older than its sources .*npm run build:cli/);
+});
+
+test("the bundle's mime answers as the package does, for every type and extension", async (t) => {
+  const scratch = mkdtempSync(join(tmpdir(), 'pressdrop-cli-mime-'));
+  t.after(() => rmSync(scratch, { recursive: true, force: true }));
+  const file = join(scratch, 'mime.mjs');
+  writeFileSync(file, await mimeModuleSource());
+  const bundled = ((await import(file)) as { default: typeof mime }).default;
+  const dist = join(root, 'node_modules/mime/dist/types');
+  const lists = await Promise.all(
+    ['standard.js', 'other.js'].map(
+      async (name) => ((await import(join(dist, name))) as { default: Record<string, string[]> }).default,
+    ),
+  );
+  const types = lists.flatMap((list) => Object.keys(list));
+  const extensions = lists.flatMap((list) => Object.values(list).flat());
+  assert.ok(types.length > 1000);
+  for (const type of [...types, ...types.map((type) => `${type.toUpperCase()}; charset=utf-8`), 'x/none', ';', '']) {
+    assert.equal(bundled.getExtension(type), mime.getExtension(type), type);
+    assert.deepEqual(bundled.getAllExtensions(type), mime.getAllExtensions(type), type);
+  }
+  for (const extension of extensions.map((extension) => extension.replace(/^\*/, ''))) {
+    for (const path of [
+      extension,
+      `.${extension}`,
+      `a/b.${extension.toUpperCase()}`,
+      `c\\d.e.${extension}`,
+      `${extension}/f`,
+    ])
+      assert.equal(bundled.getType(path), mime.getType(path), path);
+  }
+  for (const path of ['', 'README', 'a/README', 'a/.html', 'a.', 'a/b.unknownext'])
+    assert.equal(bundled.getType(path), mime.getType(path), path);
 });

@@ -14,6 +14,7 @@
  */
 import { build, type Metafile, type Plugin } from 'esbuild';
 import { mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { builtinModules, createRequire } from 'node:module';
 import { join, relative, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { CliBuildInfo } from '../src-cli/bundle-launcher.ts';
@@ -71,6 +72,150 @@ const undiciPoolOnly: Plugin = {
   },
 };
 
+/**
+ * Node's built-ins, where an ES module imports one, taken with require() instead. The ES module
+ * that Node makes of a built-in reads every export of it, getters too: node:crypto's loads
+ * WebCrypto, node:process's the diagnostic report, node:util's its diff and argument parser, and
+ * so on, ~15 ms of every start that nothing uses. (A CommonJS module of the require would cost
+ * as much again in esbuild's __toESM, which looks at every property of the built-in.) This ES
+ * module exports the built-in's plain values, named as they are in the Node that builds it, and
+ * not its getters (fs.promises, crypto.webcrypto, process.stdin…): an import of one fails the build.
+ */
+const builtinsByRequire: Plugin = {
+  name: 'builtins-by-require',
+  setup(build) {
+    const builtins = new Set(builtinModules);
+    const require = createRequire(import.meta.url);
+    build.onResolve({ filter: /^[a-z_/:]+$/ }, ({ path, kind }) =>
+      kind === 'import-statement' && (path.startsWith('node:') || builtins.has(path))
+        ? { path: path.replace(/^node:/, ''), namespace: 'builtins-by-require' }
+        : undefined,
+    );
+    build.onLoad({ filter: /.*/, namespace: 'builtins-by-require' }, ({ path }) => {
+      const builtin = require(`node:${path}`) as object;
+      const names = Object.getOwnPropertyNames(builtin).filter(
+        (name) =>
+          /^[A-Za-z_$][\w$]*$/.test(name) &&
+          name !== 'default' &&
+          'value' in Object.getOwnPropertyDescriptor(builtin, name)!,
+      );
+      return {
+        contents: [
+          `const builtin = require(${JSON.stringify(`node:${path}`)});`,
+          'export default builtin;',
+          `export const { ${names.join(', ')} } = builtin;`,
+        ].join('\n'),
+        loader: 'js',
+      };
+    });
+  },
+};
+
+/**
+ * Built-in modules that packages require at load but that a deploy to an HTTP/1.1 server never
+ * uses, put off until they are: undici's HTTP/2 client (node:http2 and node:tls, ~12 ms of every
+ * deploy's start) until a connection negotiates h2, commander's node:child_process (~4 ms) until
+ * a command runs as an executable of its own. Each patch names the exact text it replaces: a
+ * version of the package without it fails the build, to be looked at again.
+ */
+const LAZY_REQUIRES: ReadonlyArray<{ file: string; text: string; lazy: string }> = [
+  {
+    file: 'node_modules/undici/lib/dispatcher/client.js',
+    text: "const connectH2 = require('./client-h2.js')",
+    lazy: "let clientH2\nconst connectH2 = (...args) => (clientH2 ??= require('./client-h2.js'))(...args)",
+  },
+  {
+    file: 'node_modules/commander/lib/command.js',
+    text: "const childProcess = require('node:child_process');",
+    lazy: "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+  },
+];
+const lazyRequires: Plugin = {
+  name: 'lazy-requires',
+  setup(build) {
+    build.onLoad({ filter: /[/\\]node_modules[/\\](undici|commander)[/\\]lib[/\\].*\.js$/ }, ({ path }) => {
+      const patch = LAZY_REQUIRES.find(({ file }) => path === join(ROOT, file));
+      if (!patch) return undefined;
+      const source = readFileSync(path, 'utf8');
+      if (!source.includes(patch.text))
+        throw new Error(`${patch.file} no longer holds "${patch.text}": check scripts/build-cli.ts's lazy-requires`);
+      return { contents: source.replace(patch.text, patch.lazy), loader: 'js' };
+    });
+  },
+};
+
+/**
+ * 'mime' with its tables worked out at build time: the package builds its maps from ~1,000 types
+ * at import (~15 ms of every deploy's start); this module reads them from one JSON string, and
+ * answers as the package does (scripts/build-cli.test.ts compares them on every extension). Its default
+ * export only: an import of anything else from 'mime' fails the build.
+ */
+const mimeTables: Plugin = {
+  name: 'mime-tables',
+  setup(build) {
+    build.onResolve({ filter: /^mime$/ }, () => ({ path: 'mime', namespace: 'mime-tables' }));
+    build.onLoad({ filter: /.*/, namespace: 'mime-tables' }, async () => ({
+      contents: await mimeModuleSource(),
+      resolveDir: ROOT,
+      loader: 'js',
+    }));
+  },
+};
+
+/** The source of mime-tables' module: getType, getExtension and getAllExtensions over tables of the installed mime. */
+export async function mimeModuleSource(): Promise<string> {
+  const { default: mime } = await import('mime');
+  const dist = join(ROOT, 'node_modules/mime/dist');
+  const lists = await Promise.all(
+    ['standard', 'other'].map(
+      async (name) =>
+        ((await import(pathToFileURL(join(dist, `types/${name}.js`)).href)) as { default: Record<string, string[]> })
+          .default,
+    ),
+  );
+  const types: Record<string, string> = {};
+  // type: [getExtension(type), ...getAllExtensions(type)]
+  const extensions: Record<string, string[]> = {};
+  for (const type of new Set(lists.flatMap((list) => Object.keys(list).map((key) => key.toLowerCase())))) {
+    const all = [...(mime.getAllExtensions(type) ?? [])];
+    extensions[type] = [mime.getExtension(type) ?? '', ...all];
+    for (const extension of all) {
+      const found = mime.getType(extension);
+      if (found !== null) types[extension] = found;
+    }
+  }
+  return `// mime's default instance, its tables built by scripts/build-cli.ts.
+const types = new Map(Object.entries(JSON.parse(${JSON.stringify(JSON.stringify(types))})));
+let extensions;
+const extensionsOf = (type) => {
+  extensions ??= new Map(Object.entries(JSON.parse(${JSON.stringify(JSON.stringify(extensions))})));
+  return extensions.get(type);
+};
+export default Object.freeze({
+  getType(path) {
+    if (typeof path !== 'string') return null;
+    const last = path.replace(/^.*[/\\\\]/s, '').toLowerCase();
+    const ext = last.replace(/^.*\\./s, '').toLowerCase();
+    const hasPath = last.length < path.length;
+    const hasDot = ext.length < last.length - 1;
+    if (!hasDot && hasPath) return null;
+    return types.get(ext) ?? null;
+  },
+  getExtension(type) {
+    if (typeof type !== 'string') return null;
+    type = type?.split?.(';')[0];
+    if (!type) return type;
+    return extensionsOf(type.trim().toLowerCase())?.[0] || null;
+  },
+  getAllExtensions(type) {
+    if (typeof type !== 'string') return null;
+    const found = extensionsOf(type.split(';')[0].trim().toLowerCase());
+    return found ? new Set(found.slice(1)) : null;
+  },
+});
+`;
+}
+
 /** Bundles the CLI into `outDir` (emptied first); resolves to its launcher's path. */
 export async function buildCli(outDir: string = CLI_OUT_DIR): Promise<string> {
   rmSync(outDir, { recursive: true, force: true });
@@ -90,7 +235,7 @@ export async function buildCli(outDir: string = CLI_OUT_DIR): Promise<string> {
     platform: 'node',
     target: 'node24',
     external: EXTERNAL,
-    plugins: [undiciPoolOnly],
+    plugins: [undiciPoolOnly, mimeTables, lazyRequires, builtinsByRequire],
     banner: { js: BANNER },
     // Beside the entries: piscina's chunk looks for worker.js in its own folder.
     chunkNames: '[name]-[hash]',
@@ -98,7 +243,10 @@ export async function buildCli(outDir: string = CLI_OUT_DIR): Promise<string> {
     sourcemap: 'linked',
     metafile: true,
     logLevel: 'warning',
+    // A namespace import's use of what builtins-by-require does not export.
+    logOverride: { 'import-is-undefined': 'error' },
   });
+  asciiOnly(result.metafile);
   const manifest = JSON.parse(readFileSync(join(ROOT, 'package.json'), 'utf8')) as { version: string };
   const info: CliBuildInfo = { version: manifest.version, inputs: inputsOf(result.metafile, outDir) };
   writeFileSync(join(outDir, 'build.json'), `${JSON.stringify(info)}\n`);
@@ -108,6 +256,22 @@ export async function buildCli(outDir: string = CLI_OUT_DIR): Promise<string> {
   // What each chunk holds, for https://esbuild.github.io/analyze/ or a look at what a command loads.
   writeFileSync(join(outDir, 'metafile.json'), JSON.stringify(result.metafile));
   return cliLauncher(outDir);
+}
+
+/**
+ * Escapes what non-ASCII characters esbuild left in the chunks (in our comments: "→", "…"; strings are
+ * escaped already). Node reads a module's file as UTF-8, and one such character makes its whole
+ * source a two-byte string, slower to decode and to parse: ~20 ms of a deploy's start for the
+ * 750 KB chunk it loads. In a comment the escape reads as text; the source maps stay right but for
+ * the columns after it on its line.
+ */
+function asciiOnly(metafile: Metafile): void {
+  for (const path of Object.keys(metafile.outputs).filter((output) => output.endsWith('.js'))) {
+    const file = join(ROOT, path);
+    const text = readFileSync(file, 'utf8');
+    const ascii = text.replace(/[^\x00-\x7f]/g, (char) => `\\u${char.charCodeAt(0).toString(16).padStart(4, '0')}`);
+    if (ascii !== text) writeFileSync(file, ascii);
+  }
 }
 
 /** The files a change to which makes the bundle stale: our sources, package.json, and npm's record of node_modules. */
