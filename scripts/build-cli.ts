@@ -112,34 +112,57 @@ const builtinsByRequire: Plugin = {
 };
 
 /**
- * Built-in modules that packages require at load but that a deploy to an HTTP/1.1 server never
- * uses, put off until they are: undici's HTTP/2 client (node:http2 and node:tls, ~12 ms of every
- * deploy's start) until a connection negotiates h2, commander's node:child_process (~4 ms) until
- * a command runs as an executable of its own. Each patch names the exact text it replaces: a
- * version of the package without it fails the build, to be looked at again.
+ * Modules that packages require at load but that a deploy to an HTTP/1.1 server never uses, put
+ * off until they are: undici's HTTP/2 client (node:http2 and node:tls, ~12 ms of every deploy's
+ * start) until a connection negotiates h2, commander's node:child_process (~4 ms) until a command
+ * runs as an executable of its own, and the picomatch that fdir looks for in node_modules (not
+ * bundled: ~6 files found and compiled at every start) until a glob is asked for. Each patch names
+ * the exact text it replaces: a version of the package without it fails the build, to be looked at
+ * again.
  */
-const LAZY_REQUIRES: ReadonlyArray<{ file: string; text: string; lazy: string }> = [
+const LAZY_REQUIRES: ReadonlyArray<{ file: string; patches: ReadonlyArray<[text: string, lazy: string]> }> = [
   {
     file: 'node_modules/undici/lib/dispatcher/client.js',
-    text: "const connectH2 = require('./client-h2.js')",
-    lazy: "let clientH2\nconst connectH2 = (...args) => (clientH2 ??= require('./client-h2.js'))(...args)",
+    patches: [
+      [
+        "const connectH2 = require('./client-h2.js')",
+        "let clientH2\nconst connectH2 = (...args) => (clientH2 ??= require('./client-h2.js'))(...args)",
+      ],
+    ],
   },
   {
     file: 'node_modules/commander/lib/command.js',
-    text: "const childProcess = require('node:child_process');",
-    lazy: "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+    patches: [
+      [
+        "const childProcess = require('node:child_process');",
+        "const childProcess = { spawn: (...args) => require('node:child_process').spawn(...args) };",
+      ],
+    ],
+  },
+  {
+    file: 'node_modules/fdir/dist/index.mjs',
+    patches: [
+      [
+        'let pm = null;\n/* c8 ignore next 6 */\ntry {\n\t__require.resolve("picomatch");\n\tpm = __require("picomatch");\n} catch {}',
+        'let pm;\nconst picomatch = () => {\n\tif (pm === undefined) try { pm = __require("picomatch"); } catch { pm = null; }\n\treturn pm;\n};',
+      ],
+      ['const globFn = this.globFunction || pm;', 'const globFn = this.globFunction || picomatch();'],
+    ],
   },
 ];
 const lazyRequires: Plugin = {
   name: 'lazy-requires',
   setup(build) {
-    build.onLoad({ filter: /[/\\]node_modules[/\\](undici|commander)[/\\]lib[/\\].*\.js$/ }, ({ path }) => {
-      const patch = LAZY_REQUIRES.find(({ file }) => path === join(ROOT, file));
-      if (!patch) return undefined;
-      const source = readFileSync(path, 'utf8');
-      if (!source.includes(patch.text))
-        throw new Error(`${patch.file} no longer holds "${patch.text}": check scripts/build-cli.ts's lazy-requires`);
-      return { contents: source.replace(patch.text, patch.lazy), loader: 'js' };
+    build.onLoad({ filter: /[/\\]node_modules[/\\](undici|commander|fdir)[/\\]/ }, ({ path }) => {
+      const found = LAZY_REQUIRES.find(({ file }) => path === join(ROOT, file));
+      if (!found) return undefined;
+      let source = readFileSync(path, 'utf8');
+      for (const [text, lazy] of found.patches) {
+        if (!source.includes(text))
+          throw new Error(`${found.file} no longer holds "${text}": check scripts/build-cli.ts's lazy-requires`);
+        source = source.replace(text, lazy);
+      }
+      return { contents: source, loader: 'js' };
     });
   },
 };
