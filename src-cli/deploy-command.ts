@@ -173,7 +173,7 @@ export function registerDeployCommands(program: Command): void {
           );
         // A Slideless or Cloudflare job: its key from the flags or that service's environment variable.
         if (record.targetKind !== 'press-cloud')
-          return engine.resume(job, peerTargetOfJob(record, flags), tuning(flags));
+          return engine.resume(job, await peerTargetOfJob(record, flags), tuning(flags));
         const target = await resolveTarget({ ...flags, api: flags.api ?? record.apiUrl });
         // The folder's press.json as it is now: the version is committed with its render config, its aliases pointed.
         const config = await pressConfigOf(record.folder);

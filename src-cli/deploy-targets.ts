@@ -1,19 +1,13 @@
 import { basename, resolve } from 'node:path';
 import type { JobRecord } from '../src-core/deploy-journal.ts';
 import type { DeployTarget, TargetKind } from '../src-core/ports.ts';
-import {
-  cloudflareTarget,
-  cloudflareTargetFromJob,
-  readWranglerConfig,
-} from '../src-core/targets/cloudflare/cloudflare-target.ts';
-import {
-  readSlidelessJson,
-  slidelessTarget,
-  slidelessTargetFromJob,
-} from '../src-core/targets/slideless/slideless-target.ts';
 import { plainHttpProblem } from '../src-shared/api-url.ts';
 import { CLOUDFLARE_API_URL, SLIDELESS_API_URL } from '../src-shared/service-urls.ts';
 import { UsageError, type TargetFlags } from './cli-context.ts';
+
+// Loaded for a deploy to that service only: a Press Cloud deploy's start does without them.
+const slideless = () => import('../src-core/targets/slideless/slideless-target.ts');
+const cloudflare = () => import('../src-core/targets/cloudflare/cloudflare-target.ts');
 
 /** `--target`: the services `pressdrop deploy` ships to, as the command line names them. */
 export const TARGET_NAMES = ['press', 'slideless', 'cloudflare'] as const;
@@ -54,6 +48,7 @@ export async function slidelessTargetFor(
 ): Promise<DeployTarget> {
   const apiUrl = baseUrl(flags, env[TARGET_ENV.slideless.url] ?? SLIDELESS_API_URL, TARGET_ENV.slideless.url);
   const apiKey = slidelessKey(flags, env);
+  const { readSlidelessJson, slidelessTarget } = await slideless();
   const remembered = flags.presentation === undefined ? await readSlidelessJson(folder, apiUrl) : null;
   const presentationId = flags.presentation ?? remembered?.presentationId;
   return slidelessTarget(
@@ -86,6 +81,7 @@ export async function cloudflareTargetFor(
     throw new UsageError(
       'Which Cloudflare account? Pass --account <id> or set CLOUDFLARE_ACCOUNT_ID (the dashboard shows it on the Workers page).',
     );
+  const { cloudflareTarget, readWranglerConfig } = await cloudflare();
   const config = flags.script === undefined ? await readWranglerConfig(folder) : null;
   const scriptName = flags.script ?? config?.scriptName;
   if (!scriptName)
@@ -100,9 +96,19 @@ export async function cloudflareTargetFor(
 }
 
 /** A journaled Slideless or Cloudflare job's target, to resume it with the key the flags or environment give. */
-export function peerTargetOfJob(job: JobRecord, flags: PeerTargetFlags, env = process.env): DeployTarget {
-  if (job.targetKind === 'slideless') return slidelessTargetFromJob(job, slidelessKey(flags, env));
-  if (job.targetKind === 'cloudflare') return cloudflareTargetFromJob(job, cloudflareToken(flags, env));
+export async function peerTargetOfJob(
+  job: JobRecord,
+  flags: PeerTargetFlags,
+  env = process.env,
+): Promise<DeployTarget> {
+  if (job.targetKind === 'slideless') {
+    const key = slidelessKey(flags, env);
+    return (await slideless()).slidelessTargetFromJob(job, key);
+  }
+  if (job.targetKind === 'cloudflare') {
+    const token = cloudflareToken(flags, env);
+    return (await cloudflare()).cloudflareTargetFromJob(job, token);
+  }
   throw new Error(`Job ${job.id} goes to ${job.targetKind}, not to a peer service.`);
 }
 
