@@ -138,6 +138,31 @@ test('one task at a time runs on one thread; more at once start all the threads,
     },
   ));
 
+test('idle threads stop; the pool then stats inline and starts threads again for a hash', () =>
+  withFiles(
+    Object.fromEntries(Array.from({ length: 40 }, (_, i) => [`f${i}.txt`, Buffer.from(`file ${i}`)])),
+    async (root) => {
+      const idle = new HashPool({ threads: 2, idleMs: 0 });
+      const untilIdle = async () => {
+        for (let i = 0; i < 200 && idle.threadCount > 0; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+      };
+      try {
+        const scan = await scanFolder(root, { pool: idle });
+        const first = await idle.hashFiles(scan.files);
+        assert.equal(idle.threadCount, 1, '40 files are one task: one thread');
+        await untilIdle();
+        assert.equal(idle.threadCount, 0, 'the idle thread stopped');
+        const paths = scan.files.map((f) => f.absolutePath);
+        assert.deepEqual(await idle.lstatMany(paths), await new InlineStatPool().lstatMany(paths));
+        assert.equal(idle.threadCount, 0, 'lstats while no thread runs are done inline');
+        assert.deepEqual(await idle.hashFiles(scan.files), first);
+        assert.equal(idle.threadCount, 1, 'a hash too large to do inline starts a thread again');
+      } finally {
+        await idle.destroy();
+      }
+    },
+  ));
+
 test("a small folder is stat'ed and hashed on the calling thread, with the same answers, and starts no thread", () =>
   withFiles(
     { 'a.txt': Buffer.from('alpha'), 'b/c.txt': randomBytes(64 * 1024), 'd.bin': randomBytes(MiB / 2) },
