@@ -3,8 +3,7 @@ import { join } from 'node:path';
 import { DeployEngine } from '../src-core/deploy-engine.ts';
 import { FileSecretStore } from '../src-core/file-secret-store.ts';
 import { PressCloudClient, type PressCloudTarget } from '../src-core/targets/press-cloud/press-cloud-client.ts';
-import { readGeneratedApiKey } from '../src-server/data-dir.ts';
-import { isProcessAlive, readServerRecord, type ServerRecord } from '../src-server/server-record.ts';
+import type { ServerRecord } from '../src-server/server-record.ts';
 import { isLoopbackHost, plainHttpProblem } from '../src-shared/api-url.ts';
 import { DEFAULT_SERVER_DATA_DIR, DEFAULT_STATE_DIR } from './cli-defaults.ts';
 import { cliHost } from './cli-host.ts';
@@ -19,6 +18,10 @@ export interface TargetFlags {
 
 /** A failure the CLI reports as one line, without a stack: the words are the whole message. */
 export class UsageError extends Error {}
+
+// The local server's record and key, read only when no key is given: a deploy with --api and --api-key does without.
+const serverRecords = () => import('../src-server/server-record.ts');
+const dataDirs = () => import('../src-server/data-dir.ts');
 
 /** How long the local server has to say who it is. */
 const INSTANCE_CHECK_TIMEOUT_MS = 5_000;
@@ -36,7 +39,7 @@ export async function resolveTarget(
   const givenUrl = flags.api ?? env.PRESS_CLOUD_API;
   const givenKey = flags.apiKey ?? env.PRESS_CLOUD_TOKEN;
   if (givenUrl === undefined) {
-    const record = requireLiveRecord();
+    const record = await requireLiveRecord();
     return { apiUrl: record.url, apiKey: givenKey ?? (await localServerKey(record)) };
   }
   const apiUrl = givenUrl.replace(/\/+$/, '');
@@ -56,20 +59,21 @@ export async function resolveTarget(
   }
   if (givenKey !== undefined) return { apiUrl, apiKey: givenKey };
   // A loopback URL with no key: the local server's own key, if that URL is the running local server.
-  const record = isLoopbackHost(url.hostname) ? liveRecord() : null;
+  const record = isLoopbackHost(url.hostname) ? await liveRecord() : null;
   if (record && Number(url.port || 80) === record.port) return { apiUrl, apiKey: await localServerKey(record) };
   throw new UsageError(`No API key for ${apiUrl}: pass --api-key pcak_… or set PRESS_CLOUD_TOKEN.`);
 }
 
 /** The local server's record when its process is alive; null otherwise. */
-function liveRecord(): ServerRecord | null {
+async function liveRecord(): Promise<ServerRecord | null> {
+  const { isProcessAlive, readServerRecord } = await serverRecords();
   const record = readServerRecord(DEFAULT_SERVER_DATA_DIR);
   return record && isProcessAlive(record.pid) ? record : null;
 }
 
 /** The running local server's record, or a refusal that says how to start one. */
-function requireLiveRecord(): ServerRecord {
-  const record = liveRecord();
+async function requireLiveRecord(): Promise<ServerRecord> {
+  const record = await liveRecord();
   if (record) return record;
   throw new UsageError(
     `No local Press Cloud is running (none has a live record in ${DEFAULT_SERVER_DATA_DIR}). Start one with \`pressdrop serve\` in another terminal, or pass --api <url> and --api-key.`,
@@ -78,7 +82,7 @@ function requireLiveRecord(): ServerRecord {
 
 /** The local server's generated key, once the server at the record's port has proved with it that it is the instance the record names. */
 async function localServerKey(record: ServerRecord): Promise<string> {
-  const apiKey = readGeneratedApiKey(DEFAULT_SERVER_DATA_DIR);
+  const apiKey = (await dataDirs()).readGeneratedApiKey(DEFAULT_SERVER_DATA_DIR);
   if (!apiKey) {
     throw new UsageError(
       `The local Press Cloud at ${record.url} keeps no generated key in ${DEFAULT_SERVER_DATA_DIR} (it was started with --api-key or --api-key-file): pass that key with --api-key.`,

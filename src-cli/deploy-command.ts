@@ -23,7 +23,6 @@ import {
   type TargetName,
 } from './deploy-targets.ts';
 import { statusLine, summaryLines } from './progress-display.ts';
-import { renderVersion } from './render-command.ts';
 
 /** What `deploy` and `resume` share beside the target: how hard to push, how long to wait, how to report. */
 interface RunFlags extends TargetFlags {
@@ -368,6 +367,8 @@ async function afterCommit(
     if (!after.render) return 0;
     // The run asked for the slug already (for the preview URL); asked again only if that answer was lost.
     const slug = result.slug ?? (await client.getDeploy(deployVersion.deployId)).slug;
+    // Loaded for --render only.
+    const { renderVersion } = await import('./render-command.ts');
     return await renderVersion(client, slug, deployVersion, { out: after.render.out, json });
   } finally {
     await client.close();
