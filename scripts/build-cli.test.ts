@@ -5,7 +5,6 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pathToFileURL } from 'node:url';
 import { makeApiKey, makeDataDir, request, spawnServerProcess } from '../src-server/testing/test-server.ts';
 import type { CliBuildInfo } from '../src-cli/bundle-launcher.ts';
 import mime from 'mime';
@@ -115,21 +114,16 @@ test("the bundle's mime answers as the package does, for every type and extensio
     assert.equal(bundled.getExtension(type), mime.getExtension(type), type);
     assert.deepEqual(bundled.getAllExtensions(type), mime.getAllExtensions(type), type);
   }
-  const paths = extensions
-    .map((extension) => extension.replace(/^\*/, ''))
-    .flatMap((extension) => [
+  for (const extension of extensions.map((extension) => extension.replace(/^\*/, ''))) {
+    for (const path of [
       extension,
       `.${extension}`,
       `a/b.${extension.toUpperCase()}`,
       `c\\d.e.${extension}`,
       `${extension}/f`,
-    ]);
-  paths.push('', 'README', 'a/README', 'a/.html', 'a.', 'a/b.unknownext', 'a.b\tc', 'a.x\nhtml', 'a.html\t');
-  // All of them once the module has built its Map (after its first lookups), and every one among the
-  // first lookups of a fresh module, which search the table's text instead.
-  for (const path of paths) assert.equal(bundled.getType(path), mime.getType(path), path);
-  for (let at = 0; at < paths.length; at += 16) {
-    const fresh = ((await import(`${pathToFileURL(file).href}?${at}`)) as { default: typeof mime }).default;
-    for (const path of paths.slice(at, at + 16)) assert.equal(fresh.getType(path), mime.getType(path), path);
+    ])
+      assert.equal(bundled.getType(path), mime.getType(path), path);
   }
+  for (const path of ['', 'README', 'a/README', 'a/.html', 'a.', 'a/b.unknownext'])
+    assert.equal(bundled.getType(path), mime.getType(path), path);
 });

@@ -172,7 +172,7 @@ const lazyRequires: Plugin = {
 
 /**
  * 'mime' with its tables worked out at build time: the package builds its maps from ~1,000 types
- * at import (~15 ms of every deploy's start); this module reads them from strings, and
+ * at import (~15 ms of every deploy's start); this module reads them from one JSON string, and
  * answers as the package does (scripts/build-cli.test.ts compares them on every extension). Its default
  * export only: an import of anything else from 'mime' fails the build.
  */
@@ -210,29 +210,8 @@ export async function mimeModuleSource(): Promise<string> {
       if (found !== null) types[extension] = found;
     }
   }
-  const table = `\n${Object.entries(types)
-    .map(([extension, type]) => `${extension}\t${type}`)
-    .join('\n')}\n`;
-  if (/[\t\n]/.test(Object.keys(types).join('') + Object.values(types).join('')))
-    throw new Error('a mime type or extension holds a tab or a line break');
   return `// mime's default instance, its tables built by scripts/build-cli.ts.
-// "\\n<extension>\\t<type>" lines. The first lookups search this text; a Map of it costs ~5 ms to build,
-// which a deploy of a few files need not pay.
-const table = ${JSON.stringify(table)};
-const SEARCHES = 32;
-let searches = 0;
-let types;
-const typeOf = (ext) => {
-  if (types === undefined && searches++ < SEARCHES) {
-    if (ext.includes('\\n') || ext.includes('\\t')) return null;
-    const at = table.indexOf(\`\\n\${ext}\\t\`);
-    if (at < 0) return null;
-    const start = at + ext.length + 2;
-    return table.slice(start, table.indexOf('\\n', start));
-  }
-  types ??= new Map(table.slice(1, -1).split('\\n').map((line) => line.split('\\t')));
-  return types.get(ext) ?? null;
-};
+const types = new Map(Object.entries(JSON.parse(${JSON.stringify(JSON.stringify(types))})));
 let extensions;
 const extensionsOf = (type) => {
   extensions ??= new Map(Object.entries(JSON.parse(${JSON.stringify(JSON.stringify(extensions))})));
@@ -246,7 +225,7 @@ export default Object.freeze({
     const hasPath = last.length < path.length;
     const hasDot = ext.length < last.length - 1;
     if (!hasDot && hasPath) return null;
-    return typeOf(ext);
+    return types.get(ext) ?? null;
   },
   getExtension(type) {
     if (typeof type !== 'string') return null;
