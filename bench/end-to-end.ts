@@ -224,35 +224,35 @@ async function manyFilesRows(scratch: string, log: (line: string) => void): Prom
   const f = medianOf(fiveRuns);
   const r = medianOf(remote);
   // limits, session, 2 missing-blobs calls, 2,000 PUTs, commit; 16 uploads in flight (the issue's
-  // baseline, the old fixed limit); at the adaptive limit's 64, a quarter of it.
+  // baseline, the old fixed limit); at the adaptive limit's 128, an eighth of it.
   const floor = ((2_000 + 5) * 0.02) / 16;
   return [
     `| first deploy of 5,000 files of 4 KiB | ${s(f.seconds)} (client CPU ${s(f.cpu)}, server CPU ${s(f.serverCpu)}; client peak RSS ${f.maxRssMiB.toFixed(0)} MiB) | | | |`,
-    `| first deploy of 2,000 files of 2 KiB, server with \`--faults latency=20\` | ${s(r.seconds)} | requests × 20 ms ÷ 16 in flight, ${s(floor)} (÷ 64: ${s(floor / 4)}) | ${ratio(r.seconds, floor)} | ≤ 1.2 s |`,
+    `| first deploy of 2,000 files of 2 KiB, server with \`--faults latency=20\` | ${s(r.seconds)} | requests × 20 ms ÷ 16 in flight, ${s(floor)} (÷ 128: ${s(floor / 8)}) | ${ratio(r.seconds, floor)} | ≤ 1.2 s |`,
   ];
 }
 
 /**
  * The transport's floor (bench/http-floor.ts): the PUTs of the first-deploy rows alone, from undici
  * to a bare `node:http` server, each in its own process, with no files, hashes or storage; on
- * loopback, and with each answer 20 ms late (64 in flight, the adaptive limit's ceiling).
+ * loopback, and with each answer 20 ms late (128 in flight, the adaptive limit's ceiling).
  */
 async function transportFloorRows(log: (line: string) => void): Promise<string[]> {
   const loopback: FloorResult[] = [];
   const remote: FloorResult[] = [];
   for (let i = 0; i < RUNS; i++) {
-    loopback.push(await httpFloor(20_000, 64));
-    remote.push(await httpFloor(2_005, 64, 20));
+    loopback.push(await httpFloor(20_000, 128));
+    remote.push(await httpFloor(2_005, 128, 20));
     log(
       `end-to-end ${i + 1}/${RUNS}: transport floor ${s(loopback.at(-1)!.seconds)}, 20 ms away ${s(remote.at(-1)!.seconds)}`,
     );
   }
   const l = medianOf(loopback);
   const r = medianOf(remote);
-  const ideal = (2_005 * 0.02) / 64;
+  const ideal = (2_005 * 0.02) / 128;
   return [
-    `| transport floor: 20,000 PUTs of 1–8 KiB, undici (64 connections) to a bare \`node:http\` server, each its own process; no files, hashes or storage | ${s(l.seconds)} (client CPU ${s(l.clientCpu)}, server CPU ${s(l.serverCpu)}) | | | |`,
-    `| transport floor, answers 20 ms late: 2,005 requests, 64 in flight | ${s(r.seconds)} (client CPU ${s(r.clientCpu)}, server CPU ${s(r.serverCpu)}) | requests × 20 ms ÷ 64, ${s(ideal)} | ${ratio(r.seconds, ideal)} | |`,
+    `| transport floor: 20,000 PUTs of 1–8 KiB, undici (128 connections) to a bare \`node:http\` server, each its own process; no files, hashes or storage | ${s(l.seconds)} (client CPU ${s(l.clientCpu)}, server CPU ${s(l.serverCpu)}) | | | |`,
+    `| transport floor, answers 20 ms late: 2,005 requests, 128 in flight | ${s(r.seconds)} (client CPU ${s(r.clientCpu)}, server CPU ${s(r.serverCpu)}) | requests × 20 ms ÷ 128, ${s(ideal)} | ${ratio(r.seconds, ideal)} | |`,
   ];
 }
 
