@@ -198,9 +198,13 @@ function newKey(kind: 'deploy' | 'session' | 'commit'): string {
   return `pressdrop-${kind}-${randomUUID()}`;
 }
 
-/** The files as the session registers them. */
+/**
+ * The files as the session registers them. Keys in code-unit order, as are the body's (deployId,
+ * files): the server fingerprints an idempotent request by its canonical JSON (keys sorted), which
+ * such a body already is, so it takes the fast way (~50 ms of its CPU per 20,000-file manifest).
+ */
 export function toDescriptors(files: readonly PlannedFile[]): FileDescriptor[] {
-  return files.map((file) => ({ path: file.path, sha256: file.hash, size: file.size, mime: file.mime }));
+  return files.map((file) => ({ mime: file.mime, path: file.path, sha256: file.hash, size: file.size }));
 }
 
 /** The SecretStore name of a job's upload token. */

@@ -187,9 +187,9 @@ function settleRefusal(
   };
 }
 
-/** The files as the commit maps them. */
+/** The files as the commit maps them; keys in code-unit order, as toDescriptors says why. */
 function toEntries(files: readonly PlannedFile[]): VersionEntry[] {
-  return files.map((file) => ({ path: file.path, blobHash: file.hash, size: file.size, mime: file.mime }));
+  return files.map((file) => ({ blobHash: file.hash, mime: file.mime, path: file.path, size: file.size }));
 }
 
 /** Why the version's render route would be refused at commit (it names no file of the folder), before anything is uploaded; null when fine. */
