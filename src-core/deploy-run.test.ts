@@ -1,4 +1,4 @@
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
@@ -19,6 +19,21 @@ function scratch(t: { after: (fn: () => void) => void }): string {
   return dir;
 }
 
+/** A local cloud, a site folder holding `files`, and an engine with its own state: what each deploy test starts from. */
+async function deployFixture(t: TestContext, files: Record<string, string>) {
+  const dir = scratch(t);
+  const cloud = await startCloud(t);
+  const site = join(dir, 'site');
+  mkdirSync(site);
+  for (const [name, text] of Object.entries(files)) writeFileSync(join(site, name), text);
+  const engine = new DeployEngine({
+    stateDir: join(dir, 'state'),
+    secrets: new FileSecretStore(join(dir, 'state', 'secrets.json')),
+  });
+  t.after(() => engine.close());
+  return { cloud, site, engine, account: { apiUrl: cloud.url, apiKey: cloud.apiKey } };
+}
+
 test('the last look before a commit sees a file touched, rewritten or deleted since the scan, and not a followed symlink', async (t) => {
   const site = join(scratch(t), 'site');
   mkdirSync(site);
@@ -33,23 +48,13 @@ test('the last look before a commit sees a file touched, rewritten or deleted si
 });
 
 test('a file rewritten after its upload, just before the commit, is deployed as it is now', async (t) => {
-  const dir = scratch(t);
-  const cloud = await startCloud(t);
-  const site = join(dir, 'site');
-  mkdirSync(site);
-  writeFileSync(join(site, 'index.html'), '<h1>hi</h1>');
-  writeFileSync(join(site, 'notes.txt'), 'first draft');
-  const engine = new DeployEngine({
-    stateDir: join(dir, 'state'),
-    secrets: new FileSecretStore(join(dir, 'state', 'secrets.json')),
+  const { cloud, site, engine, account } = await deployFixture(t, {
+    'index.html': '<h1>hi</h1>',
+    'notes.txt': 'first draft',
   });
-  t.after(() => engine.close());
   const run = engine.deploy({
     folder: site,
-    target: pressCloudTarget(
-      { apiUrl: cloud.url, apiKey: cloud.apiKey },
-      { createDeploy: { slug: 'late-edit', name: 'Late edit' } },
-    ),
+    target: pressCloudTarget(account, { createDeploy: { slug: 'late-edit', name: 'Late edit' } }),
     retry: FAST_RETRY,
   });
   let rewrites = 0;
@@ -67,18 +72,10 @@ test('a file rewritten after its upload, just before the commit, is deployed as 
 });
 
 test('a re-deploy with nothing to upload looks at its files once more when it was held before the commit: an edit made while it waited is deployed', async (t) => {
-  const dir = scratch(t);
-  const cloud = await startCloud(t);
-  const site = join(dir, 'site');
-  mkdirSync(site);
-  writeFileSync(join(site, 'index.html'), '<h1>hi</h1>');
-  writeFileSync(join(site, 'notes.txt'), 'first draft');
-  const engine = new DeployEngine({
-    stateDir: join(dir, 'state'),
-    secrets: new FileSecretStore(join(dir, 'state', 'secrets.json')),
+  const { cloud, site, engine, account } = await deployFixture(t, {
+    'index.html': '<h1>hi</h1>',
+    'notes.txt': 'first draft',
   });
-  t.after(() => engine.close());
-  const account = { apiUrl: cloud.url, apiKey: cloud.apiKey };
   const first = await engine.deploy({
     folder: site,
     target: pressCloudTarget(account, { createDeploy: { slug: 'held-edit', name: 'Held edit' } }),
@@ -115,22 +112,13 @@ test('a re-deploy with nothing to upload looks at its files once more when it wa
 });
 
 test('a held run hashes but sends nothing; the system lifts only its own hold, and the run goes on when the user resumes', async (t) => {
-  const dir = scratch(t);
-  const cloud = await startCloud(t);
-  const site = join(dir, 'site');
-  mkdirSync(site);
-  for (let i = 0; i < 5; i++) writeFileSync(join(site, `page-${i}.html`), `<p>${i}</p>`);
-  const engine = new DeployEngine({
-    stateDir: join(dir, 'state'),
-    secrets: new FileSecretStore(join(dir, 'state', 'secrets.json')),
-  });
-  t.after(() => engine.close());
+  const { cloud, site, engine, account } = await deployFixture(
+    t,
+    Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`page-${i}.html`, `<p>${i}</p>`])),
+  );
   const run = engine.deploy({
     folder: site,
-    target: pressCloudTarget(
-      { apiUrl: cloud.url, apiKey: cloud.apiKey },
-      { createDeploy: { slug: 'held', name: 'Held' } },
-    ),
+    target: pressCloudTarget(account, { createDeploy: { slug: 'held', name: 'Held' } }),
     retry: FAST_RETRY,
   });
   const seen: string[] = [];
@@ -173,17 +161,7 @@ test('a held run hashes but sends nothing; the system lifts only its own hold, a
 });
 
 test("a committed run names its deploy's slug and preview, whether it created the deploy or was given its id", async (t) => {
-  const dir = scratch(t);
-  const cloud = await startCloud(t);
-  const site = join(dir, 'site');
-  mkdirSync(site);
-  writeFileSync(join(site, 'index.html'), '<h1>named</h1>');
-  const engine = new DeployEngine({
-    stateDir: join(dir, 'state'),
-    secrets: new FileSecretStore(join(dir, 'state', 'secrets.json')),
-  });
-  t.after(() => engine.close());
-  const account = { apiUrl: cloud.url, apiKey: cloud.apiKey };
+  const { cloud, site, engine, account } = await deployFixture(t, { 'index.html': '<h1>named</h1>' });
   const created = await engine.deploy({
     folder: site,
     target: pressCloudTarget(account, { createDeploy: { slug: 'named', name: 'Named' } }),
