@@ -306,10 +306,10 @@ export class DeployRun {
     this.#queue = queue;
     if (this.#holds.held) queue.pause();
     // The last look before the commit (below) starts as soon as a check finds nothing to upload, in the
-    // pool (in slices on this thread when none of its threads runs), while the other checks wait on the server: when nothing needs uploading, no file is
-    // read again, and that look stands (a no-op re-deploy of 20,000 files waits ~0.2 s less). Once
-    // anything is uploaded, or the run is held (the user may edit while it waits), the look is made again
-    // just before the commit, as before.
+    // pool (in slices on this thread when none of its threads runs), while the other checks wait on the
+    // server: when nothing needs uploading, no file is read again, and that look stands (a no-op
+    // re-deploy of 20,000 files waits ~0.2 s less). Once anything is uploaded, or the run is held (the
+    // user may edit while it waits), the look is made again just before the commit, as before.
     let earlyLook: Promise<PlannedFile | null> | null = null;
     let uploading = false;
     const batches: PlannedBlob[][] = [];
