@@ -93,10 +93,10 @@ type Workers = Piscina<HashTask | string, HashTaskResult | BigInt64Array>;
  * No thread starts until work too large for the calling thread comes (INLINE_WORK): a re-deploy
  * of a small folder starts none. Each thread is an isolate of its own (~15-25 MiB), so the pool
  * then starts with one: a folder of one big file, hashed in one task, never needs another. The
- * first time more than one task is wanted at once, a pool of all the threads takes over, all of them started at once, so tasks are spread
- * and queued exactly as by a full pool from the start; the one-thread pool stops once its
- * running task, if any, is done. Once threads run, all work goes to them, until they have been
- * idle for IDLE_MS: then they stop, and the pool is as a new one.
+ * first time more than one task is wanted at once, a pool of all the threads takes over, all of
+ * them started at once, so tasks are spread and queued exactly as by a full pool from the start;
+ * the one-thread pool stops once its running task, if any, is done. Once threads run, all work
+ * goes to them, until they have been idle for IDLE_MS: then they stop, and the pool is as a new one.
  */
 export class HashPool implements StatPool {
   readonly #threads: number;
