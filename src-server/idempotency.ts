@@ -122,9 +122,8 @@ export function idempotencyKeyOf(request: FastifyRequest): string | undefined {
 export function requestFingerprint(request: FastifyRequest): string {
   const params = request.params as Record<string, string>;
   const path = (request.routeOptions.url ?? '').replace(/:(\w+)/g, (_, name: string) => params[name] ?? '');
-  return createHash('sha256')
-    .update(`${request.method} ${path}\n${stableJson(request.body)}`)
-    .digest('hex');
+  // Two updates, not one template string: joined, a 3 MB body became a rope that V8 flattened first (~20 ms).
+  return createHash('sha256').update(`${request.method} ${path}\n`).update(stableJson(request.body)).digest('hex');
 }
 
 /**
