@@ -10,6 +10,7 @@ import { FileSecretStore } from './file-secret-store.ts';
 import { scanFolder } from './scan-folder.ts';
 import { pressCloudTarget } from './targets/press-cloud/press-cloud-target.ts';
 import { FAST_RETRY, startCloud } from './testing/local-cloud.ts';
+import { startPeerProcess } from './testing/peer-process.ts';
 
 const sha256 = (text: string) => createHash('sha256').update(text).digest('hex');
 
@@ -81,8 +82,8 @@ test('a re-deploy with nothing to upload looks at its files once more when it wa
     target: pressCloudTarget(account, { createDeploy: { slug: 'held-edit', name: 'Held edit' } }),
     retry: FAST_RETRY,
   }).result;
-  // The server has every blob now: the re-deploy's checks find nothing to upload, and its last look
-  // starts while they run. A hold at the commit, with an edit during it, must not let that look stand.
+  // The first commit proved every blob stored: the re-deploy asks about none, and its last look starts
+  // while its session opens. A hold at the commit, with an edit during it, must not let that look stand.
   const run = engine.deploy({
     folder: site,
     target: pressCloudTarget(account, { deployId: first.deployVersion.deployId }),
@@ -175,4 +176,69 @@ test("a committed run names its deploy's slug and preview, whether it created th
     retry: FAST_RETRY,
   }).result;
   assert.deepEqual([byId.slug, byId.previewUrl], ['named', `${cloud.url}/preview/named/2/`]);
+});
+
+test('blobs a commit proved stored are not asked about again: a re-deploy asks only about the changed file', async (t) => {
+  const dir = scratch(t);
+  const apiKey = `pcak_test${'k'.repeat(24)}`;
+  const cloud = await startPeerProcess(t, { apiKey });
+  const site = join(dir, 'site');
+  mkdirSync(site);
+  for (let i = 0; i < 5; i++) writeFileSync(join(site, `page-${i}.html`), `<p>${i}</p>`);
+  const engine = new DeployEngine({ stateDir: join(dir, 'state'), secrets: new FileSecretStore(join(dir, 'secrets')) });
+  t.after(() => engine.close());
+  const checks = () => cloud.requests.filter((request) => request.path.endsWith('/missing-blobs')).length;
+  const deploy = (deployId?: string) =>
+    engine.deploy({
+      folder: site,
+      target: pressCloudTarget(
+        { apiUrl: cloud.url, apiKey },
+        deployId ? { deployId } : { createDeploy: { slug: 'known', name: 'Known' } },
+      ),
+      retry: FAST_RETRY,
+    }).result;
+
+  const first = await deploy();
+  assert.equal(checks(), 1, 'the first deploy asks about its five blobs');
+  const unchanged = await deploy(first.deployVersion.deployId);
+  assert.equal(checks(), 1, 'nothing new: no check at all');
+  assert.equal(unchanged.totals.skippedBytes, unchanged.totals.totalBytes, 'every file shown as already on the server');
+  writeFileSync(join(site, 'page-3.html'), '<p>three, rewritten</p>');
+  const edited = await deploy(first.deployVersion.deployId);
+  assert.equal(checks(), 2, 'one check, for the changed file');
+  assert.equal(edited.totals.uploadBytes, Buffer.byteLength('<p>three, rewritten</p>'));
+  assert.equal(edited.deployVersion.versionNo, 3);
+});
+
+test('a server that lost blobs a commit had proved stored: the commit says so, and the run asks again and uploads them', async (t) => {
+  const dir = scratch(t);
+  const apiKey = `pcak_test${'r'.repeat(24)}`;
+  const before = await startPeerProcess(t, { apiKey });
+  const site = join(dir, 'site');
+  mkdirSync(site);
+  writeFileSync(join(site, 'index.html'), '<h1>kept</h1>');
+  writeFileSync(join(site, 'notes.txt'), 'notes');
+  const engine = new DeployEngine({ stateDir: join(dir, 'state'), secrets: new FileSecretStore(join(dir, 'secrets')) });
+  t.after(() => engine.close());
+  const target = pressCloudTarget({ apiUrl: before.url, apiKey }, { createDeploy: { slug: 'reset', name: 'Reset' } });
+  await engine.deploy({ folder: site, target, retry: FAST_RETRY }).result;
+  // The same URL now serves an empty store: a server whose data folder was wiped.
+  await before.stop();
+  const after = await startPeerProcess(t, { apiKey, args: ['--port', new URL(before.url).port] });
+  assert.equal(after.url, before.url);
+  const run = engine.deploy({ folder: site, target, retry: FAST_RETRY });
+  const phases: string[] = [];
+  run.on((event) => void (event.type === 'phase' && phases.push(event.phase)));
+  const { deployVersion } = await run.result;
+  assert.deepEqual(
+    after.requests.filter((request) => /\/(commit|missing-blobs)$/.test(request.path)).map((r) => r.status),
+    [409, 200, 201],
+    'a commit refused (blobs_missing), then a check, then the commit',
+  );
+  assert.equal(phases.filter((phase) => phase === 'scan').length, 2, 'planned again after the refusal');
+  assert.equal(deployVersion.versionNo, 1);
+  const blob = await fetch(`${after.url}/v1/blobs/${sha256('<h1>kept</h1>')}`, {
+    headers: { authorization: `Bearer ${apiKey}` },
+  });
+  assert.equal(await blob.text(), '<h1>kept</h1>');
 });

@@ -9,6 +9,7 @@ import { firstChangedFile, limitProblem } from './deploy-plan.ts';
 import type { HashCache } from './hash-cache.ts';
 import type { HashPool } from './hash-pool.ts';
 import type { RetryPolicy } from './http/retry.ts';
+import { ServiceError } from './http/service-error.ts';
 import { planFolder } from './plan-folder.ts';
 import type {
   CommittedVersion,
@@ -280,11 +281,31 @@ export class DeployRun {
   }
 
   async #deploy(plan: DeployPlan, connection: TargetConnection, limits: TargetLimits): Promise<DeployResult> {
-    const { journal, secrets } = this.#resources;
+    const { journal, secrets, cache, pool } = this.#resources;
     const report = this.#report;
     const jobId = this.#job!.id;
+    const scope = this.#options.target.storedBlobsScope;
+    // Blobs an earlier commit proved stored are not asked about again: a re-deploy of 20,000 files of
+    // which a few changed asks about those few. The commit still checks every one.
+    const stored = scope === null ? new Set<string>() : cache.storedBlobs(scope);
+    const toCheck = stored.size === 0 ? plan.blobs : plan.blobs.filter((blob) => !stored.has(blob.hash));
+    // The last look before the commit (below) starts as soon as a check finds nothing to upload (or
+    // none is needed, while the session opens), in the pool (in slices on this thread when none of its
+    // threads runs), while the server works: when nothing needs uploading, no file is read again, and
+    // that look stands (a no-op re-deploy of 20,000 files waits ~0.2 s less). Once anything is uploaded,
+    // or the run was held since (the user may edit while it waits), the look is made again just before
+    // the commit, as before.
+    let uploading = false;
+    let early = null as { look: Promise<PlannedFile | null>; holdsBefore: number } | null;
+    const lookEarly = () => {
+      if (uploading || this.#holds.held || early?.holdsBefore === this.#holds.taken) return;
+      const look = firstChangedFile(plan.files, pool);
+      look.catch(() => undefined); // awaited only if nothing is uploaded
+      early = { look, holdsBefore: this.#holds.taken };
+    };
     // Opening the session is the first exchange about this plan: the check phase's, not the hash's.
     report.phase('check');
+    if (toCheck.length === 0) lookEarly();
     const session = await connection.open(plan, {
       jobId,
       folder: this.#folder,
@@ -305,28 +326,18 @@ export class DeployRun {
     );
     this.#queue = queue;
     if (this.#holds.held) queue.pause();
-    // The last look before the commit (below) starts as soon as a check finds nothing to upload, in the
-    // pool (in slices on this thread when none of its threads runs), while the other checks wait on the
-    // server: when nothing needs uploading, no file is read again, and that look stands (a no-op
-    // re-deploy of 20,000 files waits ~0.2 s less). Once anything is uploaded, or the run is held (the
-    // user may edit while it waits), the look is made again just before the commit, as before.
-    let earlyLook: Promise<PlannedFile | null> | null = null;
-    let uploading = false;
+    if (stored.size > 0) for (const blob of plan.blobs) if (stored.has(blob.hash)) report.present(blob);
     const batches: PlannedBlob[][] = [];
-    for (let i = 0; i < plan.blobs.length; i += limits.maxMissingPerCall)
-      batches.push(plan.blobs.slice(i, i + limits.maxMissingPerCall));
+    for (let i = 0; i < toCheck.length; i += limits.maxMissingPerCall)
+      batches.push(toCheck.slice(i, i + limits.maxMissingPerCall));
     // A few calls in flight; each answer feeds the queue at once, so uploads start on the first.
     await mapBounded(batches, CHECKS_IN_FLIGHT, async (batch) => {
-      if (this.#holds.held) earlyLook = null;
       await this.#untilReleased();
       const missing = await session.missing(batch);
       this.#throwIfCancelled();
       const toUpload = batch.filter((blob) => missing.has(blob.hash));
       for (const blob of batch) if (!missing.has(blob.hash)) report.present(blob);
-      if (toUpload.length === 0 && !uploading && !earlyLook) {
-        earlyLook = firstChangedFile(plan.files, this.#resources.pool);
-        earlyLook.catch(() => undefined); // awaited only if nothing is uploaded
-      }
+      if (toUpload.length === 0) lookEarly();
       if (toUpload.length > 0) {
         uploading = true;
         report.toUpload(toUpload);
@@ -337,16 +348,30 @@ export class DeployRun {
     this.#queue = null;
 
     report.phase('commit');
-    if (this.#holds.held) earlyLook = null;
     await this.#untilReleased();
-    const changed = await (!uploading && earlyLook ? earlyLook : firstChangedFile(plan.files, this.#resources.pool));
+    const lookStands = early !== null && !uploading && early.holdsBefore === this.#holds.taken;
+    const changed = await (lookStands ? early!.look : firstChangedFile(plan.files, pool));
     if (changed)
       throw new FileChangedError(
         changed.path,
         'changed',
         `${changed.path} changed after it was uploaded; deploying the folder as it is now.`,
       );
-    return this.#finish(await session.commit(plan), connection);
+    let committed: CommittedVersion;
+    try {
+      committed = await session.commit(plan);
+    } catch (error) {
+      // A blob remembered as stored is gone (the server's store was reset, say): the new plan asks about every one.
+      if (scope !== null && stored.size > 0 && error instanceof ServiceError && error.code === 'blobs_missing')
+        cache.forgetStored(scope);
+      throw error;
+    }
+    if (scope !== null)
+      cache.rememberStored(
+        scope,
+        toCheck.map((blob) => blob.hash),
+      );
+    return this.#finish(committed, connection);
   }
 
   async #upload(unit: UploadUnit, session: TargetSession, signal: AbortSignal): Promise<void> {

@@ -135,7 +135,7 @@ test('the schema is versioned with user_version; a newer file is refused in word
   withFolder(async (_dir, cacheFile) => {
     HashCache.open(cacheFile).close();
     const db = new DatabaseSync(cacheFile);
-    assert.deepEqual({ ...db.prepare('PRAGMA user_version').get() }, { user_version: 2 });
+    assert.deepEqual({ ...db.prepare('PRAGMA user_version').get() }, { user_version: 3 });
     assert.deepEqual({ ...db.prepare('PRAGMA journal_mode').get() }, { journal_mode: 'wal' });
     db.exec('PRAGMA user_version = 99');
     db.close();
@@ -170,6 +170,7 @@ test('a cache an older PressDrop wrote (schema 1) upgrades in place, its hashes 
     HashCache.open(cacheFile).close();
     const db = new DatabaseSync(cacheFile);
     db.exec(`DROP TABLE file_hashes;
+      DROP TABLE stored_blobs;
       CREATE TABLE file_hashes (path TEXT PRIMARY KEY, size INTEGER NOT NULL, mtime_ns INTEGER NOT NULL, ino INTEGER NOT NULL,
         dev INTEGER NOT NULL, sha256 TEXT NOT NULL, hashed_at_ms INTEGER NOT NULL) WITHOUT ROWID;
       PRAGMA user_version = 1;`);
@@ -187,4 +188,20 @@ test('a cache an older PressDrop wrote (schema 1) upgrades in place, its hashes 
     assert.equal(cache.lookup(a!, 'sha256'), FAKE_SHA(7));
     assert.equal(cache.lookup(a!, 'cloudflare-asset'), null);
     cache.close();
+  }));
+
+test('blobs remembered as stored are kept per scope, across opens, and forgotten all at once', () =>
+  withFolder(async (_dir, cacheFile) => {
+    const cache = HashCache.open(cacheFile);
+    assert.equal(cache.storedBlobs('http://a').size, 0);
+    cache.rememberStored('http://a', [FAKE_SHA(1), FAKE_SHA(2)]);
+    cache.rememberStored('http://a', [FAKE_SHA(2), FAKE_SHA(3)]);
+    cache.rememberStored('http://b', [FAKE_SHA(9)]);
+    cache.close();
+    const reopened = HashCache.open(cacheFile);
+    assert.deepEqual([...reopened.storedBlobs('http://a')].sort(), [FAKE_SHA(1), FAKE_SHA(2), FAKE_SHA(3)]);
+    reopened.forgetStored('http://a');
+    assert.equal(reopened.storedBlobs('http://a').size, 0);
+    assert.deepEqual([...reopened.storedBlobs('http://b')], [FAKE_SHA(9)], 'another scope is kept');
+    reopened.close();
   }));

@@ -41,6 +41,12 @@ const MIGRATIONS: readonly string[] = [
    INSERT INTO file_hashes_v2 SELECT 'sha256', path, size, mtime_ns, ino, dev, sha256, hashed_at_ms FROM file_hashes;
    DROP TABLE file_hashes;
    ALTER TABLE file_hashes_v2 RENAME TO file_hashes;`,
+  // Issue 12: blobs a commit proved stored on a service, so a re-deploy asks it only about the others.
+  `CREATE TABLE stored_blobs (
+     scope TEXT NOT NULL,
+     hash TEXT NOT NULL,
+     PRIMARY KEY (scope, hash)
+   ) WITHOUT ROWID`,
 ];
 
 /**
@@ -58,6 +64,8 @@ export const RACY_WINDOW_MS = 2000;
 // The racy-git rule is applied in SQL: an untrusted row is never read.
 const ROW_COLUMNS = 'size, mtime_ns, ino, dev, hash';
 const TRUSTED = `mtime_ns <= (hashed_at_ms - ${RACY_WINDOW_MS}) * 1000000`;
+/** Stored blobs remembered per scope at most: past it, the scope starts over (a re-deploy then asks about all once). */
+const MAX_STORED_BLOBS = 500_000;
 /** Below this many files, one indexed lookup each beats loading a folder's rows. */
 const BULK_LOOKUP_MIN = 64;
 /** How many rows (of deleted files) the ordered walk of lookupMany skips before it calls a file out of order. */
@@ -171,6 +179,38 @@ export class HashCache {
       this.#db.exec('ROLLBACK');
       throw error;
     }
+  }
+
+  /**
+   * The blobs commits proved stored in `scope` (a service's content store, as the target names it).
+   * A hint, not a fact: the service may have lost one since, and its commit then says so.
+   */
+  storedBlobs(scope: string): Set<string> {
+    const select = this.#db.prepare('SELECT hash FROM stored_blobs WHERE scope = ?');
+    select.setReturnArrays(true);
+    return new Set((select.all(scope) as unknown as Array<[string]>).map(([hash]) => hash));
+  }
+
+  /** Remembers that `scope` holds `hashes` (a commit that named them succeeded). */
+  rememberStored(scope: string, hashes: readonly string[]): void {
+    if (hashes.length === 0) return;
+    const insert = this.#db.prepare('INSERT OR IGNORE INTO stored_blobs (scope, hash) VALUES (?, ?)');
+    const count = this.#db.prepare('SELECT count(*) AS held FROM stored_blobs WHERE scope = ?');
+    this.#db.exec('BEGIN IMMEDIATE');
+    try {
+      const { held } = count.get(scope) as { held: number };
+      if (held + hashes.length > MAX_STORED_BLOBS) this.forgetStored(scope);
+      for (const hash of hashes) insert.run(scope, hash);
+      this.#db.exec('COMMIT');
+    } catch (error) {
+      this.#db.exec('ROLLBACK');
+      throw error;
+    }
+  }
+
+  /** Forgets every blob remembered in `scope`: the service lacked one a commit named. */
+  forgetStored(scope: string): void {
+    this.#db.prepare('DELETE FROM stored_blobs WHERE scope = ?').run(scope);
   }
 
   /** Closes the database file. */

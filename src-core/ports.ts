@@ -180,6 +180,13 @@ export interface DeployTarget {
   /** Where on the service: journaled with the job, shown on resume, and what `reopenTarget` rebuilds it from. */
   readonly destination: TargetDestination;
   readonly capabilities: TargetCapabilities;
+  /**
+   * The content store the service's blobs live in, where one is shared by every deploy on it (Press
+   * Cloud's): blobs a commit proved stored there are remembered (the hash cache), and a later run asks
+   * the service only about the others, as Vercel's CLI does. A commit that finds one gone makes the run
+   * forget them all and plan again. null where opening a session answers what is missing anyway.
+   */
+  readonly storedBlobsScope: string | null;
   /** Opens the service's HTTP client for one run. */
   connect(options: TargetConnectionOptions): TargetConnection;
   /**

@@ -10,6 +10,7 @@ import type { PauseReason } from '../src-shared/upload-model.ts';
 export class RunHolds {
   readonly #reasons = new Set<PauseReason>();
   readonly #waiters = new Set<() => void>();
+  #taken = 0;
 
   /** The reasons holding the run now; empty while it runs. */
   get reasons(): PauseReason[] {
@@ -20,10 +21,16 @@ export class RunHolds {
     return this.#reasons.size > 0;
   }
 
+  /** Holds taken so far: work done locally before a hold may be stale after it (the user may edit while it waits). */
+  get taken(): number {
+    return this.#taken;
+  }
+
   /** Adds a hold; false if that reason already held the run. */
   hold(reason: PauseReason): boolean {
     if (this.#reasons.has(reason)) return false;
     this.#reasons.add(reason);
+    this.#taken++;
     return true;
   }
 

@@ -64,6 +64,8 @@ export function cloudflareTarget(account: CloudflareAccount, worker: CloudflareW
     // The Workers API does list versions and deployments cheaply (GET …/versions, …/deployments), but
     // History, aliases and render speak Press Cloud's shapes; none of them is offered for Cloudflare yet.
     capabilities: { versions: false, aliases: false, render: false },
+    // Its upload session answers which assets are missing: there is no check to save.
+    storedBlobsScope: null,
     connect: (options) => new CloudflareConnection({ ...account, apiUrl }, { scriptName, compatibilityDate }, options),
     settleRefusal,
   };

@@ -62,6 +62,8 @@ export function pressCloudTarget(
     endpoint: apiUrl,
     destination,
     capabilities: { versions: true, aliases: true, render: true },
+    // Content-addressed storage, one per server, whatever the deploy.
+    storedBlobsScope: apiUrl,
     connect: (connection) => new PressCloudConnection({ ...account, apiUrl }, deploy, options, connection),
     settleRefusal: (journal, failure) => settleRefusal(journal, deploy, failure),
   };

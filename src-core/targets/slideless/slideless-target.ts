@@ -90,6 +90,8 @@ export function slidelessTarget(
     destination,
     // Slideless lists versions (listPresentationVersions), but PressDrop's History does not read them yet.
     capabilities: { versions: false, aliases: false, render: false },
+    // Its prechecks answer for one presentation, and the first one opens the session: nothing store-wide to remember.
+    storedBlobsScope: null,
     connect: (connection) =>
       new SlidelessConnection({ apiUrl, apiKey: account.apiKey }, presentation, options, connection),
     settleRefusal: (journal) => settleRefusal(journal, presentation),
