@@ -203,5 +203,14 @@ test('blobs remembered as stored are kept per scope, across opens, and forgotten
     reopened.forgetStored('http://a');
     assert.equal(reopened.storedBlobs('http://a').size, 0);
     assert.deepEqual([...reopened.storedBlobs('http://b')], [FAKE_SHA(9)], 'another scope is kept');
+    // A row per commit that proved new blobs; many commits later they are merged, and none is lost.
+    for (let i = 100; i < 150; i++) reopened.rememberStored('http://a', [FAKE_SHA(i)]);
+    assert.equal(reopened.storedBlobs('http://a').size, 50);
     reopened.close();
+    const db = new DatabaseSync(cacheFile);
+    const { rows } = db.prepare("SELECT count(*) AS rows FROM stored_blobs WHERE scope = 'http://a'").get() as {
+      rows: number;
+    };
+    db.close();
+    assert.ok(rows <= 32, `${rows} rows`);
   }));
