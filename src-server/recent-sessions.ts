@@ -1,6 +1,6 @@
 /** Session rows remembered at most; the oldest is forgotten first. */
 const MAX_ROWS = 64;
-/** Registered blobs (distinct contents) remembered at most, over all sessions; a larger session is not remembered. */
+/** Registered blobs (distinct contents) remembered at most, over all sessions; a larger session is remembered alone. */
 const MAX_FILES = 250_000;
 
 /** A registered file's size and MIME type, as a blob PUT answers them. */
@@ -13,7 +13,8 @@ export interface RegisteredBlob {
  * What the metadata remembers of recent upload sessions, so that a blob
  * PUT (thousands per deploy) asks SQLite nothing: session rows as last
  * read outside a transaction, and the files a session registered, by
- * sha256, kept from its creation. Every change of a session's row goes
+ * sha256, kept from its creation or from the first PUT that found them
+ * forgotten (a restart, an eviction). Every change of a session's row goes
  * through Metadata, which forgets the row first; a file list never
  * changes until the session is committed or expires, when it is dropped.
  * Anything not remembered is read from SQLite as before. Generic in the
@@ -43,10 +44,12 @@ export class RecentSessions<SessionRow extends { id: string }> {
     return files === undefined ? 'unknown' : files.bySha256.get(sha256);
   }
 
-  /** Remembers a new session's registered blobs, as `blobsByContent` gives them. */
+  /** Remembers a session's registered blobs, one per content, as `blobsByContent` picks them. */
   rememberFiles(sessionId: string, expiresAt: number, bySha256: ReadonlyMap<string, RegisteredBlob>): void {
-    if (bySha256.size > MAX_FILES) return;
-    while (this.#fileCount + bySha256.size > MAX_FILES) this.forgetFiles(this.#files.keys().next().value!);
+    this.forgetFiles(sessionId);
+    // Even a session over the budget is kept (alone): a PUT that finds its files forgotten unpacks the whole list.
+    while (this.#files.size > 0 && this.#fileCount + bySha256.size > MAX_FILES)
+      this.forgetFiles(this.#files.keys().next().value!);
     this.#files.set(sessionId, { expiresAt, bySha256 });
     this.#fileCount += bySha256.size;
   }
