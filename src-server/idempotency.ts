@@ -151,11 +151,17 @@ const MAX_LISTED_KEYS = 64;
 /** Whether every object in `value` has its own keys in ascending order, as JSON.stringify will write them. */
 function keysInOrder(value: unknown): boolean {
   if (value === null || typeof value !== 'object') return true;
-  if (Array.isArray(value)) return value.every(keysInOrder);
-  const keys = Object.keys(value);
-  for (let i = 0; i < keys.length; i++) {
-    if (i > 0 && !(keys[i - 1]! < keys[i]!)) return false;
-    if (!keysInOrder((value as Record<string, unknown>)[keys[i]!])) return false;
+  if (Array.isArray(value)) {
+    for (const item of value) if (!keysInOrder(item)) return false;
+    return true;
+  }
+  // for…in walks the keys in Object.keys order without building an array of them: 20,000 files in
+  // ~1 ms instead of 3-40 ms (mostly the garbage). A parsed body inherits no enumerable key.
+  let previous: string | undefined;
+  for (const key in value) {
+    if (previous !== undefined && !(previous < key)) return false;
+    previous = key;
+    if (!keysInOrder((value as Record<string, unknown>)[key])) return false;
   }
   return true;
 }

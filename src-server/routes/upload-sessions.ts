@@ -294,10 +294,10 @@ function assertOpen(session: SessionRow, now: number): void {
 
 /** The version's render route: the one asked for (which must name an entry), else /index.html when there is one. */
 function renderRoute(requested: string | undefined, entries: readonly VersionEntry[]): string | null {
-  const paths = new Set(entries.map((entry) => entry.path));
-  if (requested === undefined) return paths.has('index.html') ? '/index.html' : null;
+  const has = (path: string) => entries.some((entry) => entry.path === path);
+  if (requested === undefined) return has('index.html') ? '/index.html' : null;
   const route = requested.startsWith('/') ? requested : `/${requested}`;
-  if (!paths.has(route.slice(1))) {
+  if (!has(route.slice(1))) {
     throw new ApiError(
       'render_route_not_found',
       `render.route ${JSON.stringify(abbreviate(requested))} names no file of this version.`,
