@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { buildPlan, limitProblem } from './deploy-plan.ts';
 import type { TargetLimits } from './ports.ts';
 import type { ScannedFile } from './scan-folder.ts';
@@ -44,6 +45,17 @@ test('the manifest digest names the content: same folder, same digest; any path,
   assert.equal(buildPlan([...base].reverse()).manifestDigest, digest);
   assert.notEqual(buildPlan([{ file: file('a', 1), hash: 'z' }, base[1]!]).manifestDigest, digest);
   assert.notEqual(buildPlan([{ file: file('c', 1), hash: 'x' }, base[1]!]).manifestDigest, digest);
+});
+
+test('the manifest digest keeps its form (journals written before match): "path\\0hash\\0size\\n" per file, by path', () => {
+  // Enough files to digest the manifest in several parts.
+  const hashed = Array.from({ length: 3000 }, (_, i) => ({
+    file: file(`pages/page-${String(i).padStart(4, '0')}.html`, i),
+    hash: i.toString(16).padStart(64, '0'),
+  }));
+  const form = hashed.map(({ file: { path, size }, hash }) => `${path}\0${hash}\0${size}\n`).join('');
+  assert.ok(form.length > 3 * 65_536);
+  assert.equal(buildPlan(hashed).manifestDigest, createHash('sha256').update(form).digest('hex'));
 });
 
 test('each limit is refused before any upload, in words that say what to do', () => {
