@@ -48,7 +48,8 @@ const MIGRATIONS: readonly string[] = [
      id INTEGER PRIMARY KEY,
      scope TEXT NOT NULL,
      hash_count INTEGER NOT NULL,
-     hashes TEXT NOT NULL
+     hashes TEXT NOT NULL,
+     remembered_at_ms INTEGER NOT NULL
    );
    CREATE INDEX stored_blobs_by_scope ON stored_blobs (scope);`,
 ];
@@ -72,6 +73,11 @@ const TRUSTED = `mtime_ns <= (hashed_at_ms - ${RACY_WINDOW_MS}) * 1000000`;
 const MAX_STORED_BLOBS = 500_000;
 /** Rows of one scope past which they are merged into one (each commit that proves new blobs adds one). */
 const MAX_STORED_ROWS = 32;
+/**
+ * Stored blobs are remembered this long: a server seen once (a test's, on a random port) leaves no rows
+ * for good, and what a service holds is asked again at least this often.
+ */
+const STORED_BLOBS_KEPT_MS = 30 * 24 * 3600 * 1000;
 /** Below this many files, one indexed lookup each beats loading a folder's rows. */
 const BULK_LOOKUP_MIN = 64;
 /** How many rows (of deleted files) the ordered walk of lookupMany skips before it calls a file out of order. */
@@ -199,22 +205,28 @@ export class HashCache {
   }
 
   /** Remembers that `scope` holds `hashes` (a commit that named them succeeded). */
-  rememberStored(scope: string, hashes: readonly string[]): void {
+  rememberStored(scope: string, hashes: readonly string[], now = Date.now()): void {
     if (hashes.length === 0) return;
     this.#db.exec('BEGIN IMMEDIATE');
     try {
-      const { held, rows } = this.#db
-        .prepare('SELECT coalesce(sum(hash_count), 0) AS held, count(*) AS rows FROM stored_blobs WHERE scope = ?')
-        .get(scope) as { held: number; rows: number };
+      this.#db.prepare('DELETE FROM stored_blobs WHERE remembered_at_ms < ?').run(now - STORED_BLOBS_KEPT_MS);
+      const { held, rows, oldest } = this.#db
+        .prepare(
+          'SELECT coalesce(sum(hash_count), 0) AS held, count(*) AS rows, min(remembered_at_ms) AS oldest FROM stored_blobs WHERE scope = ?',
+        )
+        .get(scope) as { held: number; rows: number; oldest: number | null };
       let adding = hashes;
+      let at = now;
       if (held + hashes.length > MAX_STORED_BLOBS) this.forgetStored(scope);
       else if (rows >= MAX_STORED_ROWS) {
+        // Merged, they are as old as the oldest: all are asked again when it would have been.
         adding = [...new Set([...this.storedBlobs(scope), ...hashes])];
+        at = oldest ?? now;
         this.forgetStored(scope);
       }
       this.#db
-        .prepare('INSERT INTO stored_blobs (scope, hash_count, hashes) VALUES (?, ?, ?)')
-        .run(scope, adding.length, adding.join(','));
+        .prepare('INSERT INTO stored_blobs (scope, hash_count, hashes, remembered_at_ms) VALUES (?, ?, ?, ?)')
+        .run(scope, adding.length, adding.join(','), at);
       this.#db.exec('COMMIT');
     } catch (error) {
       this.#db.exec('ROLLBACK');
