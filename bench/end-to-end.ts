@@ -9,6 +9,7 @@ import type { ServerProcess } from '../src-server/testing/test-server.ts';
 import { buildCli } from '../scripts/build-cli.ts';
 import { curlPutArgs, loadLine, median, withServer } from './bench-kit.ts';
 import { httpFloor, type FloorResult } from './http-floor.ts';
+import { NOOP_FLOOR, writeManifest } from './noop-floor.ts';
 
 /**
  * The end-to-end group (issue 12): whole `pressdrop` processes against a
@@ -120,8 +121,8 @@ async function deploy(
   return { ...run, serverCpu: cpuOf(server.child.pid!) - before };
 }
 
-/** Creates the deploy `slug` (an empty one) so that every timed run is `--deploy slug`. */
-async function createDeploy(server: ServerProcess, apiKey: string, slug: string): Promise<void> {
+/** Creates the deploy `slug` (an empty one) so that every timed run is `--deploy slug`; returns its id. */
+async function createDeploy(server: ServerProcess, apiKey: string, slug: string): Promise<string> {
   const response = await fetch(`${server.url}/v1/deploys`, {
     method: 'POST',
     headers: {
@@ -132,6 +133,7 @@ async function createDeploy(server: ServerProcess, apiKey: string, slug: string)
     body: JSON.stringify({ slug, name: slug }),
   });
   if (response.status !== 201) throw new Error(`create deploy ${slug}: ${response.status}`);
+  return ((await response.json()) as { deploy: { id: string } }).deploy.id;
 }
 
 /** The median of each field over `runs`. */
@@ -157,19 +159,27 @@ async function smallTreeRows(scratch: string, log: (line: string) => void): Prom
   await exec('git', ['-C', tree, 'gc', '-q', '--prune=now']);
   // A user's site is on disk long before it is deployed: no run competes with the tree's own writeback.
   await exec('sync', []);
+  const manifest = join(scratch, 'small-manifest.json');
+  writeManifest(tree, manifest);
   const first: Array<Measured & { serverCpu: number }> = [];
   const noop: Measured[] = [];
   const fresh: Measured[] = [];
+  const scanFloor: Measured[] = [];
+  const protocolFloor: Array<Measured & { serverCpu: number }> = [];
   const git: Measured[] = [];
   const sha: Measured[] = [];
   const copy: Measured[] = [];
   for (let i = 0; i < RUNS; i++) {
     await withServer(scratch, [], async (server, apiKey) => {
-      await createDeploy(server, apiKey, 'small');
+      const deployId = await createDeploy(server, apiKey, 'small');
       const state = mkdtempSync(join(scratch, 'state-'));
       first.push(await deploy(server, apiKey, tree, state, 'small'));
       noop.push(await deploy(server, apiKey, tree, state, 'small'));
       fresh.push(await deploy(server, apiKey, tree, mkdtempSync(join(scratch, 'state-')), 'small'));
+      scanFloor.push(await timed([process.execPath, NOOP_FLOOR, 'scan', tree]));
+      const before = cpuOf(server.child.pid!);
+      const sent = await timed([process.execPath, NOOP_FLOOR, 'protocol', server.url, apiKey, deployId, manifest]);
+      protocolFloor.push({ ...sent, serverCpu: cpuOf(server.child.pid!) - before });
     });
     git.push(await timed(['git', '-C', tree, 'status', '--porcelain']));
     sha.push(
@@ -192,8 +202,12 @@ async function smallTreeRows(scratch: string, log: (line: string) => void): Prom
   const g = medianOf(git);
   const h = medianOf(sha);
   const c = medianOf(copy);
+  const sf = medianOf(scanFloor);
+  const pf = medianOf(protocolFloor);
   return [
     `| re-deploy of 20,000 files, nothing changed, warm hash cache | ${s(n.seconds)} (CPU ${s(n.cpu)}, ${n.maxRssMiB.toFixed(0)} MiB) | \`git status --porcelain\`, ${s(g.seconds)} | ${ratio(n.seconds, g.seconds)} | ≤ 8× |`,
+    `| no-op floor, the scan: a bare Node process that lists the tree and lstats each file once (\`bench/noop-floor.ts scan\`) | ${s(sf.seconds)} (CPU ${s(sf.cpu)}) | \`git status --porcelain\`, ${s(g.seconds)} | ${ratio(sf.seconds, g.seconds)} | |`,
+    `| no-op floor, the protocol: a bare Node process that sends the session and the commit of the same 20,000-entry manifest (\`bench/noop-floor.ts protocol\`) | ${s(pf.seconds)} (CPU ${s(pf.cpu)}, server CPU ${s(pf.serverCpu)}) | | | |`,
     `| re-deploy of 20,000 files, fresh state dir (every file hashed; the server has every blob) | ${s(r.seconds)} (CPU ${s(r.cpu)}, ${r.maxRssMiB.toFixed(0)} MiB) | \`find … \\| xargs -0 -P2 sha256sum\`, ${s(h.seconds)} | ${ratio(r.seconds, h.seconds)} | ≤ 1.5× |`,
     `| first deploy of 20,000 files of 1–8 KiB | ${s(f.seconds)} (client CPU ${s(f.cpu)}, server CPU ${s(f.serverCpu)}; client peak RSS ${f.maxRssMiB.toFixed(0)} MiB) | \`cp -r\` of the tree then one \`sync\`, ${s(c.seconds)} | ${ratio(f.seconds, c.seconds)} | ≤ 3 s, RSS < 200 MiB |`,
   ];

@@ -1,0 +1,84 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * The no-op re-deploy's floor on this machine (issue 12), as two whole processes that do only what
+ * such a deploy cannot skip, so the end-to-end row can say how far above them it is:
+ *
+ * - `node bench/noop-floor.ts scan <tree>`: start Node, list the tree and lstat every file once
+ *   (with ns times, as a hash cache's key needs): what a Node tool does before it knows nothing
+ *   changed; `git status` does the same lstats.
+ * - `node bench/noop-floor.ts protocol <url> <apiKey> <deployId> <manifest.json>`: start Node and
+ *   send the session and the commit of the tree's manifest (read from a file) to the server, which
+ *   holds every blob: the protocol's share, with no scan, cache, journal or missing-blobs call.
+ */
+
+export const NOOP_FLOOR = fileURLToPath(import.meta.url);
+
+/** The files of `tree` (its .git left out) as a session registers them, hashed here once; written to `out`. */
+export function writeManifest(tree: string, out: string): void {
+  const files: Array<{ mime: string; path: string; sha256: string; size: number }> = [];
+  for (const path of walk(tree, '')) {
+    const bytes = readFileSync(join(tree, path));
+    const sha256 = createHash('sha256').update(bytes).digest('hex');
+    files.push({ mime: 'application/octet-stream', path, sha256, size: bytes.length });
+  }
+  files.sort((a, b) => (a.path < b.path ? -1 : 1));
+  writeFileSync(out, JSON.stringify(files));
+}
+
+function walk(root: string, dir: string): string[] {
+  const paths: string[] = [];
+  for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
+    const path = dir ? `${dir}/${entry.name}` : entry.name;
+    if (entry.isDirectory()) {
+      if (entry.name !== '.git') paths.push(...walk(root, path));
+    } else paths.push(path);
+  }
+  return paths;
+}
+
+function scan(tree: string): void {
+  let files = 0;
+  for (const path of walk(tree, '')) if (lstatSync(join(tree, path), { bigint: true }).isFile()) files++;
+  if (files === 0) throw new Error(`no files in ${tree}`);
+}
+
+async function protocol(url: string, apiKey: string, deployId: string, manifest: string): Promise<void> {
+  const files = JSON.parse(readFileSync(manifest, 'utf8')) as Array<{
+    mime: string;
+    path: string;
+    sha256: string;
+    size: number;
+  }>;
+  const post = async (path: string, body: unknown, headers: Record<string, string> = {}) => {
+    const response = await fetch(`${url}/v1${path}`, {
+      method: 'POST',
+      headers: {
+        authorization: `Bearer ${apiKey}`,
+        'content-type': 'application/json',
+        'idempotency-key': randomBytes(8).toString('hex'),
+        ...headers,
+      },
+      body: JSON.stringify(body),
+    });
+    if (response.status !== 201) throw new Error(`POST ${path}: ${response.status} ${await response.text()}`);
+    return (await response.json()) as Record<string, unknown>;
+  };
+  const { uploadSession, uploadToken } = (await post('/upload-sessions', { deployId, files })) as {
+    uploadSession: { id: string };
+    uploadToken: string;
+  };
+  const entries = files.map(({ mime, path, sha256, size }) => ({ blobHash: sha256, mime, path, size }));
+  await post(`/upload-sessions/${uploadSession.id}/commit`, { entries }, { 'x-upload-token': uploadToken });
+}
+
+if (process.argv[1] === NOOP_FLOOR) {
+  const [mode, ...args] = process.argv.slice(2);
+  if (mode === 'scan') scan(args[0]!);
+  else if (mode === 'protocol') await protocol(args[0]!, args[1]!, args[2]!, args[3]!);
+  else
+    throw new Error('usage: node bench/noop-floor.ts scan <tree> | protocol <url> <apiKey> <deployId> <manifest.json>');
+}
