@@ -115,6 +115,8 @@ export class DeployRun {
   #job: JobRecord | null = null;
   /** The folder as given, then its real path once scanned (the journal matches jobs on it). */
   #folder: string;
+  /** A commit found a blob the hash cache said the service stored: this run asks about every blob. */
+  #storedRefuted = false;
 
   constructor(options: DeployOptions, resources: RunResources, resumeJobId?: string) {
     this.#options = options;
@@ -287,7 +289,7 @@ export class DeployRun {
     const scope = this.#options.target.storedBlobsScope;
     // Blobs an earlier commit proved stored are not asked about again: a re-deploy of 20,000 files of
     // which a few changed asks about those few. The commit still checks every one.
-    const stored = scope === null ? new Set<string>() : cache.storedBlobs(scope);
+    const stored = scope === null || this.#storedRefuted ? new Set<string>() : cache.storedBlobs(scope);
     const toCheck = stored.size === 0 ? plan.blobs : plan.blobs.filter((blob) => !stored.has(blob.hash));
     // The last look before the commit (below) starts as soon as a check finds nothing to upload (or
     // none is needed, while the session opens), in the pool (in slices on this thread when none of its
@@ -361,15 +363,21 @@ export class DeployRun {
     try {
       committed = await session.commit(plan);
     } catch (error) {
-      // A blob remembered as stored is gone (the server's store was reset, say): the new plan asks about every one.
-      if (scope !== null && stored.size > 0 && error instanceof ServiceError && error.code === 'blobs_missing')
-        cache.forgetStored(scope);
+      // A blob remembered as stored is gone (the server's store was reset, say): the new plan asks about
+      // every one, and so do later runs.
+      if (scope !== null && stored.size > 0 && error instanceof ServiceError && error.code === 'blobs_missing') {
+        this.#storedRefuted = true;
+        ignoreFailure(() => cache.forgetStored(scope));
+      }
       throw error;
     }
+    // Only a hint for later runs: the cache busy in another process must not fail a deploy that is committed.
     if (scope !== null)
-      cache.rememberStored(
-        scope,
-        toCheck.map((blob) => blob.hash),
+      ignoreFailure(() =>
+        cache.rememberStored(
+          scope,
+          toCheck.map((blob) => blob.hash),
+        ),
       );
     return this.#finish(committed, connection);
   }
@@ -427,6 +435,15 @@ export class DeployRun {
   #throwIfCancelled(): void {
     if (this.#cancel.signal.aborted)
       throw new DeployError({ code: 'cancelled', message: 'The deploy was cancelled.' }, true);
+  }
+}
+
+/** Runs `write`, which only records a hint (a later run does without it), whatever it throws. */
+function ignoreFailure(write: () => void): void {
+  try {
+    write();
+  } catch {
+    // The hint is lost; the service answers again next time.
   }
 }
 
