@@ -215,15 +215,16 @@ test('blobs remembered as stored are kept per scope, across opens, and forgotten
     assert.ok(rows <= 32, `${rows} rows`);
   }));
 
-test('stored blobs are remembered for 30 days: a scope not written since is dropped when another is', () =>
+test('stored blobs are trusted for 30 days, and dropped at the next write after that', () =>
   withFolder(async (_dir, cacheFile) => {
     const cache = HashCache.open(cacheFile);
     const day = 24 * 3600 * 1000;
     cache.rememberStored('http://old', [FAKE_SHA(1)], Date.now() - 31 * day);
     cache.rememberStored('http://recent', [FAKE_SHA(2)], Date.now() - 29 * day);
-    assert.equal(cache.storedBlobs('http://old').size, 1, 'nothing is dropped on reading');
+    assert.equal(cache.storedBlobs('http://old').size, 0, 'too old to be trusted, though still there');
+    assert.equal(cache.storedBlobs('http://old', Date.now() - 2 * day).size, 1);
     cache.rememberStored('http://other', [FAKE_SHA(3)]);
-    assert.equal(cache.storedBlobs('http://old').size, 0);
+    assert.equal(cache.storedBlobs('http://old', Date.now() - 2 * day).size, 0, 'dropped at the next write');
     assert.equal(cache.storedBlobs('http://recent').size, 1);
     cache.close();
   }));

@@ -197,10 +197,12 @@ export class HashCache {
    * The blobs commits proved stored in `scope` (a service's content store, as the target names it).
    * A hint, not a fact: the service may have lost one since, and its commit then says so.
    */
-  storedBlobs(scope: string): Set<string> {
+  storedBlobs(scope: string, now = Date.now()): Set<string> {
     const hashes = new Set<string>();
-    for (const row of this.#db.prepare('SELECT hashes FROM stored_blobs WHERE scope = ?').all(scope))
-      for (const hash of (row as { hashes: string }).hashes.split(',')) hashes.add(hash);
+    const rows = this.#db
+      .prepare('SELECT hashes FROM stored_blobs WHERE scope = ? AND remembered_at_ms >= ?')
+      .all(scope, now - STORED_BLOBS_KEPT_MS);
+    for (const row of rows) for (const hash of (row as { hashes: string }).hashes.split(',')) hashes.add(hash);
     return hashes;
   }
 
@@ -220,7 +222,7 @@ export class HashCache {
       if (held + hashes.length > MAX_STORED_BLOBS) this.forgetStored(scope);
       else if (rows >= MAX_STORED_ROWS) {
         // Merged, they are as old as the oldest: all are asked again when it would have been.
-        adding = [...new Set([...this.storedBlobs(scope), ...hashes])];
+        adding = [...new Set([...this.storedBlobs(scope, now), ...hashes])];
         at = oldest ?? now;
         this.forgetStored(scope);
       }
