@@ -20,10 +20,9 @@ function scratch(t: { after: (fn: () => void) => void }): string {
   return dir;
 }
 
-/** A local cloud, a site folder holding `files`, and an engine with its own state: what each deploy test starts from. */
-async function deployFixture(t: TestContext, files: Record<string, string>) {
+/** A site folder holding `files`, and an engine with its own state. */
+function siteAndEngine(t: TestContext, files: Record<string, string>) {
   const dir = scratch(t);
-  const cloud = await startCloud(t);
   const site = join(dir, 'site');
   mkdirSync(site);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(site, name), text);
@@ -32,7 +31,13 @@ async function deployFixture(t: TestContext, files: Record<string, string>) {
     secrets: new FileSecretStore(join(dir, 'state', 'secrets.json')),
   });
   t.after(() => engine.close());
-  return { cloud, site, engine, account: { apiUrl: cloud.url, apiKey: cloud.apiKey } };
+  return { site, engine };
+}
+
+/** A local cloud, a site folder holding `files`, and an engine with its own state: what each deploy test starts from. */
+async function deployFixture(t: TestContext, files: Record<string, string>) {
+  const cloud = await startCloud(t);
+  return { cloud, ...siteAndEngine(t, files), account: { apiUrl: cloud.url, apiKey: cloud.apiKey } };
 }
 
 test('the last look before a commit sees a file touched, rewritten or deleted since the scan, and not a followed symlink', async (t) => {
@@ -179,14 +184,13 @@ test("a committed run names its deploy's slug and preview, whether it created th
 });
 
 test('blobs a commit proved stored are not asked about again: a re-deploy asks only about the changed file', async (t) => {
-  const dir = scratch(t);
   const apiKey = `pcak_test${'k'.repeat(24)}`;
+  // Its request log counts the checks.
   const cloud = await startPeerProcess(t, { apiKey });
-  const site = join(dir, 'site');
-  mkdirSync(site);
-  for (let i = 0; i < 5; i++) writeFileSync(join(site, `page-${i}.html`), `<p>${i}</p>`);
-  const engine = new DeployEngine({ stateDir: join(dir, 'state'), secrets: new FileSecretStore(join(dir, 'secrets')) });
-  t.after(() => engine.close());
+  const { site, engine } = siteAndEngine(
+    t,
+    Object.fromEntries(Array.from({ length: 5 }, (_, i) => [`page-${i}.html`, `<p>${i}</p>`])),
+  );
   const checks = () => cloud.requests.filter((request) => request.path.endsWith('/missing-blobs')).length;
   const deploy = (deployId?: string) =>
     engine.deploy({
@@ -211,15 +215,10 @@ test('blobs a commit proved stored are not asked about again: a re-deploy asks o
 });
 
 test('a server that lost blobs a commit had proved stored: the commit says so, and the run asks again and uploads them', async (t) => {
-  const dir = scratch(t);
   const apiKey = `pcak_test${'r'.repeat(24)}`;
+  // Its own process, to be stopped and replaced at the same URL.
   const before = await startPeerProcess(t, { apiKey });
-  const site = join(dir, 'site');
-  mkdirSync(site);
-  writeFileSync(join(site, 'index.html'), '<h1>kept</h1>');
-  writeFileSync(join(site, 'notes.txt'), 'notes');
-  const engine = new DeployEngine({ stateDir: join(dir, 'state'), secrets: new FileSecretStore(join(dir, 'secrets')) });
-  t.after(() => engine.close());
+  const { site, engine } = siteAndEngine(t, { 'index.html': '<h1>kept</h1>', 'notes.txt': 'notes' });
   const target = pressCloudTarget({ apiUrl: before.url, apiKey }, { createDeploy: { slug: 'reset', name: 'Reset' } });
   await engine.deploy({ folder: site, target, retry: FAST_RETRY }).result;
   // The same URL now serves an empty store: a server whose data folder was wiped.
