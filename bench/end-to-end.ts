@@ -8,6 +8,7 @@ import { promisify } from 'node:util';
 import type { ServerProcess } from '../src-server/testing/test-server.ts';
 import { buildCli } from '../scripts/build-cli.ts';
 import { curlPutArgs, loadLine, median, withServer } from './bench-kit.ts';
+import { cpuOf } from './process-cpu.ts';
 import { httpFloor, type FloorResult } from './http-floor.ts';
 import { NOOP_FLOOR, writeManifest } from './noop-floor.ts';
 
@@ -40,8 +41,6 @@ function binNodeFlags(shebang: string): string[] {
 const RUNS = Number(process.env.BENCH_RUNS ?? 3);
 const KiB = 1024;
 const MiB = 1024 * KiB;
-/** Clock ticks per second of /proc/<pid>/stat's utime and stime (USER_HZ, 100 on Linux). */
-const TICKS_PER_SECOND = 100;
 
 interface Measured {
   seconds: number;
@@ -71,12 +70,6 @@ async function timed(args: string[], env: NodeJS.ProcessEnv = process.env, cwd?:
   const [user, system, rssKiB] = readFileSync(out, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number);
   rmSync(out, { force: true });
   return { seconds, cpu: user! + system!, maxRssMiB: rssKiB! / 1024 };
-}
-
-/** CPU seconds a process has used so far (its /proc stat's utime + stime). */
-function cpuOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
 /** Writes `count` random files of `minBytes`–`maxBytes` into `folders` folders under `root`. */

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import { cpuOf } from './process-cpu.ts';
 
 /**
  * The transport's floor on this machine (issue 12): `count` small PUTs from an undici Pool (the
@@ -24,7 +24,6 @@ export interface FloorResult {
 }
 
 const SELF = fileURLToPath(import.meta.url);
-const TICKS_PER_SECOND = 100;
 
 /** Runs `count` PUTs of 1–8 KiB, `concurrency` at a time, against a bare server answering after `delayMs`. */
 export async function httpFloor(count: number, concurrency: number, delayMs = 0): Promise<FloorResult> {
@@ -47,11 +46,6 @@ export async function httpFloor(count: number, concurrency: number, delayMs = 0)
   } finally {
     server.kill();
   }
-}
-
-function cpuOf(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
 async function serve(delayMs: number): Promise<void> {
