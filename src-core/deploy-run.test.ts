@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, rmSync, symlinkSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { DatabaseSync } from 'node:sqlite';
 import { join } from 'node:path';
 import { DeployEngine } from './deploy-engine.ts';
 import { buildPlan, firstChangedFile } from './deploy-plan.ts';
@@ -26,12 +27,10 @@ function siteAndEngine(t: TestContext, files: Record<string, string>) {
   const site = join(dir, 'site');
   mkdirSync(site);
   for (const [name, text] of Object.entries(files)) writeFileSync(join(site, name), text);
-  const engine = new DeployEngine({
-    stateDir: join(dir, 'state'),
-    secrets: new FileSecretStore(join(dir, 'state', 'secrets.json')),
-  });
+  const stateDir = join(dir, 'state');
+  const engine = new DeployEngine({ stateDir, secrets: new FileSecretStore(join(stateDir, 'secrets.json')) });
   t.after(() => engine.close());
-  return { site, engine };
+  return { site, engine, stateDir };
 }
 
 /** A local cloud, a site folder holding `files`, and an engine with its own state: what each deploy test starts from. */
@@ -240,4 +239,29 @@ test('a server that lost blobs a commit had proved stored: the commit says so, a
     headers: { authorization: `Bearer ${apiKey}` },
   });
   assert.equal(await blob.text(), '<h1>kept</h1>');
+});
+
+test('a hash cache that cannot remember stored blobs fails no deploy: the commit stands, and the next run asks the server again', async (t) => {
+  const apiKey = `pcak_test${'f'.repeat(24)}`;
+  const cloud = await startPeerProcess(t, { apiKey });
+  const { site, engine, stateDir } = siteAndEngine(t, { 'index.html': '<h1>hi</h1>', 'notes.txt': 'notes' });
+  // The fault is in the cache file itself: every write of the memory fails, as on a full disk.
+  const db = new DatabaseSync(join(stateDir, 'hash-cache.sqlite'));
+  db.exec("CREATE TRIGGER refuse BEFORE INSERT ON stored_blobs BEGIN SELECT RAISE(ABORT, 'disk full'); END");
+  db.close();
+  const checks = () => cloud.requests.filter((request) => request.path.endsWith('/missing-blobs')).length;
+  const account = { apiUrl: cloud.url, apiKey };
+  const first = await engine.deploy({
+    folder: site,
+    target: pressCloudTarget(account, { createDeploy: { slug: 'forgetful', name: 'Forgetful' } }),
+    retry: FAST_RETRY,
+  }).result;
+  assert.equal(first.deployVersion.versionNo, 1);
+  const second = await engine.deploy({
+    folder: site,
+    target: pressCloudTarget(account, { deployId: first.deployVersion.deployId }),
+    retry: FAST_RETRY,
+  }).result;
+  assert.equal(second.deployVersion.versionNo, 2);
+  assert.equal(checks(), 2, 'nothing was remembered, so the second deploy asked too');
 });

@@ -371,7 +371,7 @@ export class DeployRun {
       }
       throw error;
     }
-    // Only a hint for later runs: the cache busy in another process must not fail a deploy that is committed.
+    // Only a hint for later runs: the cache busy in another process, or a full disk, must not fail a committed deploy.
     if (scope !== null)
       ignoreFailure(() =>
         cache.rememberStored(
