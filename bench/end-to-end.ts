@@ -11,6 +11,7 @@ import { curlPutArgs, loadLine, median, withServer } from './bench-kit.ts';
 import { cpuOf } from './process-cpu.ts';
 import { httpFloor, type FloorResult } from './http-floor.ts';
 import { NOOP_FLOOR, writeManifest } from './noop-floor.ts';
+import { NOOP_FLOOR_BARE } from './noop-floor-bare.js';
 
 /**
  * The end-to-end group (issue 12): whole `pressdrop` processes against a
@@ -159,6 +160,7 @@ async function smallTreeRows(scratch: string, log: (line: string) => void): Prom
   const fresh: Measured[] = [];
   const scanFloor: Measured[] = [];
   const protocolFloor: Array<{ seconds: number; serverCpu: number }> = [];
+  const bareFloor: Measured[] = [];
   const git: Measured[] = [];
   const sha: Measured[] = [];
   const copy: Measured[] = [];
@@ -169,12 +171,13 @@ async function smallTreeRows(scratch: string, log: (line: string) => void): Prom
       first.push(await deploy(server, apiKey, tree, state, 'small'));
       noop.push(await deploy(server, apiKey, tree, state, 'small'));
       fresh.push(await deploy(server, apiKey, tree, mkdtempSync(join(scratch, 'state-')), 'small'));
-      scanFloor.push(await timed([process.execPath, NOOP_FLOOR, 'scan', tree]));
+      scanFloor.push(await timed([process.execPath, NOOP_FLOOR_BARE, 'scan', tree]));
       const before = cpuOf(server.child.pid!);
       const { stdout } = await exec(process.execPath, [NOOP_FLOOR, 'protocol', server.url, apiKey, deployId, manifest]);
       const { ms } = JSON.parse(stdout) as { ms: number };
       protocolFloor.push({ seconds: ms / 1000, serverCpu: cpuOf(server.child.pid!) - before });
     });
+    bareFloor.push(await bareNoop(scratch, tree, manifest));
     git.push(await timed(['git', '-C', tree, 'status', '--porcelain']));
     sha.push(
       await timed([
@@ -198,13 +201,34 @@ async function smallTreeRows(scratch: string, log: (line: string) => void): Prom
   const c = medianOf(copy);
   const sf = medianOf(scanFloor);
   const pf = medianOf(protocolFloor);
+  const bf = medianOf(bareFloor);
   return [
     `| re-deploy of 20,000 files, nothing changed, warm hash cache | ${s(n.seconds)} (CPU ${s(n.cpu)}, ${n.maxRssMiB.toFixed(0)} MiB) | \`git status --porcelain\`, ${s(g.seconds)} | ${ratio(n.seconds, g.seconds)} | ≤ 8× |`,
-    `| no-op floor, the scan: a bare Node process that lists the tree and lstats each file once (\`bench/noop-floor.ts scan\`) | ${s(sf.seconds)} (CPU ${s(sf.cpu)}) | \`git status --porcelain\`, ${s(g.seconds)} | ${ratio(sf.seconds, g.seconds)} | |`,
+    `| no-op floor, the scan: a bare Node process (plain JavaScript) that lists the tree and lstats each file once (\`bench/noop-floor-bare.js scan\`) | ${s(sf.seconds)} (CPU ${s(sf.cpu)}) | \`git status --porcelain\`, ${s(g.seconds)} | ${ratio(sf.seconds, g.seconds)} | |`,
     `| no-op floor, the protocol: the session and the commit of the same 20,000-entry manifest, from the first request to the last answer, sent by a bare undici client (\`bench/noop-floor.ts protocol\`) | ${s(pf.seconds)} (server CPU ${s(pf.serverCpu)}) | | | |`,
+    `| no-op floor, whole: the scan's bare process, which then reads the tree's hashes from one JSON file and sends the session and the commit of the 20,000-entry manifest to a bare \`node:http\` server that parses each body and writes the commit's to one synced file (\`bench/noop-floor-bare.js deploy\`) | ${s(bf.seconds)} (CPU ${s(bf.cpu)}) | \`git status --porcelain\`, ${s(g.seconds)} | ${ratio(bf.seconds, g.seconds)} | |`,
     `| re-deploy of 20,000 files, fresh state dir (every file hashed; the server has every blob) | ${s(r.seconds)} (CPU ${s(r.cpu)}, ${r.maxRssMiB.toFixed(0)} MiB) | \`find … \\| xargs -0 -P2 sha256sum\`, ${s(h.seconds)} | ${ratio(r.seconds, h.seconds)} | ≤ 1.5× |`,
     `| first deploy of 20,000 files of 1–8 KiB | ${s(f.seconds)} (client CPU ${s(f.cpu)}, server CPU ${s(f.serverCpu)}; client peak RSS ${f.maxRssMiB.toFixed(0)} MiB) | \`cp -r\` of the tree then one \`sync\`, ${s(c.seconds)} | ${ratio(f.seconds, c.seconds)} | ≤ 3 s, RSS < 200 MiB |`,
   ];
+}
+
+/**
+ * The whole no-op at its floor: `bench/noop-floor-bare.js deploy` (start, scan, the hashes from one
+ * file, the session and the commit) timed as a process, against that file's bare server.
+ */
+async function bareNoop(scratch: string, tree: string, manifest: string): Promise<Measured> {
+  const data = mkdtempSync(join(scratch, 'bare-server-'));
+  const server = spawn(process.execPath, [NOOP_FLOOR_BARE, 'serve', data], { stdio: ['ignore', 'pipe', 'inherit'] });
+  try {
+    const url = await new Promise<string>((resolve, reject) => {
+      server.stdout.once('data', (chunk: Buffer) => resolve(chunk.toString().trim()));
+      server.once('exit', (code) => reject(new Error(`the bare no-op server exited (${code})`)));
+    });
+    return await timed([process.execPath, NOOP_FLOOR_BARE, 'deploy', tree, manifest, url]);
+  } finally {
+    server.kill();
+    rmSync(data, { recursive: true, force: true });
+  }
 }
 
 /** First deploys of 5,000 × 4 KiB, and of 2,000 × 2 KiB to a server 20 ms away. */

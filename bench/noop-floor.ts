@@ -1,17 +1,14 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
 
 /**
- * The no-op re-deploy's floor on this machine (issue 12), as two whole processes that do only what
- * such a deploy cannot skip, so the end-to-end row can say how far above them it is:
+ * The no-op re-deploy's protocol on our server (issue 12), beside the bare floors of
+ * noop-floor-bare.js:
  *
- * - `node bench/noop-floor.ts scan <tree>`: start Node, list the tree and lstat every file once
- *   (with ns times, as a hash cache's key needs): what a Node tool does before it knows nothing
- *   changed; `git status` does the same lstats.
  * - `node bench/noop-floor.ts protocol <url> <apiKey> <deployId> <manifest.json>`: send the session
  *   and the commit of the tree's manifest (read from a file) to the server, which holds every blob,
  *   and print the milliseconds from the first request to the last answer: the protocol's share, with
@@ -41,12 +38,6 @@ function walk(root: string, dir: string): string[] {
     } else paths.push(path);
   }
   return paths;
-}
-
-function scan(tree: string): void {
-  let files = 0;
-  for (const path of walk(tree, '')) if (lstatSync(join(tree, path), { bigint: true }).isFile()) files++;
-  if (files === 0) throw new Error(`no files in ${tree}`);
 }
 
 async function protocol(url: string, apiKey: string, deployId: string, manifest: string): Promise<void> {
@@ -87,8 +78,6 @@ async function protocol(url: string, apiKey: string, deployId: string, manifest:
 
 if (process.argv[1] === NOOP_FLOOR) {
   const [mode, ...args] = process.argv.slice(2);
-  if (mode === 'scan') scan(args[0]!);
-  else if (mode === 'protocol') await protocol(args[0]!, args[1]!, args[2]!, args[3]!);
-  else
-    throw new Error('usage: node bench/noop-floor.ts scan <tree> | protocol <url> <apiKey> <deployId> <manifest.json>');
+  if (mode === 'protocol') await protocol(args[0]!, args[1]!, args[2]!, args[3]!);
+  else throw new Error('usage: node bench/noop-floor.ts protocol <url> <apiKey> <deployId> <manifest.json>');
 }
