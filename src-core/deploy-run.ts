@@ -307,6 +307,8 @@ export class DeployRun {
     };
     // Opening the session is the first exchange about this plan: the check phase's, not the hash's.
     report.phase('check');
+    // Said before the session opens, so a file's "waiting" and "skipped" go out as one update.
+    if (stored.size > 0) for (const blob of plan.blobs) if (stored.has(blob.hash)) report.present(blob);
     if (toCheck.length === 0) lookEarly();
     const session = await connection.open(plan, {
       jobId,
@@ -328,7 +330,6 @@ export class DeployRun {
     );
     this.#queue = queue;
     if (this.#holds.held) queue.pause();
-    if (stored.size > 0) for (const blob of plan.blobs) if (stored.has(blob.hash)) report.present(blob);
     const batches: PlannedBlob[][] = [];
     for (let i = 0; i < toCheck.length; i += limits.maxMissingPerCall)
       batches.push(toCheck.slice(i, i + limits.maxMissingPerCall));

@@ -38,7 +38,8 @@ test('a run whose listeners take no file updates keeps none, and tells the same 
   const some = reportOf({ files: false });
   const files = (events: DeployEvent[]) =>
     events.flatMap((event) => (event.type === 'files' ? event.updates.map((u) => `${u.path} ${u.state}`) : []));
-  assert.deepEqual(files(all.events), ['a.html waiting', 'b.html waiting', 'a.html skipped', 'b.html done']);
+  // Phases do not send file updates: each file is told once, in its state at the flush.
+  assert.deepEqual(files(all.events), ['a.html skipped', 'b.html done']);
   assert.deepEqual(files(some.events), []);
   const others = (events: DeployEvent[]) =>
     events.flatMap((event) =>
@@ -54,4 +55,27 @@ test('a run whose listeners take no file updates keeps none, and tells the same 
     { hash: 'a', state: 'present' },
     { hash: 'b', state: 'uploaded' },
   ]);
+});
+
+test('file updates go out at a flush, merged by path: a file told "hashing" then "waiting" within one batch is told "waiting" once', () => {
+  const events: DeployEvent[] = [];
+  const report = new RunReport(() => {});
+  report.on((event) => events.push(event));
+  const file = (path: string, size: number) => ({ path, size });
+  report.planned([file('a.html', 1), file('b.html', 2)], 3);
+  report.phase('hash');
+  report.hashed(file('a.html', 1));
+  report.flush('when-due');
+  report.hashed(file('b.html', 2));
+  report.phase('check');
+  report.flush();
+  const batches = events.flatMap((event) =>
+    event.type === 'files' ? [event.updates.map((u) => `${u.path} ${u.state}`)] : [],
+  );
+  assert.deepEqual(batches, [['a.html waiting', 'b.html hashing'], ['b.html waiting']]);
+  // The phases are told in order all the same.
+  assert.deepEqual(
+    events.flatMap((event) => (event.type === 'phase' ? [event.phase] : [])),
+    ['hash', 'check'],
+  );
 });

@@ -94,9 +94,14 @@ export class RunReport {
     };
   }
 
-  /** A phase starts: the one before is timed (a re-plan scans again, and its times add up). */
+  /**
+   * A phase starts: the one before is timed (a re-plan scans again, and its times add up). File
+   * updates stay pending for the timer's flush: a file that moves on within one batch is told once
+   * (a no-op re-deploy's 20,000 files go to "skipped" in one update each, not through "hashing" and
+   * "waiting" on the way).
+   */
   phase(phase: DeployPhase): void {
-    this.flush();
+    this.flush('now', { files: false });
     const now = Date.now();
     const previous = this.#totals.phase;
     this.#totals.phaseMs[previous] = (this.#totals.phaseMs[previous] ?? 0) + (now - this.#phaseAt);
@@ -106,19 +111,19 @@ export class RunReport {
   }
 
   /**
-   * Sends batched file updates and totals, and writes batched blob states to the journal: `now`, or
-   * `when-due` (the run's timer) once JOURNAL_EVERY_MS passed since the last write. Each write is a
-   * synced transaction, and a confirmation lost to a kill costs only a question the next run asks
+   * Sends batched file updates (unless `files` is false) and totals, and writes batched blob states
+   * to the journal: `now`, or `when-due` (the run's timer) once JOURNAL_EVERY_MS passed since the
+   * last write. Each write is a synced transaction, and a confirmation lost to a kill costs only a question the next run asks
    * the server again (missing-blobs), so they are written a few times a second at most.
    */
-  flush(journal: 'now' | 'when-due' = 'now'): void {
+  flush(journal: 'now' | 'when-due' = 'now', { files = true }: { files?: boolean } = {}): void {
     const now = Date.now();
     if (this.#pendingMarks.size > 0 && (journal === 'now' || now - this.#marksWrittenAt >= JOURNAL_EVERY_MS)) {
       this.#writeMarks([...this.#pendingMarks].map(([hash, state]) => ({ hash, state })));
       this.#pendingMarks.clear();
       this.#marksWrittenAt = now;
     }
-    if (this.#pendingUpdates.size > 0) {
+    if (files && this.#pendingUpdates.size > 0) {
       const updates = [...this.#pendingUpdates.values()];
       this.#pendingUpdates.clear();
       this.emit({ type: 'files', updates });
