@@ -12,6 +12,7 @@ import { cpuOf } from './process-cpu.ts';
 import { httpFloor, type FloorResult } from './http-floor.ts';
 import { NOOP_FLOOR, writeManifest } from './noop-floor.ts';
 import { NOOP_FLOOR_BARE } from './noop-floor-bare.js';
+import { RESIDENT_NOOP } from './resident-noop.ts';
 
 /**
  * The end-to-end group (issue 12): whole `pressdrop` processes against a
@@ -161,6 +162,7 @@ async function smallTreeRows(scratch: string, log: (line: string) => void): Prom
   const scanFloor: Measured[] = [];
   const protocolFloor: Array<{ seconds: number; serverCpu: number }> = [];
   const bareFloor: Measured[] = [];
+  const resident: number[] = [];
   const git: Measured[] = [];
   const sha: Measured[] = [];
   const copy: Measured[] = [];
@@ -170,6 +172,16 @@ async function smallTreeRows(scratch: string, log: (line: string) => void): Prom
       const state = mkdtempSync(join(scratch, 'state-'));
       first.push(await deploy(server, apiKey, tree, state, 'small'));
       noop.push(await deploy(server, apiKey, tree, state, 'small'));
+      const { stdout: residentOut } = await exec(process.execPath, [
+        RESIDENT_NOOP,
+        server.url,
+        apiKey,
+        deployId,
+        tree,
+        state,
+        '3',
+      ]);
+      resident.push(median((JSON.parse(residentOut) as { ms: number[] }).ms) / 1000);
       fresh.push(await deploy(server, apiKey, tree, mkdtempSync(join(scratch, 'state-')), 'small'));
       scanFloor.push(await timed([process.execPath, NOOP_FLOOR_BARE, 'scan', tree]));
       const before = cpuOf(server.child.pid!);
@@ -190,7 +202,7 @@ async function smallTreeRows(scratch: string, log: (line: string) => void): Prom
     copy.push(await timed(['sh', '-c', `cp -r "${tree}" "${dest}" && sync`]));
     rmSync(dest, { recursive: true, force: true });
     log(
-      `end-to-end small tree ${i + 1}/${RUNS}: first ${s(first.at(-1)!.seconds)}, no-op ${s(noop.at(-1)!.seconds)}, fresh state ${s(fresh.at(-1)!.seconds)}`,
+      `end-to-end small tree ${i + 1}/${RUNS}: first ${s(first.at(-1)!.seconds)}, no-op ${s(noop.at(-1)!.seconds)} (resident ${s(resident.at(-1)!)}, bare floor ${s(bareFloor.at(-1)!.seconds)}), fresh state ${s(fresh.at(-1)!.seconds)}`,
     );
   }
   const f = medianOf(first);
@@ -202,8 +214,10 @@ async function smallTreeRows(scratch: string, log: (line: string) => void): Prom
   const sf = medianOf(scanFloor);
   const pf = medianOf(protocolFloor);
   const bf = medianOf(bareFloor);
+  const rn = median(resident);
   return [
     `| re-deploy of 20,000 files, nothing changed, warm hash cache | ${s(n.seconds)} (CPU ${s(n.cpu)}, ${n.maxRssMiB.toFixed(0)} MiB) | \`git status --porcelain\`, ${s(g.seconds)} | ${ratio(n.seconds, g.seconds)} | ≤ 8× |`,
+    `| the same, by an engine that stays up, as the desktop app runs it (no start-up; \`bench/resident-noop.ts\`, median of 3 after a warm-up) | ${s(rn)} | \`git status --porcelain\`, ${s(g.seconds)} | ${ratio(rn, g.seconds)} | |`,
     `| no-op floor, the scan: a bare Node process (plain JavaScript) that lists the tree and lstats each file once (\`bench/noop-floor-bare.js scan\`) | ${s(sf.seconds)} (CPU ${s(sf.cpu)}) | \`git status --porcelain\`, ${s(g.seconds)} | ${ratio(sf.seconds, g.seconds)} | |`,
     `| no-op floor, the protocol: the session and the commit of the same 20,000-entry manifest, from the first request to the last answer, sent by a bare undici client (\`bench/noop-floor.ts protocol\`) | ${s(pf.seconds)} (server CPU ${s(pf.serverCpu)}) | | | |`,
     `| no-op floor, whole: the scan's bare process, which then reads the tree's hashes from one JSON file and sends the session and the commit of the 20,000-entry manifest to a bare \`node:http\` server that parses each body and writes the commit's to one synced file (\`bench/noop-floor-bare.js deploy\`) | ${s(bf.seconds)} (CPU ${s(bf.cpu)}) | \`git status --porcelain\`, ${s(g.seconds)} | ${ratio(bf.seconds, g.seconds)} | |`,
