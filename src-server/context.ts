@@ -39,6 +39,8 @@ declare module 'fastify' {
     apiKeySecret: string;
     /** What the fault injector decided for this request. */
     fault: FaultDecision;
+    /** A JSON body's bytes as they arrived (null for any other body): the idempotency fingerprint may hash them as they are. */
+    jsonBytes: Buffer | null;
   }
   interface FastifyContextConfig {
     /**
