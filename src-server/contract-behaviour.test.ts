@@ -439,6 +439,51 @@ describe('idempotent replays across a restart on the same data folder', { timeou
   });
 });
 
+describe('a commit after a restart, of blobs the server knows only from the disk', { timeout: 60_000 }, () => {
+  const dataDir = makeDataDir();
+  const apiKey = makeApiKey();
+  after(() => rmSync(dataDir, { recursive: true, force: true }));
+
+  test('their sizes are checked as those of blobs it remembers: 409 blobs_missing, 400 blob_size_mismatch, then 201', async () => {
+    // Over the packed-blob limit: a blob file of its own, which a restarted store knows only by asking the disk.
+    const large = blob('large.bin', 'L'.repeat(600 * 1024));
+    const small = blob('small.html');
+    const absent = blob('absent.html');
+    let deployId: string;
+    const first = await startTestServer({ dataDir, apiKey });
+    try {
+      deployId = await createDeploy(first);
+      const s = await openSession(first, deployId, [descriptor(large), descriptor(small)]);
+      for (const b of [large, small]) assert.equal((await put(first, s, b)).status, 200);
+    } finally {
+      await first.close({ keepData: true });
+    }
+    const second = await startTestServer({ dataDir, apiKey });
+    try {
+      const s = await openSession(second, deployId, [descriptor(small), descriptor(large), descriptor(absent)]);
+      const missing = await commit(second, s, [entry(small), { ...entry(large), size: 1 }, entry(absent)]);
+      assert.deepEqual(
+        [missing.status, missing.body.error, missing.body.missing],
+        [409, 'blobs_missing', [absent.sha256]],
+      );
+      const wrongSize = await commit(second, s, [entry(small), { ...entry(large), size: 1 }]);
+      assert.deepEqual([wrongSize.status, wrongSize.body.error], [400, 'blob_size_mismatch']);
+      assert.match(
+        wrongSize.body.message,
+        new RegExp(`"large.bin" says 1 bytes; blob ${large.sha256} is ${large.size}`),
+      );
+      const wrongFirst = await commit(second, s, [
+        { ...entry(small), size: 1 },
+        { ...entry(large), size: 1 },
+      ]);
+      assert.match(wrongFirst.body.message, /^"small.html" says 1 bytes/);
+      assert.equal((await commit(second, s, [entry(small), entry(large)])).status, 201);
+    } finally {
+      await second.close({ keepData: true });
+    }
+  });
+});
+
 describe('cursor pagination of deploys', { timeout: 60_000 }, () => {
   let server: TestServer;
   before(async () => {

@@ -308,23 +308,34 @@ function renderRoute(requested: string | undefined, entries: readonly VersionEnt
 
 /** `409 blobs_missing` with the list of what is not stored; `400 blob_size_mismatch` when an entry's size is not its blob's. */
 async function assertBlobsStored(ctx: ServerContext, entries: readonly VersionEntry[]): Promise<void> {
-  const hashes = [...new Set(entries.map((entry) => entry.blobHash))];
-  const storedSize = await storedSizes(ctx, hashes);
-  const missing = hashes.filter((sha256) => storedSize.get(sha256) === null);
-  if (missing.length > 0) {
-    throw new ApiError(
-      'blobs_missing',
-      `${missing.length} blob(s) are not uploaded yet; upload them, then commit again.`,
-      { missing },
-    );
+  // One look per entry at the sizes the store knows (every blob, on a re-deploy); only the others wait for the disk.
+  let unknown: Set<string> | null = null;
+  let firstMismatch = -1;
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    const size = ctx.blobs.knownSize(entry.blobHash);
+    if (size === undefined) (unknown ??= new Set()).add(entry.blobHash);
+    else if (size !== entry.size && firstMismatch < 0) firstMismatch = i;
   }
-  for (const entry of entries) {
-    if (storedSize.get(entry.blobHash) !== entry.size) {
+  const asked = unknown === null ? null : await storedSizes(ctx, [...unknown]);
+  const sizeOf = (sha256: string) => asked?.get(sha256) ?? ctx.blobs.knownSize(sha256);
+  if (asked !== null) {
+    const missing = [...asked].filter(([, size]) => size === null).map(([sha256]) => sha256);
+    if (missing.length > 0) {
       throw new ApiError(
-        'blob_size_mismatch',
-        `${JSON.stringify(abbreviate(entry.path))} says ${entry.size} bytes; blob ${entry.blobHash} is ${storedSize.get(entry.blobHash)}.`,
+        'blobs_missing',
+        `${missing.length} blob(s) are not uploaded yet; upload them, then commit again.`,
+        { missing },
       );
     }
+    firstMismatch = entries.findIndex((entry) => sizeOf(entry.blobHash) !== entry.size);
+  }
+  if (firstMismatch >= 0) {
+    const entry = entries[firstMismatch]!;
+    throw new ApiError(
+      'blob_size_mismatch',
+      `${JSON.stringify(abbreviate(entry.path))} says ${entry.size} bytes; blob ${entry.blobHash} is ${sizeOf(entry.blobHash)}.`,
+    );
   }
 }
 
