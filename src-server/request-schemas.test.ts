@@ -5,7 +5,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from './api-error.ts';
-import { assertValidPaths } from './request-schemas.ts';
+import { assertValidPaths, nestsDeeperThan } from './request-schemas.ts';
 
 function refusal(paths: string[]): string | null {
   try {
@@ -42,4 +42,23 @@ test('repeats are found in a check of more path characters than the server keeps
   assert.equal(refusal([...long, long[0]!])?.startsWith('files[5000].path'), true);
   assert.equal(refusal(long), null);
   assert.equal(refusal([long[4_999]!, long[4_999]!])?.startsWith('files[1].path'), true);
+});
+
+test('nestsDeeperThan counts arrays and objects, the outermost as 1', () => {
+  const nested = (depth: number, inner: unknown, array: boolean): unknown => {
+    let value = inner;
+    for (let i = 1; i < depth; i++) value = array ? [1, value] : { a: 1, b: value };
+    return value;
+  };
+  for (const array of [true, false]) {
+    assert.equal(nestsDeeperThan(nested(64, {}, array), 64), false);
+    assert.equal(nestsDeeperThan(nested(65, [], array), 64), true);
+    assert.equal(nestsDeeperThan(nested(64, 'x', array), 63), false);
+    assert.equal(nestsDeeperThan(nested(200_000, {}, array), 64), true);
+  }
+  assert.equal(nestsDeeperThan({ a: [{ b: [] }], c: 1 }, 4), false);
+  assert.equal(nestsDeeperThan({ a: [{ b: [] }], c: 1 }, 3), true);
+  assert.equal(nestsDeeperThan([], 0), true);
+  assert.equal(nestsDeeperThan('text', 0), false);
+  assert.equal(nestsDeeperThan(null, 0), false);
 });

@@ -122,16 +122,28 @@ export function assertValidPaths(field: string, paths: readonly string[]): void 
 /** Deepest nesting of arrays and objects a JSON body may have: ours are 4 deep, with room for render.metadata. */
 export const MAX_JSON_DEPTH = 64;
 
-/** Whether `value` nests arrays and objects deeper than `maxDepth`, checked without recursion (so no depth can overflow the stack). */
+/**
+ * Whether `value` nests arrays and objects deeper than `maxDepth`. The walk recurses at most
+ * `maxDepth` + 1 calls deep, so no body can overflow the stack; it allocates nothing (a 20,000-file
+ * body is 40,000 objects and arrays to look into).
+ */
 export function nestsDeeperThan(value: unknown, maxDepth: number): boolean {
-  const stack: Array<[unknown, number]> = [[value, 1]];
-  while (stack.length > 0) {
-    const [node, depth] = stack.pop()!;
-    if (node === null || typeof node !== 'object') continue;
-    if (depth > maxDepth) return true;
-    for (const child of Array.isArray(node) ? node : Object.values(node)) {
-      if (child !== null && typeof child === 'object') stack.push([child, depth + 1]);
+  return value !== null && typeof value === 'object' && nestsAtLeast(value, maxDepth + 1);
+}
+
+/** Whether `node` (an array or object) nests `levels` deep or more, itself counted. */
+function nestsAtLeast(node: object, levels: number): boolean {
+  if (levels <= 1) return true;
+  if (Array.isArray(node)) {
+    for (const child of node as unknown[]) {
+      if (child !== null && typeof child === 'object' && nestsAtLeast(child, levels - 1)) return true;
     }
+    return false;
+  }
+  // for…in: a parsed body's objects inherit no enumerable key, and it builds no array of values.
+  for (const key in node) {
+    const child = (node as Record<string, unknown>)[key];
+    if (child !== null && typeof child === 'object' && nestsAtLeast(child, levels - 1)) return true;
   }
   return false;
 }
