@@ -10,7 +10,7 @@ import { openDatabase } from './database.ts';
 import { Metadata, type SessionRow } from './metadata.ts';
 import { makeDataDir } from './testing/test-server.ts';
 
-test("after a restart, a session's blobs are unpacked once, the first file by path answering, and then remembered", (t) => {
+test("after a restart, a session's blobs are unpacked once and then remembered", (t) => {
   const dataDir = makeDataDir();
   t.after(() => rmSync(dataDir, { recursive: true, force: true }));
   const db = openDatabase(join(dataDir, 'meta.sqlite'));
@@ -26,11 +26,13 @@ test("after a restart, a session's blobs are unpacked once, the first file by pa
     deploy_version_id: null,
   };
   db.exec("INSERT INTO deploys (id, slug, name, created_at, updated_at) VALUES ('dpl_1', 'site', 'Site', 1, 1)");
-  new Metadata(db).insertSession(session, [
-    { path: 'b/copy.txt', sha256: 'a'.repeat(64), size: 10, mime: 'text/plain' },
-    { path: 'logo.png', sha256: 'b'.repeat(64), size: 20, mime: 'image/png' },
-    { path: 'a/page.html', sha256: 'a'.repeat(64), size: 10, mime: 'text/html' },
-  ]);
+  new Metadata(db).insertSession(
+    session,
+    new Map([
+      ['a'.repeat(64), { size: 10, mime: 'text/html' }],
+      ['b'.repeat(64), { size: 20, mime: 'image/png' }],
+    ]),
+  );
   assert.equal(db.prepare('SELECT count(*) AS n FROM session_registrations').get()!.n, 1, 'one row per session');
 
   const restarted = new Metadata(db);

@@ -10,7 +10,7 @@ import type {
   VersionEntry,
 } from '../src-shared/api-types.ts';
 import { statementCache } from './database.ts';
-import { blobsByContent, RecentSessions, type RegisteredBlob } from './recent-sessions.ts';
+import { RecentSessions, type RegisteredBlob } from './recent-sessions.ts';
 
 /** A `deploys` row. */
 export interface DeployRow {
@@ -253,10 +253,8 @@ export class Metadata {
 
   // --- upload sessions --------------------------------------------------
 
-  insertSession(
-    row: SessionRow,
-    files: ReadonlyArray<{ path: string; sha256: string; size: number; mime: string }>,
-  ): void {
+  /** Adds a session and what it registers for each content (`blobs`, by sha256), which blob PUTs answer. */
+  insertSession(row: SessionRow, blobs: ReadonlyMap<string, RegisteredBlob>): void {
     this.#sql(
       `INSERT INTO upload_sessions (id, deploy_id, token_hash, requested_file_count, requested_bytes, created_at, expires_at, deploy_version_id)
        VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
@@ -270,7 +268,6 @@ export class Metadata {
       row.expires_at,
     );
     // A PUT asks by sha256 only: one entry per content, all in one row (one INSERT, not one per content).
-    const blobs = blobsByContent(files);
     this.#sql('INSERT INTO session_registrations (session_id, blobs) VALUES (?, ?)').run(row.id, packBlobs(blobs));
     // Should the transaction roll back, the session is not found, so its remembered files are never asked for.
     this.#recentSessions.rememberFiles(row.id, row.expires_at, blobs);

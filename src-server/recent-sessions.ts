@@ -44,7 +44,7 @@ export class RecentSessions<SessionRow extends { id: string }> {
     return files === undefined ? 'unknown' : files.bySha256.get(sha256);
   }
 
-  /** Remembers a session's registered blobs, one per content, as `blobsByContent` picks them. */
+  /** Remembers a session's registered blobs, one per content. */
   rememberFiles(sessionId: string, expiresAt: number, bySha256: ReadonlyMap<string, RegisteredBlob>): void {
     this.forgetFiles(sessionId);
     // Even a session over the budget is kept (alone): a PUT that finds its files forgotten unpacks the whole list.
@@ -65,16 +65,4 @@ export class RecentSessions<SessionRow extends { id: string }> {
   forgetExpired(now: number): void {
     for (const [sessionId, { expiresAt }] of this.#files) if (expiresAt <= now) this.forgetFiles(sessionId);
   }
-}
-
-/** What a session registered for each sha256: of files with one content, the first by path answers. */
-export function blobsByContent<File extends RegisteredBlob & { path: string; sha256: string }>(
-  files: readonly File[],
-): Map<string, File> {
-  const bySha256 = new Map<string, File>();
-  for (const file of files) {
-    const first = bySha256.get(file.sha256);
-    if (first === undefined || file.path < first.path) bySha256.set(file.sha256, file);
-  }
-  return bySha256;
 }

@@ -5,7 +5,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ApiError } from './api-error.ts';
-import { assertValidPaths, nestsDeeperThan } from './request-schemas.ts';
+import {
+  assertValidPaths,
+  commitBody,
+  createUploadSessionBody,
+  missingBlobsBody,
+  nestsDeeperThan,
+  parseBody,
+  parseCommitBody,
+  parseCreateUploadSessionBody,
+  parseMissingBlobsBody,
+} from './request-schemas.ts';
 
 function refusal(paths: string[]): string | null {
   try {
@@ -61,4 +71,99 @@ test('nestsDeeperThan counts arrays and objects, the outermost as 1', () => {
   assert.equal(nestsDeeperThan([], 0), true);
   assert.equal(nestsDeeperThan('text', 0), false);
   assert.equal(nestsDeeperThan(null, 0), false);
+});
+
+test('the file-list bodies are parsed as their zod schemas parse them: the same values, the same first refusal', () => {
+  const sha = 'ab'.repeat(32);
+  const good = { path: 'a/index.html', sha256: sha, size: 12, mime: 'text/html; charset=utf-8' };
+  const spoilt: unknown[] = [
+    good,
+    { ...good, mime: undefined },
+    { path: 'b.css', sha256: sha, size: 0 },
+    { ...good, extra: 'dropped' },
+    { ...good, path: 7 },
+    { ...good, path: '' },
+    { ...good, sha256: sha.toUpperCase() },
+    { ...good, sha256: `${sha}0` },
+    { ...good, sha256: sha.slice(1) + 'g' },
+    { ...good, sha256: null },
+    { ...good, size: -1 },
+    { ...good, size: 1.5 },
+    { ...good, size: 2 ** 53 },
+    { ...good, size: '12' },
+    { ...good, mime: 'text/html\r\nx: y' },
+    { ...good, mime: 'x'.repeat(300) },
+    { ...good, mime: 5 },
+    { ...good, mime: null },
+    null,
+    [good],
+    'a.html',
+  ];
+  const project = (files: Array<Record<string, unknown>>) =>
+    files.map(({ path, sha256, blobHash, size, mime }) => ({ path, sha256, blobHash, size, mime }));
+  const outcome = (parse: () => { files?: unknown; entries?: unknown }) => {
+    try {
+      const { files, entries, ...rest } = parse() as Record<string, unknown>;
+      return { rest, files: files && project(files as []), entries: entries && project(entries as []) };
+    } catch (error) {
+      assert.ok(error instanceof ApiError);
+      return { refused: error.message };
+    }
+  };
+  const lists = [[], ...spoilt.map((file) => [good, file]), spoilt.slice(0, 4), undefined, 'files'];
+  const heads: Array<Record<string, unknown>> = [
+    { deployId: 'dpl_1' },
+    { createDeploy: { slug: 'site', name: 'Site' } },
+    { deployId: 'dpl_1', createDeploy: { slug: 'site', name: 'Site' } },
+    {},
+    { deployId: '' },
+    { createDeploy: { slug: 'Bad Slug', name: 'Site' }, other: 1 },
+  ];
+  const asEntries = (list: unknown) =>
+    Array.isArray(list)
+      ? list.map((file) =>
+          file !== null && typeof file === 'object' && !Array.isArray(file)
+            ? Object.fromEntries(Object.entries(file).map(([k, v]) => [k === 'sha256' ? 'blobHash' : k, v]))
+            : file,
+        )
+      : list;
+  const renders = [undefined, { route: '/a/index.html', title: 'T', extra: 1 }, { route: '' }, { renderTimeoutMs: 0 }];
+  let cases = 0;
+  for (const list of lists) {
+    for (const head of heads) {
+      const session = { ...head, files: list };
+      assert.deepEqual(
+        outcome(() => parseCreateUploadSessionBody(session)),
+        outcome(() => parseBody(createUploadSessionBody, session)),
+        JSON.stringify(session),
+      );
+      cases++;
+    }
+    const missing = { files: list };
+    assert.deepEqual(
+      outcome(() => parseMissingBlobsBody(missing)),
+      outcome(() => parseBody(missingBlobsBody, missing)),
+      JSON.stringify(missing),
+    );
+    for (const render of renders) {
+      const commit = { entries: asEntries(list), render };
+      assert.deepEqual(
+        outcome(() => parseCommitBody(commit)),
+        outcome(() => parseBody(commitBody, commit)),
+        JSON.stringify(commit),
+      );
+      cases++;
+    }
+  }
+  for (const body of [null, undefined, [], 'x', { files: [good] }]) {
+    assert.deepEqual(
+      outcome(() => parseCreateUploadSessionBody(body)),
+      outcome(() => parseBody(createUploadSessionBody, body)),
+    );
+    assert.deepEqual(
+      outcome(() => parseCommitBody(body)),
+      outcome(() => parseBody(commitBody, body)),
+    );
+  }
+  assert.ok(cases > 200);
 });

@@ -29,16 +29,21 @@ const fileDescriptor = z.object({ path: z.string(), sha256, size: byteSize, mime
 /** `POST /v1/deploys` body. */
 export const createDeployBody = z.object({ slug, name: deployName });
 
+const sessionRefinement = [
+  (body: { deployId?: string | undefined; createDeploy?: unknown }) =>
+    (body.deployId === undefined) !== (body.createDeploy === undefined),
+  { message: 'give exactly one of deployId (an existing deploy) and createDeploy {slug, name}' },
+] as const;
+
+const sessionTarget = z.object({
+  deployId: z.string().min(1).max(100).optional(),
+  createDeploy: createDeployBody.optional(),
+});
+
 /** `POST /v1/upload-sessions` body: exactly one of deployId and createDeploy. */
-export const createUploadSessionBody = z
-  .object({
-    deployId: z.string().min(1).max(100).optional(),
-    createDeploy: createDeployBody.optional(),
-    files: z.array(fileDescriptor).min(1, 'must list at least one file'),
-  })
-  .refine((body) => (body.deployId === undefined) !== (body.createDeploy === undefined), {
-    message: 'give exactly one of deployId (an existing deploy) and createDeploy {slug, name}',
-  });
+export const createUploadSessionBody = sessionTarget
+  .extend({ files: z.array(fileDescriptor).min(1, 'must list at least one file') })
+  .refine(...sessionRefinement);
 
 /** `POST /v1/upload-sessions/{id}/missing-blobs` body. */
 export const missingBlobsBody = z.object({ files: z.array(fileDescriptor) });
@@ -57,6 +62,91 @@ export const commitBody = z.object({
     .min(1, 'must list at least one file'),
   render: renderConfig.optional(),
 });
+
+// The same bodies with their file lists taken as they are: what the parse functions below hand to
+// zod once the lists passed the plain checks (so zod copies no 20,000 objects).
+const sessionShell = sessionTarget.extend({ files: z.unknown() }).refine(...sessionRefinement);
+const missingBlobsShell = missingBlobsBody.extend({ files: z.unknown() });
+const commitShell = commitBody.extend({ entries: z.unknown() });
+
+/** A file of a session or missing-blobs body, as the schema gives it. */
+export type FileDescriptor = z.infer<typeof fileDescriptor>;
+/** A commit body's entry, as the schema gives it (without its unknown keys). */
+export type CommitEntry = z.infer<typeof commitBody>['entries'][number];
+
+/**
+ * `POST /v1/upload-sessions` body: as `parseBody(createUploadSessionBody, …)` gives it, with the same
+ * refusals. Zod takes ~17 ms over 20,000 files; a list whose every file is plainly valid is checked
+ * by a loop instead (~2 ms), and zod checks the rest of the body. Otherwise zod checks all of it, so
+ * a refusal names the same first issue as ever. The files are the body's own objects: read only
+ * their schema's fields.
+ */
+export function parseCreateUploadSessionBody(input: unknown): z.infer<typeof createUploadSessionBody> {
+  const files = fieldOf(input, 'files');
+  if (!isDescriptorList(files, 'sha256', 1)) return parseBody(createUploadSessionBody, input);
+  return { ...parseBody(sessionShell, input), files };
+}
+
+/** `POST /v1/upload-sessions/{id}/missing-blobs` body, as `parseCreateUploadSessionBody` does it. */
+export function parseMissingBlobsBody(input: unknown): z.infer<typeof missingBlobsBody> {
+  const files = fieldOf(input, 'files');
+  if (!isDescriptorList(files, 'sha256', 0)) return parseBody(missingBlobsBody, input);
+  return { ...parseBody(missingBlobsShell, input), files };
+}
+
+/** `POST /v1/upload-sessions/{id}/commit` body, as `parseCreateUploadSessionBody` does it. */
+export function parseCommitBody(input: unknown): z.infer<typeof commitBody> {
+  const entries = fieldOf(input, 'entries');
+  if (!isDescriptorList(entries, 'blobHash', 1)) return parseBody(commitBody, input);
+  return { ...parseBody(commitShell, input), entries };
+}
+
+function fieldOf(input: unknown, key: string): unknown {
+  return input !== null && typeof input === 'object' && !Array.isArray(input)
+    ? (input as Record<string, unknown>)[key]
+    : undefined;
+}
+
+/**
+ * Whether `list` is an array of at least `min` objects that `fileDescriptor` (with its hash under
+ * `hashKey`) would take as they are: true only when zod would find no issue in it.
+ */
+function isDescriptorList<HashKey extends 'sha256' | 'blobHash'>(
+  list: unknown,
+  hashKey: HashKey,
+  min: number,
+): list is Array<{ path: string; size: number; mime?: string } & Record<HashKey, string>> {
+  if (!Array.isArray(list) || list.length < min) return false;
+  for (const item of list as unknown[]) {
+    if (item === null || typeof item !== 'object' || Array.isArray(item)) return false;
+    const { path, size, mime } = item as Record<string, unknown>;
+    if (typeof path !== 'string' || !isSha256((item as Record<string, unknown>)[hashKey])) return false;
+    if (typeof size !== 'number' || !Number.isSafeInteger(size) || size < 0) return false;
+    if (mime !== undefined && (typeof mime !== 'string' || !isKnownMediaType(mime))) return false;
+  }
+  return true;
+}
+
+/** What `sha256` accepts: 64 lowercase hex characters (a loop: the regex costs ~7 ms per 20,000). */
+function isSha256(value: unknown): boolean {
+  if (typeof value !== 'string' || value.length !== 64) return false;
+  for (let i = 0; i < 64; i++) {
+    const c = value.charCodeAt(i);
+    if (!((c >= 0x30 && c <= 0x39) || (c >= 0x61 && c <= 0x66))) return false;
+  }
+  return true;
+}
+
+// Media types found valid lately: a deploy's files have a few dozen between them.
+const validMediaTypes = new Set<string>();
+
+function isKnownMediaType(mime: string): boolean {
+  if (validMediaTypes.has(mime)) return true;
+  if (!isMediaType(mime)) return false;
+  if (validMediaTypes.size >= 256) validMediaTypes.clear();
+  validMediaTypes.add(mime);
+  return true;
+}
 
 /** `PUT /v1/deploys/{id}/aliases/{name}` body. */
 export const putAliasBody = z.object({ deployVersionId: z.string().min(1).max(100) });

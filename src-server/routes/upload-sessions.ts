@@ -8,13 +8,14 @@ import { BlobRefusedError } from '../blob-store.ts';
 import type { ServerContext } from '../context.ts';
 import { newId, hashSecret, secretMatches } from '../ids.ts';
 import { toDeployVersion, toUploadSession, type SessionRow } from '../metadata.ts';
+import type { RegisteredBlob } from '../recent-sessions.ts';
 import {
   assertValidPaths,
   bodyLimits,
-  commitBody,
-  createUploadSessionBody,
-  missingBlobsBody,
-  parseBody,
+  type FileDescriptor,
+  parseCommitBody,
+  parseCreateUploadSessionBody,
+  parseMissingBlobsBody,
   sha256Param,
 } from '../request-schemas.ts';
 import { createDeploy, findDeploy } from './deploys.ts';
@@ -33,31 +34,12 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
   // Step 1: register the files, get a session and its upload token.
   app.post('/upload-sessions', { bodyLimit: bodyLimit.session }, (request, reply) =>
     ctx.idempotency.answer(request, reply, () => {
-      const body = parseBody(createUploadSessionBody, request.body);
+      const body = parseCreateUploadSessionBody(request.body);
       assertValidPaths(
         'files',
         body.files.map((file) => file.path),
       );
-      const sizeBySha = new Map<string, number>();
-      let requestedBytes = 0;
-      for (const file of body.files) {
-        if (file.size > limits.maxBlobBytes) {
-          throw new ApiError(
-            'upload_blob_too_large',
-            `${JSON.stringify(abbreviate(file.path))} is ${file.size} bytes; the limit per file is ${limits.maxBlobBytes}.`,
-            { path: abbreviate(file.path) },
-          );
-        }
-        const registered = sizeBySha.get(file.sha256);
-        if (registered !== undefined && registered !== file.size) {
-          throw new ApiError(
-            'invalid_request',
-            `sha256 ${file.sha256} is given two sizes (${registered} and ${file.size}); one content has one size.`,
-          );
-        }
-        sizeBySha.set(file.sha256, file.size);
-        requestedBytes += file.size;
-      }
+      const { blobs, requestedBytes } = registeredBlobs(body.files, limits.maxBlobBytes);
       if (body.files.length > limits.maxFilesPerVersion) {
         throw new ApiError(
           'upload_session_too_large',
@@ -87,10 +69,7 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
           expires_at: now + (ctx.faults?.expiresEarly() ? ctx.faults.spec.expireAfterMs : limits.sessionTtlMs),
           deploy_version_id: null,
         };
-        metadata.insertSession(
-          session,
-          body.files.map((file) => ({ ...file, mime: file.mime ?? mimeOf(file.path) })),
-        );
+        metadata.insertSession(session, blobs);
         const { deployVersionId: _, ...uploadSession } = toUploadSession(session, now);
         return { status: 201, body: { uploadSession, uploadToken } };
       };
@@ -108,7 +87,7 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
     { bodyLimit: bodyLimit.missingBlobs },
     async (request) => {
       const session = openSession(ctx, request);
-      const { files } = parseBody(missingBlobsBody, request.body);
+      const { files } = parseMissingBlobsBody(request.body);
       if (files.length > limits.maxMissingBlobsPerCall) {
         throw new ApiError(
           'too_many_files',
@@ -203,16 +182,16 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
     const session = authorizedSession(ctx, request);
     return ctx.idempotency.answer(request, reply, async () => {
       assertOpen(session, ctx.now());
-      const body = parseBody(commitBody, request.body);
+      const body = parseCommitBody(request.body);
       assertValidPaths(
         'entries',
         body.entries.map((entry) => entry.path),
       );
-      const entries: VersionEntry[] = body.entries.map((entry) => ({
-        ...entry,
-        mime: entry.mime ?? mimeOf(entry.path),
-      }));
-      const totalBytes = entries.reduce((sum, entry) => sum + entry.size, 0);
+      let totalBytes = 0;
+      const entries = body.entries.map((entry): VersionEntry => {
+        totalBytes += entry.size;
+        return { path: entry.path, blobHash: entry.blobHash, size: entry.size, mime: entry.mime ?? mimeOf(entry.path) };
+      });
       if (entries.length > limits.maxFilesPerVersion) {
         throw new ApiError(
           'deploy_commit_policy_limit_exceeded',
@@ -249,6 +228,41 @@ export function registerUploadSessionRoutes(app: FastifyInstance, ctx: ServerCon
       };
     });
   });
+}
+
+/**
+ * What a session registers: for each content, the size and MIME type of its first file by path (what
+ * a blob PUT answers), and the bytes of all its files. `400 upload_blob_too_large` for a file over the
+ * limit, `400 invalid_request` for a content given two sizes.
+ */
+function registeredBlobs(
+  files: readonly FileDescriptor[],
+  maxBlobBytes: number,
+): { blobs: Map<string, RegisteredBlob>; requestedBytes: number } {
+  const firstBySha256 = new Map<string, FileDescriptor>();
+  let requestedBytes = 0;
+  for (const file of files) {
+    if (file.size > maxBlobBytes) {
+      throw new ApiError(
+        'upload_blob_too_large',
+        `${JSON.stringify(abbreviate(file.path))} is ${file.size} bytes; the limit per file is ${maxBlobBytes}.`,
+        { path: abbreviate(file.path) },
+      );
+    }
+    const first = firstBySha256.get(file.sha256);
+    if (first !== undefined && first.size !== file.size) {
+      throw new ApiError(
+        'invalid_request',
+        `sha256 ${file.sha256} is given two sizes (${first.size} and ${file.size}); one content has one size.`,
+      );
+    }
+    if (first === undefined || file.path < first.path) firstBySha256.set(file.sha256, file);
+    requestedBytes += file.size;
+  }
+  const blobs = new Map<string, RegisteredBlob>();
+  for (const [sha256, file] of firstBySha256)
+    blobs.set(sha256, { size: file.size, mime: file.mime ?? mimeOf(file.path) });
+  return { blobs, requestedBytes };
 }
 
 /** The session named in the URL, if the request carries its upload token: else 404 or 401. */
