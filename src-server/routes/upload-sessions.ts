@@ -239,9 +239,12 @@ function registeredBlobs(
   files: readonly FileDescriptor[],
   maxBlobBytes: number,
 ): { blobs: Map<string, RegisteredBlob>; requestedBytes: number } {
-  const firstBySha256 = new Map<string, FileDescriptor>();
+  // One map, kept as the session's registrations (with 20,000 contents, each map of them costs ~10 ms
+  // here): each entry notes which file it took, by index, so that it holds on to no path.
+  const blobs = new Map<string, RegisteredBlob & { file: number }>();
   let requestedBytes = 0;
-  for (const file of files) {
+  for (let index = 0; index < files.length; index++) {
+    const file = files[index]!;
     if (file.size > maxBlobBytes) {
       throw new ApiError(
         'upload_blob_too_large',
@@ -249,19 +252,18 @@ function registeredBlobs(
         { path: abbreviate(file.path) },
       );
     }
-    const first = firstBySha256.get(file.sha256);
+    const first = blobs.get(file.sha256);
     if (first !== undefined && first.size !== file.size) {
       throw new ApiError(
         'invalid_request',
         `sha256 ${file.sha256} is given two sizes (${first.size} and ${file.size}); one content has one size.`,
       );
     }
-    if (first === undefined || file.path < first.path) firstBySha256.set(file.sha256, file);
+    if (first === undefined || file.path < files[first.file]!.path) {
+      blobs.set(file.sha256, { size: file.size, mime: file.mime ?? mimeOf(file.path), file: index });
+    }
     requestedBytes += file.size;
   }
-  const blobs = new Map<string, RegisteredBlob>();
-  for (const [sha256, file] of firstBySha256)
-    blobs.set(sha256, { size: file.size, mime: file.mime ?? mimeOf(file.path) });
   return { blobs, requestedBytes };
 }
 
