@@ -28,7 +28,10 @@ export class DeployEngine {
     ensurePrivateDir(ports.stateDir);
     this.#journal = DeployJournal.open(join(ports.stateDir, 'journal.sqlite'));
     this.#cache = HashCache.open(join(ports.stateDir, 'hash-cache.sqlite'));
-    this.#pool = new HashPool(ports.hashWorkerUrl ? { workerUrl: ports.hashWorkerUrl } : {});
+    this.#pool = new HashPool({
+      ...(ports.hashWorkerUrl && { workerUrl: ports.hashWorkerUrl }),
+      ...(ports.inlineWork && { inline: ports.inlineWork }),
+    });
   }
 
   /** Starts deploying a folder; resumes the folder's interrupted job for the same server and deploy, if there is one. */

@@ -187,6 +187,35 @@ test("a small folder is stat'ed and hashed on the calling thread, with the same 
       }),
   ));
 
+test('work of several tasks done inline (as the CLI allows) is hashed a task at a time, the event loop turning in between', () => {
+  const files: Record<string, Uint8Array> = {};
+  for (let i = 0; i < BATCH_MAX_FILES * 3; i++) files[`f/${i}.txt`] = Buffer.from(`file ${i}`);
+  return withFiles(files, async (root) => {
+    const generous = new HashPool({
+      threads: 2,
+      inline: { paths: Number.POSITIVE_INFINITY, files: 10_000, bytes: MiB },
+    });
+    try {
+      const scan = await scanFolder(root, { pool: generous });
+      let hashed = 0;
+      let hashedWhenTimerRan: number | null = null;
+      setTimeout(() => (hashedWhenTimerRan = hashed), 0);
+      const outcomes = await generous.hashFiles(scan.files, { onHashed: () => hashed++ });
+      assert.deepEqual(
+        outcomes.map((o) => ('hash' in o ? o.hash : o.error.code)),
+        scan.files.map((f) => sha256(readFileSync(f.absolutePath))),
+      );
+      assert.equal(generous.threadCount, 0, 'no thread started');
+      assert.ok(
+        hashedWhenTimerRan !== null && hashedWhenTimerRan < scan.files.length,
+        `a timer ran before the last task (after ${hashedWhenTimerRan} of ${scan.files.length} files)`,
+      );
+    } finally {
+      await generous.destroy();
+    }
+  });
+});
+
 test('a file deleted after the scan is vanished; one that changed is changed; both in sentences', () =>
   withFiles(
     {

@@ -1,8 +1,9 @@
 import { setMaxListeners } from 'node:events';
 import { availableParallelism } from 'node:os';
+import { setImmediate as nextTurn } from 'node:timers/promises';
 import { Piscina } from 'piscina';
 import type { HashCache, HashedFile } from './hash-cache.ts';
-import type { HashKind } from './ports.ts';
+import type { HashKind, InlineWork } from './ports.ts';
 import {
   hashTask,
   type HashTask,
@@ -32,16 +33,6 @@ export interface HashPoolOptions {
   inline?: InlineWork | false;
   /** Threads idle this long are stopped (default IDLE_MS; false: they stay until destroy()). */
   idleMs?: number | false;
-}
-
-/** Limits of the work HashPool does on the calling thread rather than start a worker thread for it. */
-export interface InlineWork {
-  /** An lstat batch of at most this many paths (stat'ed as InlineStatPool does: in slices, async on a slow filesystem). */
-  paths: number;
-  /** A hash of at most this many files… */
-  files: number;
-  /** …of at most this many bytes in all. */
-  bytes: number;
 }
 
 /**
@@ -232,8 +223,19 @@ export class HashPool implements StatPool {
     const outcomes = new Array<HashOutcome>(files.length);
     try {
       const tasks = planTasks(files);
-      // Small work is hashed right here, by the very function a worker runs.
-      let run: (task: HashTask) => Promise<HashTaskResult> = hashTask;
+      // Small work is hashed right here, by the very function a worker runs: a task at a time, each
+      // after a turn of the event loop, so a timer, a signal (Ctrl-C) or an answer never waits for
+      // more than one task (at most BATCH_MAX_FILES files or one big file).
+      let previous: Promise<unknown> = Promise.resolve();
+      let run = (task: HashTask): Promise<HashTaskResult> => {
+        const done = previous.then(async () => {
+          await nextTurn();
+          cancel.signal.throwIfAborted();
+          return hashTask(task);
+        });
+        previous = done.catch(() => undefined);
+        return done;
+      };
       if (tasks.length > 0 && !this.#fitsInline(files)) {
         const workers = this.#workersFor(tasks.length);
         run = (task) => this.#run(workers, task, { signal: cancel.signal }) as Promise<HashTaskResult>;

@@ -24,6 +24,21 @@ export interface EnginePorts {
   secrets: SecretStore;
   /** The hash worker's entry; defaults to src-core/hash-worker.ts. The app passes electron-vite's bundled worker. */
   hashWorkerUrl?: URL;
+  /**
+   * Work small enough to do on the engine's own thread rather than start worker threads (default
+   * hash-pool's INLINE_WORK, for a thread that must stay free, as the app's main process).
+   */
+  inlineWork?: InlineWork;
+}
+
+/** Limits of the work the hash pool does on the calling thread rather than start a worker thread for it. */
+export interface InlineWork {
+  /** An lstat batch of at most this many paths (stat'ed as InlineStatPool does: in slices, async on a slow filesystem). */
+  paths: number;
+  /** A hash of at most this many files… */
+  files: number;
+  /** …of at most this many bytes in all. */
+  bytes: number;
 }
 
 /** The services PressDrop deploys to, each an adapter under targets/. */
