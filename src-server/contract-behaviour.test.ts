@@ -397,6 +397,21 @@ describe('contract behaviour of the local Press Cloud', { timeout: 60_000 }, () 
     }
     assertNoSecrets(sqliteBytes());
   });
+
+  test("a blob PUT answers the MIME type of the content's first file by path, else the type its extension names", async () => {
+    const copy = blob('b/copy.txt', 'one content, three names');
+    const style = blob('style.css');
+    const files = [
+      { ...descriptor(copy), mime: 'text/plain' },
+      { ...descriptor(copy, 'c.bin'), mime: 'application/octet-stream' },
+      { ...descriptor(copy, 'a/page.html'), mime: 'text/html' },
+      descriptor(style),
+    ];
+    const s = await openSession(server, await createDeploy(server), files);
+    const mimes = [];
+    for (const b of [copy, style]) mimes.push((await put(server, s, b)).body.blob.mime);
+    assert.deepEqual(mimes, ['text/html', 'text/css']);
+  });
 });
 
 describe('idempotent replays across a restart on the same data folder', { timeout: 60_000 }, () => {
@@ -436,31 +451,6 @@ describe('idempotent replays across a restart on the same data folder', { timeou
     } finally {
       await second.close({ keepData: true });
     }
-  });
-});
-
-describe('what a session registers for each content', { timeout: 60_000 }, () => {
-  let server: TestServer;
-  before(async () => {
-    server = await startTestServer();
-  });
-  after(async () => {
-    await server.close();
-  });
-
-  test("a blob PUT answers the MIME type of the content's first file by path, else the type its extension names", async () => {
-    const copy = blob('b/copy.txt', 'one content, three names');
-    const style = blob('style.css');
-    const files = [
-      { ...descriptor(copy), mime: 'text/plain' },
-      { ...descriptor(copy, 'c.bin'), mime: 'application/octet-stream' },
-      { ...descriptor(copy, 'a/page.html'), mime: 'text/html' },
-      descriptor(style),
-    ];
-    const s = await openSession(server, await createDeploy(server), files);
-    const mimes = [];
-    for (const b of [copy, style]) mimes.push((await put(server, s, b)).body.blob.mime);
-    assert.deepEqual(mimes, ['text/html', 'text/css']);
   });
 });
 
