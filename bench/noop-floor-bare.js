@@ -22,8 +22,11 @@ import { fileURLToPath } from 'node:url';
 
 export const NOOP_FLOOR_BARE = fileURLToPath(import.meta.url);
 
-/** @param {string} tree @param {string} dir @param {string[]} out */
-function walk(tree, dir, out) {
+/**
+ * The paths under `dir` of `tree` (its .git left out), relative to `tree`, appended to `out`.
+ * @param {string} tree @param {string} dir @param {string[]} out
+ */
+export function walk(tree, dir, out) {
   for (const entry of readdirSync(join(tree, dir), { withFileTypes: true })) {
     const path = dir ? `${dir}/${entry.name}` : entry.name;
     if (entry.isDirectory()) {

@@ -1,9 +1,10 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { Pool } from 'undici';
+import { walk } from './noop-floor-bare.js';
 
 /**
  * The no-op re-deploy's protocol on our server (issue 12), beside the bare floors of
@@ -20,24 +21,13 @@ export const NOOP_FLOOR = fileURLToPath(import.meta.url);
 /** The files of `tree` (its .git left out) as a session registers them, hashed here once; written to `out`. */
 export function writeManifest(tree: string, out: string): void {
   const files: Array<{ mime: string; path: string; sha256: string; size: number }> = [];
-  for (const path of walk(tree, '')) {
+  for (const path of walk(tree, '', [])) {
     const bytes = readFileSync(join(tree, path));
     const sha256 = createHash('sha256').update(bytes).digest('hex');
     files.push({ mime: 'application/octet-stream', path, sha256, size: bytes.length });
   }
   files.sort((a, b) => (a.path < b.path ? -1 : 1));
   writeFileSync(out, JSON.stringify(files));
-}
-
-function walk(root: string, dir: string): string[] {
-  const paths: string[] = [];
-  for (const entry of readdirSync(join(root, dir), { withFileTypes: true })) {
-    const path = dir ? `${dir}/${entry.name}` : entry.name;
-    if (entry.isDirectory()) {
-      if (entry.name !== '.git') paths.push(...walk(root, path));
-    } else paths.push(path);
-  }
-  return paths;
 }
 
 async function protocol(url: string, apiKey: string, deployId: string, manifest: string): Promise<void> {
