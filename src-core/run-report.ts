@@ -113,8 +113,9 @@ export class RunReport {
   /**
    * Sends batched file updates (unless `files` is false) and totals, and writes batched blob states
    * to the journal: `now`, or `when-due` (the run's timer) once JOURNAL_EVERY_MS passed since the
-   * last write. Each write is a synced transaction, and a confirmation lost to a kill costs only a question the next run asks
-   * the server again (missing-blobs), so they are written a few times a second at most.
+   * last write. Each write is a synced transaction, and a confirmation lost to a kill costs only a
+   * question the next run asks the server again (missing-blobs), so they are written a few times a
+   * second at most.
    */
   flush(journal: 'now' | 'when-due' = 'now', { files = true }: { files?: boolean } = {}): void {
     const now = Date.now();
