@@ -220,11 +220,12 @@ test('deploy to the Cloudflare peer: the Worker named in the chooser gets the fo
 for (const kind of ['slideless', 'cloudflare'] as const) {
   test(`a ${kind} deploy interrupted mid-upload is offered for resume with its target, and resuming it sends only what is missing`, async (t) => {
     const app = await harness(t);
-    const peers = await startPeers(t, app.scratch);
+    // The second upload is never answered, so the run is mid-upload, one upload confirmed, until it is cancelled.
+    const peers = await startPeers(t, app.scratch, { faults: 'stall=2' });
     const target = await app.controller.handlers['targets.add'](
       kind === 'slideless' ? slidelessPayload(peers) : cloudflarePayload(peers),
     );
-    // Deployed by another window of the engine (the CLI, say), stopped the moment its uploads are queued.
+    // Deployed by another window of the engine (the CLI, say), cancelled once an upload is confirmed.
     const folder = site(app.scratch, 40);
     const deployTarget =
       kind === 'slideless'
@@ -238,9 +239,8 @@ for (const kind of ['slideless', 'cloudflare'] as const) {
             { scriptName: 'resumed-site' },
           );
     const run = app.engine.deploy({ folder, target: deployTarget, concurrency: 1 });
-    let uploading = 0;
     run.on((event) => {
-      if (event.type === 'files' && event.updates.some((u) => u.state === 'done') && uploading++ === 0) run.cancel();
+      if (event.type === 'files' && event.updates.some((u) => u.state === 'done')) run.cancel();
     });
     await assert.rejects(run.result, (error: { failure?: { code: string } }) => error.failure?.code === 'cancelled');
 

@@ -214,6 +214,9 @@ async function injectFaults(faults: FaultInjector, request: FastifyRequest, repl
           `Injected fault: rate limited; retry after ${request.fault.retryAfterSeconds} s.`,
         ).toBody(),
       );
+  } else if (request.fault.kind === 'stall') {
+    // Never answered: Fastify lets go of the request, and its socket closes when the client gives up.
+    reply.hijack();
   }
 }
 

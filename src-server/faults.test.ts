@@ -15,7 +15,9 @@ const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).
 
 test('parseFaultSpec reads every fault, and an empty spec is all off', () => {
   assert.deepEqual(
-    parseFaultSpec('503=0.1,429=0.05,retry-after=2,reset=0.05,drop=0.02,latency=5-50,expire=0.1,expire-after=200'),
+    parseFaultSpec(
+      '503=0.1,429=0.05,retry-after=2,reset=0.05,drop=0.02,latency=5-50,expire=0.1,expire-after=200,stall=3',
+    ),
     {
       unavailableRate: 0.1,
       rateLimitedRate: 0.05,
@@ -25,6 +27,7 @@ test('parseFaultSpec reads every fault, and an empty spec is all off', () => {
       latencyMs: [5, 50],
       expireRate: 0.1,
       expireAfterMs: 200,
+      stallAt: 3,
     },
   );
   assert.deepEqual(parseFaultSpec(''), {
@@ -36,6 +39,7 @@ test('parseFaultSpec reads every fault, and an empty spec is all off', () => {
     latencyMs: [0, 0],
     expireRate: 0,
     expireAfterMs: 1000,
+    stallAt: 0,
   });
   assert.deepEqual(parseFaultSpec('latency=30').latencyMs, [30, 30]);
   assert.deepEqual(parseFaultSpec('latency=50-5').latencyMs, [5, 50], 'a reversed range is put in order');
@@ -59,6 +63,8 @@ test('parseFaultSpec refuses each bad spec with an error naming the bad part', (
     ['retry-after=1.5', 'retry-after'],
     ['expire-after=soon', 'expire-after'],
     ['drop=0.1,expire=7', 'expire'],
+    ['stall=0.5', 'stall'],
+    ['stall=-1', 'stall'],
   ];
   for (const [spec, named] of bad) {
     assert.throws(
@@ -119,6 +125,12 @@ test('FaultInjector: rate 0 never fires, rate 1 always does', () => {
     const ms = latency.latencyMs();
     assert.ok(Number.isInteger(ms) && ms >= 5 && ms <= 50, `latency ${ms} outside 5-50`);
   }
+});
+
+test('FaultInjector: stall=n holds the n-th blob PUT only; other requests do not count toward it', () => {
+  const injector = new FaultInjector(parseFaultSpec('stall=3'), 7);
+  const kinds = [true, false, true, false, true, true, true].map((isBlobPut) => injector.decide(isBlobPut).kind);
+  assert.deepEqual(kinds, ['none', 'none', 'none', 'none', 'stall', 'none', 'none']);
 });
 
 // ---- over HTTP ----
@@ -358,6 +370,37 @@ test(
     assert.equal(missing.body.error, 'upload_session_expired');
   },
 );
+
+test('stall=1: the first blob PUT is never answered, the server answers the rest, and the same PUT sent again is stored', async (t) => {
+  const { start, dataDir } = servers(t);
+  const server = await start('stall=1');
+  const session = await createSession(server, 'quiet', 2048);
+  const path = `/v1/upload-sessions/${session.sessionId}/blobs/${session.sha}`;
+  const held = http.request(new URL(path, server.url), {
+    method: 'PUT',
+    headers: {
+      authorization: `Bearer ${server.apiKey}`,
+      'x-upload-token': session.uploadToken,
+      'content-type': 'application/octet-stream',
+    },
+  });
+  const outcome = new Promise<string>((resolve) => {
+    held.on('response', (res) => resolve(`status ${res.statusCode}`));
+    held.on('error', (error: NodeJS.ErrnoException) => resolve(`error ${error.code ?? error.message}`));
+  });
+  held.end(session.body);
+  await assert.rejects(within(outcome, 500, 'the held PUT'), /the held PUT/, 'the held PUT was answered');
+  assert.equal((await server.request('GET', '/v1/limits')).status, 200, 'the server answers other requests meanwhile');
+  held.destroy(); // the client gives up
+  const again = await server.request('PUT', path, { raw: session.body, uploadToken: session.uploadToken });
+  assert.equal(again.status, 200, JSON.stringify(again.body));
+  const commit = await server.request('POST', `/v1/upload-sessions/${session.sessionId}/commit`, {
+    json: { entries: session.entries },
+    uploadToken: session.uploadToken,
+  });
+  assert.equal(commit.status, 201, JSON.stringify(commit.body));
+  assert.deepEqual(readdirSync(join(dataDir, 'tmp')), [], 'the held PUT left nothing half-written');
+});
 
 test('latency=150: a request takes at least ~150 ms', async (t) => {
   const server = await servers(t).start('latency=150');

@@ -12,6 +12,8 @@ import { z } from 'zod';
  *   latency=<ms>|<a>-<b> delay every request by that many ms (uniform between a and b)
  *   expire=<rate>        a new upload session expires after <expire-after> ms, not the TTL
  *   expire-after=<ms>    (default 1000)
+ *   stall=<n>            the n-th upload (a blob PUT; a peer's asset upload) is never answered:
+ *                        it is held, body unread, until its client gives up (a server gone quiet)
  *
  * Rates are probabilities from 0 to 1, drawn from a PRNG seeded with
  * `--faults-seed`, so a run with one seed and one request order repeats.
@@ -25,6 +27,8 @@ export interface FaultSpec {
   latencyMs: readonly [min: number, max: number];
   expireRate: number;
   expireAfterMs: number;
+  /** The ordinal of the upload that is held unanswered (1 = the first); 0: none. */
+  stallAt: number;
 }
 
 const rate = z
@@ -49,6 +53,7 @@ const specSchema = z.strictObject({
     .default([0, 0]),
   expire: rate.default(0),
   'expire-after': wholeNumber.default(1000),
+  stall: wholeNumber.default(0),
 });
 
 /** Parses a `--faults` spec; throws an Error that names the bad part and shows the grammar. */
@@ -69,7 +74,7 @@ export function parseFaultSpec(text: string): FaultSpec {
     const issue = parsed.error.issues[0]!;
     const where = issue.path.length ? `"${issue.path.join('.')}" ` : '';
     throw new Error(
-      `--faults: ${where}${issue.message}. Known: 503, 429, retry-after, reset, drop, latency, expire, expire-after.`,
+      `--faults: ${where}${issue.message}. Known: 503, 429, retry-after, reset, drop, latency, expire, expire-after, stall.`,
     );
   }
   const spec = parsed.data;
@@ -82,6 +87,7 @@ export function parseFaultSpec(text: string): FaultSpec {
     latencyMs: spec.latency,
     expireRate: spec.expire,
     expireAfterMs: spec['expire-after'],
+    stallAt: spec.stall,
   };
 }
 
@@ -91,12 +97,14 @@ export type FaultDecision =
   | { kind: 'unavailable' }
   | { kind: 'rate_limited'; retryAfterSeconds: number }
   | { kind: 'reset'; afterFraction: number }
-  | { kind: 'drop' };
+  | { kind: 'drop' }
+  | { kind: 'stall' };
 
 /** Draws fault decisions from a seeded PRNG (mulberry32: tiny, fast, and repeatable). */
 export class FaultInjector {
   readonly spec: FaultSpec;
   #state: number;
+  #uploads = 0;
 
   constructor(spec: FaultSpec, seed: number) {
     this.spec = spec;
@@ -121,8 +129,9 @@ export class FaultInjector {
     return max === 0 ? 0 : min + Math.floor(this.#random() * (max - min + 1));
   }
 
-  /** The fault for one request; `isBlobPut` allows a mid-body reset. */
+  /** The fault for one request; `isBlobPut` allows a mid-body reset and counts toward `stall`. */
   decide(isBlobPut: boolean): FaultDecision {
+    if (isBlobPut && ++this.#uploads === this.spec.stallAt) return { kind: 'stall' };
     if (this.#happens(this.spec.unavailableRate)) return { kind: 'unavailable' };
     if (this.#happens(this.spec.rateLimitedRate))
       return { kind: 'rate_limited', retryAfterSeconds: this.spec.retryAfterSeconds };

@@ -1,8 +1,10 @@
 import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 
 // `pressdrop serve` (Press Cloud, or a peer of another service with `--as`) as a test runs it: its own process,
@@ -47,6 +49,11 @@ export interface PeerProcess {
   output: string;
   /** Every request it logged so far, in arrival order (filled as they come). */
   requests: LoggedRequest[];
+  /**
+   * Resolves once every request the process received before this call is in `requests`: the log comes through a
+   * pipe, behind the answers. (A marker request goes last and is waited for; it is left out of `requests`.)
+   */
+  logCaughtUp: () => Promise<void>;
   /** Stops the process (SIGTERM) and waits for it; the data folder stays, for a restart. */
   stop(): Promise<void>;
 }
@@ -103,7 +110,20 @@ export async function startPeerProcess(t: TestContextLike, options: PeerProcessO
       reject(new Error(`pressdrop serve${as ? ` --as ${as}` : ''} ended before listening: ${output}${partial}`)),
     );
   });
-  return { url, dataDir, output, requests, stop };
+  const logCaughtUp = async () => {
+    const marker = `/pressdrop-test-log-marker/${randomUUID()}`;
+    await (await fetch(new URL(marker, url))).arrayBuffer();
+    for (const deadline = Date.now() + 10_000; !requests.some((request) => request.path === marker);) {
+      if (Date.now() > deadline)
+        throw new Error(`The request log of pressdrop serve did not show ${marker} within 10 s.`);
+      await delay(5);
+    }
+    requests.splice(
+      requests.findIndex((request) => request.path === marker),
+      1,
+    );
+  };
+  return { url, dataDir, output, requests, logCaughtUp, stop };
 }
 
 /** Folds one line of Fastify's request log into `requests` (an incoming request; its completion gives the status). */

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DeployEngine } from '../../src-core/deploy-engine.ts';
 import { FileSecretStore } from '../../src-core/file-secret-store.ts';
+import { parseFaultSpec } from '../../src-server/faults.ts';
 import { startCloudflarePeer } from '../../src-server/peers/cloudflare/cloudflare-peer.ts';
 import { startSlidelessPeer } from '../../src-server/peers/slideless/slideless-peer.ts';
 import type { ServerOptions } from '../../src-server/server.ts';
@@ -114,15 +115,25 @@ export function site(scratch: string, files: number): string {
 }
 
 /** The strict local peers of Slideless and Cloudflare, in this process, each with the one key it accepts. */
-export async function startPeers(t: { after: (fn: () => Promise<void>) => void }, scratch: string) {
+export async function startPeers(
+  t: { after: (fn: () => Promise<void>) => void },
+  scratch: string,
+  options: { faults?: string } = {},
+) {
+  const faults = options.faults === undefined ? {} : { faults: parseFaultSpec(options.faults) };
   const slidelessKey = `cko_${randomBytes(12).toString('hex')}`;
   const cloudflareToken = `cf-app-${randomBytes(16).toString('hex')}`;
-  const slideless = await startSlidelessPeer({ dataDir: join(scratch, 'slideless-peer'), apiKey: slidelessKey });
+  const slideless = await startSlidelessPeer({
+    dataDir: join(scratch, 'slideless-peer'),
+    apiKey: slidelessKey,
+    ...faults,
+  });
   const cloudflare = await startCloudflarePeer({
     dataDir: join(scratch, 'cloudflare-peer'),
     apiKey: cloudflareToken,
     // Small buckets, so a site of a few dozen files goes up in several requests (and can stop between them).
     limits: { maxBucketFiles: 10 },
+    ...faults,
   });
   t.after(async () => {
     await slideless.close();

@@ -116,7 +116,8 @@ test('a session that expires is replaced: the run re-plans with a new session (a
 });
 
 test('a run cancelled mid-upload and resumed reuses its session and sends only what is missing', async (t) => {
-  const { peer, files, folder, engine } = await setUp(t, ['--faults', 'latency=150'], 8, 200_000);
+  // The second upload is never answered: the run stays mid-upload until it is cancelled.
+  const { peer, files, folder, engine } = await setUp(t, ['--faults', 'stall=2'], 8, 200_000);
   const { run, events } = startNew(engine, peer, folder, 2);
   run.on((event) => {
     if (event.type === 'files' && event.updates.some((update) => update.state === 'done')) run.cancel();
@@ -137,6 +138,7 @@ test('a run cancelled mid-upload and resumed reuses its session and sends only w
   const [job] = engine.resumableJobs();
   assert.ok(job);
   const resumedEvents: DeployEvent[] = [];
+  await peer.logCaughtUp();
   const uploadsBefore = peer.count(UPLOAD);
   const resumed = engine.resume(job.job.id, slidelessTargetFromJob(job.job, peer.apiKey), { retry: FAST_RETRY });
   resumed.on((event) => resumedEvents.push(event));

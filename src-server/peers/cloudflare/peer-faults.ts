@@ -41,6 +41,8 @@ export async function injectFaults(
       `Injected fault: rate limited; retry after ${decision.retryAfterSeconds} s.`,
     );
     reply.code(error.status).header('retry-after', String(decision.retryAfterSeconds)).send(error.toBody());
+  } else if (decision.kind === 'stall') {
+    reply.hijack(); // never answered (see src-server/app.ts)
   }
 }
 

@@ -51,6 +51,8 @@ export async function injectFaults(
       `Injected fault: rate limited; retry after ${fault.retryAfterSeconds} s.`,
     );
     await reply.code(error.status).header('retry-after', String(fault.retryAfterSeconds)).send(error.toBody());
+  } else if (fault.kind === 'stall') {
+    reply.hijack(); // never answered (see src-server/app.ts)
   }
 }
 

@@ -14,6 +14,8 @@ export interface CloudflarePeer {
   requests(): LoggedRequest[];
   /** The requests since `from` (a length of `requests()` taken earlier) whose "METHOD path" matches. */
   count(pattern: RegExp, from?: number): number;
+  /** Resolves once every request received so far is in `requests()` (see PeerProcess). */
+  logCaughtUp: () => Promise<void>;
   /** GET /preview/<script>/<path>: the live version's asset, as the peer serves it. */
   preview(script: string, path: string): Promise<Response>;
   /** The live version: its id, number and manifest (`/path` → hash). */
@@ -40,6 +42,7 @@ export async function startCloudflarePeer(t: TestContextLike, ...args: string[])
       requests()
         .slice(from)
         .filter((request) => pattern.test(`${request.method} ${request.path}`)).length,
+    logCaughtUp: peer.logCaughtUp,
     preview: (script, path) => fetch(`${origin}/preview/${script}${path}`),
     async live(script) {
       const response = await fetch(`${origin}/peer/scripts/${script}/manifest`, {

@@ -47,6 +47,7 @@ export async function startSlidelessPeer(
       }
       return { status: response.status, body };
     },
+    logCaughtUp: peer.logCaughtUp,
     stop: () => peer.stop(),
   };
 }
