@@ -220,12 +220,12 @@ test('deploy to the Cloudflare peer: the Worker named in the chooser gets the fo
 for (const kind of ['slideless', 'cloudflare'] as const) {
   test(`a ${kind} deploy interrupted mid-upload is offered for resume with its target, and resuming it sends only what is missing`, async (t) => {
     const app = await harness(t);
-    // The second upload is never answered, so the run is mid-upload, one upload confirmed, until it is cancelled.
+    // The second upload is never answered: the run is mid-upload, one upload confirmed, until it is cancelled.
     const peers = await startPeers(t, app.scratch, { faults: 'stall=2' });
     const target = await app.controller.handlers['targets.add'](
       kind === 'slideless' ? slidelessPayload(peers) : cloudflarePayload(peers),
     );
-    // Deployed by another window of the engine (the CLI, say), cancelled once an upload is confirmed.
+    // Deployed by another window of the engine (the CLI, say), cancelled while its second upload is held.
     const folder = site(app.scratch, 40);
     const deployTarget =
       kind === 'slideless'
@@ -239,9 +239,9 @@ for (const kind of ['slideless', 'cloudflare'] as const) {
             { scriptName: 'resumed-site' },
           );
     const run = app.engine.deploy({ folder, target: deployTarget, concurrency: 1 });
-    run.on((event) => {
-      if (event.type === 'files' && event.updates.some((u) => u.state === 'done')) run.cancel();
-    });
+    // One upload at a time: the second goes out once the first is answered and confirmed.
+    await waitFor(() => peers[kind].stalledUploads() === 1, 10_000, 'the second upload, held');
+    run.cancel();
     await assert.rejects(run.result, (error: { failure?: { code: string } }) => error.failure?.code === 'cancelled');
 
     const [offered] = await app.controller.handlers['jobs.resumable'](null);

@@ -129,8 +129,19 @@ test('FaultInjector: rate 0 never fires, rate 1 always does', () => {
 
 test('FaultInjector: stall=n holds the n-th blob PUT only; other requests do not count toward it', () => {
   const injector = new FaultInjector(parseFaultSpec('stall=3'), 7);
-  const kinds = [true, false, true, false, true, true, true].map((isBlobPut) => injector.decide(isBlobPut).kind);
-  assert.deepEqual(kinds, ['none', 'none', 'none', 'none', 'stall', 'none', 'none']);
+  const seen = [true, false, true, false, true, true, true].map((isBlobPut) => [
+    injector.decide(isBlobPut).kind,
+    injector.stalledUploads,
+  ]);
+  assert.deepEqual(seen, [
+    ['none', 0],
+    ['none', 0],
+    ['none', 0],
+    ['none', 0],
+    ['stall', 1],
+    ['none', 1],
+    ['none', 1],
+  ]);
 });
 
 // ---- over HTTP ----

@@ -105,6 +105,7 @@ export class FaultInjector {
   readonly spec: FaultSpec;
   #state: number;
   #uploads = 0;
+  #stalled = 0;
 
   constructor(spec: FaultSpec, seed: number) {
     this.spec = spec;
@@ -131,13 +132,21 @@ export class FaultInjector {
 
   /** The fault for one request; `isBlobPut` allows a mid-body reset and counts toward `stall`. */
   decide(isBlobPut: boolean): FaultDecision {
-    if (isBlobPut && ++this.#uploads === this.spec.stallAt) return { kind: 'stall' };
+    if (isBlobPut && ++this.#uploads === this.spec.stallAt) {
+      this.#stalled++;
+      return { kind: 'stall' };
+    }
     if (this.#happens(this.spec.unavailableRate)) return { kind: 'unavailable' };
     if (this.#happens(this.spec.rateLimitedRate))
       return { kind: 'rate_limited', retryAfterSeconds: this.spec.retryAfterSeconds };
     if (isBlobPut && this.#happens(this.spec.resetRate)) return { kind: 'reset', afterFraction: this.#random() };
     if (this.#happens(this.spec.dropRate)) return { kind: 'drop' };
     return { kind: 'none' };
+  }
+
+  /** How many uploads `stall` has held so far (0 or 1): a test stops its client once the held one has arrived. */
+  get stalledUploads(): number {
+    return this.#stalled;
   }
 
   /** Whether a new upload session gets an early expiry. */

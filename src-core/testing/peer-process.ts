@@ -113,17 +113,21 @@ export async function startPeerProcess(t: TestContextLike, options: PeerProcessO
   const logCaughtUp = async () => {
     const marker = `/pressdrop-test-log-marker/${randomUUID()}`;
     await (await fetch(new URL(marker, url))).arrayBuffer();
-    for (const deadline = Date.now() + 10_000; !requests.some((request) => request.path === marker);) {
-      if (Date.now() > deadline)
-        throw new Error(`The request log of pressdrop serve did not show ${marker} within 10 s.`);
-      await delay(5);
-    }
+    await untilLogged(() => requests.some((request) => request.path === marker), marker);
     requests.splice(
       requests.findIndex((request) => request.path === marker),
       1,
     );
   };
   return { url, dataDir, output, requests, logCaughtUp, stop };
+}
+
+/** Resolves once `logged()` is true, checking every 5 ms: a request is in the log a little after it arrived. */
+export async function untilLogged(logged: () => boolean, what: string, timeoutMs = 10_000): Promise<void> {
+  for (const deadline = Date.now() + timeoutMs; !logged(); await delay(5)) {
+    if (Date.now() > deadline)
+      throw new Error(`The request log of pressdrop serve did not show ${what} within ${timeoutMs / 1000} s.`);
+  }
 }
 
 /** Folds one line of Fastify's request log into `requests` (an incoming request; its completion gives the status). */

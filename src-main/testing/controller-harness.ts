@@ -140,12 +140,18 @@ export async function startPeers(
     await cloudflare.close();
   });
   return {
-    slideless: { url: slideless.url, apiKey: slidelessKey, requests: slideless.requests },
+    slideless: {
+      url: slideless.url,
+      apiKey: slidelessKey,
+      requests: slideless.requests,
+      stalledUploads: () => slideless.stalledUploads(),
+    },
     cloudflare: {
       url: cloudflare.url,
       apiKey: cloudflareToken,
       accountId: cloudflare.accountId,
       requests: cloudflare.requests,
+      stalledUploads: () => cloudflare.stalledUploads(),
     },
   };
 }

@@ -35,5 +35,7 @@ export interface RunningPeer {
   port: number;
   /** Every request answered since start (or since `requests.length = 0`). */
   requests: PeerRequest[];
+  /** How many uploads a `stall` fault holds unanswered (0 or 1); it counts once the upload has arrived. */
+  stalledUploads(): number;
   close(): Promise<void>;
 }

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
 import type { DeployEvent } from '../../../src-shared/upload-model.ts';
 import type { DeployEngine } from '../../deploy-engine.ts';
-import { FAST_RETRY, type TestContextLike } from '../../testing/peer-process.ts';
+import { FAST_RETRY, type TestContextLike, untilLogged } from '../../testing/peer-process.ts';
 import { deployFolder } from '../../testing/scratch.ts';
 import { slidelessTarget, slidelessTargetFromJob } from './slideless-target.ts';
 import { startSlidelessPeer, type SlidelessPeer } from './testing/slideless-peer-process.ts';
@@ -119,9 +119,12 @@ test('a run cancelled mid-upload and resumed reuses its session and sends only w
   // The second upload is never answered: the run stays mid-upload until it is cancelled.
   const { peer, files, folder, engine } = await setUp(t, ['--faults', 'stall=2'], 8, 200_000);
   const { run, events } = startNew(engine, peer, folder, 2);
-  run.on((event) => {
-    if (event.type === 'files' && event.updates.some((update) => update.state === 'done')) run.cancel();
-  });
+  // Cancelled once an upload is confirmed and the second is in the peer's log (held, whichever it is).
+  const confirmed = () =>
+    events.some((event) => event.type === 'files' && event.updates.some((u) => u.state === 'done'));
+  await untilLogged(() => confirmed() && peer.count(UPLOAD) >= 2, 'a confirmed upload and the held one').finally(() =>
+    run.cancel(),
+  );
   await assert.rejects(run.result, (error: { failure: { code: string } }) => error.failure.code === 'cancelled');
   const firstSession = events.find((event) => event.type === 'session');
   assert.ok(firstSession?.type === 'session');

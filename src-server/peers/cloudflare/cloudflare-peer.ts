@@ -71,6 +71,7 @@ export async function startCloudflarePeer(options: CloudflarePeerOptions): Promi
       port,
       accountId,
       requests,
+      stalledUploads: () => ctx.faults?.stalledUploads ?? 0,
       async close() {
         await app.close();
         db.close();

@@ -71,6 +71,7 @@ export async function startSlidelessPeer(options: SlidelessPeerOptions): Promise
     url: baseUrl,
     port: address.port,
     requests,
+    stalledUploads: () => ctx.faults?.stalledUploads ?? 0,
     // Idempotent: a test may close a peer early to reopen its data folder, and close it again on teardown.
     close() {
       closing ??= app.close().then(() => store.close());
