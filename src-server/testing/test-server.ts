@@ -100,15 +100,27 @@ export interface ServerProcess {
   url: string;
   /** Everything it printed so far on stdout. */
   output(): string;
+  /** Everything it printed so far on stderr. */
+  errorOutput(): string;
   /** Resolves with the exit code (or signal name) when it ends. */
   exited: Promise<number | string>;
 }
 
-/** Spawns `pressdrop serve --port 0 --data <dataDir> ...extraArgs` and waits for "listening on http://…". */
-export function spawnServerProcess(dataDir: string, extraArgs: string[] = []): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI_ENTRY, 'serve', '--port', '0', '--data', dataDir, ...extraArgs], {
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/**
+ * Spawns `pressdrop serve --port 0 --data <dataDir> ...extraArgs` and waits for "listening on http://…".
+ * `fileSizeLimitKiB` starts it under `ulimit -f`: the kernel refuses any write that would make a file larger
+ * (EFBIG; Node ignores SIGXFSZ), which is how a test makes the disk refuse a write without touching our code.
+ */
+export function spawnServerProcess(
+  dataDir: string,
+  extraArgs: string[] = [],
+  options: { fileSizeLimitKiB?: number } = {},
+): Promise<ServerProcess> {
+  const command = [process.execPath, CLI_ENTRY, 'serve', '--port', '0', '--data', dataDir, ...extraArgs];
+  const limited = options.fileSizeLimitKiB === undefined ? null : String(options.fileSizeLimitKiB);
+  const child = limited
+    ? spawn('bash', ['-c', 'ulimit -f "$0" && exec "$@"', limited, ...command], { stdio: ['ignore', 'pipe', 'pipe'] })
+    : spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
   let stdout = '';
   let stderr = '';
   const exited = new Promise<number | string>((resolve) =>
@@ -118,7 +130,7 @@ export function spawnServerProcess(dataDir: string, extraArgs: string[] = []): P
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
       stdout += chunk;
       const match = /listening on (http:\/\/127\.0\.0\.1:\d+)/.exec(stdout);
-      if (match) resolve({ child, url: match[1]!, output: () => stdout, exited });
+      if (match) resolve({ child, url: match[1]!, output: () => stdout, errorOutput: () => stderr, exited });
     });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
     void exited.then((code) =>
