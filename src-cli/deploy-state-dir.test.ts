@@ -117,3 +117,39 @@ test(
     );
   },
 );
+
+test(
+  'a state folder whose disk refuses writes: the deploy stops in one line that names the state file and what to check, and runs once there is room',
+  { skip: posixOnly, timeout: 60_000 },
+  async (t) => {
+    // Under `ulimit -f` the kernel refuses a write that would make a file larger (EFBIG), as a full disk would.
+    const server = await startLoggedServer(t);
+    const site = tempDir(t, 'site');
+    writeTree(site, Object.fromEntries(Array.from({ length: 1000 }, (_, i) => [`page-${i}.html`, `<p>${i}</p>`])));
+    const state = join(tempDir(t, 'root'), 'state');
+    const args = deployArgs(server, state, site, '--create', 'refused');
+
+    // 8 KiB: not even the journal's schema fits.
+    const unopened = await startCli(t, args, {}, { fileSizeLimitKiB: 8 }).ended;
+    assert.equal(unopened.code, 1);
+    assert.match(
+      unopened.stderr,
+      new RegExp(
+        `^pressdrop: The state file ${join(state, 'journal.sqlite')} cannot be opened: [^\\n]+\\. Check that its disk has free space and that its folder is writable\\.\\n$`,
+      ),
+    );
+    assert.deepEqual(server.log.matching('POST', /^\/v1\/upload-sessions$/), [], 'nothing was sent');
+
+    // 64 KiB: the state files open, and a write during the deploy of 1,000 files is refused.
+    const stopped = await startCli(t, args, {}, { fileSizeLimitKiB: 64 }).ended;
+    assert.equal(stopped.code, 1);
+    assert.match(
+      stopped.stderr,
+      /PressDrop could not write its state files \(the deploy journal, the hash cache\): [^\n]+\. Check that the disk of its state folder has free space and is writable\./,
+    );
+    assert.doesNotMatch(stopped.stderr, /no transaction is active/);
+
+    const deployed = committedVersion(await runCli(t, [...args, '--json']));
+    assert.equal(deployed.versionNo, 1);
+  },
+);

@@ -3,6 +3,7 @@ import type { DeployJournal, JobStatus } from './deploy-journal.ts';
 import type { DeployTarget } from './ports.ts';
 import { ServiceError } from './http/service-error.ts';
 import { ScanError } from './scan-folder.ts';
+import { isSqliteError } from './sqlite-file.ts';
 import { FileChangedError } from './verified-file-body.ts';
 
 /** Why a run ended without a version; `resumable` says whether `pressdrop resume` can pick it up. */
@@ -77,6 +78,16 @@ export function toDeployError(error: unknown): DeployError {
         code: 'file_changed',
         message: `${error.message} It kept changing; deploy again once it is written.`,
         paths: [error.path],
+      },
+      true,
+    );
+  }
+  if (isSqliteError(error)) {
+    // The journal or the hash cache could not be written: SQLite's words name neither.
+    return new DeployError(
+      {
+        code: 'internal_error',
+        message: `PressDrop could not write its state files (the deploy journal, the hash cache): ${error.message}. Check that the disk of its state folder has free space and is writable.`,
       },
       true,
     );

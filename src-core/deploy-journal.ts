@@ -3,7 +3,7 @@ import type { DatabaseSync } from 'node:sqlite';
 import type { DeployVersion } from '../src-shared/api-types.ts';
 import { JOURNAL_MIGRATIONS, type JobRow } from './deploy-journal-schema.ts';
 import type { TargetDestination, TargetJournal, TargetKind } from './ports.ts';
-import { migrateStateDatabase, openStateDatabase } from './sqlite-file.ts';
+import { inTransaction, migrateStateDatabase, openStateDatabase, stateFileError } from './sqlite-file.ts';
 
 /**
  * A job's state machine. `active` while a process runs it (`ownerPid`;
@@ -94,7 +94,7 @@ export class DeployJournal {
       );
     } catch (error) {
       db.close();
-      throw error;
+      throw stateFileError(file, error);
     }
     return new DeployJournal(db);
   }
@@ -332,15 +332,7 @@ export class DeployJournal {
   #transaction<T>(work: () => T): T {
     // Nested calls (claim → createJob) join the transaction already open.
     if (this.#db.isTransaction) return work();
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
-      const result = work();
-      this.#db.exec('COMMIT');
-      return result;
-    } catch (error) {
-      this.#db.exec('ROLLBACK');
-      throw error;
-    }
+    return inTransaction(this.#db, work);
   }
 }
 

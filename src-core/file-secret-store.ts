@@ -65,7 +65,7 @@ export class FileSecretStore implements SecretStore {
         await replacePrivateFile(this.#file, JSON.stringify(secrets));
       } finally {
         // Nothing was written through the lock: it only kept others out.
-        lock.exec('ROLLBACK');
+        if (lock.isTransaction) lock.exec('ROLLBACK');
       }
     });
     this.#queue = run.catch(() => undefined);

@@ -1,7 +1,7 @@
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
 import type { HashKind } from './ports.ts';
 import type { ScannedFile } from './scan-folder.ts';
-import { migrateStateDatabase, openStateDatabase } from './sqlite-file.ts';
+import { inTransaction, migrateStateDatabase, openStateDatabase, stateFileError } from './sqlite-file.ts';
 
 /** A file and its hash (of the kind asked for). */
 export interface HashedFile {
@@ -124,7 +124,7 @@ export class HashCache {
       return new HashCache(db);
     } catch (error) {
       db.close();
-      throw error;
+      throw stateFileError(file, error);
     }
   }
 
@@ -172,8 +172,7 @@ export class HashCache {
   store(entries: readonly HashedFile[], hashedAtMs: number, kind: HashKind = 'sha256'): void {
     if (entries.length === 0) return;
     const at = BigInt(Math.floor(hashedAtMs));
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
+    inTransaction(this.#db, () => {
       for (const { file, hash } of entries) {
         this.#put.run(
           kind,
@@ -186,11 +185,7 @@ export class HashCache {
           at,
         );
       }
-      this.#db.exec('COMMIT');
-    } catch (error) {
-      this.#db.exec('ROLLBACK');
-      throw error;
-    }
+    });
   }
 
   /**
@@ -209,8 +204,7 @@ export class HashCache {
   /** Remembers that `scope` holds `hashes` (a commit that named them succeeded). */
   rememberStored(scope: string, hashes: readonly string[], now = Date.now()): void {
     if (hashes.length === 0) return;
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
+    inTransaction(this.#db, () => {
       this.#db.prepare('DELETE FROM stored_blobs WHERE remembered_at_ms < ?').run(now - STORED_BLOBS_KEPT_MS);
       const { held, rows, oldest } = this.#db
         .prepare(
@@ -229,11 +223,7 @@ export class HashCache {
       this.#db
         .prepare('INSERT INTO stored_blobs (scope, hash_count, hashes, remembered_at_ms) VALUES (?, ?, ?, ?)')
         .run(scope, adding.length, adding.join(','), at);
-      this.#db.exec('COMMIT');
-    } catch (error) {
-      this.#db.exec('ROLLBACK');
-      throw error;
-    }
+    });
   }
 
   /** Forgets every blob remembered in `scope`: the service lacked one a commit named. */

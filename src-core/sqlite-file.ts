@@ -25,18 +25,36 @@ export interface StateDatabaseOptions {
 export function openStateDatabase(file: string, options: StateDatabaseOptions): DatabaseSync {
   ensurePrivateDir(dirname(file));
   ensurePrivateFile(file, sqliteCompanions(file));
-  const db = new DatabaseSync(file, {
-    enableForeignKeyConstraints: options.foreignKeys ?? false,
-    timeout: BUSY_TIMEOUT_MS,
-  });
+  let db: DatabaseSync | undefined;
   try {
+    db = new DatabaseSync(file, {
+      enableForeignKeyConstraints: options.foreignKeys ?? false,
+      timeout: BUSY_TIMEOUT_MS,
+    });
     enterWalMode(db, Date.now() + BUSY_TIMEOUT_MS);
     db.exec(`PRAGMA synchronous = ${options.synchronous}`);
     return db;
   } catch (error) {
-    db.close();
-    throw error;
+    db?.close();
+    throw stateFileError(file, error);
   }
+}
+
+/**
+ * SQLite's own words ("disk I/O error", "database or disk is full") name no file: a failure to open or
+ * migrate `file` is said with its name and what to check. Any other error is returned as it is.
+ */
+export function stateFileError(file: string, error: unknown): unknown {
+  if (!isSqliteError(error)) return error;
+  return new Error(
+    `The state file ${file} cannot be opened: ${error.message}. Check that its disk has free space and that its folder is writable.`,
+    { cause: error },
+  );
+}
+
+/** An error node:sqlite raised (a statement, the file, the disk), rather than our own. */
+export function isSqliteError(error: unknown): error is Error {
+  return error instanceof Error && (error as { code?: unknown }).code === 'ERR_SQLITE_ERROR';
 }
 
 /**
@@ -58,6 +76,23 @@ function enterWalMode(db: DatabaseSync, deadline: number): void {
       // Opening is synchronous everywhere it is called: a blocking nap of a few milliseconds.
       Atomics.wait(nap, 0, 0, Math.random() * Math.min(100, 5 * 2 ** attempt));
     }
+  }
+}
+
+/**
+ * Runs `work` inside one write transaction (BEGIN IMMEDIATE): all of it lands, or none of it. SQLite has
+ * rolled back already after some errors (a full disk, an I/O error): a ROLLBACK then would throw "no
+ * transaction is active" in place of the error that says what happened.
+ */
+export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
+  db.exec('BEGIN IMMEDIATE');
+  try {
+    const result = work();
+    db.exec('COMMIT');
+    return result;
+  } catch (error) {
+    if (db.isTransaction) db.exec('ROLLBACK');
+    throw error;
   }
 }
 
@@ -85,8 +120,7 @@ export function migrateStateDatabase(
   // A no-op inside a transaction: it is set before BEGIN, and back after COMMIT.
   if (foreignKeys) db.exec('PRAGMA foreign_keys = OFF');
   try {
-    db.exec('BEGIN IMMEDIATE');
-    try {
+    inTransaction(db, () => {
       const current = version();
       if (current > migrations.length) throw new Error(tooNew(current));
       for (let next = current; next < migrations.length; next++) {
@@ -95,11 +129,7 @@ export function migrateStateDatabase(
       }
       const broken = db.prepare('PRAGMA foreign_key_check').all();
       if (broken.length > 0) throw new Error(`a migration left ${broken.length} rows pointing at nothing`);
-      db.exec('COMMIT');
-    } catch (error) {
-      db.exec('ROLLBACK');
-      throw error;
-    }
+    });
   } finally {
     if (foreignKeys) db.exec('PRAGMA foreign_keys = ON');
   }

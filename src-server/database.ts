@@ -14,12 +14,21 @@ export function openDatabase(file: string): DatabaseSync {
     applyMigrations(db);
   } catch (error) {
     db.close();
-    throw error;
+    // SQLite's own words ("disk I/O error") name no file.
+    if ((error as { code?: unknown }).code !== 'ERR_SQLITE_ERROR') throw error;
+    throw new Error(
+      `The metadata database ${file} cannot be opened: ${(error as Error).message}. Check that its disk has free space and that the data folder is writable.`,
+      { cause: error },
+    );
   }
   return db;
 }
 
-/** Runs `work` inside one write transaction (BEGIN IMMEDIATE): all of it lands, or none of it. */
+/**
+ * Runs `work` inside one write transaction (BEGIN IMMEDIATE): all of it lands, or none of it. SQLite has
+ * rolled back already after some errors (a full disk, an I/O error): a ROLLBACK then would throw "no
+ * transaction is active" in place of the error that says what happened.
+ */
 export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
   db.exec('BEGIN IMMEDIATE');
   try {
@@ -27,7 +36,7 @@ export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
     db.exec('COMMIT');
     return result;
   } catch (error) {
-    db.exec('ROLLBACK');
+    if (db.isTransaction) db.exec('ROLLBACK');
     throw error;
   }
 }

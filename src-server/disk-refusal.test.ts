@@ -138,3 +138,19 @@ test(
     assert.equal(nextPut.status, 200, JSON.stringify(nextPut.body));
   },
 );
+
+test('a data folder whose disk refuses the first writes: serve stops in one line naming the database and what to check', async (t) => {
+  const { dataDir, serve } = harness(t);
+  await assert.rejects(serve({ fileSizeLimitKiB: 16 }), (error: Error) => {
+    assert.match(
+      error.message,
+      new RegExp(
+        `stderr: pressdrop: The metadata database ${join(dataDir, '[^ ]+\\.sqlite')} cannot be opened: [^\\n]+\\. Check that its disk has free space and that the data folder is writable\\.\\n`,
+      ),
+    );
+    assert.doesNotMatch(error.message, /no transaction is active/);
+    return true;
+  });
+  // With room, the same folder serves.
+  await serve();
+});

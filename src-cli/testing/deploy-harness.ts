@@ -178,12 +178,28 @@ export interface CliProcess {
   ended: Promise<CliResult>;
 }
 
-/** Spawns `pressdrop ...args` (with the pinned Node, no PRESS_CLOUD_* from the caller, `extraEnv` added); killed after the test if still running. */
-export function startCli(t: TestContext, args: string[], extraEnv: NodeJS.ProcessEnv = {}): CliProcess {
+/**
+ * Spawns `pressdrop ...args` (with the pinned Node, no PRESS_CLOUD_* from the caller, `extraEnv` added); killed
+ * after the test if still running. `fileSizeLimitKiB` runs it under `ulimit -f`: the kernel refuses a write
+ * that would make a file larger (EFBIG), as a full disk would refuse it.
+ */
+export function startCli(
+  t: TestContext,
+  args: string[],
+  extraEnv: NodeJS.ProcessEnv = {},
+  options: { fileSizeLimitKiB?: number } = {},
+): CliProcess {
   const env = { ...process.env, ...extraEnv };
   delete env.PRESS_CLOUD_API;
   delete env.PRESS_CLOUD_TOKEN;
-  const child = spawn(process.execPath, [CLI_ENTRY, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env });
+  const command = [process.execPath, CLI_ENTRY, ...args];
+  const child =
+    options.fileSizeLimitKiB === undefined
+      ? spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env })
+      : spawn('bash', ['-c', 'ulimit -f "$0" && exec "$@"', String(options.fileSizeLimitKiB), ...command], {
+          stdio: ['ignore', 'pipe', 'pipe'],
+          env,
+        });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import type { DatabaseSync, StatementSync } from 'node:sqlite';
-import { statementCache } from '../../database.ts';
+import { inTransaction, statementCache } from '../../database.ts';
 
 /** A stored asset as the preview serves it. */
 export interface StoredAsset {
@@ -76,14 +76,9 @@ export class AssetStore {
     );
     const insert = this.#sql('INSERT OR IGNORE INTO assets (hash, size, content_type, created_on) VALUES (?, ?, ?, ?)');
     const now = new Date().toISOString();
-    this.#db.exec('BEGIN IMMEDIATE');
-    try {
+    inTransaction(this.#db, () => {
       for (const { hash, bytes, contentType } of fresh) insert.run(hash, bytes.length, contentType, now);
-      this.#db.exec('COMMIT');
-    } catch (error) {
-      this.#db.exec('ROLLBACK');
-      throw error;
-    }
+    });
   }
 
   /** The asset's bytes and Content-Type, or null when it is not stored. */
