@@ -293,8 +293,17 @@ export class BlobPacks {
     }
   }
 
-  /** Writes the pack's index (synced, then renamed in) and closes it: from now on it is known by its index. */
+  /**
+   * Writes the pack's index (synced, then renamed in) and closes it: from now on it is known by its index.
+   * A pack with no whole record answered nothing: it is removed instead (a disk that refuses every write
+   * would otherwise gather a pack and an index per refused round, each retry of each blob).
+   */
   async #seal(pack: OpenPack): Promise<void> {
+    if (pack.records.length === 0) {
+      closeSync(pack.fd);
+      rmSync(pack.path, { force: true });
+      return;
+    }
     try {
       const entries = Buffer.alloc(pack.records.length * INDEX_ENTRY_BYTES);
       for (const [i, { sha256, offset, size }] of pack.records.entries()) {

@@ -9,6 +9,7 @@ import {
   request,
   spawnServerProcess,
   type ServerProcess,
+  waitFor,
   within,
 } from './testing/test-server.ts';
 import { copiesOnDisk } from './testing/stored-blobs.ts';
@@ -153,4 +154,42 @@ test('a data folder whose disk refuses the first writes: serve stops in one line
   });
   // With room, the same folder serves.
   await serve();
+});
+
+test('a disk that refuses every record: each refused PUT leaves no pack behind, and a blob that fits is stored', async (t) => {
+  const { dataDir, apiKey, serve } = harness(t);
+  // Room for the database, not for one 500 KiB record.
+  let server = await serve({ fileSizeLimitKiB: 448 });
+  const call = (method: string, path: string, init?: Parameters<typeof request>[4]) =>
+    request(server.url, apiKey, method, path, init);
+  const large = randomBytes(500 * KiB);
+  const small = randomBytes(4 * KiB);
+  const files = [
+    { path: 'large.bin', sha256: sha256(large), size: large.length },
+    { path: 'small.bin', sha256: sha256(small), size: small.length },
+  ];
+  const created = await call('POST', '/v1/upload-sessions', {
+    json: { createDeploy: { slug: 'full', name: 'Full' }, files },
+  });
+  const { uploadToken } = created.body;
+  const put = (bytes: Buffer) =>
+    call('PUT', `/v1/upload-sessions/${created.body.uploadSession.id}/blobs/${sha256(bytes)}`, {
+      raw: bytes,
+      uploadToken,
+    });
+  const packFiles = () => readdirSync(join(dataDir, 'blobs', 'packs'));
+
+  for (let attempt = 0; attempt < 3; attempt++) assert.equal((await put(large)).status, 500, `attempt ${attempt}`);
+  await waitFor(() => packFiles().length === 0, 5_000, 'the refused packs to be removed');
+  assert.equal((await put(small)).status, 200);
+  assert.deepEqual(packFiles(), ['000004.pack'], 'one pack, holding the small blob');
+
+  server.child.kill('SIGKILL');
+  await within(server.exited, 10_000, 'the killed server to exit');
+  server = await serve();
+  assert.equal((await put(large)).status, 200, 'with room, the same PUT is stored');
+  const stored = await fetch(new URL(`/v1/blobs/${sha256(small)}`, server.url), {
+    headers: { authorization: `Bearer ${apiKey}` },
+  });
+  assert.equal(sha256(Buffer.from(await stored.arrayBuffer())), sha256(small));
 });
