@@ -141,11 +141,14 @@ test(
     assert.deepEqual(server.log.matching('POST', /^\/v1\/upload-sessions$/), [], 'nothing was sent');
 
     // 64 KiB: the state files open, and a write during the deploy of 1,000 files is refused.
-    const stopped = await startCli(t, args, {}, { fileSizeLimitKiB: 64 }).ended;
+    const stopped = await startCli(t, [...args, '--json'], {}, { fileSizeLimitKiB: 64 }).ended;
     assert.equal(stopped.code, 1);
+    const failure = jsonEvents(stopped.stdout).find((event) => event.type === 'failed')?.failure as
+      { code: string; message: string } | undefined;
+    assert.equal(failure?.code, 'state_unwritable');
     assert.match(
-      stopped.stderr,
-      /PressDrop could not write its state files \(the deploy journal, the hash cache\): [^\n]+\. Check that the disk of its state folder has free space and is writable\./,
+      failure.message,
+      /^PressDrop could not write its state files \(the deploy journal, the hash cache\): [^\n]+\. Check that the disk of its state folder has free space and is writable\.$/,
     );
     assert.doesNotMatch(stopped.stderr, /no transaction is active/);
 

@@ -86,7 +86,7 @@ export function toDeployError(error: unknown): DeployError {
     // The journal or the hash cache could not be written: SQLite's words name neither.
     return new DeployError(
       {
-        code: 'internal_error',
+        code: 'state_unwritable',
         message: `PressDrop could not write its state files (the deploy journal, the hash cache): ${error.message}. Check that the disk of its state folder has free space and is writable.`,
       },
       true,

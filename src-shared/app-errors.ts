@@ -20,6 +20,10 @@ export const appErrors = {
   empty_folder: { boundary: 'engine', message: 'The folder has no files to deploy.' },
   unreadable_files: { boundary: 'engine', message: 'Some files cannot be read.' },
   file_changed: { boundary: 'engine', message: 'A file kept changing while it was read.' },
+  state_unwritable: {
+    boundary: 'engine',
+    message: 'PressDrop could not write its state files (the deploy journal, the hash cache).',
+  },
   cancelled: { boundary: 'engine', message: 'The deploy was cancelled.' },
   job_unavailable: {
     boundary: 'engine',

@@ -68,6 +68,8 @@ export const errorWords: Record<ErrorCode, string> = {
   unreadable_files: 'Nothing was uploaded: some files cannot be read. Check their permissions, then try again.',
   file_changed:
     'Files kept changing while PressDrop read them. Wait until your build has finished writing, then try again.',
+  state_unwritable:
+    'PressDrop could not save its own records of the deploy: the disk is full or refuses writes. Free some space, then try again to continue where it stopped.',
   cancelled: 'The deploy was stopped. Nothing stored is lost: try again to continue where it stopped.',
   job_unavailable:
     'That deploy cannot be resumed now: it has ended, or another PressDrop is deploying it. Wait for that one, or deploy the folder again.',
