@@ -3,7 +3,7 @@ import type { DeployJournal, JobStatus } from './deploy-journal.ts';
 import type { DeployTarget } from './ports.ts';
 import { ServiceError } from './http/service-error.ts';
 import { ScanError } from './scan-folder.ts';
-import { isSqliteError } from './sqlite-file.ts';
+import { isSqliteError } from '../src-shared/sqlite.ts';
 import { FileChangedError } from './verified-file-body.ts';
 
 /** Why a run ended without a version; `resumable` says whether `pressdrop resume` can pick it up. */

@@ -1,6 +1,9 @@
 import { dirname } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
 import { ensurePrivateDir, ensurePrivateFile, sqliteCompanions } from './private-files.ts';
+import { inTransaction, isSqliteError } from '../src-shared/sqlite.ts';
+
+export { inTransaction };
 
 /**
  * How long a statement waits for another process's lock before it fails
@@ -52,11 +55,6 @@ export function stateFileError(file: string, error: unknown): unknown {
   );
 }
 
-/** An error node:sqlite raised (a statement, the file, the disk), rather than our own. */
-export function isSqliteError(error: unknown): error is Error {
-  return error instanceof Error && (error as { code?: unknown }).code === 'ERR_SQLITE_ERROR';
-}
-
 /**
  * `PRAGMA journal_mode = WAL`, again until it takes. Switching a new file to
  * WAL takes an exclusive lock, and when a twin opener holds a lock at that
@@ -76,23 +74,6 @@ function enterWalMode(db: DatabaseSync, deadline: number): void {
       // Opening is synchronous everywhere it is called: a blocking nap of a few milliseconds.
       Atomics.wait(nap, 0, 0, Math.random() * Math.min(100, 5 * 2 ** attempt));
     }
-  }
-}
-
-/**
- * Runs `work` inside one write transaction (BEGIN IMMEDIATE): all of it lands, or none of it. SQLite has
- * rolled back already after some errors (a full disk, an I/O error): a ROLLBACK then would throw "no
- * transaction is active" in place of the error that says what happened.
- */
-export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
-  db.exec('BEGIN IMMEDIATE');
-  try {
-    const result = work();
-    db.exec('COMMIT');
-    return result;
-  } catch (error) {
-    if (db.isTransaction) db.exec('ROLLBACK');
-    throw error;
   }
 }
 

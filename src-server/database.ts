@@ -1,5 +1,8 @@
 import { DatabaseSync, type StatementSync } from 'node:sqlite';
 import { migrations } from './migrations.ts';
+import { inTransaction, isSqliteError } from '../src-shared/sqlite.ts';
+
+export { inTransaction };
 
 /**
  * Opens (or creates) the metadata database: WAL so readers never wait for
@@ -15,30 +18,13 @@ export function openDatabase(file: string): DatabaseSync {
   } catch (error) {
     db.close();
     // SQLite's own words ("disk I/O error") name no file.
-    if ((error as { code?: unknown }).code !== 'ERR_SQLITE_ERROR') throw error;
+    if (!isSqliteError(error)) throw error;
     throw new Error(
-      `The metadata database ${file} cannot be opened: ${(error as Error).message}. Check that its disk has free space and that the data folder is writable.`,
+      `The metadata database ${file} cannot be opened: ${error.message}. Check that its disk has free space and that the data folder is writable.`,
       { cause: error },
     );
   }
   return db;
-}
-
-/**
- * Runs `work` inside one write transaction (BEGIN IMMEDIATE): all of it lands, or none of it. SQLite has
- * rolled back already after some errors (a full disk, an I/O error): a ROLLBACK then would throw "no
- * transaction is active" in place of the error that says what happened.
- */
-export function inTransaction<T>(db: DatabaseSync, work: () => T): T {
-  db.exec('BEGIN IMMEDIATE');
-  try {
-    const result = work();
-    db.exec('COMMIT');
-    return result;
-  } catch (error) {
-    if (db.isTransaction) db.exec('ROLLBACK');
-    throw error;
-  }
 }
 
 /** The statements of `db` by their SQL text, each prepared once, on first use. */
