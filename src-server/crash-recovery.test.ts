@@ -1,49 +1,15 @@
-import { test, type TestContext } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import { join } from 'node:path';
-import {
-  CLI_ENTRY,
-  makeApiKey,
-  makeDataDir,
-  request,
-  spawnServerProcess,
-  type ServerProcess,
-  waitFor,
-  within,
-} from './testing/test-server.ts';
+import { CLI_ENTRY, makeApiKey, request, serverProcesses, waitFor, within } from './testing/test-server.ts';
 import { blobsOnDisk, copiesOnDisk } from './testing/stored-blobs.ts';
 
 const sha256 = (data: Uint8Array | string) => createHash('sha256').update(data).digest('hex');
 const MiB = 1024 * 1024;
-
-/** A data dir, removed after the test, and `serve` processes started on it, killed after the test if still running. */
-function harness(t: TestContext) {
-  const dataDir = makeDataDir();
-  const started: ServerProcess[] = [];
-  t.after(async () => {
-    for (const proc of started) {
-      if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
-      await proc.exited;
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  });
-  return {
-    dataDir,
-    serve: async (extraArgs: string[] = []): Promise<ServerProcess> => {
-      const proc = await within(
-        spawnServerProcess(dataDir, extraArgs),
-        15_000,
-        'pressdrop serve to print its listening line',
-      );
-      started.push(proc);
-      return proc;
-    },
-  };
-}
 
 /** A blob's bytes over GET /v1/blobs/{sha}, or the status when it is not 200. */
 async function getBlob(baseUrl: string, apiKey: string, sha: string): Promise<{ status: number; bytes: Buffer }> {
@@ -57,7 +23,7 @@ test(
   'SIGKILL in the middle of a blob PUT: after restart the cut blob is absent, tmp/ is empty, and the upload can be redone',
   { timeout: 60_000 },
   async (t) => {
-    const { dataDir, serve } = harness(t);
+    const { dataDir, serve } = serverProcesses(t);
     const apiKey = makeApiKey();
     let server = await serve(['--api-key', apiKey]);
 
@@ -210,7 +176,7 @@ test(
   'SIGKILL while many blob PUTs are in flight, twice: every blob answered 200 is in the store after restart, whole and readable, and no half-written file is visible',
   { timeout: 180_000 },
   async (t) => {
-    const { dataDir, serve } = harness(t);
+    const { dataDir, serve } = serverProcesses(t);
     const apiKey = makeApiKey();
     // Small blobs are appended to a pack in shared rounds; the large ones are written to files as they arrive.
     const blobs = [
@@ -323,7 +289,7 @@ test(
   'SIGTERM stops cleanly (exit 0); a restart keeps deploys, versions, blobs and the generated API key',
   { timeout: 30_000 },
   async (t) => {
-    const { dataDir, serve } = harness(t);
+    const { dataDir, serve } = serverProcesses(t);
     const first = await serve();
     const printedKey = /(pcak_[A-Za-z0-9_-]+)/.exec(first.output())?.[1];
     assert.ok(printedKey, `the first start printed no pcak_ key:\n${first.output()}`);
@@ -388,7 +354,7 @@ test(
   "a second server on the same data folder exits non-zero naming the first one's pid, and the first keeps serving",
   { timeout: 30_000 },
   async (t) => {
-    const { dataDir, serve } = harness(t);
+    const { dataDir, serve } = serverProcesses(t);
     const apiKey = makeApiKey();
     const first = await serve(['--api-key', apiKey]);
 

@@ -1,17 +1,9 @@
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash, randomBytes } from 'node:crypto';
-import { readdirSync, rmSync } from 'node:fs';
+import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import {
-  makeApiKey,
-  makeDataDir,
-  request,
-  spawnServerProcess,
-  type ServerProcess,
-  waitFor,
-  within,
-} from './testing/test-server.ts';
+import { makeApiKey, request, serverProcesses, waitFor, within } from './testing/test-server.ts';
 import { copiesOnDisk } from './testing/stored-blobs.ts';
 
 // A disk that refuses a write, made real: the server runs under `ulimit -f`, so the kernel refuses any write
@@ -22,29 +14,14 @@ const sha256 = (data: Uint8Array) => createHash('sha256').update(data).digest('h
 const KiB = 1024;
 const LIMIT_KIB = 8 * 1024;
 
+/** `serve` processes on one data folder and key (see serverProcesses), each with or without a file size limit. */
 function harness(t: TestContext) {
-  const dataDir = makeDataDir();
   const apiKey = makeApiKey();
-  const started: ServerProcess[] = [];
-  t.after(async () => {
-    for (const proc of started) {
-      if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
-      await proc.exited;
-    }
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  const { dataDir, serve } = serverProcesses(t);
   return {
     dataDir,
     apiKey,
-    serve: async (options: { fileSizeLimitKiB?: number } = {}) => {
-      const proc = await within(
-        spawnServerProcess(dataDir, ['--api-key', apiKey], options),
-        15_000,
-        'pressdrop serve to print its listening line',
-      );
-      started.push(proc);
-      return proc;
-    },
+    serve: (options: { fileSizeLimitKiB?: number } = {}) => serve(['--api-key', apiKey], options),
   };
 }
 

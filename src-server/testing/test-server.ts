@@ -139,6 +139,34 @@ export function spawnServerProcess(
   });
 }
 
+/** A data dir, removed after the test, and `serve` processes started on it, killed after the test if still running. */
+export function serverProcesses(t: { after: (fn: () => Promise<void>) => void }) {
+  const dataDir = makeDataDir();
+  const started: ServerProcess[] = [];
+  t.after(async () => {
+    for (const proc of started) {
+      if (proc.child.exitCode === null && proc.child.signalCode === null) proc.child.kill('SIGKILL');
+      await proc.exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+  });
+  return {
+    dataDir,
+    serve: async (
+      extraArgs: string[] = [],
+      options: Parameters<typeof spawnServerProcess>[2] = {},
+    ): Promise<ServerProcess> => {
+      const proc = await within(
+        spawnServerProcess(dataDir, extraArgs, options),
+        15_000,
+        'pressdrop serve to print its listening line',
+      );
+      started.push(proc);
+      return proc;
+    },
+  };
+}
+
 /** Polls `check` every 20 ms until it is true; fails with `what` after `timeoutMs`. */
 export async function waitFor(check: () => boolean, timeoutMs: number, what: string): Promise<void> {
   const deadline = Date.now() + timeoutMs;
