@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   closeSync,
@@ -16,12 +16,13 @@ import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import type { TestContext } from 'node:test';
 import {
-  CLI_ENTRY,
   makeApiKey,
   makeDataDir,
   request,
+  spawnPressdrop,
   spawnServerProcess,
   within,
+  type PressdropSpawnOptions,
   type ServerProcess,
   type TestRequestInit,
   type TestResponse,
@@ -179,27 +180,19 @@ export interface CliProcess {
 }
 
 /**
- * Spawns `pressdrop ...args` (with the pinned Node, no PRESS_CLOUD_* from the caller, `extraEnv` added); killed
- * after the test if still running. `fileSizeLimitKiB` runs it under `ulimit -f`: the kernel refuses a write
- * that would make a file larger (EFBIG), as a full disk would refuse it.
+ * Spawns `pressdrop ...args` (with the pinned Node, no PRESS_CLOUD_* from the caller, `extraEnv` added, under a
+ * file size limit if `options` gives one: see spawnPressdrop); killed after the test if still running.
  */
 export function startCli(
   t: TestContext,
   args: string[],
   extraEnv: NodeJS.ProcessEnv = {},
-  options: { fileSizeLimitKiB?: number } = {},
+  options: Pick<PressdropSpawnOptions, 'fileSizeLimitKiB'> = {},
 ): CliProcess {
   const env = { ...process.env, ...extraEnv };
   delete env.PRESS_CLOUD_API;
   delete env.PRESS_CLOUD_TOKEN;
-  const command = [process.execPath, CLI_ENTRY, ...args];
-  const child =
-    options.fileSizeLimitKiB === undefined
-      ? spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env })
-      : spawn('bash', ['-c', 'ulimit -f "$0" && exec "$@"', String(options.fileSizeLimitKiB), ...command], {
-          stdio: ['ignore', 'pipe', 'pipe'],
-          env,
-        });
+  const child = spawnPressdrop(args, { ...options, env });
   let stdout = '';
   let stderr = '';
   child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));

@@ -1,9 +1,10 @@
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess, type ChildProcessByStdio } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Readable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import { startServer, type RunningServer, type ServerOptions } from '../server.ts';
 
@@ -106,21 +107,38 @@ export interface ServerProcess {
   exited: Promise<number | string>;
 }
 
-/**
- * Spawns `pressdrop serve --port 0 --data <dataDir> ...extraArgs` and waits for "listening on http://…".
- * `fileSizeLimitKiB` starts it under `ulimit -f`: the kernel refuses any write that would make a file larger
- * (EFBIG; Node ignores SIGXFSZ), which is how a test makes the disk refuse a write without touching our code.
- */
+/** How a test spawns a `pressdrop` process beside its output pipes. */
+export interface PressdropSpawnOptions {
+  env?: NodeJS.ProcessEnv;
+  /**
+   * Runs it under `ulimit -f`: the kernel refuses any write that would make a file larger (EFBIG; Node ignores
+   * SIGXFSZ), which is how a test makes the disk refuse a write without touching our code.
+   */
+  fileSizeLimitKiB?: number;
+}
+
+/** Spawns `pressdrop ...args` with the pinned Node, stdout and stderr piped. */
+export function spawnPressdrop(
+  args: string[],
+  options: PressdropSpawnOptions = {},
+): ChildProcessByStdio<null, Readable, Readable> {
+  const command = [process.execPath, CLI_ENTRY, ...args];
+  const spawnOptions = {
+    stdio: ['ignore', 'pipe', 'pipe'] as ['ignore', 'pipe', 'pipe'],
+    env: options.env ?? process.env,
+  };
+  return options.fileSizeLimitKiB === undefined
+    ? spawn(command[0]!, command.slice(1), spawnOptions)
+    : spawn('bash', ['-c', 'ulimit -f "$0" && exec "$@"', String(options.fileSizeLimitKiB), ...command], spawnOptions);
+}
+
+/** Spawns `pressdrop serve --port 0 --data <dataDir> ...extraArgs` and waits for "listening on http://…". */
 export function spawnServerProcess(
   dataDir: string,
   extraArgs: string[] = [],
-  options: { fileSizeLimitKiB?: number } = {},
+  options: PressdropSpawnOptions = {},
 ): Promise<ServerProcess> {
-  const command = [process.execPath, CLI_ENTRY, 'serve', '--port', '0', '--data', dataDir, ...extraArgs];
-  const limited = options.fileSizeLimitKiB === undefined ? null : String(options.fileSizeLimitKiB);
-  const child = limited
-    ? spawn('bash', ['-c', 'ulimit -f "$0" && exec "$@"', limited, ...command], { stdio: ['ignore', 'pipe', 'pipe'] })
-    : spawn(command[0]!, command.slice(1), { stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawnPressdrop(['serve', '--port', '0', '--data', dataDir, ...extraArgs], options);
   let stdout = '';
   let stderr = '';
   const exited = new Promise<number | string>((resolve) =>
