@@ -105,7 +105,6 @@ export class FaultInjector {
   readonly spec: FaultSpec;
   #state: number;
   #uploads = 0;
-  #stalled = 0;
 
   constructor(spec: FaultSpec, seed: number) {
     this.spec = spec;
@@ -132,10 +131,7 @@ export class FaultInjector {
 
   /** The fault for one request; `isBlobPut` allows a mid-body reset and counts toward `stall`. */
   decide(isBlobPut: boolean): FaultDecision {
-    if (isBlobPut && ++this.#uploads === this.spec.stallAt) {
-      this.#stalled++;
-      return { kind: 'stall' };
-    }
+    if (isBlobPut && ++this.#uploads === this.spec.stallAt) return { kind: 'stall' };
     if (this.#happens(this.spec.unavailableRate)) return { kind: 'unavailable' };
     if (this.#happens(this.spec.rateLimitedRate))
       return { kind: 'rate_limited', retryAfterSeconds: this.spec.retryAfterSeconds };
@@ -146,7 +142,7 @@ export class FaultInjector {
 
   /** How many uploads `stall` has held so far (0 or 1): a test stops its client once the held one has arrived. */
   get stalledUploads(): number {
-    return this.#stalled;
+    return this.spec.stallAt > 0 && this.#uploads >= this.spec.stallAt ? 1 : 0;
   }
 
   /** Whether a new upload session gets an early expiry. */
